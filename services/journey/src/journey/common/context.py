@@ -1,0 +1,25 @@
+"""What a write needs: the transaction, who acts, and the outbox to publish into."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from cxshared.auth import Writer
+from cxshared.deps import SessionDep
+from cxshared.events.outbox import Outbox
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    session: Session
+    actor: str
+    outbox: Outbox
+
+
+def write_context(request: Request, session: SessionDep, principal: Writer) -> WriteContext:
+    return WriteContext(session=session, actor=principal.actor, outbox=request.app.state.outbox)
+
+
+WriteCtx = Annotated[WriteContext, Depends(write_context)]

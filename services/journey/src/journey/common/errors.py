@@ -1,0 +1,30 @@
+"""Journey's problems, each with a stable type."""
+
+from cxshared.problems import Problem
+
+
+def not_found(entity: str, entity_id: str) -> Problem:
+    return Problem(404, "not-found", "Not found", f"No {entity} {entity_id}.")
+
+
+def invalid_field(field: str, message: str, code: str = "invalid") -> Problem:
+    return Problem(
+        422,
+        "validation",
+        "Invalid request",
+        f"{field}: {message}",
+        errors=[{"field": field, "location": "body", "message": message, "code": code}],
+    )
+
+
+def has_children(entity: str, children: str) -> Problem:
+    return Problem(
+        409,
+        "has-children",
+        "Conflict",
+        f"This {entity} still has {children}; delete them first or pass cascade=true.",
+    )
+
+
+def in_use(entity: str, by: str) -> Problem:
+    return Problem(409, "in-use", "Conflict", f"This {entity} is still used by {by}.")

@@ -1,0 +1,25 @@
+"""Every table of the journey service, for Alembic. Importing this registers them all."""
+
+from cxshared.auth import ApiKey
+from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
+from journey.history.models import Change
+from journey.journeys.models import Journey
+from journey.opportunities.models import Opportunity
+from journey.personas.models import Persona
+from journey.stages.models import Stage
+from journey.teams.models import Team
+from journey.touchpoints.models import Touchpoint
+
+__all__ = [
+    "ApiKey",
+    "Change",
+    "Journey",
+    "Opportunity",
+    "OutboxDelivery",
+    "OutboxEvent",
+    "Persona",
+    "Stage",
+    "Team",
+    "Touchpoint",
+    "WebhookSubscription",
+]

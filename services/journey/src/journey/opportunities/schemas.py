@@ -1,0 +1,71 @@
+from typing import Annotated, Self
+
+from pydantic import EmailStr, Field, model_validator
+
+from cxshared.pagination import Page
+from cxshared.types import Identifier, LongText, Name
+from journey.common.schemas import ReadBase, WriteBase
+from journey.opportunities.models import OpportunityKind, OpportunityStatus
+
+Evidence = Annotated[
+    list[Identifier],
+    Field(max_length=200, description="Ids of feedback responses that show this opportunity."),
+]
+PRIORITY = "Computed: mean of customer and business value, divided by (1 + effort). 0–100."
+
+
+class OpportunityFields(WriteBase):
+    title: Name = Field(examples=["Let subscribers skip a week in one tap"])
+    description: LongText = ""
+    kind: OpportunityKind
+    status: OpportunityStatus = OpportunityStatus.OPEN
+    owner_name: Name | None = None
+    owner_email: EmailStr | None = None
+    customer_value: int = Field(50, ge=0, le=100)
+    business_value: int = Field(50, ge=0, le=100)
+    effort: int = Field(3, ge=0, le=5, description="0 (trivial) to 5 (very large).")
+    evidence: Evidence = Field(default_factory=list)
+
+
+class OpportunityCreate(OpportunityFields):
+    stage_id: Identifier | None = Field(None, description="Give a stage or a touchpoint.")
+    touchpoint_id: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_anchor(self) -> Self:
+        if (self.stage_id is None) == (self.touchpoint_id is None):
+            raise ValueError("give exactly one of stage_id or touchpoint_id")
+        return self
+
+
+class OpportunityUpdate(WriteBase):
+    title: Name | None = None
+    description: LongText | None = None
+    kind: OpportunityKind | None = None
+    status: OpportunityStatus | None = None
+    owner_name: Name | None = None
+    owner_email: EmailStr | None = None
+    customer_value: int | None = Field(None, ge=0, le=100)
+    business_value: int | None = Field(None, ge=0, le=100)
+    effort: int | None = Field(None, ge=0, le=5)
+    evidence: Evidence | None = None
+
+
+class OpportunityRead(ReadBase):
+    journey_id: str
+    stage_id: str | None
+    touchpoint_id: str | None
+    title: str
+    description: str
+    kind: OpportunityKind
+    status: OpportunityStatus
+    owner_name: str
+    owner_email: str | None
+    customer_value: int
+    business_value: int
+    effort: int
+    priority: float = Field(description=PRIORITY)
+    evidence: list[str]
+
+
+OpportunityPage = Page[OpportunityRead]

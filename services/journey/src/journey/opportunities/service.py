@@ -1,0 +1,74 @@
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from cxshared.pagination import PageParams, paginate
+from journey.common import crud
+from journey.common.context import WriteContext
+from journey.common.errors import invalid_field
+from journey.common.patch import to_patch
+from journey.opportunities.models import Opportunity
+from journey.opportunities.schemas import OpportunityCreate, OpportunityFields, OpportunityUpdate
+from journey.stages.models import Stage
+from journey.touchpoints.models import Touchpoint
+
+CLEARABLE = {"description": "", "owner_name": "", "owner_email": None}
+
+
+def opportunity_event_data(opportunity: Opportunity) -> dict[str, Any]:
+    return {**opportunity.model_dump(mode="json"), "priority": opportunity.priority}
+
+
+def list_opportunities(
+    *, session: Session, params: PageParams, filters: dict[str, Any]
+) -> tuple[list[Opportunity], str | None]:
+    query = select(Opportunity)
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(Opportunity, name) == value)
+    return paginate(session, query, order_by=[col(Opportunity.id)], params=params)
+
+
+def create_opportunity(
+    *,
+    ctx: WriteContext,
+    body: OpportunityFields,
+    stage: Stage | None = None,
+    touchpoint: Touchpoint | None = None,
+) -> Opportunity:
+    if isinstance(body, OpportunityCreate):
+        if body.stage_id is not None:
+            stage = ctx.session.get(Stage, body.stage_id)
+            if stage is None:
+                raise invalid_field("stage_id", f"no stage {body.stage_id}", "unknown_reference")
+        if body.touchpoint_id is not None:
+            touchpoint = ctx.session.get(Touchpoint, body.touchpoint_id)
+            if touchpoint is None:
+                raise invalid_field(
+                    "touchpoint_id", f"no touchpoint {body.touchpoint_id}", "unknown_reference"
+                )
+    anchor = touchpoint or stage
+    assert anchor is not None
+    fields = body.model_dump(mode="json", include=set(OpportunityFields.model_fields))
+    opportunity = Opportunity(
+        **{**fields, "owner_name": body.owner_name or ""},
+        journey_id=anchor.journey_id,
+        stage_id=touchpoint.stage_id if touchpoint else stage.id if stage else None,
+        touchpoint_id=touchpoint.id if touchpoint else None,
+    )
+    return crud.create(ctx, opportunity, event_data=opportunity_event_data)
+
+
+def update_opportunity(
+    *, ctx: WriteContext, opportunity_id: str, body: OpportunityUpdate, if_match: str | None
+) -> Opportunity:
+    opportunity = crud.get_or_404(ctx.session, Opportunity, opportunity_id, lock=True)
+    return crud.update(
+        ctx, opportunity, to_patch(body, clearable=CLEARABLE), if_match=if_match,
+        event_data=opportunity_event_data,
+    )
+
+
+def delete_opportunity(*, ctx: WriteContext, opportunity_id: str, if_match: str | None) -> None:
+    opportunity = crud.get_or_404(ctx.session, Opportunity, opportunity_id, lock=True)
+    crud.delete(ctx, opportunity, if_match=if_match, event_data=opportunity_event_data)

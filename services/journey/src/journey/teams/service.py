@@ -1,0 +1,47 @@
+from sqlmodel import Session, col, func, select
+
+from cxshared.pagination import PageParams, paginate
+from journey.common import crud
+from journey.common.context import WriteContext
+from journey.common.errors import in_use, invalid_field
+from journey.common.patch import to_patch
+from journey.teams.models import Team
+from journey.teams.schemas import TeamCreate, TeamUpdate
+from journey.touchpoints.models import Touchpoint
+
+
+def list_teams(*, session: Session, params: PageParams) -> tuple[list[Team], str | None]:
+    return paginate(session, select(Team), order_by=[col(Team.id)], params=params)
+
+
+def _ensure_unique_name(session: Session, name: str, *, except_id: str | None = None) -> None:
+    query = select(Team.id).where(func.lower(Team.name) == name.lower())
+    if except_id:
+        query = query.where(Team.id != except_id)
+    if session.exec(query).first():
+        raise invalid_field("name", f"a team named {name!r} exists already", "duplicate")
+
+
+def create_team(*, ctx: WriteContext, body: TeamCreate) -> Team:
+    _ensure_unique_name(ctx.session, body.name)
+    return crud.create(
+        ctx, Team(name=body.name, lead_name=body.lead_name or "", lead_email=body.lead_email)
+    )
+
+
+def update_team(*, ctx: WriteContext, team_id: str, body: TeamUpdate, if_match: str | None) -> Team:
+    team = crud.get_or_404(ctx.session, Team, team_id, lock=True)
+    patch = to_patch(body, clearable={"lead_name": "", "lead_email": None})
+    if "name" in patch:
+        _ensure_unique_name(ctx.session, patch["name"], except_id=team_id)
+    return crud.update(ctx, team, patch, if_match=if_match)
+
+
+def delete_team(*, ctx: WriteContext, team_id: str, if_match: str | None) -> None:
+    team = crud.get_or_404(ctx.session, Team, team_id, lock=True)
+    owned = ctx.session.exec(
+        select(func.count()).select_from(Touchpoint).where(Touchpoint.owner_team_id == team_id)
+    ).one()
+    if owned:
+        raise in_use("team", f"{owned} touchpoint(s) it owns; give them another owner first")
+    crud.delete(ctx, team, if_match=if_match)

@@ -1,0 +1,124 @@
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from cxshared.pagination import Page
+from cxshared.types import Identifier, LongText, Name
+from journey.common.schemas import ReadBase, WriteBase
+from journey.touchpoints.models import Channel, Interaction
+
+
+class Metric(StrEnum):
+    NPS = "nps"
+    CSAT = "csat"
+    CES = "ces"
+
+
+class Direction(StrEnum):
+    AT_LEAST = "at_least"
+    AT_MOST = "at_most"
+
+
+_RANGES = {Metric.NPS: (-100.0, 100.0), Metric.CSAT: (0.0, 100.0), Metric.CES: (1.0, 7.0)}
+
+
+class Target(BaseModel):
+    """A target on a score: NPS (−100..100), CSAT top-two-box % (0..100) or CES mean (1..7)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: Metric
+    direction: Direction = Direction.AT_LEAST
+    value: float = Field(allow_inf_nan=False, examples=[40])
+    min_responses: int = Field(
+        30, ge=1, le=100_000, description="Below this many responses the score is 'too few'."
+    )
+
+    @model_validator(mode="after")
+    def _value_in_range(self) -> Self:
+        low, high = _RANGES[self.metric]
+        if not low <= self.value <= high:
+            raise ValueError(f"a {self.metric} target must lie between {low:g} and {high:g}")
+        return self
+
+
+Targets = Annotated[list[Target], Field(max_length=3)]
+
+
+def _one_per_metric(targets: list[Target] | None) -> None:
+    if targets and len({t.metric for t in targets}) != len(targets):
+        raise ValueError("at most one target per metric")
+
+
+EMOTION = "Designed emotion from -2 to +2; empty when not designed."
+
+
+class TouchpointCreate(WriteBase):
+    name: Name = Field(examples=["Order confirmation email"])
+    description: LongText = ""
+    channel: Channel = Field(examples=["email"])
+    interaction: Interaction = Field(examples=["digital"])
+    owner_team_id: Identifier | None = None
+    owner_name: Name | None = Field(None, examples=["Priya Shah"])
+    owner_email: EmailStr | None = Field(None, examples=["priya@example.com"])
+    standard: LongText = Field(
+        "",
+        description="The experience standard: testable, e.g. 'sent within 2 minutes of payment, "
+        "with the delivery date'.",
+    )
+    moment_of_truth: bool = False
+    designed_emotion: int | None = Field(None, ge=-2, le=2, description=EMOTION)
+    targets: Targets = Field(default_factory=list)
+    position: int | None = Field(None, ge=0, description="Where to insert; default: last.")
+
+    @model_validator(mode="after")
+    def _targets(self) -> Self:
+        _one_per_metric(self.targets)
+        return self
+
+
+class TouchpointUpdate(WriteBase):
+    name: Name | None = None
+    description: LongText | None = None
+    channel: Channel | None = None
+    interaction: Interaction | None = None
+    owner_team_id: Identifier | None = None
+    owner_name: Name | None = None
+    owner_email: EmailStr | None = None
+    standard: LongText | None = None
+    moment_of_truth: bool | None = None
+    designed_emotion: int | None = Field(None, ge=-2, le=2, description=EMOTION)
+    targets: Targets | None = None
+
+    @model_validator(mode="after")
+    def _targets(self) -> Self:
+        _one_per_metric(self.targets)
+        return self
+
+
+class TouchpointRead(ReadBase):
+    journey_id: str
+    stage_id: str
+    position: int
+    name: str
+    description: str
+    channel: Channel
+    interaction: Interaction
+    owner_team_id: str | None
+    owner_name: str
+    owner_email: str | None
+    standard: str
+    moment_of_truth: bool
+    designed_emotion: int | None
+    targets: list[Target]
+
+
+class TouchpointMove(WriteBase):
+    stage_id: Identifier | None = Field(
+        None, description="Another stage of the same journey; default: stay in this stage."
+    )
+    position: int = Field(ge=0, description="The new 0-based position; past the end means last.")
+
+
+TouchpointPage = Page[TouchpointRead]

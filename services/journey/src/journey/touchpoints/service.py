@@ -1,0 +1,123 @@
+from functools import partial
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from cxshared.pagination import PageParams, paginate
+from journey.common import crud
+from journey.common.context import WriteContext
+from journey.common.errors import invalid_field
+from journey.common.ordering import clamp_position, renumber
+from journey.common.patch import to_patch
+from journey.opportunities.models import Opportunity
+from journey.opportunities.service import opportunity_event_data
+from journey.stages.models import Stage
+from journey.teams.models import Team
+from journey.touchpoints.events import touchpoint_event_data
+from journey.touchpoints.models import Touchpoint
+from journey.touchpoints.schemas import TouchpointCreate, TouchpointMove, TouchpointUpdate
+
+CLEARABLE = {"description": "", "owner_team_id": None, "owner_name": "", "owner_email": None,
+             "standard": "", "designed_emotion": None}
+
+
+def in_stage(session: Session, stage_id: str) -> list[Touchpoint]:
+    return list(
+        session.exec(
+            select(Touchpoint)
+            .where(Touchpoint.stage_id == stage_id)
+            .order_by(col(Touchpoint.position), col(Touchpoint.id))
+        ).all()
+    )
+
+
+def list_touchpoints(
+    *, session: Session, params: PageParams, filters: dict[str, Any]
+) -> tuple[list[Touchpoint], str | None]:
+    query = select(Touchpoint)
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(Touchpoint, name) == value)
+    return paginate(session, query, order_by=[col(Touchpoint.id)], params=params)
+
+
+def _check_team(session: Session, team_id: str | None, field: str = "owner_team_id") -> None:
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise invalid_field(field, f"no team {team_id}", "unknown_reference")
+
+
+def event_data(session: Session) -> crud.EventData:
+    return partial(touchpoint_event_data, session)
+
+
+def create_touchpoint(
+    *, ctx: WriteContext, stage: Stage, body: TouchpointCreate, field_prefix: str = ""
+) -> Touchpoint:
+    _check_team(ctx.session, body.owner_team_id, f"{field_prefix}owner_team_id")
+    siblings = in_stage(ctx.session, stage.id)
+    fields = body.model_dump(mode="json", exclude={"position"})
+    touchpoint = Touchpoint(
+        **{**fields, "owner_name": body.owner_name or ""},
+        journey_id=stage.journey_id,
+        stage_id=stage.id,
+    )
+    siblings.insert(clamp_position(body.position, len(siblings)), touchpoint)
+    renumber(siblings)
+    return crud.create(ctx, touchpoint, event_data=event_data(ctx.session))
+
+
+def update_touchpoint(
+    *, ctx: WriteContext, touchpoint_id: str, body: TouchpointUpdate, if_match: str | None
+) -> Touchpoint:
+    touchpoint = crud.get_or_404(ctx.session, Touchpoint, touchpoint_id, lock=True)
+    patch = to_patch(body, clearable=CLEARABLE)
+    _check_team(ctx.session, patch.get("owner_team_id"))
+    return crud.update(ctx, touchpoint, patch, if_match=if_match, event_data=event_data(ctx.session))
+
+
+def move_touchpoint(
+    *, ctx: WriteContext, touchpoint_id: str, body: TouchpointMove, if_match: str | None
+) -> Touchpoint:
+    """Moves within its stage or to another stage of the same journey; positions stay dense."""
+    touchpoint = crud.get_or_404(ctx.session, Touchpoint, touchpoint_id, lock=True)
+    target_stage_id = body.stage_id or touchpoint.stage_id
+    target = ctx.session.get(Stage, target_stage_id)
+    if target is None or target.journey_id != touchpoint.journey_id:
+        raise invalid_field("stage_id", "no stage of this journey has that id", "unknown_reference")
+    for stage_id in sorted({touchpoint.stage_id, target_stage_id}):  # one lock order: no deadlock
+        crud.get_or_404(ctx.session, Stage, stage_id, lock=True)
+    source = [t for t in in_stage(ctx.session, touchpoint.stage_id) if t.id != touchpoint.id]
+    destination = source if target_stage_id == touchpoint.stage_id else in_stage(
+        ctx.session, target_stage_id
+    )
+    old_position = touchpoint.position
+    destination.insert(clamp_position(body.position, len(destination)), touchpoint)
+    renumber(source)
+    renumber(destination)
+    new_position = touchpoint.position
+    touchpoint.position = old_position  # so that crud.update records the move as a change
+    for opportunity in ctx.session.exec(
+        select(Opportunity).where(Opportunity.touchpoint_id == touchpoint.id)
+    ).all():
+        opportunity.stage_id = target_stage_id
+    return crud.update(
+        ctx,
+        touchpoint,
+        {"stage_id": target_stage_id, "position": new_position},
+        if_match=if_match,
+        action="reorder",
+        event_data=event_data(ctx.session),
+    )
+
+
+def delete_touchpoint(
+    *, ctx: WriteContext, touchpoint: Touchpoint, if_match: str | None, renumber_siblings: bool = True
+) -> None:
+    for opportunity in ctx.session.exec(
+        select(Opportunity).where(Opportunity.touchpoint_id == touchpoint.id)
+    ).all():
+        crud.delete(ctx, opportunity, if_match=None, event_data=opportunity_event_data)
+    stage_id = touchpoint.stage_id
+    crud.delete(ctx, touchpoint, if_match=if_match, event_data=event_data(ctx.session))
+    if renumber_siblings:
+        renumber(in_stage(ctx.session, stage_id))

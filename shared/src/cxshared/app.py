@@ -1,0 +1,109 @@
+"""The app factory every backend service uses: middleware, problems, health, lifespan, relay."""
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from cxshared.db import make_engine
+from cxshared.events.outbox import Outbox, Sink
+from cxshared.events.relay import Relay, RelayThread
+from cxshared.events.webhooks import outbox_router, webhooks_router
+from cxshared.health import health_router
+from cxshared.logging import configure_logging
+from cxshared.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from cxshared.migrations import check_at_head
+from cxshared.problems import COMMON_PROBLEMS, ProblemDetail, install_problem_handlers
+from cxshared.settings import ServiceSettings
+
+log = structlog.get_logger("cxshared.app")
+
+
+def make_outbox(source: str, settings: ServiceSettings) -> Outbox:
+    sinks = []
+    if settings.ingest_url:
+        sinks.append(Sink(name="ingest", url=settings.ingest_url, api_key=settings.ingest_api_key))
+    return Outbox(source=source, sinks=sinks)
+
+
+def create_service_app(
+    *,
+    name: str,
+    title: str,
+    description: str,
+    settings: ServiceSettings,
+    script_location: Path,
+    routers: Sequence[APIRouter],
+    event_types: Sequence[str],
+    check_schema: bool = True,
+    on_startup: Callable[[FastAPI], None] | None = None,
+) -> FastAPI:
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    engine = make_engine(settings.database_url)
+    outbox = make_outbox(name, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if check_schema:
+            check_at_head(engine, script_location)
+        relay_thread = None
+        if settings.relay_in_process:
+            relay_thread = RelayThread(Relay(engine=engine, outbox=outbox, settings=settings))
+            relay_thread.start()
+        if on_startup is not None:
+            on_startup(app)
+        log.info("service.started", service=name)
+        try:
+            yield
+        finally:
+            if relay_thread is not None:
+                relay_thread.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        responses=COMMON_PROBLEMS,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.outbox = outbox
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    install_problem_handlers(app)
+    app.include_router(health_router(script_location))
+    for router in routers:
+        app.include_router(router)
+    app.include_router(
+        webhooks_router(event_types, allow_private=settings.webhook_allow_private_urls)
+    )
+    app.include_router(outbox_router())
+    _document_problems(app)
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Adds the ProblemDetail schema that every error response refers to."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["ProblemDetail"] = ProblemDetail.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        for nested, definition in components["ProblemDetail"].pop("$defs", {}).items():
+            components.setdefault(nested, definition)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

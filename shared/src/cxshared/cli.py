@@ -1,0 +1,107 @@
+"""The command line every service shares: migrate, serve, relay, create-api-key, revoke-api-key."""
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from cxshared.auth import Scope, create_api_key, list_api_keys, revoke_api_key
+from cxshared.db import make_engine
+from cxshared.logging import configure_logging
+from cxshared.migrations import check_at_head, upgrade
+from cxshared.settings import ServiceSettings
+
+
+def run_cli(
+    *,
+    name: str,
+    settings_factory: Callable[[], ServiceSettings],
+    app_path: str,
+    script_location: Path,
+    argv: Sequence[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=f"cx-{name}", description=f"cxloop {name} service")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="upgrade the database to the latest schema")
+    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--reload", action="store_true")
+    commands.add_parser("relay", help="deliver outbox events (as its own process)")
+    create = commands.add_parser("create-api-key", help="create a key; prints it alone on its last line")
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--scope", action="append", required=True, choices=[s.value for s in Scope],
+        help="repeat for several scopes",
+    )
+    revoke = commands.add_parser("revoke-api-key", help="revoke keys by id or name")
+    revoke.add_argument("key", help="the key's id or name")
+    commands.add_parser("list-api-keys", help="list keys (never their secrets)")
+    args = parser.parse_args(argv)
+
+    settings = settings_factory()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+
+    if args.command == "migrate":
+        upgrade(script_location, settings.database_url)
+        print(f"{name}: database at the latest schema")
+        return 0
+    if args.command == "serve":
+        import uvicorn
+
+        uvicorn.run(
+            app_path,
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=args.workers,
+            reload=args.reload,
+            log_config=None,
+            proxy_headers=False,
+        )
+        return 0
+
+    engine = make_engine(settings.database_url, pool_size=2)
+    try:
+        check_at_head(engine, script_location)
+        if args.command == "relay":
+            return _run_relay(name, settings, engine)
+        if args.command == "create-api-key":
+            key, raw = create_api_key(
+                engine, name=args.name, scopes=[Scope(s) for s in args.scope]
+            )
+            print(f"created key {key.id} '{key.name}' with scopes {','.join(key.scopes)}; "
+                  "it is shown only once:", file=sys.stderr)
+            print(raw)
+            return 0
+        if args.command == "revoke-api-key":
+            count = revoke_api_key(engine, name_or_id=args.key)
+            print(f"revoked {count} key(s)")
+            return 0 if count else 1
+        for key in list_api_keys(engine):
+            state = "revoked" if key.revoked_at else "live"
+            print(f"{key.id}  {key.display_prefix}…  {key.name}  {','.join(key.scopes)}  {state}")
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _run_relay(name: str, settings: ServiceSettings, engine: object) -> int:
+    from cxshared.app import make_outbox
+    from cxshared.events.relay import Relay
+
+    outbox = make_outbox(name, settings)
+    relay = Relay(engine=engine, outbox=outbox, settings=settings)  # type: ignore[arg-type]
+    stop = threading.Event()
+
+    def _stop(*_: object) -> None:
+        stop.set()
+        outbox.wakeup.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    relay.run(stop)
+    return 0

@@ -1,0 +1,1 @@
+"""Events: the transactional outbox, its relay, and signed webhooks."""

@@ -1,0 +1,55 @@
+"""Writing events: in the caller's transaction, one delivery row per destination."""
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+from sqlmodel import Session
+
+from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
+
+
+@dataclass(frozen=True)
+class Sink:
+    """A destination that receives every event, such as metrics' ingest endpoint."""
+
+    name: str
+    url: str
+    api_key: SecretStr | None = None
+
+
+@dataclass
+class Outbox:
+    source: str
+    sinks: list[Sink] = field(default_factory=list)
+    wakeup: threading.Event = field(default_factory=threading.Event)
+
+    def publish(
+        self, session: Session, *, type: str, subject: str, data: dict[str, Any]
+    ) -> OutboxEvent:
+        """Adds the event and its deliveries to `session`; they commit (or not) with the caller."""
+        event = OutboxEvent(type=type, source=self.source, subject=subject, data=data)
+        session.add(event)
+        for sink in self.sinks:
+            session.add(OutboxDelivery(event_id=event.id, destination=f"sink:{sink.name}"))
+        subscriptions = session.exec(  # type: ignore[call-overload]
+            select(WebhookSubscription).where(WebhookSubscription.enabled.is_(True))  # type: ignore[attr-defined]
+        ).scalars()
+        for subscription in subscriptions:
+            if subscription.wants(type):
+                session.add(
+                    OutboxDelivery(
+                        event_id=event.id, destination="webhook", subscription_id=subscription.id
+                    )
+                )
+        sa_event.listen(session, "after_commit", self._wake, once=True)
+        return event
+
+    def sink(self, name: str) -> Sink | None:
+        return next((s for s in self.sinks if s.name == name), None)
+
+    def _wake(self, _session: Session) -> None:
+        self.wakeup.set()

@@ -1,0 +1,276 @@
+"""The relay: delivers outbox rows at least once, with backoff, leases and a dead-letter state.
+
+Deliveries are claimed by state and due time, never by an id cursor (ids commit out of order).
+Claiming pushes `next_attempt_at` one lease ahead and stamps a lease token, in a transaction that
+holds ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (so replicas share the work) or the write lock on
+SQLite. A relay that dies after sending but before marking leaves the row to be claimed again when
+the lease runs out: the receiver sees the same `webhook-id` twice and drops the repeat.
+"""
+
+import json
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import structlog
+from sqlalchemy import Engine, select, update
+from sqlmodel import Session
+
+from cxshared.db import is_sqlite, write_session
+from cxshared.events.models import DeliveryState, OutboxDelivery, OutboxEvent, WebhookSubscription
+from cxshared.events.outbox import Outbox
+from cxshared.events.signing import signature_header
+from cxshared.ids import new_id
+from cxshared.settings import ServiceSettings
+from cxshared.timeutil import utcnow
+from cxshared.url_guard import Resolver, UnsafeUrl, check_url, pinned_request, system_resolver
+
+log = structlog.get_logger("cxshared.relay")
+
+USER_AGENT = "cxloop-webhooks/1"
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery_id: str
+    lease_token: str
+    attempts: int
+    destination: str
+    envelope: dict[str, Any]
+    subscription: WebhookSubscription | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    status_code: int | None = None
+    error: str | None = None
+
+
+def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:
+    """Exponential backoff with jitter: half the step fixed, half random."""
+    step = min(cap, base * 2 ** max(0, attempt - 1))
+    return step / 2 + random.uniform(0, step / 2)
+
+
+class Relay:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        outbox: Outbox,
+        settings: ServiceSettings,
+        client: httpx.Client | None = None,
+        resolver: Resolver = system_resolver,
+    ) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        self.settings = settings
+        self.resolver = resolver
+        self.client = client or httpx.Client(
+            timeout=settings.relay_timeout_seconds,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("relay.started", source=self.outbox.source)
+        while not stop.is_set():
+            try:
+                handled = self.run_once()
+            except Exception:
+                log.exception("relay.cycle_failed")
+                handled = 0
+            if handled == 0:
+                self.outbox.wakeup.wait(self.settings.relay_poll_seconds)
+                self.outbox.wakeup.clear()
+        log.info("relay.stopped", source=self.outbox.source)
+
+    def run_once(self) -> int:
+        claims = self.claim()
+        if not claims:
+            return 0
+        with ThreadPoolExecutor(max_workers=min(8, len(claims))) as pool:
+            outcomes = list(pool.map(self.send, claims))
+        for claim, outcome in zip(claims, outcomes, strict=True):
+            self.settle(claim, outcome)
+        return len(claims)
+
+    def claim(self) -> list[Claim]:
+        now = utcnow()
+        token = new_id()
+        with write_session(self.engine) as session:
+            due = (
+                select(OutboxDelivery.id)  # type: ignore[call-overload]
+                .where(
+                    OutboxDelivery.state == DeliveryState.PENDING,
+                    OutboxDelivery.next_attempt_at <= now,
+                )
+                .order_by(OutboxDelivery.next_attempt_at)  # type: ignore[arg-type]
+                .limit(self.settings.relay_batch_size)
+            )
+            if not is_sqlite(self.engine):
+                due = due.with_for_update(skip_locked=True)
+            ids = list(session.exec(due).scalars())
+            if not ids:
+                return []
+            session.exec(  # type: ignore[call-overload]
+                update(OutboxDelivery)
+                .where(OutboxDelivery.id.in_(ids))  # type: ignore[attr-defined]
+                .values(
+                    next_attempt_at=now + timedelta(seconds=self.settings.relay_lease_seconds),
+                    lease_token=token,
+                )
+            )
+            rows = session.exec(  # type: ignore[call-overload]
+                select(OutboxDelivery, OutboxEvent, WebhookSubscription)
+                .join(OutboxEvent, OutboxEvent.id == OutboxDelivery.event_id)  # type: ignore[arg-type]
+                .outerjoin(
+                    WebhookSubscription,
+                    WebhookSubscription.id == OutboxDelivery.subscription_id,  # type: ignore[arg-type]
+                )
+                .where(OutboxDelivery.id.in_(ids))  # type: ignore[attr-defined]
+            ).all()
+            return [
+                Claim(
+                    delivery_id=delivery.id,
+                    lease_token=token,
+                    attempts=delivery.attempts,
+                    destination=delivery.destination,
+                    envelope=event.envelope(),
+                    subscription=subscription,
+                )
+                for delivery, event, subscription in rows
+            ]
+
+    def send(self, claim: Claim) -> Outcome:
+        body = json.dumps(claim.envelope, separators=(",", ":")).encode()
+        try:
+            if claim.destination == "webhook":
+                return self._send_webhook(claim, body)
+            return self._send_sink(claim)
+        except httpx.HTTPError as exc:
+            return Outcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
+
+    def _send_sink(self, claim: Claim) -> Outcome:
+        sink = self.outbox.sink(claim.destination.removeprefix("sink:"))
+        if sink is None:
+            return Outcome(ok=False, error=f"destination {claim.destination} is not configured")
+        headers = {"webhook-id": claim.envelope["id"], "Content-Type": "application/json"}
+        if sink.api_key is not None:
+            headers["Authorization"] = f"Bearer {sink.api_key.get_secret_value()}"
+        body = json.dumps({"events": [claim.envelope]}, separators=(",", ":")).encode()
+        response = self.client.post(sink.url, content=body, headers=headers)
+        return _outcome(response)
+
+    def _send_webhook(self, claim: Claim, body: bytes) -> Outcome:
+        subscription = claim.subscription
+        if subscription is None or not subscription.enabled:
+            return Outcome(ok=False, error="the subscription is disabled")
+        try:
+            target = check_url(
+                subscription.url,
+                allow_private=self.settings.webhook_allow_private_urls,
+                resolver=self.resolver,
+            )
+        except UnsafeUrl as exc:
+            return Outcome(ok=False, error=f"refused: the URL {exc}")
+        timestamp = int(time.time())
+        secrets_ = [subscription.secret]
+        expires = subscription.previous_secret_expires_at
+        if subscription.previous_secret and expires and expires > utcnow():
+            secrets_.append(subscription.previous_secret)
+        headers = {
+            "Content-Type": "application/json",
+            "webhook-id": claim.envelope["id"],
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signature_header(
+                secrets_, msg_id=claim.envelope["id"], timestamp=timestamp, body=body
+            ),
+        }
+        url, headers, extensions = pinned_request(target, content=body, headers=headers)
+        response = self.client.post(url, content=body, headers=headers, extensions=extensions)
+        return _outcome(response)
+
+    def settle(self, claim: Claim, outcome: Outcome) -> None:
+        now = utcnow()
+        attempts = claim.attempts + 1
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_attempt_at": now,
+            "last_status_code": outcome.status_code,
+            "last_error": outcome.error,
+            "lease_token": None,
+        }
+        if outcome.ok:
+            values.update(state=DeliveryState.DELIVERED, delivered_at=now)
+        elif attempts >= self.settings.relay_max_attempts:
+            values.update(state=DeliveryState.DEAD)
+        else:
+            delay = backoff_seconds(
+                attempts,
+                base=self.settings.relay_backoff_base_seconds,
+                cap=self.settings.relay_backoff_max_seconds,
+            )
+            values.update(next_attempt_at=now + timedelta(seconds=delay))
+        with write_session(self.engine) as session:
+            # Only the holder of the lease may settle: a relay whose lease ran out and was
+            # claimed again by another must not overwrite that one's outcome.
+            session.exec(  # type: ignore[call-overload]
+                update(OutboxDelivery)
+                .where(
+                    OutboxDelivery.id == claim.delivery_id,  # type: ignore[arg-type]
+                    OutboxDelivery.lease_token == claim.lease_token,  # type: ignore[arg-type]
+                )
+                .values(**values)
+            )
+        log.info(
+            "relay.delivery_settled",
+            delivery_id=claim.delivery_id,
+            event_id=claim.envelope["id"],
+            destination=claim.destination,
+            ok=outcome.ok,
+            status=outcome.status_code,
+            attempts=attempts,
+            error=outcome.error,
+        )
+
+
+def _outcome(response: httpx.Response) -> Outcome:
+    if 200 <= response.status_code < 300:
+        return Outcome(ok=True, status_code=response.status_code)
+    return Outcome(
+        ok=False, status_code=response.status_code, error=f"HTTP {response.status_code}"
+    )
+
+
+def replay(session: Session, delivery: OutboxDelivery) -> OutboxDelivery:
+    """Puts a dead (or delivered) delivery back in line, keeping its event id."""
+    delivery.state = DeliveryState.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = utcnow()
+    delivery.lease_token = None
+    session.add(delivery)
+    return delivery
+
+
+class RelayThread:
+    """Runs the relay inside the service process (the default)."""
+
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=relay.run, args=(self.stop_event,), daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.relay.outbox.wakeup.set()
+        self.thread.join(timeout=10)

@@ -1,0 +1,88 @@
+"""Alembic per service: run migrations programmatically and tell whether a database is at head."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from cxshared.db import make_engine
+
+
+def alembic_config(script_location: Path, database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option(
+        "file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s"
+    )
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(script_location: Path, database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(script_location, database_url), revision)
+
+
+def head_revisions(script_location: Path) -> set[str]:
+    script = ScriptDirectory(str(script_location))
+    return set(script.get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+class SchemaMismatch(RuntimeError):
+    pass
+
+
+def check_at_head(engine: Engine, script_location: Path) -> None:
+    """Refuse to run against a schema this code does not know (or one that is behind)."""
+    current = current_revisions(engine)
+    heads = head_revisions(script_location)
+    if current != heads:
+        known = {rev.revision for rev in ScriptDirectory(str(script_location)).walk_revisions()}
+        unknown = current - known
+        if unknown:
+            raise SchemaMismatch(
+                f"database is at revision {sorted(unknown)}, which this version does not know"
+            )
+        raise SchemaMismatch(
+            f"database is at {sorted(current) or 'no revision'}, expected {sorted(heads)}: "
+            "run the service's `migrate` command"
+        )
+
+
+def run_env(target_metadata: object) -> None:
+    """The body of every service's migrations/env.py."""
+    from alembic import context
+
+    config = context.config
+    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database url given to alembic")
+    connectable = config.attributes.get("connection")
+    if connectable is not None:
+        _run(context, connectable, target_metadata)
+        return
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            _run(context, connection, target_metadata)
+    finally:
+        engine.dispose()
+
+
+def _run(context: object, connection: object, target_metadata: object) -> None:
+    ctx = context  # alembic.context is a module proxy; keep mypy out of its dynamic API
+    ctx.configure(  # type: ignore[attr-defined]
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with ctx.begin_transaction():  # type: ignore[attr-defined]
+        ctx.run_migrations()  # type: ignore[attr-defined]
