@@ -8,18 +8,25 @@ database write lock (SQLite), so two concurrent writes of the same version canno
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Header, Response
+from fastapi import Depends, Header, Response
 
 from cxshared.problems import Problem
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        max_length=200,
-        description="The ETag you read; a stale one gets 412 and changes nothing.",
-    ),
-]
+
+def _if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=200,
+            description="The ETag you read; a stale one gets 412 and changes nothing.",
+        ),
+    ] = None,
+) -> str | None:
+    return if_match
+
+
+IfMatch = Annotated[str | None, Depends(_if_match)]
 
 
 def etag_for(version: int) -> str:

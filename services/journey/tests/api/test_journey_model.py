@@ -1,0 +1,130 @@
+"""Personas, teams, journeys, stages, touchpoints and opportunities through the API."""
+
+
+def test_journey_carries_persona_owner_and_review_cadence(api):
+    persona = api.created(
+        "/v1/personas",
+        {"name": "Busy subscriber", "goals": ["On-time box"], "pains": ["Can't skip a week"]},
+    )
+    journey = api.created(
+        "/v1/journeys",
+        {"name": "Buying online", "persona_id": persona["id"], "owner_name": "Sam Reyes",
+         "owner_email": "sam@example.com", "review_cadence_days": 30,
+         "last_reviewed_date": "2026-10-01", "status": "live"},
+    )
+    read = api.get(f"/v1/journeys/{journey['id']}")
+    assert read.status_code == 200
+    assert read.headers["etag"] == '"1"'
+    body = read.json()
+    assert body["persona_id"] == persona["id"]
+    assert (body["owner_name"], body["owner_email"]) == ("Sam Reyes", "sam@example.com")
+    assert (body["state"], body["status"], body["review_cadence_days"]) == ("current", "live", 30)
+    assert api.get("/v1/personas/" + persona["id"]).json()["pains"] == ["Can't skip a week"]
+
+
+def test_touchpoint_holds_owner_standard_targets_and_moment_of_truth(api, journey_map):
+    touchpoint = api.get(f"/v1/touchpoints/{journey_map['confirm']['id']}").json()
+    assert touchpoint["owner_team_id"] == journey_map["fulfil"]["id"]
+    assert touchpoint["owner_name"] == "Priya"
+    assert touchpoint["standard"] == "Sent within 2 minutes"
+    assert touchpoint["targets"] == [
+        {"metric": "csat", "direction": "at_least", "value": 80.0, "min_responses": 30}
+    ]
+    assert touchpoint["journey_id"] == journey_map["journey"]["id"]
+
+
+def test_unknown_team_or_persona_is_a_field_error(api, journey_map):
+    response = api.patch(
+        f"/v1/touchpoints/{journey_map['confirm']['id']}", {"owner_team_id": "nope"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "owner_team_id"
+    response = api.post("/v1/journeys", {"name": "X", "persona_id": "missing"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "persona_id"
+
+
+def test_target_values_are_checked_per_metric(api, journey_map):
+    stage = journey_map["order"]["id"]
+    base = {"name": "T", "channel": "web", "interaction": "digital"}
+    for target in (
+        {"metric": "nps", "value": 101},
+        {"metric": "ces", "value": 0},
+        {"metric": "csat", "value": -1},
+        {"metric": "nps", "value": 10, "min_responses": 0},
+    ):
+        response = api.post(f"/v1/stages/{stage}/touchpoints", {**base, "targets": [target]})
+        assert response.status_code == 422, target
+        assert response.json()["errors"][0]["field"].startswith("targets[0]")
+    twice = [{"metric": "nps", "value": 10}, {"metric": "nps", "value": 20}]
+    assert api.post(f"/v1/stages/{stage}/touchpoints", {**base, "targets": twice}).status_code == 422
+
+
+def test_clearing_the_named_owner_with_null(api, journey_map):
+    touchpoint = journey_map["confirm"]
+    response = api.patch(
+        f"/v1/touchpoints/{touchpoint['id']}", {"owner_name": None, "owner_team_id": None}
+    )
+    assert response.status_code == 200
+    assert (response.json()["owner_name"], response.json()["owner_team_id"]) == ("", None)
+    refused = api.patch(f"/v1/touchpoints/{touchpoint['id']}", {"name": None})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "name"
+
+
+def test_opportunity_priority_and_evidence(api, journey_map):
+    opportunity = api.created(
+        "/v1/opportunities",
+        {"touchpoint_id": journey_map["courier"]["id"], "title": "Photo on delivery",
+         "kind": "idea", "customer_value": 80, "business_value": 60, "effort": 1,
+         "evidence": ["resp-1", "resp-2"]},
+    )
+    assert opportunity["priority"] == 35.0  # (80 + 60) / 2 / (1 + 1)
+    assert opportunity["stage_id"] == journey_map["deliver"]["id"]
+    assert opportunity["journey_id"] == journey_map["journey"]["id"]
+    assert opportunity["evidence"] == ["resp-1", "resp-2"]
+    updated = api.patch(
+        f"/v1/opportunities/{opportunity['id']}", {"effort": 3, "status": "in_progress"}
+    )
+    assert updated.json()["priority"] == 17.5
+    both = api.post(
+        "/v1/opportunities",
+        {"touchpoint_id": journey_map["courier"]["id"], "stage_id": journey_map["order"]["id"],
+         "title": "x", "kind": "idea"},
+    )
+    assert both.status_code == 422
+    listed = api.get("/v1/opportunities", params={"status": "in_progress"}).json()["items"]
+    assert [o["id"] for o in listed] == [opportunity["id"]]
+
+
+def test_team_names_are_unique_and_owning_teams_cannot_be_deleted(api, journey_map):
+    duplicate = api.post("/v1/teams", {"name": "fulfilment"})
+    assert duplicate.status_code == 422
+    assert duplicate.json()["errors"][0]["code"] == "duplicate"
+    in_use = api.delete(f"/v1/teams/{journey_map['fulfil']['id']}")
+    assert in_use.status_code == 409
+    assert in_use.json()["type"] == "urn:cxloop:problem:in-use"
+    assert api.get(f"/v1/teams/{journey_map['fulfil']['id']}").status_code == 200
+
+
+def test_lists_paginate_with_a_cursor(api):
+    ids = [api.created("/v1/personas", {"name": f"P{i}"})["id"] for i in range(5)]
+    first = api.get("/v1/personas", params={"limit": 2}).json()
+    second = api.get("/v1/personas", params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    third = api.get("/v1/personas", params={"limit": 2, "cursor": second["next_cursor"]}).json()
+    seen = [p["id"] for page in (first, second, third) for p in page["items"]]
+    assert seen == ids
+    assert third["next_cursor"] is None
+    bad = api.get("/v1/personas", params={"cursor": "garbage!"})
+    assert bad.status_code == 400
+    assert bad.json()["type"] == "urn:cxloop:problem:invalid-cursor"
+
+
+def test_touchpoints_filter_by_journey_team_and_channel(api, journey_map):
+    fulfil = api.get(
+        "/v1/touchpoints", params={"owner_team_id": journey_map["fulfil"]["id"]}
+    ).json()["items"]
+    assert {t["name"] for t in fulfil} == {"Confirmation email", "Courier at the door"}
+    phone = api.get("/v1/touchpoints", params={"channel": "phone"}).json()["items"]
+    assert [t["name"] for t in phone] == ["Where is my order call"]
+    assert api.get("/v1/touchpoints", params={"channel": "fax"}).status_code == 422

@@ -1,0 +1,177 @@
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from cxshared.auth import Scope, create_api_key
+from cxshared.db import make_engine
+from cxshared.testing.databases import DatabaseFactory
+from cxshared.testing.processes import ServiceProcess, console_script, free_port
+from journey.config import Settings
+from journey.main import MIGRATIONS, create_app
+from cxshared.testing.receiver import Receiver
+
+
+@pytest.fixture
+def database_url(
+    database_factory_for: Callable[[str, Path], DatabaseFactory],
+) -> Iterator[str]:
+    factory = database_factory_for("journey", MIGRATIONS)
+    url = factory.new_url()
+    yield url
+    factory.drop(url)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        relay_in_process=False,
+        webhook_allow_private_urls=False,
+        relay_backoff_base_seconds=0.01,
+        relay_backoff_max_seconds=0.05,
+        relay_max_attempts=3,
+    )
+
+
+def make_key(database_url: str, name: str, *scopes: Scope) -> str:
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        return create_api_key(engine, name=name, scopes=list(scopes))[1]
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Api:
+    """The app in-process, with a key of each kind."""
+
+    client: TestClient
+    database_url: str
+    admin: dict[str, str]
+    writer: dict[str, str]
+    reader: dict[str, str]
+    gateway: dict[str, str]
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        kwargs.setdefault("headers", self.writer)
+        return self.client.post(path, json=json, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        kwargs.setdefault("headers", self.reader)
+        return self.client.get(path, **kwargs)
+
+    def patch(self, path: str, json: Any, **kwargs: Any) -> httpx.Response:
+        kwargs.setdefault("headers", self.writer)
+        return self.client.patch(path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        kwargs.setdefault("headers", self.writer)
+        return self.client.delete(path, **kwargs)
+
+    def created(self, path: str, json: Any) -> dict[str, Any]:
+        response = self.post(path, json)
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def app_for() -> Iterator[Callable[[Settings], TestClient]]:
+    clients: list[TestClient] = []
+
+    def make(settings: Settings) -> TestClient:
+        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api(settings: Settings, app_for: Callable[[Settings], TestClient]) -> Api:
+    url = settings.database_url
+    return Api(
+        client=app_for(settings),
+        database_url=url,
+        admin=bearer(make_key(url, "ops", Scope.ADMIN)),
+        writer=bearer(make_key(url, "editor-bot", Scope.WRITE)),
+        reader=bearer(make_key(url, "dashboard", Scope.READ)),
+        gateway=bearer(make_key(url, "gateway", Scope.WRITE, Scope.GATEWAY)),
+    )
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_journey(database_url: str, tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
+    """Starts real `cx-journey` processes (serve or relay) on this test's database."""
+    started: list[ServiceProcess] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> ServiceProcess:
+        environment = {"JOURNEY_DATABASE_URL": database_url, "LOG_FORMAT": "json", **(env or {})}
+        base_url = None
+        command = [console_script("cx-journey"), *args]
+        if args[0] == "serve":
+            port = free_port()
+            command += ["--port", str(port)]
+            base_url = f"http://127.0.0.1:{port}"
+        process = ServiceProcess(
+            command, env=environment, log_path=tmp_path / f"{args[0]}-{len(started)}.log",
+            base_url=base_url,
+        )
+        started.append(process.start())
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def journey_map(api: Api) -> dict[str, Any]:
+    return build_journey(api)
+
+
+def build_journey(api: Api) -> dict[str, Any]:
+    """A small journey: 2 stages, 3 touchpoints, 2 teams; returns the ids."""
+    fulfil = api.created("/v1/teams", {"name": "Fulfilment", "lead_name": "Dana"})
+    support = api.created("/v1/teams", {"name": "Support", "lead_name": "Lee"})
+    journey = api.created("/v1/journeys", {"name": "Delivery", "owner_name": "Sam"})
+    order = api.created(f"/v1/journeys/{journey['id']}/stages", {"name": "Order"})
+    deliver = api.created(f"/v1/journeys/{journey['id']}/stages", {"name": "Deliver"})
+    confirm = api.created(
+        f"/v1/stages/{order['id']}/touchpoints",
+        {"name": "Confirmation email", "channel": "email", "interaction": "digital",
+         "owner_team_id": fulfil["id"], "owner_name": "Priya",
+         "standard": "Sent within 2 minutes", "targets": [{"metric": "csat", "value": 80}]},
+    )
+    courier = api.created(
+        f"/v1/stages/{deliver['id']}/touchpoints",
+        {"name": "Courier at the door", "channel": "field", "interaction": "human",
+         "owner_team_id": fulfil["id"], "owner_name": "Ola"},
+    )
+    help_line = api.created(
+        f"/v1/stages/{deliver['id']}/touchpoints",
+        {"name": "Where is my order call", "channel": "phone", "interaction": "human",
+         "owner_team_id": support["id"]},
+    )
+    return {
+        "journey": journey, "order": order, "deliver": deliver, "confirm": confirm,
+        "courier": courier, "help": help_line, "fulfil": fulfil, "support": support,
+    }

@@ -1,0 +1,1 @@
+"""Test fixtures every service's suite uses (loaded as a pytest plugin)."""

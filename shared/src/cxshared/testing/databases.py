@@ -1,0 +1,101 @@
+"""Real test databases, built by running the migrations, never create_all.
+
+Each worker migrates a template once per service; each test gets its own copy (a file copy on
+SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL), so tests commit for real and never see each
+other's rows. `CX_TEST_DATABASE=postgresql` selects PostgreSQL (`CX_TEST_POSTGRES_URL`, default
+the local server with trust auth).
+"""
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from cxshared.db import make_engine
+from cxshared.migrations import upgrade
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def backend() -> str:
+    value = os.environ.get("CX_TEST_DATABASE", "sqlite").lower()
+    if value in ("postgres", "postgresql"):
+        return "postgresql"
+    if value != "sqlite":
+        raise ValueError(f"CX_TEST_DATABASE must be sqlite or postgresql, not {value!r}")
+    return value
+
+
+def _admin_url() -> str:
+    return os.environ.get("CX_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def _pg_url(name: str) -> str:
+    return make_url(_admin_url()).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_execute(statement: str) -> None:
+    engine = create_engine(_admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+class DatabaseFactory:
+    """Hands out fresh, migrated databases for one service."""
+
+    def __init__(self, *, service: str, script_location: Path, workdir: Path, worker: str) -> None:
+        self.service = service
+        self.script_location = script_location
+        self.workdir = workdir
+        self.backend = backend()
+        self.prefix = f"cxtest_{service}_{worker}_{uuid.uuid4().hex[:6]}"
+        self._template: str | None = None
+        self._created: list[str] = []
+
+    def _build_template(self) -> str:
+        if self.backend == "sqlite":
+            path = self.workdir / f"{self.prefix}_template.db"
+            url = f"sqlite:///{path}"
+            upgrade(self.script_location, url)
+            engine = make_engine(url, pool_size=1)
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()
+            return str(path)
+        name = f"{self.prefix}_template"
+        _pg_execute(f'CREATE DATABASE "{name}"')
+        self._created.append(name)
+        upgrade(self.script_location, _pg_url(name))
+        return name
+
+    def new_url(self) -> str:
+        if self._template is None:
+            self._template = self._build_template()
+        suffix = uuid.uuid4().hex[:10]
+        if self.backend == "sqlite":
+            path = self.workdir / f"{self.prefix}_{suffix}.db"
+            shutil.copyfile(self._template, path)
+            return f"sqlite:///{path}"
+        name = f"{self.prefix}_{suffix}"
+        _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
+        self._created.append(name)
+        return _pg_url(name)
+
+    def drop(self, url: str) -> None:
+        if self.backend == "postgresql":
+            name = make_url(url).database
+            _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if name in self._created:
+                self._created.remove(name)
+
+    def close(self) -> None:
+        if self.backend == "postgresql":
+            for name in reversed(self._created):
+                _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self._created.clear()

@@ -1,0 +1,74 @@
+"""Real service processes on loopback, for end-to-end and fault tests."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServiceProcess:
+    """Starts `command` with `env`, and (for servers) waits for /readyz."""
+
+    def __init__(
+        self, command: Sequence[str], *, env: Mapping[str, str], log_path: Path,
+        base_url: str | None = None,
+    ) -> None:
+        self.command = list(command)
+        self.env = {**os.environ, **env}
+        self.log_path = log_path
+        self.base_url = base_url
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> "ServiceProcess":
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        if self.base_url:
+            self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.command} exited early:\n{self.log_path.read_text()}")
+            try:
+                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.command} not ready in {timeout}s:\n{self.log_path.read_text()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, as when a machine dies."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def console_script(name: str) -> str:
+    """The path of a console script installed beside this interpreter."""
+    return str(Path(sys.executable).parent / name)
