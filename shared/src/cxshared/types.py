@@ -19,3 +19,7 @@ LongText = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_no
 Identifier = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_no_nul)
 ]
+OptionalName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_no_nul)
+]
+"""A name that may be empty, such as a named owner not yet chosen."""

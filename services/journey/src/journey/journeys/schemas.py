@@ -3,7 +3,7 @@ from datetime import date
 from pydantic import EmailStr, Field
 
 from cxshared.pagination import Page
-from cxshared.types import Identifier, LongText, Name
+from cxshared.types import Identifier, LongText, Name, OptionalName
 from journey.common.schemas import ReadBase, WriteBase
 from journey.journeys.models import JourneyState, JourneyStatus
 
@@ -16,7 +16,7 @@ class JourneyCreate(WriteBase):
     persona_id: Identifier | None = None
     state: JourneyState = JourneyState.CURRENT
     status: JourneyStatus = JourneyStatus.DRAFT
-    owner_name: Name | None = Field(None, examples=["Sam Reyes"])
+    owner_name: OptionalName = Field("", examples=["Sam Reyes"])
     owner_email: EmailStr | None = Field(None, examples=["sam@example.com"])
     review_cadence_days: int = Field(90, ge=1, le=3650, description=Cadence.description)
     last_reviewed_date: date | None = None
@@ -28,7 +28,7 @@ class JourneyUpdate(WriteBase):
     persona_id: Identifier | None = None
     state: JourneyState | None = None
     status: JourneyStatus | None = None
-    owner_name: Name | None = None
+    owner_name: OptionalName | None = None
     owner_email: EmailStr | None = None
     review_cadence_days: int | None = Field(None, ge=1, le=3650)
     last_reviewed_date: date | None = None

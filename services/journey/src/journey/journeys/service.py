@@ -47,7 +47,7 @@ def _check_persona(session: Session, persona_id: str | None) -> None:
 def create_journey(*, ctx: WriteContext, body: JourneyCreate) -> Journey:
     _check_persona(ctx.session, body.persona_id)
     fields = body.model_dump(include=set(JourneyCreate.model_fields))
-    return crud.create(ctx, Journey(**{**fields, "owner_name": body.owner_name or ""}))
+    return crud.create(ctx, Journey(**fields))
 
 
 def update_journey(

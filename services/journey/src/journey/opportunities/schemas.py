@@ -3,7 +3,7 @@ from typing import Annotated, Self
 from pydantic import EmailStr, Field, model_validator
 
 from cxshared.pagination import Page
-from cxshared.types import Identifier, LongText, Name
+from cxshared.types import Identifier, LongText, Name, OptionalName
 from journey.common.schemas import ReadBase, WriteBase
 from journey.opportunities.models import OpportunityKind, OpportunityStatus
 
@@ -19,7 +19,7 @@ class OpportunityFields(WriteBase):
     description: LongText = ""
     kind: OpportunityKind
     status: OpportunityStatus = OpportunityStatus.OPEN
-    owner_name: Name | None = None
+    owner_name: OptionalName = ""
     owner_email: EmailStr | None = None
     customer_value: int = Field(50, ge=0, le=100)
     business_value: int = Field(50, ge=0, le=100)
@@ -43,7 +43,7 @@ class OpportunityUpdate(WriteBase):
     description: LongText | None = None
     kind: OpportunityKind | None = None
     status: OpportunityStatus | None = None
-    owner_name: Name | None = None
+    owner_name: OptionalName | None = None
     owner_email: EmailStr | None = None
     customer_value: int | None = Field(None, ge=0, le=100)
     business_value: int | None = Field(None, ge=0, le=100)

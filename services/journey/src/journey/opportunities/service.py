@@ -51,7 +51,7 @@ def create_opportunity(
     assert anchor is not None
     fields = body.model_dump(mode="json", include=set(OpportunityFields.model_fields))
     opportunity = Opportunity(
-        **{**fields, "owner_name": body.owner_name or ""},
+        **fields,
         journey_id=anchor.journey_id,
         stage_id=touchpoint.stage_id if touchpoint else stage.id if stage else None,
         touchpoint_id=touchpoint.id if touchpoint else None,

@@ -25,7 +25,7 @@ def _ensure_unique_name(session: Session, name: str, *, except_id: str | None = 
 def create_team(*, ctx: WriteContext, body: TeamCreate) -> Team:
     _ensure_unique_name(ctx.session, body.name)
     return crud.create(
-        ctx, Team(name=body.name, lead_name=body.lead_name or "", lead_email=body.lead_email)
+        ctx, Team(**body.model_dump())
     )
 
 

@@ -4,7 +4,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from cxshared.pagination import Page
-from cxshared.types import Identifier, LongText, Name
+from cxshared.types import Identifier, LongText, Name, OptionalName
 from journey.common.schemas import ReadBase, WriteBase
 from journey.touchpoints.models import Channel, Interaction
 
@@ -60,7 +60,7 @@ class TouchpointCreate(WriteBase):
     channel: Channel = Field(examples=["email"])
     interaction: Interaction = Field(examples=["digital"])
     owner_team_id: Identifier | None = None
-    owner_name: Name | None = Field(None, examples=["Priya Shah"])
+    owner_name: OptionalName = Field("", examples=["Priya Shah"])
     owner_email: EmailStr | None = Field(None, examples=["priya@example.com"])
     standard: LongText = Field(
         "",
@@ -84,7 +84,7 @@ class TouchpointUpdate(WriteBase):
     channel: Channel | None = None
     interaction: Interaction | None = None
     owner_team_id: Identifier | None = None
-    owner_name: Name | None = None
+    owner_name: OptionalName | None = None
     owner_email: EmailStr | None = None
     standard: LongText | None = None
     moment_of_truth: bool | None = None

@@ -57,7 +57,7 @@ def create_touchpoint(
     siblings = in_stage(ctx.session, stage.id)
     fields = body.model_dump(mode="json", exclude={"position"})
     touchpoint = Touchpoint(
-        **{**fields, "owner_name": body.owner_name or ""},
+        **fields,
         journey_id=stage.journey_id,
         stage_id=stage.id,
     )

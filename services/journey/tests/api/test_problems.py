@@ -1,0 +1,58 @@
+"""Every error is problem+json; bad input is never a 500."""
+
+PROBLEM = "application/problem+json"
+
+
+def test_validation_errors_name_each_failing_field(api):
+    response = api.post(
+        "/v1/journeys", {"name": "", "state": "someday", "review_cadence_days": 0, "extra": 1}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["type"] == "urn:cxloop:problem:validation"
+    fields = {e["field"] for e in body["errors"]}
+    assert fields == {"name", "state", "review_cadence_days", "extra"}
+    assert body["request_id"] == response.headers["x-request-id"]
+
+
+def test_unknown_ids_and_paths_are_404_and_wrong_methods_405(api):
+    missing = api.get("/v1/touchpoints/01900000-0000-7000-8000-000000000000")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == PROBLEM
+    assert api.get("/v1/nothing-here").status_code == 404
+    wrong = api.client.put("/v1/journeys")
+    assert wrong.status_code == 405
+    assert wrong.headers["content-type"] == PROBLEM
+
+
+def test_malformed_json_and_nul_characters_are_422(api):
+    broken = api.client.post(
+        "/v1/journeys", content=b'{"name": ', headers={**api.writer, "Content-Type": "application/json"}
+    )
+    assert broken.status_code == 422
+    nul = api.post("/v1/journeys", {"name": "a\u0000b"})
+    assert nul.status_code == 422
+    assert nul.json()["errors"][0]["field"] == "name"
+    nul_query = api.get("/v1/history", params={"actor": "x\u0000"})
+    assert nul_query.status_code == 422
+
+
+def test_oversized_bodies_are_413(api):
+    big = {"name": "x", "description": "y" * 2_000_000}
+    response = api.post("/v1/journeys", big)
+    assert response.status_code == 413
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_request_id_is_echoed_or_made(api):
+    given = api.get("/healthz", headers={"X-Request-ID": "trace-abc-123"})
+    assert given.headers["x-request-id"] == "trace-abc-123"
+    invalid = api.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
+    assert invalid.headers["x-request-id"] != "bad id with spaces"
+    assert len(invalid.headers["x-request-id"]) == 32
+
+
+def test_health_and_readiness(api):
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+    assert api.client.get("/readyz").json() == {"status": "ready"}
