@@ -98,17 +98,20 @@ def app_for() -> Iterator[Callable[[Settings], TestClient]]:
         client.__exit__(None, None, None)
 
 
-@pytest.fixture
-def api(settings: Settings, app_for: Callable[[Settings], TestClient]) -> Api:
-    url = settings.database_url
+def make_api(client: TestClient, url: str) -> Api:
     return Api(
-        client=app_for(settings),
+        client=client,
         database_url=url,
         admin=bearer(make_key(url, "ops", Scope.ADMIN)),
         writer=bearer(make_key(url, "editor-bot", Scope.WRITE)),
         reader=bearer(make_key(url, "dashboard", Scope.READ)),
         gateway=bearer(make_key(url, "gateway", Scope.WRITE, Scope.GATEWAY)),
     )
+
+
+@pytest.fixture
+def api(settings: Settings, app_for: Callable[[Settings], TestClient]) -> Api:
+    return make_api(app_for(settings), settings.database_url)
 
 
 @pytest.fixture
@@ -175,3 +178,25 @@ def build_journey(api: Api) -> dict[str, Any]:
         "journey": journey, "order": order, "deliver": deliver, "confirm": confirm,
         "courier": courier, "help": help_line, "fulfil": fulfil, "support": support,
     }
+
+
+@pytest.fixture
+def relay_for(private_api: Api) -> Callable[..., Any]:
+    """A relay over the app's database and outbox, with settings of the test's choosing."""
+    from cxshared.events.relay import Relay
+
+    def make(**overrides: Any) -> Relay:
+        app = private_api.client.app
+        settings = app.state.settings.model_copy(update=overrides)  # type: ignore[attr-defined]
+        return Relay(engine=app.state.engine, outbox=app.state.outbox, settings=settings)  # type: ignore[attr-defined]
+
+    return make
+
+
+@pytest.fixture
+def private_api(
+    database_url: str, settings: Settings, app_for: Callable[[Settings], TestClient]
+) -> Api:
+    """Like `api`, but webhook URLs on loopback are allowed (local development setting)."""
+    allowed = settings.model_copy(update={"webhook_allow_private_urls": True})
+    return make_api(app_for(allowed), database_url)

@@ -75,7 +75,7 @@ def paginate(
         after = decode_cursor(params.cursor, len(order_by))
         statement = statement.where(_after(order_by, after, descending=descending))
     ordering = [c.desc() for c in order_by] if descending else list(order_by)
-    rows = list(session.exec(statement.order_by(*ordering).limit(params.limit + 1)).all())  # type: ignore[call-overload]
+    rows = list(session.scalars(statement.order_by(*ordering).limit(params.limit + 1)).all())
     if len(rows) <= params.limit:
         return rows, None
     rows = rows[: params.limit]

@@ -33,6 +33,7 @@ class Outbox:
         """Adds the event and its deliveries to `session`; they commit (or not) with the caller."""
         event = OutboxEvent(type=type, source=self.source, subject=subject, data=data)
         session.add(event)
+        session.flush()  # the deliveries below refer to the event; no ORM relationship orders them
         for sink in self.sinks:
             session.add(OutboxDelivery(event_id=event.id, destination=f"sink:{sink.name}"))
         subscriptions = session.exec(  # type: ignore[call-overload]
