@@ -5,15 +5,14 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
-
 from cxshared.auth import Scope, create_api_key
 from cxshared.db import make_engine
 from cxshared.testing.databases import DatabaseFactory
 from cxshared.testing.processes import ServiceProcess, console_script, free_port
+from cxshared.testing.receiver import Receiver
+from fastapi.testclient import TestClient
 from journey.config import Settings
 from journey.main import MIGRATIONS, create_app
-from cxshared.testing.receiver import Receiver
 
 
 @pytest.fixture
@@ -135,7 +134,9 @@ def live_journey(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Se
             command += ["--port", str(port)]
             base_url = f"http://127.0.0.1:{port}"
         process = ServiceProcess(
-            command, env=environment, log_path=tmp_path / f"{args[0]}-{len(started)}.log",
+            command,
+            env=environment,
+            log_path=tmp_path / f"{args[0]}-{len(started)}.log",
             base_url=base_url,
         )
         started.append(process.start())
@@ -160,23 +161,44 @@ def build_journey(api: Api) -> dict[str, Any]:
     deliver = api.created(f"/v1/journeys/{journey['id']}/stages", {"name": "Deliver"})
     confirm = api.created(
         f"/v1/stages/{order['id']}/touchpoints",
-        {"name": "Confirmation email", "channel": "email", "interaction": "digital",
-         "owner_team_id": fulfil["id"], "owner_name": "Priya",
-         "standard": "Sent within 2 minutes", "targets": [{"metric": "csat", "value": 80}]},
+        {
+            "name": "Confirmation email",
+            "channel": "email",
+            "interaction": "digital",
+            "owner_team_id": fulfil["id"],
+            "owner_name": "Priya",
+            "standard": "Sent within 2 minutes",
+            "targets": [{"metric": "csat", "value": 80}],
+        },
     )
     courier = api.created(
         f"/v1/stages/{deliver['id']}/touchpoints",
-        {"name": "Courier at the door", "channel": "field", "interaction": "human",
-         "owner_team_id": fulfil["id"], "owner_name": "Ola"},
+        {
+            "name": "Courier at the door",
+            "channel": "field",
+            "interaction": "human",
+            "owner_team_id": fulfil["id"],
+            "owner_name": "Ola",
+        },
     )
     help_line = api.created(
         f"/v1/stages/{deliver['id']}/touchpoints",
-        {"name": "Where is my order call", "channel": "phone", "interaction": "human",
-         "owner_team_id": support["id"]},
+        {
+            "name": "Where is my order call",
+            "channel": "phone",
+            "interaction": "human",
+            "owner_team_id": support["id"],
+        },
     )
     return {
-        "journey": journey, "order": order, "deliver": deliver, "confirm": confirm,
-        "courier": courier, "help": help_line, "fulfil": fulfil, "support": support,
+        "journey": journey,
+        "order": order,
+        "deliver": deliver,
+        "confirm": confirm,
+        "courier": courier,
+        "help": help_line,
+        "fulfil": fulfil,
+        "support": support,
     }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from cxshared.db import make_engine
@@ -18,6 +18,7 @@ from cxshared.logging import configure_logging
 from cxshared.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from cxshared.migrations import check_at_head
 from cxshared.problems import COMMON_PROBLEMS, ProblemDetail, install_problem_handlers
+from cxshared.query import reject_unknown_query_parameters
 from cxshared.settings import ServiceSettings
 
 log = structlog.get_logger("cxshared.app")
@@ -70,6 +71,7 @@ def create_service_app(
         version="1.0.0",
         lifespan=lifespan,
         responses=COMMON_PROBLEMS,
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.settings = settings
     app.state.engine = engine

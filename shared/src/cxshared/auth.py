@@ -16,8 +16,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, select
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import Engine
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from cxshared.db import JSONType, UTCDateTime, read_session, write_session
 from cxshared.ids import new_id
@@ -26,7 +26,7 @@ from cxshared.timeutil import utcnow
 
 KEY_PREFIX = "cxk_"
 ACTING_USER_HEADER = "X-Acting-User"
-_QUERY_CREDENTIAL_NAMES = {"api_key", "apikey", "key", "token", "access_token", "auth"}
+QUERY_CREDENTIAL_NAMES = {"api_key", "apikey", "key", "token", "access_token", "auth"}
 
 
 class Scope(StrEnum):
@@ -81,12 +81,12 @@ def create_api_key(engine: Engine, *, name: str, scopes: list[Scope]) -> tuple[A
 def revoke_api_key(engine: Engine, *, name_or_id: str) -> int:
     """Revokes every live key with that id or name; returns how many."""
     with write_session(engine) as session:
-        keys = session.exec(  # type: ignore[call-overload]
+        keys = session.exec(
             select(ApiKey).where(
-                (ApiKey.id == name_or_id) | (ApiKey.name == name_or_id),  # type: ignore[arg-type]
-                ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
+                (col(ApiKey.id) == name_or_id) | (col(ApiKey.name) == name_or_id),
+                col(ApiKey.revoked_at).is_(None),
             )
-        ).scalars().all()
+        ).all()
         for key in keys:
             key.revoked_at = utcnow()
             session.add(key)
@@ -95,7 +95,7 @@ def revoke_api_key(engine: Engine, *, name_or_id: str) -> int:
 
 def list_api_keys(engine: Engine) -> list[ApiKey]:
     with read_session(engine) as session:
-        return list(session.exec(select(ApiKey).order_by(ApiKey.id)).scalars().all())  # type: ignore[call-overload, arg-type]
+        return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))).all())
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,10 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 
 def _unauthenticated(detail: str) -> Problem:
     return Problem(
-        401, "unauthenticated", "Authentication required", detail,
+        401,
+        "unauthenticated",
+        "Authentication required",
+        detail,
         headers={"WWW-Authenticate": "Bearer"},
     )
 
@@ -128,9 +131,11 @@ def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if _QUERY_CREDENTIAL_NAMES & {name.lower() for name in request.query_params}:
+    if QUERY_CREDENTIAL_NAMES & {name.lower() for name in request.query_params}:
         raise Problem(
-            400, "credentials-in-query", "Credentials in the query string",
+            400,
+            "credentials-in-query",
+            "Credentials in the query string",
             "Send the API key in the Authorization header; keys in URLs end up in logs.",
         )
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -140,7 +145,7 @@ def authenticate(
         raise _unauthenticated("That is not a cxloop API key.")
     digest = hash_key(raw)
     with Session(request.app.state.engine) as session:
-        key = session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).scalars().first()  # type: ignore[call-overload, arg-type]
+        key = session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).first()
     if key is None or not hmac.compare_digest(key.key_hash, digest):
         raise _unauthenticated("Unknown API key.")
     if key.revoked_at is not None:
@@ -150,7 +155,9 @@ def authenticate(
     if acting_user is not None:
         if not principal.has(Scope.GATEWAY):
             raise Problem(
-                403, "acting-user-not-allowed", "Not allowed",
+                403,
+                "acting-user-not-allowed",
+                "Not allowed",
                 f"Only a key with the gateway scope may send {ACTING_USER_HEADER}.",
             )
         acting_user = acting_user.strip()
@@ -168,7 +175,10 @@ def require(scope: Scope) -> object:
     def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.has(scope):
             raise Problem(
-                403, "insufficient-scope", "Not allowed", f"This needs a key with the {scope} scope."
+                403,
+                "insufficient-scope",
+                "Not allowed",
+                f"This needs a key with the {scope} scope.",
             )
         return principal
 

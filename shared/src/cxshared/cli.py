@@ -31,10 +31,15 @@ def run_cli(
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--reload", action="store_true")
     commands.add_parser("relay", help="deliver outbox events (as its own process)")
-    create = commands.add_parser("create-api-key", help="create a key; prints it alone on its last line")
+    create = commands.add_parser(
+        "create-api-key", help="create a key; prints it alone on its last line"
+    )
     create.add_argument("--name", required=True)
     create.add_argument(
-        "--scope", action="append", required=True, choices=[s.value for s in Scope],
+        "--scope",
+        action="append",
+        required=True,
+        choices=[s.value for s in Scope],
         help="repeat for several scopes",
     )
     revoke = commands.add_parser("revoke-api-key", help="revoke keys by id or name")
@@ -70,11 +75,12 @@ def run_cli(
         if args.command == "relay":
             return _run_relay(name, settings, engine)
         if args.command == "create-api-key":
-            key, raw = create_api_key(
-                engine, name=args.name, scopes=[Scope(s) for s in args.scope]
+            key, raw = create_api_key(engine, name=args.name, scopes=[Scope(s) for s in args.scope])
+            print(
+                f"created key {key.id} '{key.name}' with scopes {','.join(key.scopes)}; "
+                "it is shown only once:",
+                file=sys.stderr,
             )
-            print(f"created key {key.id} '{key.name}' with scopes {','.join(key.scopes)}; "
-                  "it is shown only once:", file=sys.stderr)
             print(raw)
             return 0
         if args.command == "revoke-api-key":

@@ -35,8 +35,11 @@ def health_router(script_location: Path) -> APIRouter:
             )
         except Exception as exc:
             return problem_response(
-                status=503, slug="not-ready", title="Not ready",
-                detail=f"database unreachable: {type(exc).__name__}", request=request,
+                status=503,
+                slug="not-ready",
+                title="Not ready",
+                detail=f"database unreachable: {type(exc).__name__}",
+                request=request,
             )
         return JSONResponse({"status": "ready"})
 

@@ -141,7 +141,9 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug, title = _SLUGS.get(exc.status_code, ("error", "Error"))
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail.lower() != title.lower() else None
+    detail = (
+        exc.detail if isinstance(exc.detail, str) and exc.detail.lower() != title.lower() else None
+    )
     return problem_response(
         status=exc.status_code,
         slug=slug,
@@ -172,7 +174,7 @@ async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
         status=422,
         slug="invalid-value",
         title="Invalid value",
-        detail="A value could not be stored (for example a NUL character or a number out of range).",
+        detail="A value could not be stored (such as a NUL character or a number out of range).",
         request=request,
     )
 
@@ -217,7 +219,9 @@ def problem_doc(description: str) -> dict[str, Any]:
 
 
 COMMON_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: problem_doc("Malformed request (for example an invalid cursor or a key in the query string)."),
+    400: problem_doc(
+        "Malformed request (for example an invalid cursor or a key in the query string)."
+    ),
     401: problem_doc("Missing, unknown or revoked API key."),
     403: problem_doc("The key lacks the scope this operation needs."),
     404: problem_doc("No such resource."),

@@ -9,7 +9,10 @@ def test_no_key_is_401_with_a_problem(api):
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["www-authenticate"] == "Bearer"
-    assert api.client.get("/v1/journeys", headers={"Authorization": "Bearer cxk_nope"}).status_code == 401
+    assert (
+        api.client.get("/v1/journeys", headers={"Authorization": "Bearer cxk_nope"}).status_code
+        == 401
+    )
     assert api.client.get("/v1/journeys", headers={"Authorization": "Basic abc"}).status_code == 401
 
 

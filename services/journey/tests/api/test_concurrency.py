@@ -9,7 +9,8 @@ def test_stale_if_match_changes_nothing_and_says_who(api, journey_map):
     url = f"/v1/touchpoints/{journey_map['confirm']['id']}"
     etag = api.get(url).headers["etag"]
     first = api.patch(
-        url, {"owner_name": "Kim"},
+        url,
+        {"owner_name": "Kim"},
         headers={**api.gateway, "If-Match": etag, "X-Acting-User": "kim@cx.example"},
     )
     assert first.status_code == 200

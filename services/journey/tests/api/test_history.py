@@ -8,7 +8,10 @@ def test_every_write_is_recorded_with_before_and_after(api, journey_map):
         {"owner_name": "Kim", "moment_of_truth": True},
         headers={**api.gateway, "X-Acting-User": "kim@cx.example"},
     )
-    api.post(f"/v1/touchpoints/{touchpoint}/move", {"stage_id": journey_map["deliver"]["id"], "position": 0})
+    api.post(
+        f"/v1/touchpoints/{touchpoint}/move",
+        {"stage_id": journey_map["deliver"]["id"], "position": 0},
+    )
     changes = api.get("/v1/history", params={"entity_id": touchpoint}).json()["items"]
     assert [c["action"] for c in changes] == ["reorder", "update", "create"]
     reorder, update, create = changes
@@ -18,7 +21,8 @@ def test_every_write_is_recorded_with_before_and_after(api, journey_map):
         "moment_of_truth": {"before": False, "after": True},
     }
     assert reorder["changes"]["stage_id"] == {
-        "before": journey_map["order"]["id"], "after": journey_map["deliver"]["id"],
+        "before": journey_map["order"]["id"],
+        "after": journey_map["deliver"]["id"],
     }
     assert reorder["actor"] == "api-key:editor-bot"
     assert create["changes"]["name"] == {"before": None, "after": "Confirmation email"}
@@ -34,13 +38,16 @@ def test_an_update_that_changes_nothing_is_not_recorded(api, journey_map):
 
 def test_history_filters_by_journey_actor_type_and_time(api, journey_map):
     journey = journey_map["journey"]["id"]
-    in_journey = api.get("/v1/history", params={"journey_id": journey, "limit": 200}).json()["items"]
+    in_journey = api.get("/v1/history", params={"journey_id": journey, "limit": 200}).json()[
+        "items"
+    ]
     assert {c["entity_type"] for c in in_journey} == {"journey", "stage", "touchpoint"}
     teams = api.get("/v1/history", params={"entity_type": "team"}).json()["items"]
     assert len(teams) == 2
     cutoff = in_journey[0]["at"]
     api.patch(
-        f"/v1/journeys/{journey}", {"name": "Delivery v2"},
+        f"/v1/journeys/{journey}",
+        {"name": "Delivery v2"},
         headers={**api.gateway, "X-Acting-User": "ana"},
     )
     by_ana = api.get("/v1/history", params={"actor": "ana"}).json()["items"]

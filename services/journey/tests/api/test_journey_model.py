@@ -8,9 +8,15 @@ def test_journey_carries_persona_owner_and_review_cadence(api):
     )
     journey = api.created(
         "/v1/journeys",
-        {"name": "Buying online", "persona_id": persona["id"], "owner_name": "Sam Reyes",
-         "owner_email": "sam@example.com", "review_cadence_days": 30,
-         "last_reviewed_date": "2026-10-01", "status": "live"},
+        {
+            "name": "Buying online",
+            "persona_id": persona["id"],
+            "owner_name": "Sam Reyes",
+            "owner_email": "sam@example.com",
+            "review_cadence_days": 30,
+            "last_reviewed_date": "2026-10-01",
+            "status": "live",
+        },
     )
     read = api.get(f"/v1/journeys/{journey['id']}")
     assert read.status_code == 200
@@ -57,7 +63,9 @@ def test_target_values_are_checked_per_metric(api, journey_map):
         assert response.status_code == 422, target
         assert response.json()["errors"][0]["field"].startswith("targets[0]")
     twice = [{"metric": "nps", "value": 10}, {"metric": "nps", "value": 20}]
-    assert api.post(f"/v1/stages/{stage}/touchpoints", {**base, "targets": twice}).status_code == 422
+    assert (
+        api.post(f"/v1/stages/{stage}/touchpoints", {**base, "targets": twice}).status_code == 422
+    )
 
 
 def test_clearing_the_named_owner_with_null(api, journey_map):
@@ -74,10 +82,15 @@ def test_clearing_the_named_owner_with_null(api, journey_map):
 
 def test_opportunity_priority_and_evidence(api, journey_map):
     opportunity = api.created(
-        "/v1/opportunities",
-        {"touchpoint_id": journey_map["courier"]["id"], "title": "Photo on delivery",
-         "kind": "idea", "customer_value": 80, "business_value": 60, "effort": 1,
-         "evidence": ["resp-1", "resp-2"]},
+        f"/v1/touchpoints/{journey_map['courier']['id']}/opportunities",
+        {
+            "title": "Photo on delivery",
+            "kind": "idea",
+            "customer_value": 80,
+            "business_value": 60,
+            "effort": 1,
+            "evidence": ["resp-1", "resp-2"],
+        },
     )
     assert opportunity["priority"] == 35.0  # (80 + 60) / 2 / (1 + 1)
     assert opportunity["stage_id"] == journey_map["deliver"]["id"]
@@ -87,12 +100,14 @@ def test_opportunity_priority_and_evidence(api, journey_map):
         f"/v1/opportunities/{opportunity['id']}", {"effort": 3, "status": "in_progress"}
     )
     assert updated.json()["priority"] == 17.5
-    both = api.post(
-        "/v1/opportunities",
-        {"touchpoint_id": journey_map["courier"]["id"], "stage_id": journey_map["order"]["id"],
-         "title": "x", "kind": "idea"},
+    on_stage = api.created(
+        f"/v1/stages/{journey_map['order']['id']}/opportunities",
+        {"title": "Nobody owns the FAQ", "kind": "pain_point"},
     )
-    assert both.status_code == 422
+    assert (on_stage["stage_id"], on_stage["touchpoint_id"]) == (journey_map["order"]["id"], None)
+    assert (
+        api.post("/v1/stages/nope/opportunities", {"title": "x", "kind": "idea"}).status_code == 404
+    )
     listed = api.get("/v1/opportunities", params={"status": "in_progress"}).json()["items"]
     assert [o["id"] for o in listed] == [opportunity["id"]]
 

@@ -33,9 +33,7 @@ def test_touchpoint_moves_within_and_across_stages(api, journey_map):
     assert names(api, deliver) == ["Courier at the door", "Where is my order call"]
     api.post(f"/v1/touchpoints/{help_line['id']}/move", {"position": 0})
     assert names(api, deliver) == ["Where is my order call", "Courier at the door"]
-    moved = api.post(
-        f"/v1/touchpoints/{help_line['id']}/move", {"stage_id": order, "position": 0}
-    )
+    moved = api.post(f"/v1/touchpoints/{help_line['id']}/move", {"stage_id": order, "position": 0})
     assert moved.status_code == 200
     assert moved.json()["stage_id"] == order
     assert names(api, order) == ["Where is my order call", "Confirmation email"]
@@ -61,12 +59,14 @@ def test_move_with_stale_if_match_changes_nothing(api, journey_map):
     help_line = journey_map["help"]
     api.patch(f"/v1/touchpoints/{help_line['id']}", {"owner_name": "Kim"})
     response = api.post(
-        f"/v1/touchpoints/{help_line['id']}/move", {"position": 0},
+        f"/v1/touchpoints/{help_line['id']}/move",
+        {"position": 0},
         headers={**api.writer, "If-Match": '"1"'},
     )
     assert response.status_code == 412
     assert names(api, journey_map["deliver"]["id"]) == [
-        "Courier at the door", "Where is my order call",
+        "Courier at the door",
+        "Where is my order call",
     ]
 
 

@@ -28,7 +28,9 @@ def test_unknown_ids_and_paths_are_404_and_wrong_methods_405(api):
 
 def test_malformed_json_and_nul_characters_are_422(api):
     broken = api.client.post(
-        "/v1/journeys", content=b'{"name": ', headers={**api.writer, "Content-Type": "application/json"}
+        "/v1/journeys",
+        content=b'{"name": ',
+        headers={**api.writer, "Content-Type": "application/json"},
     )
     assert broken.status_code == 422
     nul = api.post("/v1/journeys", {"name": "a\u0000b"})
@@ -56,3 +58,17 @@ def test_request_id_is_echoed_or_made(api):
 def test_health_and_readiness(api):
     assert api.client.get("/healthz").json() == {"status": "ok"}
     assert api.client.get("/readyz").json() == {"status": "ready"}
+
+
+def test_unknown_query_parameters_are_named_not_ignored(api, journey_map):
+    response = api.get("/v1/touchpoints", params={"chanel": "web"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "chanel",
+            "location": "query",
+            "message": "unknown parameter",
+            "code": "unknown_parameter",
+        }
+    ]
+    assert api.get("/v1/touchpoints", params={"channel": "web", "limit": 5}).status_code == 200

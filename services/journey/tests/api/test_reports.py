@@ -8,13 +8,15 @@ def test_ownership_gaps_handoffs_and_load(api, journey_map):
     gaps = {g["touchpoint_name"]: g["missing"] for g in report["gaps"]}
     assert gaps == {"Where is my order call": ["named_owner"]}
     handoffs = [
-        (h["from_touchpoint"]["touchpoint_name"], h["to_touchpoint"]["touchpoint_name"],
-         h["from_team_name"], h["to_team_name"])
+        (
+            h["from_touchpoint"]["touchpoint_name"],
+            h["to_touchpoint"]["touchpoint_name"],
+            h["from_team_name"],
+            h["to_team_name"],
+        )
         for h in report["handoffs"]
     ]
-    assert handoffs == [
-        ("Courier at the door", "Where is my order call", "Fulfilment", "Support")
-    ]
+    assert handoffs == [("Courier at the door", "Where is my order call", "Fulfilment", "Support")]
     load = {(o["owner_team_name"], o["owner_name"]): o["touchpoints"] for o in report["per_owner"]}
     assert load == {("Fulfilment", "Priya"): 1, ("Fulfilment", "Ola"): 1, ("Support", ""): 1}
 
@@ -31,19 +33,34 @@ def test_handoffs_follow_stage_then_touchpoint_order(api, journey_map):
         "/v1/reports/ownership", params={"journey_id": journey_map["journey"]["id"]}
     ).json()
     assert [(h["from_team_name"], h["to_team_name"]) for h in report["handoffs"]] == [
-        ("Fulfilment", "Support"), ("Support", "Fulfilment"),
+        ("Fulfilment", "Support"),
+        ("Support", "Fulfilment"),
     ]
 
 
 def test_reviews_overdue_by_cadence(api):
     today = date.today()
-    api.created("/v1/journeys", {"name": "Fresh", "review_cadence_days": 30,
-                                  "last_reviewed_date": str(today - timedelta(days=10))})
-    late = api.created("/v1/journeys", {"name": "Stale", "review_cadence_days": 30,
-                                         "owner_name": "Sam",
-                                         "last_reviewed_date": str(today - timedelta(days=45))})
-    api.created("/v1/journeys", {"name": "Archived", "status": "archived",
-                                  "last_reviewed_date": "2020-01-01"})
+    api.created(
+        "/v1/journeys",
+        {
+            "name": "Fresh",
+            "review_cadence_days": 30,
+            "last_reviewed_date": str(today - timedelta(days=10)),
+        },
+    )
+    late = api.created(
+        "/v1/journeys",
+        {
+            "name": "Stale",
+            "review_cadence_days": 30,
+            "owner_name": "Sam",
+            "last_reviewed_date": str(today - timedelta(days=45)),
+        },
+    )
+    api.created(
+        "/v1/journeys",
+        {"name": "Archived", "status": "archived", "last_reviewed_date": "2020-01-01"},
+    )
     report = api.get("/v1/reports/reviews", params={"as_of": str(today)}).json()
     assert [(r["journey_name"], r["days_overdue"]) for r in report["overdue"]] == [("Stale", 15)]
     api.patch(f"/v1/journeys/{late['id']}", {"last_reviewed_date": str(today)})
@@ -53,7 +70,9 @@ def test_reviews_overdue_by_cadence(api):
 
 
 def test_standards_report_lists_missing_standard_or_target(api, journey_map):
-    gaps = {g["touchpoint_name"]: g["missing"] for g in api.get("/v1/reports/standards").json()["gaps"]}
+    gaps = {
+        g["touchpoint_name"]: g["missing"] for g in api.get("/v1/reports/standards").json()["gaps"]
+    }
     assert gaps == {
         "Courier at the door": ["standard", "target"],
         "Where is my order call": ["standard", "target"],

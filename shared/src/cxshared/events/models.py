@@ -72,7 +72,10 @@ class OutboxDelivery(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     event_id: str = Field(
         sa_column=Column(
-            String(36), ForeignKey("outbox_event.id", ondelete="CASCADE"), nullable=False, index=True
+            String(36),
+            ForeignKey("outbox_event.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
         )
     )
     destination: str = Field(max_length=100, description="sink:<name> or webhook")

@@ -54,7 +54,7 @@ class Outcome:
 
 def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:
     """Exponential backoff with jitter: half the step fixed, half random."""
-    step = min(cap, base * 2 ** max(0, attempt - 1))
+    step: float = min(cap, base * 2.0 ** max(0, attempt - 1))
     return step / 2 + random.uniform(0, step / 2)
 
 
@@ -111,7 +111,7 @@ class Relay:
                     OutboxDelivery.state == DeliveryState.PENDING,
                     OutboxDelivery.next_attempt_at <= now,
                 )
-                .order_by(OutboxDelivery.next_attempt_at)  # type: ignore[arg-type]
+                .order_by(OutboxDelivery.next_attempt_at)
                 .limit(self.settings.relay_batch_size)
             )
             if not is_sqlite(self.engine):
@@ -119,7 +119,7 @@ class Relay:
             ids = list(session.exec(due).scalars())
             if not ids:
                 return []
-            session.exec(  # type: ignore[call-overload]
+            session.exec(
                 update(OutboxDelivery)
                 .where(OutboxDelivery.id.in_(ids))  # type: ignore[attr-defined]
                 .values(
@@ -221,7 +221,7 @@ class Relay:
         with write_session(self.engine) as session:
             # Only the holder of the lease may settle: a relay whose lease ran out and was
             # claimed again by another must not overwrite that one's outcome.
-            session.exec(  # type: ignore[call-overload]
+            session.exec(
                 update(OutboxDelivery)
                 .where(
                     OutboxDelivery.id == claim.delivery_id,  # type: ignore[arg-type]
@@ -244,9 +244,7 @@ class Relay:
 def _outcome(response: httpx.Response) -> Outcome:
     if 200 <= response.status_code < 300:
         return Outcome(ok=True, status_code=response.status_code)
-    return Outcome(
-        ok=False, status_code=response.status_code, error=f"HTTP {response.status_code}"
-    )
+    return Outcome(ok=False, status_code=response.status_code, error=f"HTTP {response.status_code}")
 
 
 def replay(session: Session, delivery: OutboxDelivery) -> OutboxDelivery:

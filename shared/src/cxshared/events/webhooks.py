@@ -2,10 +2,12 @@
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -18,6 +20,7 @@ from cxshared.events.signing import new_secret
 from cxshared.pagination import Page, PageParams, page_params, paginate
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
+from cxshared.types import ShortText
 from cxshared.url_guard import UnsafeUrl, check_url
 
 ROTATION_GRACE = timedelta(hours=24)
@@ -68,23 +71,38 @@ class SecretRotated(BaseModel):
 
 def webhooks_router(event_types: Sequence[str], *, allow_private: bool) -> APIRouter:
     """`event_types`: what this service emits; subscriptions may also use `*` and `prefix.*`."""
-    known = set(event_types)
-    prefixes = {t.split(".", 1)[0] + ".*" for t in known}
-
-    def _check_types(values: list[str]) -> list[str]:
-        unknown = [v for v in values if v != "*" and v not in known and v not in prefixes]
-        if unknown:
-            raise ValueError(f"unknown event types {unknown}; known: {sorted(known)}")
-        if not values:
-            raise ValueError("name at least one event type, or *")
-        return sorted(set(values))
+    allowed = ["*", *sorted({t.split(".", 1)[0] + ".*" for t in event_types}), *event_types]
+    EventType = StrEnum("EventType", {value: value for value in allowed})  # type: ignore[misc]
+    EventTypes = Annotated[
+        list[EventType],
+        Field(
+            min_length=1,
+            max_length=100,
+            description="Event types to receive: exact (`touchpoint.updated`), a family "
+            "(`touchpoint.*`) or everything (`*`).",
+        ),
+    ]
+    Url = Annotated[
+        str,
+        Field(
+            min_length=8,
+            max_length=2000,
+            pattern=r"^https?://[^\x00 \t\n\r\f\v]+$",
+            description="Where to POST events. Must resolve to public addresses only.",
+        ),
+    ]
 
     def _check_url(value: str) -> str:
         try:
             check_url(value, allow_private=allow_private)
         except UnsafeUrl as exc:
-            raise ValueError(f"the URL {exc}") from exc
+            raise PydanticCustomError(
+                "unsafe_url", "the URL {reason}", {"reason": str(exc)}
+            ) from exc
         return value
+
+    def _unique(values: list[str]) -> list[str]:
+        return sorted(set(values), key=str)
 
     class WebhookCreate(BaseModel):
         model_config = ConfigDict(
@@ -93,9 +111,9 @@ def webhooks_router(event_types: Sequence[str], *, allow_private: bool) -> APIRo
                 "examples": [{"url": "https://hooks.example.com/cx", "event_types": ["*"]}]
             },
         )
-        url: str = Field(min_length=1, max_length=2000)
-        event_types: list[str] = Field(min_length=1, max_length=100)
-        description: str = Field("", max_length=500)
+        url: Url
+        event_types: EventTypes
+        description: ShortText = ""
         enabled: bool = True
 
         @field_validator("url")
@@ -106,13 +124,13 @@ def webhooks_router(event_types: Sequence[str], *, allow_private: bool) -> APIRo
         @field_validator("event_types")
         @classmethod
         def _types(cls, v: list[str]) -> list[str]:
-            return _check_types(v)
+            return _unique(v)
 
     class WebhookUpdate(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        url: str | None = Field(None, min_length=1, max_length=2000)
-        event_types: list[str] | None = Field(None, min_length=1, max_length=100)
-        description: str | None = Field(None, max_length=500)
+        url: Url | None = None
+        event_types: EventTypes | None = None
+        description: ShortText | None = None
         enabled: bool | None = None
 
         @field_validator("url")
@@ -123,7 +141,7 @@ def webhooks_router(event_types: Sequence[str], *, allow_private: bool) -> APIRo
         @field_validator("event_types")
         @classmethod
         def _types(cls, v: list[str] | None) -> list[str] | None:
-            return None if v is None else _check_types(v)
+            return None if v is None else _unique(v)
 
     router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -137,10 +155,14 @@ def webhooks_router(event_types: Sequence[str], *, allow_private: bool) -> APIRo
         return found  # type: ignore[no-any-return]
 
     @router.post(
-        "", status_code=status.HTTP_201_CREATED, response_model=WebhookWithSecret,
+        "",
+        status_code=status.HTTP_201_CREATED,
+        response_model=WebhookWithSecret,
         summary="Subscribe a URL to events",
     )
-    def create_webhook(body: WebhookCreate, session: SessionDep, _: Admin, response: Response) -> Any:
+    def create_webhook(
+        body: WebhookCreate, session: SessionDep, _: Admin, response: Response
+    ) -> Any:
         subscription = WebhookSubscription(**body.model_dump(), secret=new_secret())
         session.add(subscription)
         session.commit()
@@ -164,14 +186,31 @@ def webhooks_router(event_types: Sequence[str], *, allow_private: bool) -> APIRo
 
     @router.patch("/{webhook_id}", response_model=WebhookRead, summary="Change a subscription")
     def update_webhook(
-        webhook_id: str, body: WebhookUpdate, session: SessionDep, _: Admin,
-        if_match: IfMatch, response: Response,
+        webhook_id: str,
+        body: WebhookUpdate,
+        session: SessionDep,
+        _: Admin,
+        if_match: IfMatch,
+        response: Response,
     ) -> Any:
         subscription = _get(session, webhook_id, lock=True)
         ensure_fresh(if_match, version=subscription.version, updated_at=subscription.updated_at)
         for name, value in body.model_dump(exclude_unset=True).items():
             if value is None:
-                raise Problem(422, "validation", "Invalid request", f"{name} cannot be null.")
+                raise Problem(
+                    422,
+                    "validation",
+                    "Invalid request",
+                    f"{name} cannot be null.",
+                    errors=[
+                        {
+                            "field": name,
+                            "location": "body",
+                            "message": "cannot be null",
+                            "code": "null_not_allowed",
+                        }
+                    ],
+                )
             setattr(subscription, name, value)
         subscription.version += 1
         subscription.updated_at = utcnow()
@@ -181,7 +220,8 @@ def webhooks_router(event_types: Sequence[str], *, allow_private: bool) -> APIRo
         return subscription
 
     @router.delete(
-        "/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT,
+        "/{webhook_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
         summary="Delete a subscription and its pending deliveries",
     )
     def delete_webhook(webhook_id: str, session: SessionDep, _: Admin, if_match: IfMatch) -> None:
@@ -191,7 +231,8 @@ def webhooks_router(event_types: Sequence[str], *, allow_private: bool) -> APIRo
         session.commit()
 
     @router.post(
-        "/{webhook_id}/rotate-secret", response_model=SecretRotated,
+        "/{webhook_id}/rotate-secret",
+        response_model=SecretRotated,
         summary="Rotate the signing secret (the old one stays valid for 24 hours)",
     )
     def rotate_webhook_secret(webhook_id: str, session: SessionDep, _: Admin) -> Any:
@@ -209,11 +250,14 @@ def webhooks_router(event_types: Sequence[str], *, allow_private: bool) -> APIRo
         )
 
     @router.get(
-        "/{webhook_id}/deliveries", response_model=Page[DeliveryRead],
+        "/{webhook_id}/deliveries",
+        response_model=Page[DeliveryRead],
         summary="The delivery log of a subscription, newest first",
     )
     def list_webhook_deliveries(
-        webhook_id: str, session: SessionDep, _: Admin,
+        webhook_id: str,
+        session: SessionDep,
+        _: Admin,
         params: Annotated[PageParams, Depends(page_params)],
         state: Annotated[DeliveryState | None, Query()] = None,
     ) -> Any:
@@ -225,7 +269,8 @@ def webhooks_router(event_types: Sequence[str], *, allow_private: bool) -> APIRo
         return Page[DeliveryRead](items=rows, next_cursor=cursor)
 
     @router.post(
-        "/{webhook_id}/deliveries/{delivery_id}/replay", response_model=DeliveryRead,
+        "/{webhook_id}/deliveries/{delivery_id}/replay",
+        response_model=DeliveryRead,
         summary="Send a dead or delivered delivery again (same webhook-id)",
     )
     def replay_webhook_delivery(
@@ -254,11 +299,14 @@ def outbox_router() -> APIRouter:
     router = APIRouter(prefix="/v1/outbox", tags=["outbox"])
 
     @router.get(
-        "/deliveries", response_model=Page[DeliveryRead],
+        "/deliveries",
+        response_model=Page[DeliveryRead],
         summary="Every delivery (metrics ingest and webhooks); filter dead ones to replay",
     )
     def list_deliveries(
-        session: SessionDep, _: Admin, params: Annotated[PageParams, Depends(page_params)],
+        session: SessionDep,
+        _: Admin,
+        params: Annotated[PageParams, Depends(page_params)],
         state: Annotated[DeliveryState | None, Query()] = None,
         destination: Annotated[str | None, Query(max_length=100)] = None,
     ) -> Any:
@@ -271,7 +319,8 @@ def outbox_router() -> APIRouter:
         return Page[DeliveryRead](items=rows, next_cursor=cursor)
 
     @router.post(
-        "/deliveries/{delivery_id}/replay", response_model=DeliveryRead,
+        "/deliveries/{delivery_id}/replay",
+        response_model=DeliveryRead,
         summary="Send a dead or delivered delivery again",
     )
     def replay_delivery(delivery_id: str, session: SessionDep, _: Admin, request: Request) -> Any:

@@ -21,7 +21,11 @@ class ServiceProcess:
     """Starts `command` with `env`, and (for servers) waits for /readyz."""
 
     def __init__(
-        self, command: Sequence[str], *, env: Mapping[str, str], log_path: Path,
+        self,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        log_path: Path,
         base_url: str | None = None,
     ) -> None:
         self.command = list(command)

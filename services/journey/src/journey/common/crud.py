@@ -8,10 +8,10 @@ transaction: either everything is stored or nothing is.
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlmodel import SQLModel, select
-
 from cxshared.concurrency import ensure_fresh
 from cxshared.timeutil import utcnow
+from sqlmodel import SQLModel, select
+
 from journey.common.context import WriteContext
 from journey.common.errors import not_found
 from journey.common.models import Editable
@@ -104,9 +104,7 @@ def update(
         setattr(entity, name, value)
     after = snapshot(entity)
     changes = {
-        k: {"before": before[k], "after": after[k]}
-        for k in patch
-        if before.get(k) != after.get(k)
+        k: {"before": before[k], "after": after[k]} for k in patch if before.get(k) != after.get(k)
     }
     if not changes:
         return entity

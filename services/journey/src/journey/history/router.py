@@ -1,13 +1,12 @@
-from datetime import datetime
 from typing import Annotated, Any, Literal
-
-from fastapi import APIRouter, Depends, Query
-from sqlmodel import col, select
 
 from cxshared.auth import Reader
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params, paginate
-from cxshared.types import Identifier, Name
+from cxshared.types import Identifier, IsoDateTime, Name
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import col, select
+
 from journey.history.models import Change
 from journey.history.schemas import ChangePage
 
@@ -17,7 +16,8 @@ EntityType = Literal["persona", "team", "journey", "stage", "touchpoint", "oppor
 
 
 @router.get(
-    "", response_model=ChangePage,
+    "",
+    response_model=ChangePage,
     summary="Who changed what, when: newest first",
 )
 def list_changes(
@@ -28,8 +28,10 @@ def list_changes(
     entity_id: Annotated[Identifier | None, Query()] = None,
     journey_id: Annotated[Identifier | None, Query()] = None,
     actor: Annotated[Name | None, Query()] = None,
-    since: Annotated[datetime | None, Query(description="Changes at or after this time.")] = None,
-    until: Annotated[datetime | None, Query(description="Changes before this time.")] = None,
+    since: Annotated[
+        IsoDateTime | None, Query(description="Changes at or after this time.")
+    ] = None,
+    until: Annotated[IsoDateTime | None, Query(description="Changes before this time.")] = None,
 ) -> Any:
     query = select(Change)
     for column, value in (
@@ -47,4 +49,4 @@ def list_changes(
     items, cursor = paginate(
         session, query, order_by=[col(Change.id)], params=params, descending=True
     )
-    return ChangePage(items=items, next_cursor=cursor)  # type: ignore[arg-type]
+    return ChangePage(items=items, next_cursor=cursor)

@@ -1,9 +1,8 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from cxshared.pagination import Page
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ChangeRead(BaseModel):

@@ -1,12 +1,12 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
-
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch, set_etag
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
+from fastapi import APIRouter, Depends, Query, Response, status
+
 from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.journeys import service
@@ -63,7 +63,7 @@ def list_journeys(
         params=params,
         filters={"state": state, "status": journey_status, "persona_id": persona_id},
     )
-    return JourneyPage(items=items, next_cursor=cursor)  # type: ignore[arg-type]
+    return JourneyPage(items=items, next_cursor=cursor)
 
 
 @router.get("/{journey_id}", response_model=JourneyRead)

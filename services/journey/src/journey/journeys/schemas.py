@@ -1,9 +1,9 @@
 from datetime import date
 
-from pydantic import EmailStr, Field
-
 from cxshared.pagination import Page
-from cxshared.types import Identifier, LongText, Name, OptionalName
+from cxshared.types import Email, Identifier, IsoDate, LongText, Name, OptionalName
+from pydantic import Field
+
 from journey.common.schemas import ReadBase, WriteBase
 from journey.journeys.models import JourneyState, JourneyStatus
 
@@ -17,9 +17,9 @@ class JourneyCreate(WriteBase):
     state: JourneyState = JourneyState.CURRENT
     status: JourneyStatus = JourneyStatus.DRAFT
     owner_name: OptionalName = Field("", examples=["Sam Reyes"])
-    owner_email: EmailStr | None = Field(None, examples=["sam@example.com"])
+    owner_email: Email | None = Field(None, examples=["sam@example.com"])
     review_cadence_days: int = Field(90, ge=1, le=3650, description=Cadence.description)
-    last_reviewed_date: date | None = None
+    last_reviewed_date: IsoDate | None = None
 
 
 class JourneyUpdate(WriteBase):
@@ -29,9 +29,9 @@ class JourneyUpdate(WriteBase):
     state: JourneyState | None = None
     status: JourneyStatus | None = None
     owner_name: OptionalName | None = None
-    owner_email: EmailStr | None = None
+    owner_email: Email | None = None
     review_cadence_days: int | None = Field(None, ge=1, le=3650)
-    last_reviewed_date: date | None = None
+    last_reviewed_date: IsoDate | None = None
 
 
 class JourneyRead(ReadBase):
@@ -50,7 +50,9 @@ class JourneyRead(ReadBase):
 
 
 class JourneyCopy(WriteBase):
-    name: Name | None = Field(None, description="Defaults to the origin's name + ' (future state)'.")
+    name: Name | None = Field(
+        None, description="Defaults to the origin's name + ' (future state)'."
+    )
     state: JourneyState = JourneyState.FUTURE
 
 

@@ -41,6 +41,4 @@ class StageDocumentCreate(StageCreate):
 
 
 class JourneyDocumentCreate(JourneyCreate):
-    stages: Annotated[list[StageDocumentCreate], Field(max_length=50)] = Field(
-        default_factory=list
-    )
+    stages: Annotated[list[StageDocumentCreate], Field(max_length=50)] = Field(default_factory=list)

@@ -1,8 +1,8 @@
 from typing import Any
 
+from cxshared.pagination import PageParams, paginate
 from sqlmodel import Session, col, select
 
-from cxshared.pagination import PageParams, paginate
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import has_children, invalid_field
@@ -25,8 +25,13 @@ from journey.touchpoints import service as touchpoints
 from journey.touchpoints.models import Touchpoint
 from journey.touchpoints.schemas import TouchpointCreate
 
-CLEARABLE = {"description": "", "persona_id": None, "owner_name": "", "owner_email": None,
-             "last_reviewed_date": None}
+CLEARABLE = {
+    "description": "",
+    "persona_id": None,
+    "owner_name": "",
+    "owner_email": None,
+    "last_reviewed_date": None,
+}
 
 
 def list_journeys(
@@ -78,7 +83,8 @@ def create_from_document(*, ctx: WriteContext, document: JourneyDocumentCreate) 
     journey = create_journey(ctx=ctx, body=document)
     for s_index, stage_doc in enumerate(document.stages):
         stage = stages.create_stage(
-            ctx=ctx, journey=journey,
+            ctx=ctx,
+            journey=journey,
             body=StageCreate(**stage_doc.model_dump(include=set(StageCreate.model_fields))),
         )
         for opportunity_doc in stage_doc.opportunities:
@@ -93,7 +99,9 @@ def create_from_document(*, ctx: WriteContext, document: JourneyDocumentCreate) 
                 field_prefix=f"stages[{s_index}].touchpoints[{t_index}].",
             )
             for opportunity_doc in touchpoint_doc.opportunities:
-                opportunities.create_opportunity(ctx=ctx, body=opportunity_doc, touchpoint=touchpoint)
+                opportunities.create_opportunity(
+                    ctx=ctx, body=opportunity_doc, touchpoint=touchpoint
+                )
     return journey
 
 
@@ -114,7 +122,9 @@ def copy_journey(*, ctx: WriteContext, journey_id: str, body: JourneyCopy) -> Jo
                     "opportunities": [_opportunity_fields(o) for o in stage.opportunities],
                     "touchpoints": [
                         {
-                            **tp.model_dump(include=set(TouchpointCreate.model_fields) - {"position"}),
+                            **tp.model_dump(
+                                include=set(TouchpointCreate.model_fields) - {"position"}
+                            ),
                             "opportunities": [_opportunity_fields(o) for o in tp.opportunities],
                         }
                         for tp in stage.touchpoints
@@ -141,7 +151,9 @@ def build_document(session: Session, journey: Journey) -> JourneyDocument:
         .order_by(col(Touchpoint.position), col(Touchpoint.id))
     ).all()
     opportunity_rows = session.exec(
-        select(Opportunity).where(Opportunity.journey_id == journey.id).order_by(col(Opportunity.id))
+        select(Opportunity)
+        .where(Opportunity.journey_id == journey.id)
+        .order_by(col(Opportunity.id))
     ).all()
     by_touchpoint: dict[str, list[OpportunityRead]] = {}
     by_stage: dict[str, list[OpportunityRead]] = {}

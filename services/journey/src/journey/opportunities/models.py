@@ -1,9 +1,9 @@
 from enum import StrEnum
 
+from cxshared.db import JSONType
 from sqlalchemy import Column, ForeignKey, String
 from sqlmodel import Field
 
-from cxshared.db import JSONType
 from journey.common.models import Editable
 
 
@@ -53,5 +53,5 @@ class Opportunity(Editable, table=True):
 
 
 def priority(customer_value: int, business_value: int, effort: int) -> float:
-    """Mean of the two values (0–100) divided by (1 + effort): 0–100, higher first."""
+    """Mean of the two values (0-100) divided by (1 + effort): 0-100, higher first."""
     return round((customer_value + business_value) / 2 / (1 + effort), 1)

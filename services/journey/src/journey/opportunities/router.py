@@ -1,12 +1,12 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
-
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch, set_etag
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
+from fastapi import APIRouter, Depends, Query, Response, status
+
 from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.opportunities import service
@@ -17,21 +17,47 @@ from journey.opportunities.schemas import (
     OpportunityRead,
     OpportunityUpdate,
 )
+from journey.stages.models import Stage
+from journey.touchpoints.models import Touchpoint
 
-router = APIRouter(prefix="/opportunities", tags=["opportunities"])
+router = APIRouter(tags=["opportunities"])
 
 IdFilter = Annotated[Identifier | None, Query()]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=OpportunityRead)
-def create_opportunity(body: OpportunityCreate, ctx: WriteCtx, response: Response) -> Any:
-    opportunity = service.create_opportunity(ctx=ctx, body=body)
+@router.post(
+    "/stages/{stage_id}/opportunities",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OpportunityRead,
+    summary="Add an opportunity to a stage",
+)
+def create_stage_opportunity(
+    stage_id: str, body: OpportunityCreate, ctx: WriteCtx, response: Response
+) -> Any:
+    stage = crud.get_or_404(ctx.session, Stage, stage_id)
+    opportunity = service.create_opportunity(ctx=ctx, body=body, stage=stage)
     ctx.session.commit()
     set_etag(response, opportunity.version)
     return opportunity
 
 
-@router.get("", response_model=OpportunityPage)
+@router.post(
+    "/touchpoints/{touchpoint_id}/opportunities",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OpportunityRead,
+    summary="Add an opportunity to a touchpoint",
+)
+def create_touchpoint_opportunity(
+    touchpoint_id: str, body: OpportunityCreate, ctx: WriteCtx, response: Response
+) -> Any:
+    touchpoint = crud.get_or_404(ctx.session, Touchpoint, touchpoint_id)
+    opportunity = service.create_opportunity(ctx=ctx, body=body, touchpoint=touchpoint)
+    ctx.session.commit()
+    set_etag(response, opportunity.version)
+    return opportunity
+
+
+@router.get("/opportunities", response_model=OpportunityPage)
 def list_opportunities(
     session: SessionDep,
     _: Reader,
@@ -53,19 +79,17 @@ def list_opportunities(
             "status": opportunity_status,
         },
     )
-    return OpportunityPage(items=items, next_cursor=cursor)  # type: ignore[arg-type]
+    return OpportunityPage(items=items, next_cursor=cursor)
 
 
-@router.get("/{opportunity_id}", response_model=OpportunityRead)
-def get_opportunity(
-    opportunity_id: str, session: SessionDep, _: Reader, response: Response
-) -> Any:
+@router.get("/opportunities/{opportunity_id}", response_model=OpportunityRead)
+def get_opportunity(opportunity_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
     opportunity = crud.get_or_404(session, Opportunity, opportunity_id)
     set_etag(response, opportunity.version)
     return opportunity
 
 
-@router.patch("/{opportunity_id}", response_model=OpportunityRead)
+@router.patch("/opportunities/{opportunity_id}", response_model=OpportunityRead)
 def update_opportunity(
     opportunity_id: str,
     body: OpportunityUpdate,
@@ -81,7 +105,7 @@ def update_opportunity(
     return opportunity
 
 
-@router.delete("/{opportunity_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/opportunities/{opportunity_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_opportunity(opportunity_id: str, ctx: WriteCtx, if_match: IfMatch) -> None:
     service.delete_opportunity(ctx=ctx, opportunity_id=opportunity_id, if_match=if_match)
     ctx.session.commit()

@@ -1,9 +1,9 @@
-from typing import Annotated, Self
-
-from pydantic import EmailStr, Field, model_validator
+from typing import Annotated
 
 from cxshared.pagination import Page
-from cxshared.types import Identifier, LongText, Name, OptionalName
+from cxshared.types import Email, Identifier, LongText, Name, OptionalName
+from pydantic import Field
+
 from journey.common.schemas import ReadBase, WriteBase
 from journey.opportunities.models import OpportunityKind, OpportunityStatus
 
@@ -11,7 +11,7 @@ Evidence = Annotated[
     list[Identifier],
     Field(max_length=200, description="Ids of feedback responses that show this opportunity."),
 ]
-PRIORITY = "Computed: mean of customer and business value, divided by (1 + effort). 0–100."
+PRIORITY = "Computed: mean of customer and business value, divided by (1 + effort). 0-100."
 
 
 class OpportunityFields(WriteBase):
@@ -20,7 +20,7 @@ class OpportunityFields(WriteBase):
     kind: OpportunityKind
     status: OpportunityStatus = OpportunityStatus.OPEN
     owner_name: OptionalName = ""
-    owner_email: EmailStr | None = None
+    owner_email: Email | None = None
     customer_value: int = Field(50, ge=0, le=100)
     business_value: int = Field(50, ge=0, le=100)
     effort: int = Field(3, ge=0, le=5, description="0 (trivial) to 5 (very large).")
@@ -28,14 +28,7 @@ class OpportunityFields(WriteBase):
 
 
 class OpportunityCreate(OpportunityFields):
-    stage_id: Identifier | None = Field(None, description="Give a stage or a touchpoint.")
-    touchpoint_id: Identifier | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one_anchor(self) -> Self:
-        if (self.stage_id is None) == (self.touchpoint_id is None):
-            raise ValueError("give exactly one of stage_id or touchpoint_id")
-        return self
+    """Posted to the stage or touchpoint it belongs to."""
 
 
 class OpportunityUpdate(WriteBase):
@@ -44,7 +37,7 @@ class OpportunityUpdate(WriteBase):
     kind: OpportunityKind | None = None
     status: OpportunityStatus | None = None
     owner_name: OptionalName | None = None
-    owner_email: EmailStr | None = None
+    owner_email: Email | None = None
     customer_value: int | None = Field(None, ge=0, le=100)
     business_value: int | None = Field(None, ge=0, le=100)
     effort: int | None = Field(None, ge=0, le=5)

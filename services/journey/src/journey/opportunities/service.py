@@ -1,14 +1,13 @@
 from typing import Any
 
+from cxshared.pagination import PageParams, paginate
 from sqlmodel import Session, col, select
 
-from cxshared.pagination import PageParams, paginate
 from journey.common import crud
 from journey.common.context import WriteContext
-from journey.common.errors import invalid_field
 from journey.common.patch import to_patch
 from journey.opportunities.models import Opportunity
-from journey.opportunities.schemas import OpportunityCreate, OpportunityFields, OpportunityUpdate
+from journey.opportunities.schemas import OpportunityFields, OpportunityUpdate
 from journey.stages.models import Stage
 from journey.touchpoints.models import Touchpoint
 
@@ -36,24 +35,14 @@ def create_opportunity(
     stage: Stage | None = None,
     touchpoint: Touchpoint | None = None,
 ) -> Opportunity:
-    if isinstance(body, OpportunityCreate):
-        if body.stage_id is not None:
-            stage = ctx.session.get(Stage, body.stage_id)
-            if stage is None:
-                raise invalid_field("stage_id", f"no stage {body.stage_id}", "unknown_reference")
-        if body.touchpoint_id is not None:
-            touchpoint = ctx.session.get(Touchpoint, body.touchpoint_id)
-            if touchpoint is None:
-                raise invalid_field(
-                    "touchpoint_id", f"no touchpoint {body.touchpoint_id}", "unknown_reference"
-                )
+    """On a touchpoint (and so its stage) or on a stage itself."""
     anchor = touchpoint or stage
-    assert anchor is not None
-    fields = body.model_dump(mode="json", include=set(OpportunityFields.model_fields))
+    if anchor is None:
+        raise ValueError("an opportunity belongs to a stage or a touchpoint")
     opportunity = Opportunity(
-        **fields,
+        **body.model_dump(mode="json"),
         journey_id=anchor.journey_id,
-        stage_id=touchpoint.stage_id if touchpoint else stage.id if stage else None,
+        stage_id=touchpoint.stage_id if touchpoint else anchor.id,
         touchpoint_id=touchpoint.id if touchpoint else None,
     )
     return crud.create(ctx, opportunity, event_data=opportunity_event_data)
@@ -64,7 +53,10 @@ def update_opportunity(
 ) -> Opportunity:
     opportunity = crud.get_or_404(ctx.session, Opportunity, opportunity_id, lock=True)
     return crud.update(
-        ctx, opportunity, to_patch(body, clearable=CLEARABLE), if_match=if_match,
+        ctx,
+        opportunity,
+        to_patch(body, clearable=CLEARABLE),
+        if_match=if_match,
         event_data=opportunity_event_data,
     )
 

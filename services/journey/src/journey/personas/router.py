@@ -1,11 +1,11 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
-
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch, set_etag
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
+from fastapi import APIRouter, Depends, Response, status
+
 from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.personas import service
@@ -28,7 +28,7 @@ def list_personas(
     session: SessionDep, _: Reader, params: Annotated[PageParams, Depends(page_params)]
 ) -> Any:
     items, cursor = service.list_personas(session=session, params=params)
-    return PersonaPage(items=items, next_cursor=cursor)  # type: ignore[arg-type]
+    return PersonaPage(items=items, next_cursor=cursor)
 
 
 @router.get("/{persona_id}", response_model=PersonaRead)

@@ -1,6 +1,6 @@
+from cxshared.pagination import PageParams, paginate
 from sqlmodel import Session, col, func, select
 
-from cxshared.pagination import PageParams, paginate
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import in_use
@@ -22,7 +22,9 @@ def update_persona(
     *, ctx: WriteContext, persona_id: str, body: PersonaUpdate, if_match: str | None
 ) -> Persona:
     persona = crud.get_or_404(ctx.session, Persona, persona_id, lock=True)
-    return crud.update(ctx, persona, to_patch(body, clearable={"description": ""}), if_match=if_match)
+    return crud.update(
+        ctx, persona, to_patch(body, clearable={"description": ""}), if_match=if_match
+    )
 
 
 def delete_persona(*, ctx: WriteContext, persona_id: str, if_match: str | None) -> None:

@@ -1,12 +1,11 @@
-from datetime import date
 from typing import Annotated
-
-from fastapi import APIRouter, Query
 
 from cxshared.auth import Reader
 from cxshared.deps import SessionDep
 from cxshared.timeutil import utcnow
-from cxshared.types import Identifier
+from cxshared.types import Identifier, IsoDate
+from fastapi import APIRouter, Query
+
 from journey.reports import service
 from journey.reports.schemas import OwnershipReport, ReviewsReport, StandardsReport
 
@@ -35,7 +34,7 @@ def ownership_report(
 def reviews_report(
     session: SessionDep,
     _: Reader,
-    as_of: Annotated[date | None, Query(description="Default: today (UTC).")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Default: today (UTC).")] = None,
 ) -> ReviewsReport:
     return service.reviews(session=session, as_of=as_of or utcnow().date())
 

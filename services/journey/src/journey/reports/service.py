@@ -1,5 +1,6 @@
 """Where the CX model breaks: ownership gaps and handoffs, overdue reviews, missing standards."""
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -70,7 +71,7 @@ def ownership(
         if missing:
             gaps.append(OwnershipGap(**row.ref().model_dump(), missing=missing))
     handoffs = []
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         a, b = before.touchpoint.owner_team_id, after.touchpoint.owner_team_id
         if before.journey.id == after.journey.id and a and b and a != b:
             handoffs.append(

@@ -1,10 +1,10 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
-
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch, set_etag
 from cxshared.deps import SessionDep
+from fastapi import APIRouter, Query, Response, status
+
 from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.journeys.models import Journey
@@ -27,7 +27,8 @@ def create_stage(journey_id: str, body: StageCreate, ctx: WriteCtx, response: Re
 
 
 @router.get(
-    "/journeys/{journey_id}/stages", response_model=list[StageRead],
+    "/journeys/{journey_id}/stages",
+    response_model=list[StageRead],
     summary="The stages of a journey, in order",
 )
 def list_stages(journey_id: str, session: SessionDep, _: Reader) -> Any:
@@ -53,7 +54,8 @@ def update_stage(
 
 
 @router.post(
-    "/stages/{stage_id}/move", response_model=StageRead,
+    "/stages/{stage_id}/move",
+    response_model=StageRead,
     summary="Move a stage to a position; the others close up, positions stay 0..n-1",
 )
 def move_stage(
@@ -66,7 +68,8 @@ def move_stage(
 
 
 @router.delete(
-    "/stages/{stage_id}", status_code=status.HTTP_204_NO_CONTENT,
+    "/stages/{stage_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a stage (one with touchpoints needs cascade=true)",
 )
 def delete_stage(

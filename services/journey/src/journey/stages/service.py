@@ -49,13 +49,15 @@ def move_stage(*, ctx: WriteContext, stage_id: str, body: Move, if_match: str | 
     renumber(siblings)
     new_position = stage.position
     stage.position = old_position  # so that crud.update records the move as a change
-    return crud.update(
-        ctx, stage, {"position": new_position}, if_match=if_match, action="reorder"
-    )
+    return crud.update(ctx, stage, {"position": new_position}, if_match=if_match, action="reorder")
 
 
 def delete_stage(
-    *, ctx: WriteContext, stage: Stage, if_match: str | None, cascade: bool,
+    *,
+    ctx: WriteContext,
+    stage: Stage,
+    if_match: str | None,
+    cascade: bool,
     renumber_siblings: bool = True,
 ) -> None:
     children = touchpoints.in_stage(ctx.session, stage.id)

@@ -1,11 +1,11 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
-
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch, set_etag
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
+from fastapi import APIRouter, Depends, Response, status
+
 from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.teams import service
@@ -28,7 +28,7 @@ def list_teams(
     session: SessionDep, _: Reader, params: Annotated[PageParams, Depends(page_params)]
 ) -> Any:
     items, cursor = service.list_teams(session=session, params=params)
-    return TeamPage(items=items, next_cursor=cursor)  # type: ignore[arg-type]
+    return TeamPage(items=items, next_cursor=cursor)
 
 
 @router.get("/{team_id}", response_model=TeamRead)

@@ -1,20 +1,20 @@
-from pydantic import EmailStr, Field
-
 from cxshared.pagination import Page
-from cxshared.types import Name, OptionalName
+from cxshared.types import Email, Name, OptionalName
+from pydantic import Field
+
 from journey.common.schemas import ReadBase, WriteBase
 
 
 class TeamCreate(WriteBase):
     name: Name = Field(examples=["Fulfilment"])
     lead_name: OptionalName = Field("", examples=["Dana Okafor"])
-    lead_email: EmailStr | None = Field(None, examples=["dana@example.com"])
+    lead_email: Email | None = Field(None, examples=["dana@example.com"])
 
 
 class TeamUpdate(WriteBase):
     name: Name | None = None
     lead_name: OptionalName | None = None
-    lead_email: EmailStr | None = None
+    lead_email: Email | None = None
 
 
 class TeamRead(ReadBase):

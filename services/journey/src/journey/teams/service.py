@@ -1,6 +1,6 @@
+from cxshared.pagination import PageParams, paginate
 from sqlmodel import Session, col, func, select
 
-from cxshared.pagination import PageParams, paginate
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import in_use, invalid_field
@@ -15,7 +15,8 @@ def list_teams(*, session: Session, params: PageParams) -> tuple[list[Team], str
 
 
 def _ensure_unique_name(session: Session, name: str, *, except_id: str | None = None) -> None:
-    query = select(Team.id).where(func.lower(Team.name) == name.lower())
+    # lower() on both sides: the database's own case folding, whatever it covers.
+    query = select(Team.id).where(func.lower(Team.name) == func.lower(name))
     if except_id:
         query = query.where(Team.id != except_id)
     if session.exec(query).first():
@@ -24,9 +25,7 @@ def _ensure_unique_name(session: Session, name: str, *, except_id: str | None = 
 
 def create_team(*, ctx: WriteContext, body: TeamCreate) -> Team:
     _ensure_unique_name(ctx.session, body.name)
-    return crud.create(
-        ctx, Team(**body.model_dump())
-    )
+    return crud.create(ctx, Team(**body.model_dump()))
 
 
 def update_team(*, ctx: WriteContext, team_id: str, body: TeamUpdate, if_match: str | None) -> Team:

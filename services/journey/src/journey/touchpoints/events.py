@@ -16,9 +16,21 @@ def touchpoint_event_data(session: Session, touchpoint: Touchpoint) -> dict[str,
     team = session.get(Team, touchpoint.owner_team_id) if touchpoint.owner_team_id else None
     return {
         **touchpoint.model_dump(mode="json"),
-        "journey": {"id": journey.id, "name": journey.name, "state": journey.state,
-                    "status": journey.status} if journey else None,
-        "stage": {"id": stage.id, "name": stage.name, "position": stage.position,
-                  "designed_emotion": stage.designed_emotion} if stage else None,
+        "journey": {
+            "id": journey.id,
+            "name": journey.name,
+            "state": journey.state,
+            "status": journey.status,
+        }
+        if journey
+        else None,
+        "stage": {
+            "id": stage.id,
+            "name": stage.name,
+            "position": stage.position,
+            "designed_emotion": stage.designed_emotion,
+        }
+        if stage
+        else None,
         "owner_team": {"id": team.id, "name": team.name} if team else None,
     }

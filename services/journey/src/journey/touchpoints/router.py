@@ -1,12 +1,12 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
-
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch, set_etag
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
+from fastapi import APIRouter, Depends, Query, Response, status
+
 from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.stages.models import Stage
@@ -41,7 +41,8 @@ def create_touchpoint(
 
 
 @router.get(
-    "/stages/{stage_id}/touchpoints", response_model=list[TouchpointRead],
+    "/stages/{stage_id}/touchpoints",
+    response_model=list[TouchpointRead],
     summary="The touchpoints of a stage, in order",
 )
 def list_stage_touchpoints(stage_id: str, session: SessionDep, _: Reader) -> Any:
@@ -71,7 +72,7 @@ def list_touchpoints(
             "moment_of_truth": moment_of_truth,
         },
     )
-    return TouchpointPage(items=items, next_cursor=cursor)  # type: ignore[arg-type]
+    return TouchpointPage(items=items, next_cursor=cursor)
 
 
 @router.get("/touchpoints/{touchpoint_id}", response_model=TouchpointRead)
@@ -82,7 +83,8 @@ def get_touchpoint(touchpoint_id: str, session: SessionDep, _: Reader, response:
 
 
 @router.patch(
-    "/touchpoints/{touchpoint_id}", response_model=TouchpointRead,
+    "/touchpoints/{touchpoint_id}",
+    response_model=TouchpointRead,
     summary="Change a touchpoint (owner, standard, targets …)",
     description="Send `If-Match` with the ETag you read: if someone changed it since, you get "
     "412 with who changed it, and nothing is overwritten.",
@@ -103,7 +105,8 @@ def update_touchpoint(
 
 
 @router.post(
-    "/touchpoints/{touchpoint_id}/move", response_model=TouchpointRead,
+    "/touchpoints/{touchpoint_id}/move",
+    response_model=TouchpointRead,
     summary="Move a touchpoint to a position, in its stage or another stage of the journey",
 )
 def move_touchpoint(

@@ -1,10 +1,11 @@
 from enum import StrEnum
-from typing import Annotated, Self
-
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from typing import Annotated, Literal, Self
 
 from cxshared.pagination import Page
-from cxshared.types import Identifier, LongText, Name, OptionalName
+from cxshared.types import Email, Identifier, LongText, Name, OptionalName
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
 from journey.common.schemas import ReadBase, WriteBase
 from journey.touchpoints.models import Channel, Interaction
 
@@ -20,35 +21,43 @@ class Direction(StrEnum):
     AT_MOST = "at_most"
 
 
-_RANGES = {Metric.NPS: (-100.0, 100.0), Metric.CSAT: (0.0, 100.0), Metric.CES: (1.0, 7.0)}
-
-
-class Target(BaseModel):
-    """A target on a score: NPS (−100..100), CSAT top-two-box % (0..100) or CES mean (1..7)."""
-
+class _TargetBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    metric: Metric
     direction: Direction = Direction.AT_LEAST
-    value: float = Field(allow_inf_nan=False, examples=[40])
     min_responses: int = Field(
         30, ge=1, le=100_000, description="Below this many responses the score is 'too few'."
     )
 
-    @model_validator(mode="after")
-    def _value_in_range(self) -> Self:
-        low, high = _RANGES[self.metric]
-        if not low <= self.value <= high:
-            raise ValueError(f"a {self.metric} target must lie between {low:g} and {high:g}")
-        return self
+
+class NpsTarget(_TargetBase):
+    """NPS, from -100 to 100."""
+
+    metric: Literal[Metric.NPS]
+    value: float = Field(ge=-100, le=100, allow_inf_nan=False, examples=[40])
 
 
+class CsatTarget(_TargetBase):
+    """CSAT as the top-two-box percentage, 0 to 100."""
+
+    metric: Literal[Metric.CSAT]
+    value: float = Field(ge=0, le=100, allow_inf_nan=False, examples=[85])
+
+
+class CesTarget(_TargetBase):
+    """CES as the mean score on its 1-7 scale."""
+
+    metric: Literal[Metric.CES]
+    value: float = Field(ge=1, le=7, allow_inf_nan=False, examples=[5.5])
+
+
+Target = Annotated[NpsTarget | CsatTarget | CesTarget, Field(discriminator="metric")]
 Targets = Annotated[list[Target], Field(max_length=3)]
 
 
 def _one_per_metric(targets: list[Target] | None) -> None:
     if targets and len({t.metric for t in targets}) != len(targets):
-        raise ValueError("at most one target per metric")
+        raise PydanticCustomError("duplicate", "at most one target per metric")
 
 
 EMOTION = "Designed emotion from -2 to +2; empty when not designed."
@@ -61,7 +70,7 @@ class TouchpointCreate(WriteBase):
     interaction: Interaction = Field(examples=["digital"])
     owner_team_id: Identifier | None = None
     owner_name: OptionalName = Field("", examples=["Priya Shah"])
-    owner_email: EmailStr | None = Field(None, examples=["priya@example.com"])
+    owner_email: Email | None = Field(None, examples=["priya@example.com"])
     standard: LongText = Field(
         "",
         description="The experience standard: testable, e.g. 'sent within 2 minutes of payment, "
@@ -85,7 +94,7 @@ class TouchpointUpdate(WriteBase):
     interaction: Interaction | None = None
     owner_team_id: Identifier | None = None
     owner_name: OptionalName | None = None
-    owner_email: EmailStr | None = None
+    owner_email: Email | None = None
     standard: LongText | None = None
     moment_of_truth: bool | None = None
     designed_emotion: int | None = Field(None, ge=-2, le=2, description=EMOTION)

@@ -1,9 +1,9 @@
 from functools import partial
 from typing import Any
 
+from cxshared.pagination import PageParams, paginate
 from sqlmodel import Session, col, select
 
-from cxshared.pagination import PageParams, paginate
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import invalid_field
@@ -17,8 +17,14 @@ from journey.touchpoints.events import touchpoint_event_data
 from journey.touchpoints.models import Touchpoint
 from journey.touchpoints.schemas import TouchpointCreate, TouchpointMove, TouchpointUpdate
 
-CLEARABLE = {"description": "", "owner_team_id": None, "owner_name": "", "owner_email": None,
-             "standard": "", "designed_emotion": None}
+CLEARABLE = {
+    "description": "",
+    "owner_team_id": None,
+    "owner_name": "",
+    "owner_email": None,
+    "standard": "",
+    "designed_emotion": None,
+}
 
 
 def in_stage(session: Session, stage_id: str) -> list[Touchpoint]:
@@ -72,7 +78,9 @@ def update_touchpoint(
     touchpoint = crud.get_or_404(ctx.session, Touchpoint, touchpoint_id, lock=True)
     patch = to_patch(body, clearable=CLEARABLE)
     _check_team(ctx.session, patch.get("owner_team_id"))
-    return crud.update(ctx, touchpoint, patch, if_match=if_match, event_data=event_data(ctx.session))
+    return crud.update(
+        ctx, touchpoint, patch, if_match=if_match, event_data=event_data(ctx.session)
+    )
 
 
 def move_touchpoint(
@@ -87,8 +95,8 @@ def move_touchpoint(
     for stage_id in sorted({touchpoint.stage_id, target_stage_id}):  # one lock order: no deadlock
         crud.get_or_404(ctx.session, Stage, stage_id, lock=True)
     source = [t for t in in_stage(ctx.session, touchpoint.stage_id) if t.id != touchpoint.id]
-    destination = source if target_stage_id == touchpoint.stage_id else in_stage(
-        ctx.session, target_stage_id
+    destination = (
+        source if target_stage_id == touchpoint.stage_id else in_stage(ctx.session, target_stage_id)
     )
     old_position = touchpoint.position
     destination.insert(clamp_position(body.position, len(destination)), touchpoint)
@@ -111,7 +119,11 @@ def move_touchpoint(
 
 
 def delete_touchpoint(
-    *, ctx: WriteContext, touchpoint: Touchpoint, if_match: str | None, renumber_siblings: bool = True
+    *,
+    ctx: WriteContext,
+    touchpoint: Touchpoint,
+    if_match: str | None,
+    renumber_siblings: bool = True,
 ) -> None:
     for opportunity in ctx.session.exec(
         select(Opportunity).where(Opportunity.touchpoint_id == touchpoint.id)

@@ -7,10 +7,9 @@ Create Date: 2026-11-24 22:03:41.904143
 
 from collections.abc import Sequence
 
+import cxshared.db
 import sqlalchemy as sa
 import sqlmodel
-
-import cxshared.db
 from alembic import op
 from sqlalchemy.dialects import postgresql
 

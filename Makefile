@@ -1,0 +1,57 @@
+# cxloop: `make run` starts it, `make test` checks it. Both install what they need (uv included).
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+RUN := $(UV) run --frozen
+CX_TEST_DATABASE ?= sqlite
+PYTEST_WORKERS ?= 2
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install run test lint typecheck contracts pytest fmt reset api-key
+
+help:
+	@echo "make run       start cxloop on 127.0.0.1 (embedded SQLite under ./data)"
+	@echo "make test      lint, type checks, import contracts and the test suite"
+	@echo "               (CX_TEST_DATABASE=postgresql runs it against the local PostgreSQL)"
+	@echo "make api-key   create an API key for the journey service"
+	@echo "make reset     delete the local data"
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+install: .venv/.synced
+
+run: install
+	$(RUN) cx-journey migrate
+	$(RUN) cx-journey serve
+
+api-key: install
+	@$(RUN) cx-journey migrate >/dev/null
+	@$(RUN) cx-journey create-api-key --name "$${NAME:-$$USER}" --scope write --scope admin
+
+test: lint typecheck contracts pytest
+
+lint: install
+	$(RUN) ruff check shared services tests
+	$(RUN) ruff format --check shared services tests
+
+typecheck: install
+	$(RUN) mypy shared/src services/journey/src
+
+contracts: install
+	$(RUN) lint-imports
+
+pytest: install
+	CX_TEST_DATABASE=$(CX_TEST_DATABASE) $(RUN) pytest -n $(PYTEST_WORKERS) -q -p no:cacheprovider
+
+fmt: install
+	$(RUN) ruff format shared services tests
+	$(RUN) ruff check --fix shared services tests
+
+reset:
+	rm -rf data

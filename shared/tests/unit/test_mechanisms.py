@@ -1,0 +1,119 @@
+"""Pure logic of the shared mechanisms."""
+
+import time
+
+import pytest
+from cxshared.concurrency import matches
+from cxshared.events.signing import new_secret, signature_header
+from cxshared.pagination import decode_cursor, encode_cursor
+from cxshared.problems import Problem, field_path
+from cxshared.settings import ServiceSettings
+from cxshared.url_guard import UnsafeUrl, check_url, is_public_address, pinned_request
+from standardwebhooks.webhooks import Webhook
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2001:4860:4860::8888", True),
+        ("127.0.0.1", False),
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:8.8.8.8", True),
+        ("169.254.169.254", False),
+        ("10.0.0.1", False),
+        ("172.16.5.4", False),
+        ("192.168.1.1", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("fd00:ec2::254", False),
+        ("fe80::1%eth0", False),
+        ("224.0.0.1", False),
+        ("2002:7f00:0001::1", False),  # 6to4 wrapping 127.0.0.1
+    ],
+)
+def test_public_addresses(address, public):
+    assert is_public_address(address) is public
+
+
+def test_names_are_resolved_and_every_address_must_be_public():
+    def resolver(host, port):
+        return {"good.example": ["93.184.216.34"], "mixed.example": ["93.184.216.34", "10.0.0.7"]}[
+            host
+        ]
+
+    target = check_url("https://good.example/hook", allow_private=False, resolver=resolver)
+    assert target.address == "93.184.216.34"
+    with pytest.raises(UnsafeUrl, match=r"10\.0\.0\.7"):
+        check_url("https://mixed.example/hook", allow_private=False, resolver=resolver)
+
+    def failing(host, port):
+        raise OSError("no such host")
+
+    with pytest.raises(UnsafeUrl, match="does not resolve"):
+        check_url("https://nowhere.example/", allow_private=False, resolver=failing)
+
+
+def test_requests_are_pinned_to_the_checked_address():
+    target = check_url(
+        "https://hooks.example:8443/x?y=1",
+        allow_private=False,
+        resolver=lambda host, port: ["93.184.216.34"],
+    )
+    url, headers, extensions = pinned_request(target, content=b"", headers={"a": "b"})
+    assert str(url) == "https://93.184.216.34:8443/x?y=1"
+    assert headers == {"a": "b", "Host": "hooks.example:8443"}
+    assert extensions == {"sni_hostname": "hooks.example"}
+
+
+def test_signatures_verify_with_the_standard_webhooks_library():
+    old, new = new_secret(), new_secret()
+    body = b'{"type":"touchpoint.updated"}'
+    now = int(time.time())
+    header = signature_header([new, old], msg_id="msg_1", timestamp=now, body=body)
+    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(now), "webhook-signature": header}
+    for secret in (new, old):
+        assert Webhook(secret).verify(body, headers) == {"type": "touchpoint.updated"}
+    with pytest.raises(Exception, match="signature"):
+        Webhook(new_secret()).verify(body, headers)
+
+
+@pytest.mark.parametrize(
+    ("if_match", "version", "ok"),
+    [
+        (None, 3, True),
+        ('"3"', 3, True),
+        ('W/"3"', 3, True),
+        ('"2", "3"', 3, True),
+        ("*", 3, True),
+        ('"2"', 3, False),
+        ("3", 3, False),
+        ("garbage", 3, False),
+    ],
+)
+def test_if_match(if_match, version, ok):
+    assert matches(if_match, version) is ok
+
+
+def test_cursors_round_trip_and_refuse_tampering():
+    cursor = encode_cursor(["2026-01-01", "01900000-0000-7000-8000-000000000000"])
+    assert decode_cursor(cursor, 2) == ["2026-01-01", "01900000-0000-7000-8000-000000000000"]
+    for bad in ("!!!", encode_cursor(["only-one"]), encode_cursor([{"a": 1}, "x"])):
+        with pytest.raises(Problem):
+            decode_cursor(bad, 2)
+
+
+def test_field_paths_read_like_the_document():
+    assert field_path(("body", "stages", 1, "touchpoints", 0, "channel")) == (
+        "body",
+        "stages[1].touchpoints[0].channel",
+    )
+    assert field_path(("query", "limit")) == ("query", "limit")
+
+
+def test_settings_refuse_placeholder_secrets(monkeypatch):
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    assert ServiceSettings().log_format == "json"
+    with pytest.raises(ValueError, match="placeholder"):
+        ServiceSettings(ingest_api_key="changeme")
