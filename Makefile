@@ -7,7 +7,7 @@ CX_TEST_DATABASE ?= sqlite
 PYTEST_WORKERS ?= 2
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint typecheck contracts pytest fmt reset api-key
+.PHONY: help install run test lint typecheck contracts pytest fmt reset api-key openapi
 
 help:
 	@echo "make run       start cxloop on 127.0.0.1 (embedded SQLite under ./data)"
@@ -32,7 +32,7 @@ run: install
 
 api-key: install
 	@$(RUN) cx-journey migrate >/dev/null
-	@$(RUN) cx-journey create-api-key --name "$${NAME:-$$USER}" --scope write --scope admin
+	@$(RUN) cx-journey create-api-key --name "$${NAME:-local-admin}" --scope write --scope admin
 
 test: lint typecheck contracts pytest
 
@@ -55,3 +55,7 @@ fmt: install
 
 reset:
 	rm -rf data
+
+openapi: install
+	$(RUN) python -c "import json; from journey.main import create_app; \
+	print(json.dumps(create_app().openapi(), indent=2, sort_keys=True))" > services/journey/openapi.json

@@ -1,6 +1,7 @@
 """The command line every service shares: migrate, serve, relay, create-api-key, revoke-api-key."""
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -10,7 +11,7 @@ from pathlib import Path
 from cxshared.auth import Scope, create_api_key, list_api_keys, revoke_api_key
 from cxshared.db import make_engine
 from cxshared.logging import configure_logging
-from cxshared.migrations import check_at_head, upgrade
+from cxshared.migrations import SchemaMismatch, check_at_head, upgrade
 from cxshared.settings import ServiceSettings
 
 
@@ -49,6 +50,22 @@ def run_cli(
 
     settings = settings_factory()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
+    if args.command != "migrate":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return _run(args, name, settings, app_path, script_location)
+    except (ValueError, SchemaMismatch) as exc:
+        print(f"cx-{name} {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(
+    args: argparse.Namespace,
+    name: str,
+    settings: ServiceSettings,
+    app_path: str,
+    script_location: Path,
+) -> int:
 
     if args.command == "migrate":
         upgrade(script_location, settings.database_url)
