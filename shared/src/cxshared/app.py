@@ -8,6 +8,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from cxshared.db import make_engine
 from cxshared.events.outbox import Outbox, Sink
@@ -65,7 +66,9 @@ def create_service_app(
                 relay_thread.stop()
             engine.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI and ReDoc from its own package, not from a CDN: /docs
+    # works on machines without internet access and sends nobody's browser elsewhere.
+    app = FastAPIOffline(
         title=title,
         description=description,
         version="1.0.0",
