@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from journey.common import crud
 from journey.common.context import WriteCtx
+from journey.common.responses import saved, tagged
 from journey.journeys import service
 from journey.journeys.models import Journey, JourneyState, JourneyStatus
 from journey.journeys.schemas import (
@@ -30,9 +31,7 @@ Cascade = Annotated[
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=JourneyRead)
 def create_journey(body: JourneyCreate, ctx: WriteCtx, response: Response) -> Any:
     journey = service.create_journey(ctx=ctx, body=body)
-    ctx.session.commit()
-    set_etag(response, journey.version)
-    return journey
+    return saved(ctx, response, journey)
 
 
 @router.post(
@@ -68,9 +67,7 @@ def list_journeys(
 
 @router.get("/{journey_id}", response_model=JourneyRead)
 def get_journey(journey_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    journey = crud.get_or_404(session, Journey, journey_id)
-    set_etag(response, journey.version)
-    return journey
+    return tagged(response, crud.get_or_404(session, Journey, journey_id))
 
 
 @router.get(
@@ -91,9 +88,7 @@ def update_journey(
     journey_id: str, body: JourneyUpdate, ctx: WriteCtx, if_match: IfMatch, response: Response
 ) -> Any:
     journey = service.update_journey(ctx=ctx, journey_id=journey_id, body=body, if_match=if_match)
-    ctx.session.commit()
-    set_etag(response, journey.version)
-    return journey
+    return saved(ctx, response, journey)
 
 
 @router.post(

@@ -1,6 +1,6 @@
 from typing import Any
 
-from cxshared.pagination import PageParams, paginate
+from cxshared.pagination import PageParams
 from sqlmodel import Session, col, select
 
 from journey.common import crud
@@ -37,11 +37,7 @@ CLEARABLE = {
 def list_journeys(
     *, session: Session, params: PageParams, filters: dict[str, Any]
 ) -> tuple[list[Journey], str | None]:
-    query = select(Journey)
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(Journey, name) == value)
-    return paginate(session, query, order_by=[col(Journey.id)], params=params)
+    return crud.listed(session, Journey, filters=filters, params=params)
 
 
 def _check_persona(session: Session, persona_id: str | None) -> None:

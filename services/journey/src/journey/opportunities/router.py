@@ -1,7 +1,7 @@
 from typing import Annotated, Any
 
 from cxshared.auth import Reader
-from cxshared.concurrency import IfMatch, set_etag
+from cxshared.concurrency import IfMatch
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from journey.common import crud
 from journey.common.context import WriteCtx
+from journey.common.responses import saved, tagged
 from journey.opportunities import service
 from journey.opportunities.models import Opportunity, OpportunityKind, OpportunityStatus
 from journey.opportunities.schemas import (
@@ -36,9 +37,7 @@ def create_stage_opportunity(
 ) -> Any:
     stage = crud.get_or_404(ctx.session, Stage, stage_id)
     opportunity = service.create_opportunity(ctx=ctx, body=body, stage=stage)
-    ctx.session.commit()
-    set_etag(response, opportunity.version)
-    return opportunity
+    return saved(ctx, response, opportunity)
 
 
 @router.post(
@@ -52,9 +51,7 @@ def create_touchpoint_opportunity(
 ) -> Any:
     touchpoint = crud.get_or_404(ctx.session, Touchpoint, touchpoint_id)
     opportunity = service.create_opportunity(ctx=ctx, body=body, touchpoint=touchpoint)
-    ctx.session.commit()
-    set_etag(response, opportunity.version)
-    return opportunity
+    return saved(ctx, response, opportunity)
 
 
 @router.get("/opportunities", response_model=OpportunityPage)
@@ -84,9 +81,7 @@ def list_opportunities(
 
 @router.get("/opportunities/{opportunity_id}", response_model=OpportunityRead)
 def get_opportunity(opportunity_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    opportunity = crud.get_or_404(session, Opportunity, opportunity_id)
-    set_etag(response, opportunity.version)
-    return opportunity
+    return tagged(response, crud.get_or_404(session, Opportunity, opportunity_id))
 
 
 @router.patch("/opportunities/{opportunity_id}", response_model=OpportunityRead)
@@ -100,9 +95,7 @@ def update_opportunity(
     opportunity = service.update_opportunity(
         ctx=ctx, opportunity_id=opportunity_id, body=body, if_match=if_match
     )
-    ctx.session.commit()
-    set_etag(response, opportunity.version)
-    return opportunity
+    return saved(ctx, response, opportunity)
 
 
 @router.delete("/opportunities/{opportunity_id}", status_code=status.HTTP_204_NO_CONTENT)

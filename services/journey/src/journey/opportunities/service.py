@@ -1,7 +1,7 @@
 from typing import Any
 
-from cxshared.pagination import PageParams, paginate
-from sqlmodel import Session, col, select
+from cxshared.pagination import PageParams
+from sqlmodel import Session
 
 from journey.common import crud
 from journey.common.context import WriteContext
@@ -21,11 +21,7 @@ def opportunity_event_data(opportunity: Opportunity) -> dict[str, Any]:
 def list_opportunities(
     *, session: Session, params: PageParams, filters: dict[str, Any]
 ) -> tuple[list[Opportunity], str | None]:
-    query = select(Opportunity)
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(Opportunity, name) == value)
-    return paginate(session, query, order_by=[col(Opportunity.id)], params=params)
+    return crud.listed(session, Opportunity, filters=filters, params=params)
 
 
 def create_opportunity(

@@ -1,13 +1,14 @@
 from typing import Annotated, Any
 
 from cxshared.auth import Reader
-from cxshared.concurrency import IfMatch, set_etag
+from cxshared.concurrency import IfMatch
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from fastapi import APIRouter, Depends, Response, status
 
 from journey.common import crud
 from journey.common.context import WriteCtx
+from journey.common.responses import saved, tagged
 from journey.personas import service
 from journey.personas.models import Persona
 from journey.personas.schemas import PersonaCreate, PersonaPage, PersonaRead, PersonaUpdate
@@ -18,9 +19,7 @@ router = APIRouter(prefix="/personas", tags=["personas"])
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PersonaRead)
 def create_persona(body: PersonaCreate, ctx: WriteCtx, response: Response) -> Any:
     persona = service.create_persona(ctx=ctx, body=body)
-    ctx.session.commit()
-    set_etag(response, persona.version)
-    return persona
+    return saved(ctx, response, persona)
 
 
 @router.get("", response_model=PersonaPage)
@@ -33,9 +32,7 @@ def list_personas(
 
 @router.get("/{persona_id}", response_model=PersonaRead)
 def get_persona(persona_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    persona = crud.get_or_404(session, Persona, persona_id)
-    set_etag(response, persona.version)
-    return persona
+    return tagged(response, crud.get_or_404(session, Persona, persona_id))
 
 
 @router.patch("/{persona_id}", response_model=PersonaRead)
@@ -43,9 +40,7 @@ def update_persona(
     persona_id: str, body: PersonaUpdate, ctx: WriteCtx, if_match: IfMatch, response: Response
 ) -> Any:
     persona = service.update_persona(ctx=ctx, persona_id=persona_id, body=body, if_match=if_match)
-    ctx.session.commit()
-    set_etag(response, persona.version)
-    return persona
+    return saved(ctx, response, persona)
 
 
 @router.delete("/{persona_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -1,12 +1,13 @@
 from typing import Annotated, Any
 
 from cxshared.auth import Reader
-from cxshared.concurrency import IfMatch, set_etag
+from cxshared.concurrency import IfMatch
 from cxshared.deps import SessionDep
 from fastapi import APIRouter, Query, Response, status
 
 from journey.common import crud
 from journey.common.context import WriteCtx
+from journey.common.responses import saved, tagged
 from journey.journeys.models import Journey
 from journey.stages import service
 from journey.stages.models import Stage
@@ -21,9 +22,7 @@ router = APIRouter(tags=["stages"])
 def create_stage(journey_id: str, body: StageCreate, ctx: WriteCtx, response: Response) -> Any:
     journey = crud.get_or_404(ctx.session, Journey, journey_id, lock=True)
     stage = service.create_stage(ctx=ctx, journey=journey, body=body)
-    ctx.session.commit()
-    set_etag(response, stage.version)
-    return stage
+    return saved(ctx, response, stage)
 
 
 @router.get(
@@ -38,9 +37,7 @@ def list_stages(journey_id: str, session: SessionDep, _: Reader) -> Any:
 
 @router.get("/stages/{stage_id}", response_model=StageRead)
 def get_stage(stage_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    stage = crud.get_or_404(session, Stage, stage_id)
-    set_etag(response, stage.version)
-    return stage
+    return tagged(response, crud.get_or_404(session, Stage, stage_id))
 
 
 @router.patch("/stages/{stage_id}", response_model=StageRead)
@@ -48,9 +45,7 @@ def update_stage(
     stage_id: str, body: StageUpdate, ctx: WriteCtx, if_match: IfMatch, response: Response
 ) -> Any:
     stage = service.update_stage(ctx=ctx, stage_id=stage_id, body=body, if_match=if_match)
-    ctx.session.commit()
-    set_etag(response, stage.version)
-    return stage
+    return saved(ctx, response, stage)
 
 
 @router.post(
@@ -62,9 +57,7 @@ def move_stage(
     stage_id: str, body: Move, ctx: WriteCtx, if_match: IfMatch, response: Response
 ) -> Any:
     stage = service.move_stage(ctx=ctx, stage_id=stage_id, body=body, if_match=if_match)
-    ctx.session.commit()
-    set_etag(response, stage.version)
-    return stage
+    return saved(ctx, response, stage)
 
 
 @router.delete(

@@ -1,13 +1,14 @@
 from typing import Annotated, Any
 
 from cxshared.auth import Reader
-from cxshared.concurrency import IfMatch, set_etag
+from cxshared.concurrency import IfMatch
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from fastapi import APIRouter, Depends, Response, status
 
 from journey.common import crud
 from journey.common.context import WriteCtx
+from journey.common.responses import saved, tagged
 from journey.teams import service
 from journey.teams.models import Team
 from journey.teams.schemas import TeamCreate, TeamPage, TeamRead, TeamUpdate
@@ -18,9 +19,7 @@ router = APIRouter(prefix="/teams", tags=["teams"])
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TeamRead)
 def create_team(body: TeamCreate, ctx: WriteCtx, response: Response) -> Any:
     team = service.create_team(ctx=ctx, body=body)
-    ctx.session.commit()
-    set_etag(response, team.version)
-    return team
+    return saved(ctx, response, team)
 
 
 @router.get("", response_model=TeamPage)
@@ -33,9 +32,7 @@ def list_teams(
 
 @router.get("/{team_id}", response_model=TeamRead)
 def get_team(team_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    team = crud.get_or_404(session, Team, team_id)
-    set_etag(response, team.version)
-    return team
+    return tagged(response, crud.get_or_404(session, Team, team_id))
 
 
 @router.patch("/{team_id}", response_model=TeamRead)
@@ -43,9 +40,7 @@ def update_team(
     team_id: str, body: TeamUpdate, ctx: WriteCtx, if_match: IfMatch, response: Response
 ) -> Any:
     team = service.update_team(ctx=ctx, team_id=team_id, body=body, if_match=if_match)
-    ctx.session.commit()
-    set_etag(response, team.version)
-    return team
+    return saved(ctx, response, team)
 
 
 @router.delete("/{team_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -1,7 +1,7 @@
 from typing import Annotated, Any
 
 from cxshared.auth import Reader
-from cxshared.concurrency import IfMatch, set_etag
+from cxshared.concurrency import IfMatch
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from journey.common import crud
 from journey.common.context import WriteCtx
+from journey.common.responses import saved, tagged
 from journey.stages.models import Stage
 from journey.touchpoints import service
 from journey.touchpoints.models import Channel, Touchpoint
@@ -35,9 +36,7 @@ def create_touchpoint(
 ) -> Any:
     stage = crud.get_or_404(ctx.session, Stage, stage_id, lock=True)
     touchpoint = service.create_touchpoint(ctx=ctx, stage=stage, body=body)
-    ctx.session.commit()
-    set_etag(response, touchpoint.version)
-    return touchpoint
+    return saved(ctx, response, touchpoint)
 
 
 @router.get(
@@ -77,9 +76,7 @@ def list_touchpoints(
 
 @router.get("/touchpoints/{touchpoint_id}", response_model=TouchpointRead)
 def get_touchpoint(touchpoint_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    touchpoint = crud.get_or_404(session, Touchpoint, touchpoint_id)
-    set_etag(response, touchpoint.version)
-    return touchpoint
+    return tagged(response, crud.get_or_404(session, Touchpoint, touchpoint_id))
 
 
 @router.patch(
@@ -99,9 +96,7 @@ def update_touchpoint(
     touchpoint = service.update_touchpoint(
         ctx=ctx, touchpoint_id=touchpoint_id, body=body, if_match=if_match
     )
-    ctx.session.commit()
-    set_etag(response, touchpoint.version)
-    return touchpoint
+    return saved(ctx, response, touchpoint)
 
 
 @router.post(
@@ -119,9 +114,7 @@ def move_touchpoint(
     touchpoint = service.move_touchpoint(
         ctx=ctx, touchpoint_id=touchpoint_id, body=body, if_match=if_match
     )
-    ctx.session.commit()
-    set_etag(response, touchpoint.version)
-    return touchpoint
+    return saved(ctx, response, touchpoint)
 
 
 @router.delete("/touchpoints/{touchpoint_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -1,7 +1,7 @@
 from functools import partial
 from typing import Any
 
-from cxshared.pagination import PageParams, paginate
+from cxshared.pagination import PageParams
 from sqlmodel import Session, col, select
 
 from journey.common import crud
@@ -40,11 +40,7 @@ def in_stage(session: Session, stage_id: str) -> list[Touchpoint]:
 def list_touchpoints(
     *, session: Session, params: PageParams, filters: dict[str, Any]
 ) -> tuple[list[Touchpoint], str | None]:
-    query = select(Touchpoint)
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(Touchpoint, name) == value)
-    return paginate(session, query, order_by=[col(Touchpoint.id)], params=params)
+    return crud.listed(session, Touchpoint, filters=filters, params=params)
 
 
 def _check_team(session: Session, team_id: str | None, field: str = "owner_team_id") -> None:

@@ -1,0 +1,23 @@
+"""The two endings of a handler: after a write, and after a read of one resource."""
+
+from typing import TypeVar
+
+from cxshared.concurrency import set_etag
+from fastapi import Response
+
+from journey.common.context import WriteContext
+from journey.common.models import Editable
+
+E = TypeVar("E", bound=Editable)
+
+
+def saved(ctx: WriteContext, response: Response, entity: E) -> E:
+    """Commits the write (entity, history and events together) and sets the new ETag."""
+    ctx.session.commit()
+    set_etag(response, entity.version)
+    return entity
+
+
+def tagged(response: Response, entity: E) -> E:
+    set_etag(response, entity.version)
+    return entity
