@@ -5,12 +5,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+
 from cxshared.auth import Scope, create_api_key
 from cxshared.db import make_engine
 from cxshared.testing.databases import DatabaseFactory
 from cxshared.testing.processes import ServiceProcess, console_script, free_port
 from cxshared.testing.receiver import Receiver
-from fastapi.testclient import TestClient
 from journey.config import Settings
 from journey.main import MIGRATIONS, create_app
 

@@ -3,13 +3,14 @@
 import time
 
 import pytest
+from standardwebhooks.webhooks import Webhook
+
 from cxshared.concurrency import matches
 from cxshared.events.signing import new_secret, signature_header
 from cxshared.pagination import decode_cursor, encode_cursor
 from cxshared.problems import Problem, field_path
 from cxshared.settings import ServiceSettings
 from cxshared.url_guard import UnsafeUrl, check_url, is_public_address, pinned_request
-from standardwebhooks.webhooks import Webhook
 
 
 @pytest.mark.parametrize(

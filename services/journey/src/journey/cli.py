@@ -1,7 +1,6 @@
 import sys
 
 from cxshared.cli import run_cli
-
 from journey.config import get_settings
 from journey.main import MIGRATIONS
 

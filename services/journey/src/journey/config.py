@@ -1,7 +1,8 @@
 from functools import lru_cache
 
-from cxshared.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from cxshared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):

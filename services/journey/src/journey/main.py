@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from cxshared.app import create_service_app
 from fastapi import FastAPI
 
+from cxshared.app import create_service_app
 from journey.api import EVENT_TYPES, api_router
 from journey.config import Settings, get_settings
 

@@ -2,7 +2,6 @@
 
 from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
-
 from journey.history.models import Change
 from journey.journeys.models import Journey
 from journey.opportunities.models import Opportunity

@@ -35,10 +35,11 @@ def test_claims_follow_due_time_not_ids(private_api, relay_for, receiver):
     """A delivery whose retry is not yet due is skipped; later ones are not held up by it."""
     from datetime import timedelta
 
+    from sqlalchemy import update
+
     from cxshared.db import write_session
     from cxshared.events.models import OutboxDelivery
     from cxshared.timeutil import utcnow
-    from sqlalchemy import update
 
     private_api.post(
         "/v1/webhooks", {"url": receiver.url, "event_types": ["*"]}, headers=private_api.admin

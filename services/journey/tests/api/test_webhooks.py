@@ -4,8 +4,9 @@ import json
 import socket
 
 import pytest
-from cxshared.testing.receiver import Receiver
 from standardwebhooks.webhooks import Webhook
+
+from cxshared.testing.receiver import Receiver
 
 
 def subscribe(api, url, types=("*",)):
@@ -245,8 +246,9 @@ def test_disabled_subscriptions_get_no_new_deliveries(private_api, relay_for, re
 
 
 def test_events_go_to_the_ingest_sink_with_its_key(private_api, relay_for, receiver):
-    from cxshared.events.outbox import Sink
     from pydantic import SecretStr
+
+    from cxshared.events.outbox import Sink
 
     outbox = private_api.client.app.state.outbox
     outbox.sinks.append(Sink(name="ingest", url=receiver.url, api_key=SecretStr("cxk_ingest")))

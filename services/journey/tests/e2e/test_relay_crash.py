@@ -5,6 +5,7 @@ import threading
 import time
 
 import httpx
+
 from cxshared.testing.receiver import Receiver
 
 

@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from typing import Annotated
 
+from fastapi import Depends, Request
+from sqlmodel import Session
+
 from cxshared.auth import Writer
 from cxshared.deps import SessionDep
 from cxshared.events.outbox import Outbox
-from fastapi import Depends, Request
-from sqlmodel import Session
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ transaction: either everything is stored or nothing is.
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlmodel import Session, SQLModel, col, select
+
 from cxshared.concurrency import ensure_fresh
 from cxshared.pagination import PageParams, paginate
 from cxshared.timeutil import utcnow
-from sqlmodel import Session, SQLModel, col, select
-
 from journey.common.context import WriteContext
 from journey.common.errors import not_found
 from journey.common.models import Editable

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
+from sqlmodel import Field, SQLModel
+
 from cxshared.db import UTCDateTime
 from cxshared.ids import new_id
 from cxshared.timeutil import utcnow
-from sqlmodel import Field, SQLModel
 
 
 class Editable(SQLModel):

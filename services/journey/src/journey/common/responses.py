@@ -2,9 +2,9 @@
 
 from typing import TypeVar
 
-from cxshared.concurrency import set_etag
 from fastapi import Response
 
+from cxshared.concurrency import set_etag
 from journey.common.context import WriteContext
 from journey.common.models import Editable
 

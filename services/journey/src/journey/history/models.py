@@ -1,10 +1,11 @@
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import Field, SQLModel
+
 from cxshared.db import JSONType, UTCDateTime
 from cxshared.ids import new_id
 from cxshared.timeutil import utcnow
-from sqlmodel import Field, SQLModel
 
 
 class Change(SQLModel, table=True):

@@ -1,12 +1,12 @@
 from typing import Annotated, Any, Literal
 
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import col, select
+
 from cxshared.auth import Reader
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params, paginate
 from cxshared.types import Identifier, IsoDateTime, Name
-from fastapi import APIRouter, Depends, Query
-from sqlmodel import col, select
-
 from journey.history.models import Change
 from journey.history.schemas import ChangePage
 

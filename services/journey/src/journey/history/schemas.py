@@ -1,8 +1,9 @@
 from datetime import datetime
 from typing import Any
 
-from cxshared.pagination import Page
 from pydantic import BaseModel, ConfigDict, Field
+
+from cxshared.pagination import Page
 
 
 class ChangeRead(BaseModel):

@@ -1,9 +1,9 @@
 from datetime import date
 
-from cxshared.pagination import Page
-from cxshared.types import Email, Identifier, IsoDate, LongText, Name, OptionalName
 from pydantic import Field
 
+from cxshared.pagination import Page
+from cxshared.types import Email, Identifier, IsoDate, LongText, Name, OptionalName
 from journey.common.schemas import ReadBase, WriteBase
 from journey.journeys.models import JourneyState, JourneyStatus
 

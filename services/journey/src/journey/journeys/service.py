@@ -1,8 +1,8 @@
 from typing import Any
 
-from cxshared.pagination import PageParams
 from sqlmodel import Session, col, select
 
+from cxshared.pagination import PageParams
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import has_children, invalid_field

@@ -1,9 +1,9 @@
 from enum import StrEnum
 
-from cxshared.db import JSONType
 from sqlalchemy import Column, ForeignKey, String
 from sqlmodel import Field
 
+from cxshared.db import JSONType
 from journey.common.models import Editable
 
 

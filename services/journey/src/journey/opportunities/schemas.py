@@ -1,9 +1,9 @@
 from typing import Annotated
 
-from cxshared.pagination import Page
-from cxshared.types import Email, Identifier, LongText, Name, OptionalName
 from pydantic import Field
 
+from cxshared.pagination import Page
+from cxshared.types import Email, Identifier, LongText, Name, OptionalName
 from journey.common.schemas import ReadBase, WriteBase
 from journey.opportunities.models import OpportunityKind, OpportunityStatus
 

@@ -1,8 +1,8 @@
 from typing import Any
 
-from cxshared.pagination import PageParams
 from sqlmodel import Session
 
+from cxshared.pagination import PageParams
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.patch import to_patch

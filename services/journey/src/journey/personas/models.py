@@ -1,6 +1,6 @@
-from cxshared.db import JSONType
 from sqlmodel import Field
 
+from cxshared.db import JSONType
 from journey.common.models import Editable
 
 

@@ -1,9 +1,9 @@
 from typing import Annotated
 
-from cxshared.pagination import Page
-from cxshared.types import LongText, Name, ShortText
 from pydantic import Field
 
+from cxshared.pagination import Page
+from cxshared.types import LongText, Name, ShortText
 from journey.common.schemas import ReadBase, WriteBase
 
 Items = Annotated[list[ShortText], Field(max_length=50)]

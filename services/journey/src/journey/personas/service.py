@@ -1,6 +1,6 @@
-from cxshared.pagination import PageParams, paginate
 from sqlmodel import Session, col, func, select
 
+from cxshared.pagination import PageParams, paginate
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import in_use

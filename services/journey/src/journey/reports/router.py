@@ -1,11 +1,11 @@
 from typing import Annotated
 
+from fastapi import APIRouter, Query
+
 from cxshared.auth import Reader
 from cxshared.deps import SessionDep
 from cxshared.timeutil import utcnow
 from cxshared.types import Identifier, IsoDate
-from fastapi import APIRouter, Query
-
 from journey.reports import service
 from journey.reports.schemas import OwnershipReport, ReviewsReport, StandardsReport
 

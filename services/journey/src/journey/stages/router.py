@@ -1,10 +1,10 @@
 from typing import Annotated, Any
 
+from fastapi import APIRouter, Query, Response, status
+
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
 from cxshared.deps import SessionDep
-from fastapi import APIRouter, Query, Response, status
-
 from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged

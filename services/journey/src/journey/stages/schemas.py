@@ -1,7 +1,7 @@
-from cxshared.pagination import Page
-from cxshared.types import LongText, Name
 from pydantic import Field
 
+from cxshared.pagination import Page
+from cxshared.types import LongText, Name
 from journey.common.schemas import ReadBase, WriteBase
 
 EMOTION = "Designed emotion from -2 (very negative) to +2 (very positive)."

@@ -1,11 +1,11 @@
 from typing import Annotated, Any
 
+from fastapi import APIRouter, Depends, Response, status
+
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
-from fastapi import APIRouter, Depends, Response, status
-
 from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged

@@ -1,7 +1,7 @@
-from cxshared.pagination import Page
-from cxshared.types import Email, Name, OptionalName
 from pydantic import Field
 
+from cxshared.pagination import Page
+from cxshared.types import Email, Name, OptionalName
 from journey.common.schemas import ReadBase, WriteBase
 
 

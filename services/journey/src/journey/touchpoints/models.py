@@ -1,10 +1,10 @@
 from enum import StrEnum
 from typing import Any
 
-from cxshared.db import JSONType
 from sqlalchemy import Column, ForeignKey, String
 from sqlmodel import Field
 
+from cxshared.db import JSONType
 from journey.common.models import Editable
 
 

@@ -1,12 +1,12 @@
 from typing import Annotated, Any
 
+from fastapi import APIRouter, Depends, Query, Response, status
+
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
-from fastapi import APIRouter, Depends, Query, Response, status
-
 from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged

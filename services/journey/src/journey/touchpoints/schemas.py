@@ -1,11 +1,11 @@
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from cxshared.pagination import Page
-from cxshared.types import Email, Identifier, LongText, Name, OptionalName
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from cxshared.pagination import Page
+from cxshared.types import Email, Identifier, LongText, Name, OptionalName
 from journey.common.schemas import ReadBase, WriteBase
 from journey.touchpoints.models import Channel, Interaction
 

@@ -1,9 +1,9 @@
 from functools import partial
 from typing import Any
 
-from cxshared.pagination import PageParams
 from sqlmodel import Session, col, select
 
+from cxshared.pagination import PageParams
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import invalid_field
