@@ -15,6 +15,7 @@ from cxshared.events.outbox import Outbox, Sink
 from cxshared.events.relay import Relay, RelayThread
 from cxshared.events.webhooks import outbox_router, webhooks_router
 from cxshared.health import health_router
+from cxshared.idempotency import IdempotencyMiddleware, document_idempotency
 from cxshared.logging import configure_logging
 from cxshared.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from cxshared.migrations import check_at_head
@@ -79,6 +80,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.outbox = outbox
+    app.add_middleware(IdempotencyMiddleware, engine=engine)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     install_problem_handlers(app)
@@ -108,6 +110,7 @@ def _document_problems(app: FastAPI) -> None:
         )
         for nested, definition in components["ProblemDetail"].pop("$defs", {}).items():
             components.setdefault(nested, definition)
+        document_idempotency(schema)
         app.openapi_schema = schema
         return schema
 

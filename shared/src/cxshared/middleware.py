@@ -6,6 +6,7 @@ import uuid
 
 import structlog
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxshared.problems import problem_response
@@ -98,5 +99,6 @@ class BodySizeLimitMiddleware:
             slug="body-too-large",
             title="Request body too large",
             detail=f"The body exceeds {self.max_bytes} bytes.",
+            request=Request(scope),
         )
         await response(scope, receive, send)

@@ -2,6 +2,7 @@
 
 from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
+from cxshared.idempotency import IdempotencyRecord
 from journey.history.models import Change
 from journey.journeys.models import Journey
 from journey.opportunities.models import Opportunity
@@ -13,6 +14,7 @@ from journey.touchpoints.models import Touchpoint
 __all__ = [
     "ApiKey",
     "Change",
+    "IdempotencyRecord",
     "Journey",
     "Opportunity",
     "OutboxDelivery",

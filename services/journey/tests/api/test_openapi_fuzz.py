@@ -20,6 +20,8 @@ PREFIX = "urn:cxloop:problem:"
 # Errors about stored state, which no schema can describe.
 SEMANTIC_FIELD_CODES = {"unknown_reference", "duplicate", "null_not_allowed", "unsafe_url"}
 SEMANTIC_PROBLEMS = {
+    "idempotency-key-reused",
+    "idempotency-key-in-progress",
     "invalid-cursor",
     "stale-version",
     "not-found",
