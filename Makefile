@@ -7,13 +7,14 @@ CX_TEST_DATABASE ?= sqlite
 PYTEST_WORKERS ?= 2
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint typecheck contracts pytest fmt reset api-key openapi
+.PHONY: help install run test lint typecheck contracts pytest bench fmt reset api-key openapi
 
 help:
 	@echo "make run       start cxloop on 127.0.0.1 (embedded SQLite under ./data)"
 	@echo "make test      lint, type checks, import contracts and the test suite"
 	@echo "               (CX_TEST_DATABASE=postgresql runs it against the local PostgreSQL)"
 	@echo "make api-key   create an API key for the journey service"
+	@echo "make bench     benchmarks of the hot paths (tests/perf), as numbers and ratios"
 	@echo "make reset     delete the local data"
 
 $(UV):
@@ -48,6 +49,9 @@ contracts: install
 
 pytest: install
 	CX_TEST_DATABASE=$(CX_TEST_DATABASE) $(RUN) pytest -n $(PYTEST_WORKERS) -q -p no:cacheprovider
+
+bench: install
+	$(RUN) python -m tests.perf --db $(CX_TEST_DATABASE)
 
 fmt: install
 	$(RUN) ruff format shared services tests

@@ -13,7 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -72,6 +72,8 @@ class Relay:
         self.outbox = outbox
         self.settings = settings
         self.resolver = resolver
+        # Sends run in parallel, so one slow endpoint does not hold up the others.
+        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="relay-send")
         self.client = client or httpx.Client(
             timeout=settings.relay_timeout_seconds,
             follow_redirects=False,
@@ -89,16 +91,15 @@ class Relay:
             if handled == 0:
                 self.outbox.wakeup.wait(self.settings.relay_poll_seconds)
                 self.outbox.wakeup.clear()
+        self.pool.shutdown(wait=False)
         log.info("relay.stopped", source=self.outbox.source)
 
     def run_once(self) -> int:
         claims = self.claim()
         if not claims:
             return 0
-        with ThreadPoolExecutor(max_workers=min(8, len(claims))) as pool:
-            outcomes = list(pool.map(self.send, claims))
-        for claim, outcome in zip(claims, outcomes, strict=True):
-            self.settle(claim, outcome)
+        outcomes = list(self.pool.map(self.send, claims))
+        self.settle(list(zip(claims, outcomes, strict=True)))
         return len(claims)
 
     def claim(self) -> list[Claim]:
@@ -197,8 +198,33 @@ class Relay:
         response = self.client.post(url, content=body, headers=headers, extensions=extensions)
         return _outcome(response)
 
-    def settle(self, claim: Claim, outcome: Outcome) -> None:
+    def settle(self, results: list[tuple[Claim, Outcome]]) -> None:
+        """Records a batch of outcomes in one transaction."""
         now = utcnow()
+        with write_session(self.engine) as session:
+            for claim, outcome in results:
+                # Only the holder of the lease may settle: a relay whose lease ran out and was
+                # claimed again by another must not overwrite that one's outcome.
+                session.exec(
+                    update(OutboxDelivery)
+                    .where(
+                        OutboxDelivery.id == claim.delivery_id,  # type: ignore[arg-type]
+                        OutboxDelivery.lease_token == claim.lease_token,  # type: ignore[arg-type]
+                    )
+                    .values(**self._settled_values(claim, outcome, now))
+                )
+        for claim, outcome in results:
+            (log.debug if outcome.ok else log.warning)(
+                "relay.delivered" if outcome.ok else "relay.delivery_failed",
+                delivery_id=claim.delivery_id,
+                event_id=claim.envelope["id"],
+                destination=claim.destination,
+                status=outcome.status_code,
+                attempts=claim.attempts + 1,
+                error=outcome.error,
+            )
+
+    def _settled_values(self, claim: Claim, outcome: Outcome, now: datetime) -> dict[str, Any]:
         attempts = claim.attempts + 1
         values: dict[str, Any] = {
             "attempts": attempts,
@@ -218,27 +244,7 @@ class Relay:
                 cap=self.settings.relay_backoff_max_seconds,
             )
             values.update(next_attempt_at=now + timedelta(seconds=delay))
-        with write_session(self.engine) as session:
-            # Only the holder of the lease may settle: a relay whose lease ran out and was
-            # claimed again by another must not overwrite that one's outcome.
-            session.exec(
-                update(OutboxDelivery)
-                .where(
-                    OutboxDelivery.id == claim.delivery_id,  # type: ignore[arg-type]
-                    OutboxDelivery.lease_token == claim.lease_token,  # type: ignore[arg-type]
-                )
-                .values(**values)
-            )
-        log.info(
-            "relay.delivery_settled",
-            delivery_id=claim.delivery_id,
-            event_id=claim.envelope["id"],
-            destination=claim.destination,
-            ok=outcome.ok,
-            status=outcome.status_code,
-            attempts=attempts,
-            error=outcome.error,
-        )
+        return values
 
 
 def _outcome(response: httpx.Response) -> Outcome:
