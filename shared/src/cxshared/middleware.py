@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cxshared.problems import problem_response
+from cxshared.problems import internal_error, problem_response
 
 log = structlog.get_logger("cxshared.request")
 
@@ -41,10 +41,12 @@ class RequestIdMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
                 headers.append((b"x-request-id", request_id.encode("latin-1")))
@@ -53,6 +55,13 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Answered here rather than by Starlette's outermost error handler, so that the
+            # 500 carries the request id like every other answer.
+            log.exception("request.failed", error_type=type(exc).__name__)
+            if response_started:
+                raise
+            await internal_error(scope)(scope, receive, send_with_id)
         finally:
             log.info(
                 "request.completed",
@@ -91,7 +100,21 @@ class BodySizeLimitMiddleware:
                     raise HTTPException(413, f"The body exceeds {self.max_bytes} bytes.")
             return message
 
-        await self.app(scope, limited_receive, send)
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except HTTPException as exc:
+            # Raised where the body is read: inside FastAPI it becomes a 413 problem there;
+            # a middleware that buffers the body (Idempotency-Key) lets it reach us.
+            if exc.status_code != 413 or response_started:
+                raise
+            await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(

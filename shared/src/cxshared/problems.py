@@ -190,15 +190,19 @@ async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("request.failed", error_type=type(exc).__name__)
+def internal_error(scope: Any) -> JSONResponse:
     return problem_response(
         status=500,
         slug="internal",
         title="Internal error",
         detail="Something went wrong on our side; the request id identifies it in the logs.",
-        request=request,
+        request=Request(scope),
     )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("request.failed", error_type=type(exc).__name__)
+    return internal_error(request.scope)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -72,3 +72,35 @@ def test_unknown_query_parameters_are_named_not_ignored(api, journey_map):
         }
     ]
     assert api.get("/v1/touchpoints", params={"channel": "web", "limit": 5}).status_code == 200
+
+
+def chunks(total: int):
+    sent = 0
+    while sent < total:
+        yield b" " * 65536
+        sent += 65536
+
+
+def test_oversized_chunked_bodies_are_413_with_or_without_an_idempotency_key(api):
+    for extra in ({}, {"Idempotency-Key": "big-1"}):
+        response = api.client.post(
+            "/v1/journeys",
+            content=chunks(2_000_000),
+            headers={**api.writer, **extra, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 413, extra
+        assert response.headers["content-type"] == PROBLEM
+
+
+def test_unexpected_errors_are_500_problems_without_internals(api):
+    def explode() -> None:
+        raise RuntimeError("secret internals")
+
+    api.client.app.add_api_route("/boom", explode)
+    response = api.client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["type"] == "urn:cxloop:problem:internal"
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert "secret" not in response.text
