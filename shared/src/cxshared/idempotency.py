@@ -11,6 +11,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
+import anyio.to_thread
 import structlog
 from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
@@ -80,7 +81,9 @@ class IdempotencyMiddleware:
         fingerprint = hashlib.sha256(
             scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
         ).hexdigest()
-        claimed, record = self._claim(principal, text, fingerprint)
+        # Database work runs in a worker thread: waiting for SQLite's write lock on the event
+        # loop would stall the very requests that hold the lock.
+        claimed, record = await anyio.to_thread.run_sync(self._claim, principal, text, fingerprint)
         if not claimed:
             await self._answer_existing(record, fingerprint, scope, receive, send)
             return
@@ -188,11 +191,16 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_body, capture)
         except BaseException:
-            self._release(record)
+            await anyio.to_thread.run_sync(self._release, record)
             raise
         if status >= 500:
-            self._release(record)
+            await anyio.to_thread.run_sync(self._release, record)
             return
+        await anyio.to_thread.run_sync(self._store, record, status, headers, b"".join(chunks))
+
+    def _store(
+        self, record: IdempotencyRecord, status: int, headers: list[list[str]], body: bytes
+    ) -> None:
         with write_session(self.engine) as session:
             session.exec(
                 update(IdempotencyRecord)
@@ -201,7 +209,7 @@ class IdempotencyMiddleware:
                     done=True,
                     status_code=status,
                     headers=headers,
-                    body=b"".join(chunks).decode("utf-8", errors="replace"),
+                    body=body.decode("utf-8", errors="replace"),
                 )
             )
 
