@@ -8,18 +8,15 @@ transaction: either everything is stored or nothing is.
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import SQLModel
 
 from cxshared.concurrency import ensure_fresh
-from cxshared.pagination import PageParams, paginate
+from cxshared.models import Editable
 from cxshared.timeutil import utcnow
 from journey.common.context import WriteContext
-from journey.common.errors import not_found
-from journey.common.models import Editable
 from journey.history.models import Change
 
 E = TypeVar("E", bound=Editable)
-M = TypeVar("M", bound=SQLModel)
 
 EventData = Callable[[Any], dict[str, Any]]
 
@@ -38,16 +35,6 @@ def journey_of(entity: SQLModel) -> str | None:
 
 def snapshot(entity: SQLModel) -> dict[str, Any]:
     return entity.model_dump(mode="json")
-
-
-def get_or_404(session: Session, model: type[M], entity_id: str, *, lock: bool = False) -> M:
-    statement = select(model).where(model.id == entity_id)  # type: ignore[attr-defined]
-    if lock:
-        statement = statement.with_for_update()
-    found = session.exec(statement).first()
-    if found is None:
-        raise not_found(model.__tablename__, entity_id)  # type: ignore[arg-type]
-    return found
 
 
 def record(ctx: WriteContext, entity: SQLModel, action: str, changes: dict[str, Any]) -> None:
@@ -137,14 +124,3 @@ def delete(
     publish(ctx, entity, "deleted", data)
     ctx.session.delete(entity)
     ctx.session.flush()
-
-
-def listed(
-    session: Session, model: type[M], *, filters: dict[str, Any], params: PageParams
-) -> tuple[list[M], str | None]:
-    """A page of `model`, oldest first, where each filter that is given equals its column."""
-    query = select(model)
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(model, name) == value)
-    return paginate(session, query, order_by=[col(model.id)], params=params)  # type: ignore[attr-defined]

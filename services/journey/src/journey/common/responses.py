@@ -5,8 +5,8 @@ from typing import TypeVar
 from fastapi import Response
 
 from cxshared.concurrency import set_etag
+from cxshared.models import Editable
 from journey.common.context import WriteContext
-from journey.common.models import Editable
 
 E = TypeVar("E", bound=Editable)
 

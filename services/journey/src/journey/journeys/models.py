@@ -4,7 +4,7 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, String
 from sqlmodel import Field
 
-from journey.common.models import Editable
+from cxshared.models import Editable
 
 
 class JourneyState(StrEnum):

@@ -4,10 +4,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch, set_etag
+from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
-from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged
 from journey.journeys import service
@@ -67,7 +67,7 @@ def list_journeys(
 
 @router.get("/{journey_id}", response_model=JourneyRead)
 def get_journey(journey_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    return tagged(response, crud.get_or_404(session, Journey, journey_id))
+    return tagged(response, get_or_404(session, Journey, journey_id))
 
 
 @router.get(
@@ -78,7 +78,7 @@ def get_journey(journey_id: str, session: SessionDep, _: Reader, response: Respo
 def get_journey_document(
     journey_id: str, session: SessionDep, _: Reader, response: Response
 ) -> Any:
-    journey = crud.get_or_404(session, Journey, journey_id)
+    journey = get_or_404(session, Journey, journey_id)
     set_etag(response, journey.version)
     return service.build_document(session, journey)
 

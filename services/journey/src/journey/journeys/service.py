@@ -2,6 +2,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from cxshared.crud import get_or_404, listed
 from cxshared.pagination import PageParams
 from journey.common import crud
 from journey.common.context import WriteContext
@@ -37,7 +38,7 @@ CLEARABLE = {
 def list_journeys(
     *, session: Session, params: PageParams, filters: dict[str, Any]
 ) -> tuple[list[Journey], str | None]:
-    return crud.listed(session, Journey, filters=filters, params=params)
+    return listed(session, Journey, filters=filters, params=params)
 
 
 def _check_persona(session: Session, persona_id: str | None) -> None:
@@ -54,7 +55,7 @@ def create_journey(*, ctx: WriteContext, body: JourneyCreate) -> Journey:
 def update_journey(
     *, ctx: WriteContext, journey_id: str, body: JourneyUpdate, if_match: str | None
 ) -> Journey:
-    journey = crud.get_or_404(ctx.session, Journey, journey_id, lock=True)
+    journey = get_or_404(ctx.session, Journey, journey_id, lock=True)
     patch = to_patch(body, clearable=CLEARABLE)
     _check_persona(ctx.session, patch.get("persona_id"))
     return crud.update(ctx, journey, patch, if_match=if_match)
@@ -63,7 +64,7 @@ def update_journey(
 def delete_journey(
     *, ctx: WriteContext, journey_id: str, if_match: str | None, cascade: bool
 ) -> None:
-    journey = crud.get_or_404(ctx.session, Journey, journey_id, lock=True)
+    journey = get_or_404(ctx.session, Journey, journey_id, lock=True)
     children = stages.in_journey(ctx.session, journey.id)
     if children and not cascade:
         raise has_children("journey", f"{len(children)} stage(s)")
@@ -103,7 +104,7 @@ def create_from_document(*, ctx: WriteContext, document: JourneyDocumentCreate) 
 
 def copy_journey(*, ctx: WriteContext, journey_id: str, body: JourneyCopy) -> Journey:
     """Copies everything (stages, touchpoints with owners and targets, opportunities)."""
-    origin = crud.get_or_404(ctx.session, Journey, journey_id)
+    origin = get_or_404(ctx.session, Journey, journey_id)
     document = build_document(ctx.session, origin)
     suffix = " (future state)" if body.state == JourneyState.FUTURE else " (copy)"
     create = JourneyDocumentCreate.model_validate(

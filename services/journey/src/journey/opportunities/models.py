@@ -4,7 +4,7 @@ from sqlalchemy import Column, ForeignKey, String
 from sqlmodel import Field
 
 from cxshared.db import JSONType
-from journey.common.models import Editable
+from cxshared.models import Editable
 
 
 class OpportunityKind(StrEnum):

@@ -4,10 +4,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
+from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
-from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged
 from journey.opportunities import service
@@ -35,7 +35,7 @@ IdFilter = Annotated[Identifier | None, Query()]
 def create_stage_opportunity(
     stage_id: str, body: OpportunityCreate, ctx: WriteCtx, response: Response
 ) -> Any:
-    stage = crud.get_or_404(ctx.session, Stage, stage_id)
+    stage = get_or_404(ctx.session, Stage, stage_id)
     opportunity = service.create_opportunity(ctx=ctx, body=body, stage=stage)
     return saved(ctx, response, opportunity)
 
@@ -49,7 +49,7 @@ def create_stage_opportunity(
 def create_touchpoint_opportunity(
     touchpoint_id: str, body: OpportunityCreate, ctx: WriteCtx, response: Response
 ) -> Any:
-    touchpoint = crud.get_or_404(ctx.session, Touchpoint, touchpoint_id)
+    touchpoint = get_or_404(ctx.session, Touchpoint, touchpoint_id)
     opportunity = service.create_opportunity(ctx=ctx, body=body, touchpoint=touchpoint)
     return saved(ctx, response, opportunity)
 
@@ -81,7 +81,7 @@ def list_opportunities(
 
 @router.get("/opportunities/{opportunity_id}", response_model=OpportunityRead)
 def get_opportunity(opportunity_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    return tagged(response, crud.get_or_404(session, Opportunity, opportunity_id))
+    return tagged(response, get_or_404(session, Opportunity, opportunity_id))
 
 
 @router.patch("/opportunities/{opportunity_id}", response_model=OpportunityRead)

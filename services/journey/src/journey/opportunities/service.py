@@ -2,6 +2,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from cxshared.crud import get_or_404, listed
 from cxshared.pagination import PageParams
 from journey.common import crud
 from journey.common.context import WriteContext
@@ -21,7 +22,7 @@ def opportunity_event_data(opportunity: Opportunity) -> dict[str, Any]:
 def list_opportunities(
     *, session: Session, params: PageParams, filters: dict[str, Any]
 ) -> tuple[list[Opportunity], str | None]:
-    return crud.listed(session, Opportunity, filters=filters, params=params)
+    return listed(session, Opportunity, filters=filters, params=params)
 
 
 def create_opportunity(
@@ -47,7 +48,7 @@ def create_opportunity(
 def update_opportunity(
     *, ctx: WriteContext, opportunity_id: str, body: OpportunityUpdate, if_match: str | None
 ) -> Opportunity:
-    opportunity = crud.get_or_404(ctx.session, Opportunity, opportunity_id, lock=True)
+    opportunity = get_or_404(ctx.session, Opportunity, opportunity_id, lock=True)
     return crud.update(
         ctx,
         opportunity,
@@ -58,5 +59,5 @@ def update_opportunity(
 
 
 def delete_opportunity(*, ctx: WriteContext, opportunity_id: str, if_match: str | None) -> None:
-    opportunity = crud.get_or_404(ctx.session, Opportunity, opportunity_id, lock=True)
+    opportunity = get_or_404(ctx.session, Opportunity, opportunity_id, lock=True)
     crud.delete(ctx, opportunity, if_match=if_match, event_data=opportunity_event_data)

@@ -1,7 +1,7 @@
 from sqlmodel import Field
 
 from cxshared.db import JSONType
-from journey.common.models import Editable
+from cxshared.models import Editable
 
 
 class Persona(Editable, table=True):

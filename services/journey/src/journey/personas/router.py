@@ -4,9 +4,9 @@ from fastapi import APIRouter, Depends, Response, status
 
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
+from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
-from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged
 from journey.personas import service
@@ -32,7 +32,7 @@ def list_personas(
 
 @router.get("/{persona_id}", response_model=PersonaRead)
 def get_persona(persona_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    return tagged(response, crud.get_or_404(session, Persona, persona_id))
+    return tagged(response, get_or_404(session, Persona, persona_id))
 
 
 @router.patch("/{persona_id}", response_model=PersonaRead)

@@ -1,5 +1,6 @@
 from sqlmodel import Session, col, func, select
 
+from cxshared.crud import get_or_404
 from cxshared.pagination import PageParams, paginate
 from journey.common import crud
 from journey.common.context import WriteContext
@@ -21,14 +22,14 @@ def create_persona(*, ctx: WriteContext, body: PersonaCreate) -> Persona:
 def update_persona(
     *, ctx: WriteContext, persona_id: str, body: PersonaUpdate, if_match: str | None
 ) -> Persona:
-    persona = crud.get_or_404(ctx.session, Persona, persona_id, lock=True)
+    persona = get_or_404(ctx.session, Persona, persona_id, lock=True)
     return crud.update(
         ctx, persona, to_patch(body, clearable={"description": ""}), if_match=if_match
     )
 
 
 def delete_persona(*, ctx: WriteContext, persona_id: str, if_match: str | None) -> None:
-    persona = crud.get_or_404(ctx.session, Persona, persona_id, lock=True)
+    persona = get_or_404(ctx.session, Persona, persona_id, lock=True)
     used = ctx.session.exec(
         select(func.count()).select_from(Journey).where(Journey.persona_id == persona_id)
     ).one()

@@ -1,7 +1,7 @@
 from sqlalchemy import Column, ForeignKey, String
 from sqlmodel import Field
 
-from journey.common.models import Editable
+from cxshared.models import Editable
 
 
 class Stage(Editable, table=True):

@@ -4,8 +4,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
+from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
-from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged
 from journey.journeys.models import Journey
@@ -20,7 +20,7 @@ router = APIRouter(tags=["stages"])
     "/journeys/{journey_id}/stages", status_code=status.HTTP_201_CREATED, response_model=StageRead
 )
 def create_stage(journey_id: str, body: StageCreate, ctx: WriteCtx, response: Response) -> Any:
-    journey = crud.get_or_404(ctx.session, Journey, journey_id, lock=True)
+    journey = get_or_404(ctx.session, Journey, journey_id, lock=True)
     stage = service.create_stage(ctx=ctx, journey=journey, body=body)
     return saved(ctx, response, stage)
 
@@ -31,13 +31,13 @@ def create_stage(journey_id: str, body: StageCreate, ctx: WriteCtx, response: Re
     summary="The stages of a journey, in order",
 )
 def list_stages(journey_id: str, session: SessionDep, _: Reader) -> Any:
-    crud.get_or_404(session, Journey, journey_id)
+    get_or_404(session, Journey, journey_id)
     return service.in_journey(session, journey_id)
 
 
 @router.get("/stages/{stage_id}", response_model=StageRead)
 def get_stage(stage_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    return tagged(response, crud.get_or_404(session, Stage, stage_id))
+    return tagged(response, get_or_404(session, Stage, stage_id))
 
 
 @router.patch("/stages/{stage_id}", response_model=StageRead)
@@ -71,7 +71,7 @@ def delete_stage(
     if_match: IfMatch,
     cascade: Annotated[bool, Query(description="Also delete its touchpoints.")] = False,
 ) -> None:
-    stage = crud.get_or_404(ctx.session, Stage, stage_id, lock=True)
-    crud.get_or_404(ctx.session, Journey, stage.journey_id, lock=True)
+    stage = get_or_404(ctx.session, Stage, stage_id, lock=True)
+    get_or_404(ctx.session, Journey, stage.journey_id, lock=True)
     service.delete_stage(ctx=ctx, stage=stage, if_match=if_match, cascade=cascade)
     ctx.session.commit()

@@ -1,5 +1,6 @@
 from sqlmodel import Session, col, select
 
+from cxshared.crud import get_or_404
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import has_children
@@ -36,13 +37,13 @@ def create_stage(*, ctx: WriteContext, journey: Journey, body: StageCreate) -> S
 def update_stage(
     *, ctx: WriteContext, stage_id: str, body: StageUpdate, if_match: str | None
 ) -> Stage:
-    stage = crud.get_or_404(ctx.session, Stage, stage_id, lock=True)
+    stage = get_or_404(ctx.session, Stage, stage_id, lock=True)
     return crud.update(ctx, stage, to_patch(body, clearable=CLEARABLE), if_match=if_match)
 
 
 def move_stage(*, ctx: WriteContext, stage_id: str, body: Move, if_match: str | None) -> Stage:
-    stage = crud.get_or_404(ctx.session, Stage, stage_id, lock=True)
-    crud.get_or_404(ctx.session, Journey, stage.journey_id, lock=True)
+    stage = get_or_404(ctx.session, Stage, stage_id, lock=True)
+    get_or_404(ctx.session, Journey, stage.journey_id, lock=True)
     siblings = [s for s in in_journey(ctx.session, stage.journey_id) if s.id != stage.id]
     old_position = stage.position
     siblings.insert(clamp_position(body.position, len(siblings)), stage)

@@ -1,6 +1,6 @@
 from sqlmodel import Field
 
-from journey.common.models import Editable
+from cxshared.models import Editable
 
 
 class Team(Editable, table=True):

@@ -4,9 +4,9 @@ from fastapi import APIRouter, Depends, Response, status
 
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
+from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
-from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged
 from journey.teams import service
@@ -32,7 +32,7 @@ def list_teams(
 
 @router.get("/{team_id}", response_model=TeamRead)
 def get_team(team_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    return tagged(response, crud.get_or_404(session, Team, team_id))
+    return tagged(response, get_or_404(session, Team, team_id))
 
 
 @router.patch("/{team_id}", response_model=TeamRead)

@@ -1,5 +1,6 @@
 from sqlmodel import Session, col, func, select
 
+from cxshared.crud import get_or_404
 from cxshared.pagination import PageParams, paginate
 from journey.common import crud
 from journey.common.context import WriteContext
@@ -29,7 +30,7 @@ def create_team(*, ctx: WriteContext, body: TeamCreate) -> Team:
 
 
 def update_team(*, ctx: WriteContext, team_id: str, body: TeamUpdate, if_match: str | None) -> Team:
-    team = crud.get_or_404(ctx.session, Team, team_id, lock=True)
+    team = get_or_404(ctx.session, Team, team_id, lock=True)
     patch = to_patch(body, clearable={"lead_name": "", "lead_email": None})
     if "name" in patch:
         _ensure_unique_name(ctx.session, patch["name"], except_id=team_id)
@@ -37,7 +38,7 @@ def update_team(*, ctx: WriteContext, team_id: str, body: TeamUpdate, if_match: 
 
 
 def delete_team(*, ctx: WriteContext, team_id: str, if_match: str | None) -> None:
-    team = crud.get_or_404(ctx.session, Team, team_id, lock=True)
+    team = get_or_404(ctx.session, Team, team_id, lock=True)
     owned = ctx.session.exec(
         select(func.count()).select_from(Touchpoint).where(Touchpoint.owner_team_id == team_id)
     ).one()

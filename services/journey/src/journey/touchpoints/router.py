@@ -4,10 +4,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
+from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
-from journey.common import crud
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged
 from journey.stages.models import Stage
@@ -34,7 +34,7 @@ IdFilter = Annotated[Identifier | None, Query()]
 def create_touchpoint(
     stage_id: str, body: TouchpointCreate, ctx: WriteCtx, response: Response
 ) -> Any:
-    stage = crud.get_or_404(ctx.session, Stage, stage_id, lock=True)
+    stage = get_or_404(ctx.session, Stage, stage_id, lock=True)
     touchpoint = service.create_touchpoint(ctx=ctx, stage=stage, body=body)
     return saved(ctx, response, touchpoint)
 
@@ -45,7 +45,7 @@ def create_touchpoint(
     summary="The touchpoints of a stage, in order",
 )
 def list_stage_touchpoints(stage_id: str, session: SessionDep, _: Reader) -> Any:
-    crud.get_or_404(session, Stage, stage_id)
+    get_or_404(session, Stage, stage_id)
     return service.in_stage(session, stage_id)
 
 
@@ -76,7 +76,7 @@ def list_touchpoints(
 
 @router.get("/touchpoints/{touchpoint_id}", response_model=TouchpointRead)
 def get_touchpoint(touchpoint_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    return tagged(response, crud.get_or_404(session, Touchpoint, touchpoint_id))
+    return tagged(response, get_or_404(session, Touchpoint, touchpoint_id))
 
 
 @router.patch(
@@ -119,7 +119,7 @@ def move_touchpoint(
 
 @router.delete("/touchpoints/{touchpoint_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_touchpoint(touchpoint_id: str, ctx: WriteCtx, if_match: IfMatch) -> None:
-    touchpoint = crud.get_or_404(ctx.session, Touchpoint, touchpoint_id, lock=True)
-    crud.get_or_404(ctx.session, Stage, touchpoint.stage_id, lock=True)
+    touchpoint = get_or_404(ctx.session, Touchpoint, touchpoint_id, lock=True)
+    get_or_404(ctx.session, Stage, touchpoint.stage_id, lock=True)
     service.delete_touchpoint(ctx=ctx, touchpoint=touchpoint, if_match=if_match)
     ctx.session.commit()

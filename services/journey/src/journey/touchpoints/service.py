@@ -3,6 +3,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from cxshared.crud import get_or_404, listed
 from cxshared.pagination import PageParams
 from journey.common import crud
 from journey.common.context import WriteContext
@@ -40,7 +41,7 @@ def in_stage(session: Session, stage_id: str) -> list[Touchpoint]:
 def list_touchpoints(
     *, session: Session, params: PageParams, filters: dict[str, Any]
 ) -> tuple[list[Touchpoint], str | None]:
-    return crud.listed(session, Touchpoint, filters=filters, params=params)
+    return listed(session, Touchpoint, filters=filters, params=params)
 
 
 def _check_team(session: Session, team_id: str | None, field: str = "owner_team_id") -> None:
@@ -71,7 +72,7 @@ def create_touchpoint(
 def update_touchpoint(
     *, ctx: WriteContext, touchpoint_id: str, body: TouchpointUpdate, if_match: str | None
 ) -> Touchpoint:
-    touchpoint = crud.get_or_404(ctx.session, Touchpoint, touchpoint_id, lock=True)
+    touchpoint = get_or_404(ctx.session, Touchpoint, touchpoint_id, lock=True)
     patch = to_patch(body, clearable=CLEARABLE)
     _check_team(ctx.session, patch.get("owner_team_id"))
     return crud.update(
@@ -83,13 +84,13 @@ def move_touchpoint(
     *, ctx: WriteContext, touchpoint_id: str, body: TouchpointMove, if_match: str | None
 ) -> Touchpoint:
     """Moves within its stage or to another stage of the same journey; positions stay dense."""
-    touchpoint = crud.get_or_404(ctx.session, Touchpoint, touchpoint_id, lock=True)
+    touchpoint = get_or_404(ctx.session, Touchpoint, touchpoint_id, lock=True)
     target_stage_id = body.stage_id or touchpoint.stage_id
     target = ctx.session.get(Stage, target_stage_id)
     if target is None or target.journey_id != touchpoint.journey_id:
         raise invalid_field("stage_id", "no stage of this journey has that id", "unknown_reference")
     for stage_id in sorted({touchpoint.stage_id, target_stage_id}):  # one lock order: no deadlock
-        crud.get_or_404(ctx.session, Stage, stage_id, lock=True)
+        get_or_404(ctx.session, Stage, stage_id, lock=True)
     source = [t for t in in_stage(ctx.session, touchpoint.stage_id) if t.id != touchpoint.id]
     destination = (
         source if target_stage_id == touchpoint.stage_id else in_stage(ctx.session, target_stage_id)

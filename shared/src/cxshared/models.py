@@ -1,4 +1,4 @@
-"""Columns every editable journey resource has: version (the ETag), timestamps, last editor."""
+"""Columns every editable resource has: version (its ETag), timestamps, and the last editor."""
 
 from datetime import datetime
 
