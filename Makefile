@@ -42,7 +42,7 @@ lint: install
 	$(RUN) ruff format --check shared services tests
 
 typecheck: install
-	$(RUN) mypy shared/src services/journey/src
+	$(RUN) mypy shared/src services/journey/src services/feedback/src
 
 contracts: install
 	$(RUN) lint-imports

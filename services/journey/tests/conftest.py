@@ -1,14 +1,11 @@
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from cxshared.auth import Scope, create_api_key
-from cxshared.db import make_engine
+from cxshared.testing.api import Api, make_api
 from cxshared.testing.databases import DatabaseFactory
 from cxshared.testing.processes import ServiceProcess, console_script, free_port
 from cxshared.testing.receiver import Receiver
@@ -38,51 +35,6 @@ def settings(database_url: str) -> Settings:
     )
 
 
-def make_key(database_url: str, name: str, *scopes: Scope) -> str:
-    engine = make_engine(database_url, pool_size=1)
-    try:
-        return create_api_key(engine, name=name, scopes=list(scopes))[1]
-    finally:
-        engine.dispose()
-
-
-@dataclass
-class Api:
-    """The app in-process, with a key of each kind."""
-
-    client: TestClient
-    database_url: str
-    admin: dict[str, str]
-    writer: dict[str, str]
-    reader: dict[str, str]
-    gateway: dict[str, str]
-
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        kwargs.setdefault("headers", self.writer)
-        return self.client.post(path, json=json, **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        kwargs.setdefault("headers", self.reader)
-        return self.client.get(path, **kwargs)
-
-    def patch(self, path: str, json: Any, **kwargs: Any) -> httpx.Response:
-        kwargs.setdefault("headers", self.writer)
-        return self.client.patch(path, json=json, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
-        kwargs.setdefault("headers", self.writer)
-        return self.client.delete(path, **kwargs)
-
-    def created(self, path: str, json: Any) -> dict[str, Any]:
-        response = self.post(path, json)
-        assert response.status_code == 201, response.text
-        return response.json()  # type: ignore[no-any-return]
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
 @pytest.fixture
 def app_for() -> Iterator[Callable[[Settings], TestClient]]:
     clients: list[TestClient] = []
@@ -96,17 +48,6 @@ def app_for() -> Iterator[Callable[[Settings], TestClient]]:
     yield make
     for client in clients:
         client.__exit__(None, None, None)
-
-
-def make_api(client: TestClient, url: str) -> Api:
-    return Api(
-        client=client,
-        database_url=url,
-        admin=bearer(make_key(url, "ops", Scope.ADMIN)),
-        writer=bearer(make_key(url, "editor-bot", Scope.WRITE)),
-        reader=bearer(make_key(url, "dashboard", Scope.READ)),
-        gateway=bearer(make_key(url, "gateway", Scope.WRITE, Scope.GATEWAY)),
-    )
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ from datetime import date
 from pydantic import Field
 
 from cxshared.pagination import Page
+from cxshared.schemas import ReadBase, WriteBase
 from cxshared.types import Email, Identifier, IsoDate, LongText, Name, OptionalName
-from journey.common.schemas import ReadBase, WriteBase
 from journey.journeys.models import JourneyState, JourneyStatus
 
 Cadence = Field(ge=1, le=3650, description="Days between reviews of this journey.")

@@ -3,8 +3,8 @@ from typing import Annotated
 from pydantic import Field
 
 from cxshared.pagination import Page
+from cxshared.schemas import ReadBase, WriteBase
 from cxshared.types import Email, Identifier, LongText, Name, OptionalName
-from journey.common.schemas import ReadBase, WriteBase
 from journey.opportunities.models import OpportunityKind, OpportunityStatus
 
 Evidence = Annotated[

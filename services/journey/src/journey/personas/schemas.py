@@ -3,8 +3,8 @@ from typing import Annotated
 from pydantic import Field
 
 from cxshared.pagination import Page
+from cxshared.schemas import ReadBase, WriteBase
 from cxshared.types import LongText, Name, ShortText
-from journey.common.schemas import ReadBase, WriteBase
 
 Items = Annotated[list[ShortText], Field(max_length=50)]
 

@@ -1,8 +1,8 @@
 from pydantic import Field
 
 from cxshared.pagination import Page
+from cxshared.schemas import ReadBase, WriteBase
 from cxshared.types import LongText, Name
-from journey.common.schemas import ReadBase, WriteBase
 
 EMOTION = "Designed emotion from -2 (very negative) to +2 (very positive)."
 

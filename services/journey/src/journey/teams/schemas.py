@@ -1,8 +1,8 @@
 from pydantic import Field
 
 from cxshared.pagination import Page
+from cxshared.schemas import ReadBase, WriteBase
 from cxshared.types import Email, Name, OptionalName
-from journey.common.schemas import ReadBase, WriteBase
 
 
 class TeamCreate(WriteBase):

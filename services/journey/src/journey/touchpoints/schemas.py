@@ -5,8 +5,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from cxshared.pagination import Page
+from cxshared.schemas import ReadBase, WriteBase
 from cxshared.types import Email, Identifier, LongText, Name, OptionalName
-from journey.common.schemas import ReadBase, WriteBase
 from journey.touchpoints.models import Channel, Interaction
 
 

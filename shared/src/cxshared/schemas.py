@@ -1,3 +1,6 @@
+"""The read and write bases of API schemas: reads carry version and audit fields; writes
+refuse fields they do not know."""
+
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict

@@ -1,0 +1,92 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, status
+from pydantic import BaseModel
+from sqlmodel import select
+
+from cxshared.auth import Reader, Writer
+from cxshared.crud import get_or_404
+from cxshared.deps import SessionDep
+from cxshared.pagination import PageParams, page_params, paginate
+from cxshared.problems import Problem
+from cxshared.timeutil import utcnow
+from feedback.invitations import service
+from feedback.invitations.models import Invitation, InvitationStatus
+from feedback.invitations.schemas import (
+    InvitationBatch,
+    InvitationBatchResult,
+    InvitationPage,
+    InvitationRead,
+)
+from feedback.surveys.models import Survey
+
+router = APIRouter(tags=["invitations"])
+
+
+def _read(invitation: Invitation) -> InvitationRead:
+    read = InvitationRead.model_validate(invitation, from_attributes=True)
+    read.status = InvitationStatus(service.effective_status(invitation))
+    return read
+
+
+@router.post(
+    "/surveys/{survey_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvitationBatchResult,
+    summary="Invite a list of respondents; each gets a personal link (shown only now)",
+)
+def create_invitations(
+    survey_id: str, body: InvitationBatch, session: SessionDep, _: Writer
+) -> Any:
+    survey = get_or_404(session, Survey, survey_id, lock=True)
+    result = service.create_batch(session=session, survey=survey, batch=body)
+    session.commit()
+    return result
+
+
+@router.get("/surveys/{survey_id}/invitations", response_model=InvitationPage)
+def list_invitations(
+    survey_id: str,
+    session: SessionDep,
+    _: Reader,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Any:
+    get_or_404(session, Survey, survey_id)
+    rows, cursor = paginate(
+        session,
+        select(Invitation).where(Invitation.survey_id == survey_id),
+        order_by=[Invitation.id],
+        params=params,
+    )
+    return InvitationPage(items=[_read(r) for r in rows], next_cursor=cursor)
+
+
+class OpenedInvitation(BaseModel):
+    survey_slug: str
+    status: InvitationStatus
+
+
+public_router = APIRouter(prefix="/public", tags=["public"])
+
+
+@public_router.post(
+    "/invitations/{token}/open",
+    response_model=OpenedInvitation,
+    summary="Record that an invitation link was opened; says which survey it is for",
+)
+def open_invitation(token: str, session: SessionDep) -> Any:
+    invitation = session.exec(select(Invitation).where(Invitation.token == token)).first()
+    if invitation is None:
+        raise Problem(
+            404, "invitation-not-found", "Not found", "This invitation link is not valid."
+        )
+    if invitation.status == InvitationStatus.CREATED:
+        invitation.status = InvitationStatus.OPENED
+        invitation.opened_at = utcnow()
+        session.add(invitation)
+        session.commit()
+    survey = session.get(Survey, invitation.survey_id)
+    assert survey is not None
+    return OpenedInvitation(
+        survey_slug=survey.slug, status=InvitationStatus(service.effective_status(invitation))
+    )

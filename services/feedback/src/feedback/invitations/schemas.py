@@ -1,0 +1,67 @@
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cxshared.pagination import Page
+from cxshared.types import Email
+from feedback.invitations.models import InvitationStatus
+from feedback.responses.schemas import Channel
+
+ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+
+
+class Invitee(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: ExternalId
+    email: Email | None = None
+    attributes: Annotated[dict[str, str | int | float | bool], Field(max_length=30)] = Field(
+        default_factory=dict
+    )
+
+
+class InvitationBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    respondents: Annotated[list[Invitee], Field(min_length=1, max_length=5000)]
+    expires_in_days: int = Field(30, ge=1, le=365)
+    channel: Channel = Channel.EMAIL
+
+
+class InvitationCreated(BaseModel):
+    id: str
+    external_id: str
+    token: str = Field(description="128 random bits; the link is /s/<slug>?invitation=<token>.")
+    link: str
+    expires_at: datetime
+
+
+class Skipped(BaseModel):
+    external_id: str
+    reason: str = Field(description="duplicate_in_batch or already_invited.")
+
+
+class InvitationBatchResult(BaseModel):
+    created: list[InvitationCreated]
+    skipped: list[Skipped]
+
+
+class InvitationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    survey_id: str
+    external_id: str
+    email: str | None
+    attributes: dict[str, Any]
+    channel: str
+    status: InvitationStatus
+    expires_at: datetime | None
+    created_at: datetime
+    opened_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+InvitationPage = Page[InvitationRead]

@@ -1,0 +1,71 @@
+import secrets
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from cxshared.timeutil import as_utc, utcnow
+from feedback.invitations.models import Invitation, InvitationStatus
+from feedback.invitations.schemas import (
+    InvitationBatch,
+    InvitationBatchResult,
+    InvitationCreated,
+    Skipped,
+)
+from feedback.surveys.models import Survey
+
+OPEN = (InvitationStatus.CREATED, InvitationStatus.OPENED, InvitationStatus.STARTED)
+
+
+def effective_status(invitation: Invitation) -> str:
+    """Expiry is a matter of time: an open invitation past its date reads as expired."""
+    expires = invitation.expires_at
+    if invitation.status in OPEN and expires is not None and as_utc(expires) <= utcnow():
+        return InvitationStatus.EXPIRED
+    return invitation.status
+
+
+def create_batch(
+    *, session: Session, survey: Survey, batch: InvitationBatch
+) -> InvitationBatchResult:
+    """One invitation per respondent; people with an open invitation to this survey are skipped."""
+    now = utcnow()
+    ids = [r.external_id for r in batch.respondents]
+    already = {
+        invitation.external_id
+        for invitation in session.exec(
+            select(Invitation).where(
+                Invitation.survey_id == survey.id, col(Invitation.external_id).in_(ids)
+            )
+        ).all()
+        if effective_status(invitation) in OPEN
+    }
+    created, skipped, seen = [], [], set()
+    expires_at = now + timedelta(days=batch.expires_in_days)
+    for invitee in batch.respondents:
+        if invitee.external_id in seen:
+            skipped.append(Skipped(external_id=invitee.external_id, reason="duplicate_in_batch"))
+            continue
+        seen.add(invitee.external_id)
+        if invitee.external_id in already:
+            skipped.append(Skipped(external_id=invitee.external_id, reason="already_invited"))
+            continue
+        invitation = Invitation(
+            survey_id=survey.id,
+            token=secrets.token_urlsafe(16),  # 128 random bits
+            external_id=invitee.external_id,
+            email=invitee.email,
+            attributes=invitee.attributes,
+            channel=batch.channel,
+            expires_at=expires_at,
+        )
+        session.add(invitation)
+        created.append(
+            InvitationCreated(
+                id=invitation.id,
+                external_id=invitation.external_id,
+                token=invitation.token,
+                link=f"/s/{survey.slug}?invitation={invitation.token}",
+                expires_at=expires_at,
+            )
+        )
+    return InvitationBatchResult(created=created, skipped=skipped)

@@ -1,0 +1,20 @@
+"""Every table of the feedback service, for Alembic. Importing this registers them all."""
+
+from cxshared.auth import ApiKey
+from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
+from cxshared.idempotency import IdempotencyRecord
+from feedback.invitations.models import Invitation
+from feedback.responses.models import Response
+from feedback.surveys.models import Survey, SurveyVersion
+
+__all__ = [
+    "ApiKey",
+    "IdempotencyRecord",
+    "Invitation",
+    "OutboxDelivery",
+    "OutboxEvent",
+    "Response",
+    "Survey",
+    "SurveyVersion",
+    "WebhookSubscription",
+]

@@ -1,0 +1,319 @@
+"""Capturing a response exactly once, judged by the server against the version answered."""
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select
+
+from cxshared.events.outbox import Outbox
+from cxshared.problems import Problem
+from cxshared.timeutil import as_utc, utcnow
+from feedback.invitations.models import Invitation, InvitationStatus
+from feedback.responses.models import Response, ResponseStatus
+from feedback.responses.schemas import SubmissionContinue, SubmissionCreate
+from feedback.surveys.models import Survey, SurveyStatus, SurveyVersion
+from feedback.surveys.questions import QuestionType, judge
+
+
+def published(session: Session, slug: str) -> tuple[Survey, SurveyVersion]:
+    survey = session.exec(select(Survey).where(Survey.slug == slug)).first()
+    if survey is None or survey.published_version is None:
+        raise Problem(404, "not-found", "Not found", f"No survey at /s/{slug}.")
+    return survey, _version(session, survey.id, survey.published_version)
+
+
+def _version(session: Session, survey_id: str, number: int) -> SurveyVersion:
+    found = session.exec(
+        select(SurveyVersion).where(
+            SurveyVersion.survey_id == survey_id, SurveyVersion.number == number
+        )
+    ).one()
+    return found
+
+
+def closed_reason(session: Session, survey: Survey, now: datetime) -> str | None:
+    """Why the survey takes no answers now, or None when it does."""
+    if survey.status == SurveyStatus.PAUSED:
+        return "paused"
+    if survey.status != SurveyStatus.ACTIVE:
+        return "closed"
+    if survey.opens_at and now < survey.opens_at:
+        return "not_open_yet"
+    if survey.closes_at and now >= survey.closes_at:
+        return "closed"
+    if survey.response_cap is not None:
+        completed = session.exec(
+            select(func.count())
+            .select_from(Response)
+            .where(Response.survey_id == survey.id, Response.status == ResponseStatus.COMPLETE)
+        ).one()
+        if completed >= survey.response_cap:
+            return "full"
+    return None
+
+
+_CLOSED_DETAIL = {
+    "paused": "This survey is paused; it takes no answers for now.",
+    "closed": "This survey is closed.",
+    "not_open_yet": "This survey is not open yet.",
+    "full": "This survey has all the answers it needs.",
+}
+
+
+def _refuse_if_closed(session: Session, survey: Survey) -> None:
+    reason = closed_reason(session, survey, utcnow())
+    if reason:
+        raise Problem(
+            409,
+            f"survey-{reason.replace('_', '-')}",
+            "Not taking answers",
+            _CLOSED_DETAIL[reason],
+            reason=reason,
+        )
+
+
+def _invalid(errors: list[dict[str, str]]) -> Problem:
+    fields = ", ".join(e["field"] for e in errors)
+    return Problem(
+        422, "validation", "Invalid answers", f"Check these answers: {fields}.", errors=errors
+    )
+
+
+def _invitation(session: Session, survey: Survey, token: str) -> Invitation:
+    invitation = session.exec(select(Invitation).where(Invitation.token == token)).first()
+    if invitation is None or invitation.survey_id != survey.id:
+        raise Problem(
+            404, "invitation-not-found", "Not found", "This invitation link is not valid."
+        )
+    if invitation.expires_at and as_utc(invitation.expires_at) <= utcnow():
+        raise Problem(
+            409, "invitation-expired", "Invitation expired", "This invitation has expired."
+        )
+    return invitation
+
+
+def submit(
+    *, session: Session, outbox: Outbox, slug: str, body: SubmissionCreate, client_ip: str | None
+) -> tuple[Response, bool]:
+    """The response and whether this call created it (False: a retry of an earlier one)."""
+    survey, version = published(session, slug)
+    existing = _by_submission(session, survey.id, body.submission_id)
+    if existing is not None:
+        return existing, False
+    _refuse_if_closed(session, survey)
+    invitation = _invitation(session, survey, body.invitation) if body.invitation else None
+    external_id = (
+        invitation.external_id
+        if invitation
+        else (body.respondent.external_id if body.respondent else None)
+    )
+    email = invitation.email if invitation else (body.respondent.email if body.respondent else None)
+    if external_id is None and not survey.allow_anonymous:
+        raise Problem(
+            422,
+            "validation",
+            "Invalid request",
+            "This survey needs to know who answers.",
+            errors=[
+                {
+                    "field": "respondent",
+                    "location": "body",
+                    "message": "required by this survey",
+                    "code": "required",
+                }
+            ],
+        )
+    answers, errors = judge(version.definition["questions"], body.answers, complete=body.complete)
+    if errors:
+        raise _invalid(errors)
+    now = utcnow()
+    per_invitation = invitation is not None and survey.one_response_per_invitation
+    response = Response(
+        survey_id=survey.id,
+        version=version.number,
+        touchpoint_id=survey.touchpoint_id,
+        submission_id=body.submission_id,
+        response_key=(
+            f"invitation:{invitation.id}"
+            if per_invitation and invitation
+            else f"submission:{survey.id}:{body.submission_id}"
+        ),
+        invitation_id=invitation.id if invitation else None,
+        resume_token=secrets.token_urlsafe(24),
+        hidden={k: v for k, v in body.hidden.items() if k in version.definition["hidden_fields"]},
+        respondent_external_id=external_id,
+        respondent_email=email,
+        channel=invitation.channel if invitation else body.channel,
+        flags=_flags(body, survey, now),
+        client_ip=client_ip if survey.store_ip else None,
+        started_at=now,
+        submitted_at=now,
+    )
+    _apply(response, answers, version, complete=body.complete, now=now)
+    session.add(response)
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same submission (or the same invitation) was stored a moment ago by a request
+        # that ran at the same time: the first one stands.
+        session.rollback()
+        existing = _by_submission(session, survey.id, body.submission_id)
+        if existing is not None:
+            return existing, False
+        raise Problem(
+            409,
+            "invitation-answered",
+            "Already answered",
+            "This invitation has been answered already.",
+        ) from None
+    if invitation is not None:
+        _advance(invitation, response, now)
+        session.add(invitation)
+    _publish(session, outbox, response, survey, version)
+    return response, True
+
+
+def resume(
+    *,
+    session: Session,
+    outbox: Outbox,
+    slug: str,
+    response_id: str,
+    token: str,
+    body: SubmissionContinue,
+) -> Response:
+    survey = session.exec(select(Survey).where(Survey.slug == slug)).first()
+    response = session.get(Response, response_id, with_for_update=True)
+    if (
+        survey is None
+        or response is None
+        or response.survey_id != survey.id
+        or not secrets.compare_digest(response.resume_token, token)
+    ):
+        raise Problem(404, "not-found", "Not found", "No such response to continue.")
+    if response.status == ResponseStatus.COMPLETE:
+        raise Problem(
+            409,
+            "already-complete",
+            "Already complete",
+            "This response is complete; it cannot change.",
+        )
+    _refuse_if_closed(session, survey)
+    version = _version(session, survey.id, response.version)
+    merged = {k: v for k, v in {**response.answers, **body.answers}.items() if v is not None}
+    answers, errors = judge(version.definition["questions"], merged, complete=body.complete)
+    if errors:
+        raise _invalid(errors)
+    now = utcnow()
+    _apply(response, answers, version, complete=body.complete, now=now)
+    response.submitted_at = now
+    session.add(response)
+    if response.invitation_id:
+        invitation = session.get(Invitation, response.invitation_id)
+        if invitation is not None:
+            _advance(invitation, response, now)
+            session.add(invitation)
+    _publish(session, outbox, response, survey, version)
+    return response
+
+
+def _by_submission(session: Session, survey_id: str, submission_id: str) -> Response | None:
+    return session.exec(
+        select(Response).where(
+            Response.survey_id == survey_id, Response.submission_id == submission_id
+        )
+    ).first()
+
+
+def _flags(body: SubmissionCreate, survey: Survey, now: datetime) -> list[str]:
+    flags = []
+    if body.honeypot:
+        flags.append("honeypot")
+    rendered_at = body.rendered_at
+    if body.complete and rendered_at is not None:
+        seconds = (now - as_utc(rendered_at)).total_seconds()
+        if seconds < survey.min_seconds_to_complete:
+            flags.append("too_fast")
+    return flags
+
+
+def _apply(
+    response: Response,
+    answers: dict[str, Any],
+    version: SurveyVersion,
+    *,
+    complete: bool,
+    now: datetime,
+) -> None:
+    questions = version.definition["questions"]
+    response.answers = answers
+    response.nps_score = next(
+        (
+            answers[q["key"]]
+            for q in questions
+            if q["type"] == QuestionType.NPS and q["key"] in answers
+        ),
+        None,
+    )
+    response.comment = "\n".join(
+        answers[q["key"]]
+        for q in questions
+        if q["type"] == QuestionType.TEXT and q["key"] in answers
+    )
+    if complete:
+        response.status = ResponseStatus.COMPLETE
+        response.completed_at = now
+
+
+def _advance(invitation: Invitation, response: Response, now: datetime) -> None:
+    if response.status == ResponseStatus.COMPLETE:
+        invitation.status = InvitationStatus.COMPLETED
+        invitation.completed_at = now
+    elif invitation.status in (InvitationStatus.CREATED, InvitationStatus.OPENED):
+        invitation.status = InvitationStatus.STARTED
+    invitation.started_at = invitation.started_at or now
+    invitation.opened_at = invitation.opened_at or now
+
+
+def event_data(response: Response, survey: Survey, version: SurveyVersion) -> dict[str, Any]:
+    by_key = {q["key"]: q for q in version.definition["questions"]}
+    return {
+        "response_id": response.id,
+        "survey_id": survey.id,
+        "survey_slug": survey.slug,
+        "version": response.version,
+        "touchpoint_id": response.touchpoint_id,
+        "respondent_external_id": response.respondent_external_id,
+        "channel": response.channel,
+        "hidden": response.hidden,
+        "flags": response.flags,
+        "status": response.status,
+        "submitted_at": response.submitted_at.isoformat(),
+        "completed_at": response.completed_at.isoformat() if response.completed_at else None,
+        "answers": [
+            {
+                "question": key,
+                "type": by_key[key]["type"],
+                "value": value,
+                **(
+                    {"scale": by_key[key].get("scale", 5)}
+                    if by_key[key]["type"] == "rating"
+                    else {}
+                ),
+            }
+            for key, value in response.answers.items()
+        ],
+    }
+
+
+def _publish(
+    session: Session, outbox: Outbox, response: Response, survey: Survey, version: SurveyVersion
+) -> None:
+    kind = (
+        "response.completed" if response.status == ResponseStatus.COMPLETE else "response.updated"
+    )
+    outbox.publish(
+        session, type=kind, subject=response.id, data=event_data(response, survey, version)
+    )

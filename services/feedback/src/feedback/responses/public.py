@@ -1,0 +1,126 @@
+"""The public, key-less endpoints respondents' browsers call."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, Response, status
+from pydantic import BaseModel, Field
+
+from cxshared.deps import SessionDep
+from cxshared.timeutil import utcnow
+from feedback.responses import capture
+from feedback.responses.schemas import SubmissionContinue, SubmissionCreate, SubmissionResult
+
+router = APIRouter(prefix="/public", tags=["public"])
+
+PUBLIC_FIELDS = (
+    "key",
+    "type",
+    "prompt",
+    "help",
+    "required",
+    "show_if",
+    "scale",
+    "choices",
+    "max_length",
+    "max_selected",
+)
+
+
+class PublicSurvey(BaseModel):
+    slug: str
+    version: int
+    title: str
+    intro: str
+    thank_you: str
+    questions: list[dict[str, Any]]
+    hidden_fields: list[str]
+    accepting_responses: bool
+    closed_reason: str | None = Field(
+        description="paused, closed, not_open_yet or full; null while answers are taken."
+    )
+
+
+def _result(response: Any, thank_you: str) -> SubmissionResult:
+    result = SubmissionResult.model_validate(response, from_attributes=True)
+    if response.status == "complete":
+        result.thank_you = thank_you
+    return result
+
+
+@router.get(
+    "/surveys/{slug}",
+    response_model=PublicSurvey,
+    summary="The published survey, as a respondent's page needs it",
+)
+def get_public_survey(slug: str, session: SessionDep, response: Response) -> Any:
+    survey, version = capture.published(session, slug)
+    reason = capture.closed_reason(session, survey, utcnow())
+    definition = version.definition
+    response.headers["ETag"] = f'"{version.number}.{survey.version}"'
+    response.headers["Cache-Control"] = "no-cache"
+    return PublicSurvey(
+        slug=survey.slug,
+        version=version.number,
+        title=definition["title"],
+        intro=definition["intro"],
+        thank_you=definition["thank_you"],
+        questions=[{k: q[k] for k in PUBLIC_FIELDS if k in q} for q in definition["questions"]],
+        hidden_fields=definition["hidden_fields"],
+        accepting_responses=reason is None,
+        closed_reason=reason,
+    )
+
+
+@router.post(
+    "/surveys/{slug}/responses",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SubmissionResult,
+    responses={
+        200: {
+            "description": "A retry: the first result, nothing new stored.",
+            "model": SubmissionResult,
+        }
+    },
+    summary="Answer a survey (exactly once per submission id)",
+)
+def submit_response(
+    slug: str, body: SubmissionCreate, session: SessionDep, request: Request, response: Response
+) -> Any:
+    stored, created = capture.submit(
+        session=session,
+        outbox=request.app.state.outbox,
+        slug=slug,
+        body=body,
+        client_ip=request.client.host if request.client else None,
+    )
+    thank_you = capture.published(session, slug)[0].thank_you
+    session.commit()
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return _result(stored, thank_you)
+
+
+@router.patch(
+    "/surveys/{slug}/responses/{response_id}",
+    response_model=SubmissionResult,
+    summary="Continue a partial response, from any device, with its resume token",
+)
+def continue_response(
+    slug: str,
+    response_id: str,
+    body: SubmissionContinue,
+    session: SessionDep,
+    request: Request,
+    resume_token: Annotated[str, Header(alias="X-Resume-Token", max_length=100)],
+) -> Any:
+    stored = capture.resume(
+        session=session,
+        outbox=request.app.state.outbox,
+        slug=slug,
+        response_id=response_id,
+        token=resume_token,
+        body=body,
+    )
+    thank_you = capture.published(session, slug)[0].thank_you
+    session.commit()
+    return _result(stored, thank_you)

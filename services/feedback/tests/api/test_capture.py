@@ -1,0 +1,212 @@
+"""Capturing answers: judged by the server, stored exactly once."""
+
+import threading
+import uuid
+
+import httpx
+from sqlmodel import Session, select
+
+from cxshared.events.models import OutboxEvent
+
+URL = "/v1/public/surveys/delivery/responses"
+
+
+def submission(**extra):
+    return {"submission_id": uuid.uuid4().hex, **extra}
+
+
+def events(api, kind):
+    with Session(api.client.app.state.engine) as session:
+        return [e for e in session.exec(select(OutboxEvent)).all() if e.type == kind]
+
+
+def test_a_complete_response_is_stored_and_published(api, published):
+    response = api.client.post(
+        URL,
+        json=submission(
+            answers={
+                "nps": 4,
+                "what_went_wrong": "Left in the rain",
+                "topics": ["late", "damaged"],
+                "ease": 2,
+            },
+            hidden={"order_id": "o-981", "unknown": "dropped"},
+            respondent={"external_id": "cust-7", "email": "c7@example.com"},
+        ),
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["status"], body["version"], body["thank_you"]) == ("complete", 1, "Thank you!")
+    stored = api.get(f"/v1/responses/{body['id']}").json()
+    assert stored["hidden"] == {"order_id": "o-981"}
+    assert stored["touchpoint_id"] == "tp-courier"
+    assert stored["client_ip"] is None  # not kept unless the survey asks
+    [event] = events(api, "response.completed")
+    data = event.data
+    assert (data["response_id"], data["version"], data["touchpoint_id"]) == (
+        body["id"],
+        1,
+        "tp-courier",
+    )
+    assert data["respondent_external_id"] == "cust-7"
+    assert data["hidden"] == {"order_id": "o-981"}
+    assert {a["question"]: (a["type"], a["value"]) for a in data["answers"]} == {
+        "nps": ("nps", 4),
+        "what_went_wrong": ("text", "Left in the rain"),
+        "topics": ("multi_choice", ["late", "damaged"]),
+        "ease": ("ces", 2),
+    }
+
+
+def test_a_retry_returns_the_first_result_and_stores_nothing(api, published):
+    first = api.client.post(URL, json=(payload := submission(answers={"nps": 9, "ease": 6})))
+    again = api.client.post(URL, json={**payload, "answers": {"nps": 1, "ease": 1}})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert len(api.get("/v1/responses").json()["items"]) == 1
+    assert len(events(api, "response.completed")) == 1
+
+
+def test_a_completion_missing_a_required_answer_is_refused_naming_it(api, published):
+    response = api.client.post(URL, json=submission(answers={"nps": 9}))
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "answers.ease" and error["code"] == "required"
+    assert "It was easy to get my parcel." in error["message"]
+    assert api.get("/v1/responses").json()["items"] == []
+
+
+def test_answers_are_checked_against_the_version(api, published):
+    cases = {
+        "nps out of range": ({"nps": 11, "ease": 3}, "answers.nps", "invalid_answer"),
+        "nps as text": ({"nps": "9", "ease": 3}, "answers.nps", "invalid_answer"),
+        "not a choice": (
+            {"nps": 3, "ease": 3, "topics": ["lost"]},
+            "answers.topics",
+            "invalid_answer",
+        ),
+        "hidden by logic": (
+            {"nps": 9, "ease": 3, "what_went_wrong": "x"},
+            "answers.what_went_wrong",
+            "not_shown",
+        ),
+        "too long": (
+            {"nps": 3, "ease": 3, "what_went_wrong": "x" * 501},
+            "answers.what_went_wrong",
+            "invalid_answer",
+        ),
+        "unknown": ({"nps": 3, "ease": 3, "colour": "red"}, "answers.colour", "unknown_question"),
+    }
+    for name, (answers, field, code) in cases.items():
+        response = api.client.post(URL, json=submission(answers=answers))
+        assert response.status_code == 422, name
+        assert (field, code) in {(e["field"], e["code"]) for e in response.json()["errors"]}, name
+
+
+def test_script_in_an_answer_is_stored_verbatim_and_returned_as_data(api, published):
+    text = '<script>alert("x")</script> & "quotes"'
+    created = api.client.post(
+        URL, json=submission(answers={"nps": 2, "ease": 3, "what_went_wrong": text})
+    )
+    assert created.status_code == 201
+    stored = api.get(f"/v1/responses/{created.json()['id']}")
+    assert stored.headers["content-type"] == "application/json"
+    assert stored.json()["answers"]["what_went_wrong"] == text
+
+
+def test_partial_responses_continue_from_any_device_with_the_resume_token(api, published):
+    partial = api.client.post(URL, json=submission(answers={"nps": 3}, complete=False)).json()
+    assert partial["status"] == "partial"
+    assert events(api, "response.completed") == []
+    path = f"{URL}/{partial['id']}"
+    wrong = api.client.patch(
+        path, json={"answers": {"ease": 5}}, headers={"X-Resume-Token": "nope"}
+    )
+    assert wrong.status_code == 404
+    done = api.client.patch(
+        path,
+        json={"answers": {"ease": 5, "what_went_wrong": "Late"}},
+        headers={"X-Resume-Token": partial["resume_token"]},
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "complete"
+    assert done.json()["answers"] == {"nps": 3, "what_went_wrong": "Late", "ease": 5}
+    assert len(events(api, "response.completed")) == 1
+    again = api.client.patch(
+        path, json={"answers": {"ease": 1}}, headers={"X-Resume-Token": partial["resume_token"]}
+    )
+    assert again.status_code == 409
+
+
+def test_closed_paused_and_not_yet_open_surveys_refuse_answers(api, published):
+    survey = f"/v1/surveys/{published['id']}"
+    for patch, kind in (
+        ({"status": "paused"}, "survey-paused"),
+        ({"status": "closed"}, "survey-closed"),
+        ({"status": "active", "opens_at": "2099-01-01T00:00:00Z"}, "survey-not-open-yet"),
+        ({"opens_at": None, "closes_at": "2020-01-01T00:00:00Z"}, "survey-closed"),
+        ({"closes_at": None, "response_cap": 1}, None),
+    ):
+        assert api.patch(survey, patch).status_code == 200
+        response = api.client.post(URL, json=submission(answers={"nps": 9, "ease": 6}))
+        if kind is None:
+            assert response.status_code == 201
+            continue
+        assert response.status_code == 409, patch
+        assert response.json()["type"] == f"urn:cxloop:problem:{kind}"
+        public = api.client.get("/v1/public/surveys/delivery").json()
+        assert public["accepting_responses"] is False
+    full = api.client.post(URL, json=submission(answers={"nps": 9, "ease": 6}))
+    assert full.json()["type"] == "urn:cxloop:problem:survey-full"
+
+
+def test_oversized_bodies_are_413(api, published):
+    response = api.client.post(
+        URL, json=submission(answers={"nps": 1, "ease": 1, "what_went_wrong": "x" * 1_100_000})
+    )
+    assert response.status_code == 413
+
+
+def test_bots_are_stored_but_flagged(api, published):
+    from datetime import UTC, datetime
+
+    created = api.client.post(
+        URL,
+        json=submission(
+            answers={"nps": 10, "ease": 7},
+            honeypot="http://spam.example",
+            rendered_at=datetime.now(UTC).isoformat(),
+        ),
+    )
+    assert created.status_code == 201
+    stored = api.get(f"/v1/responses/{created.json()['id']}").json()
+    assert stored["flags"] == ["honeypot", "too_fast"]
+    assert events(api, "response.completed")[0].data["flags"] == ["honeypot", "too_fast"]
+
+
+def test_anonymous_answers_can_be_refused(api, published):
+    api.patch(f"/v1/surveys/{published['id']}", {"allow_anonymous": False})
+    refused = api.client.post(URL, json=submission(answers={"nps": 9, "ease": 6}))
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "respondent"
+
+
+def test_twenty_concurrent_submissions_with_one_id_store_one(api, published, live_feedback):
+    server = live_feedback("--workers", "2")
+    payload = submission(answers={"nps": 8, "ease": 5})
+    barrier = threading.Barrier(20)
+    answers: list[httpx.Response] = []
+
+    def post() -> None:
+        barrier.wait()
+        answers.append(httpx.post(f"{server.base_url}{URL}", json=payload, timeout=30))
+
+    threads = [threading.Thread(target=post) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a.status_code for a in answers) == [200] * 19 + [201]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert len(api.get("/v1/responses").json()["items"]) == 1
+    assert len(events(api, "response.completed")) == 1
