@@ -31,19 +31,23 @@ class Api:
 
     def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
         kwargs.setdefault("headers", self.writer)
-        return self.client.post(path, json=json, **kwargs)
+        response: httpx.Response = self.client.post(path, json=json, **kwargs)
+        return response
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         kwargs.setdefault("headers", self.reader)
-        return self.client.get(path, **kwargs)
+        response: httpx.Response = self.client.get(path, **kwargs)
+        return response
 
     def patch(self, path: str, json: Any, **kwargs: Any) -> httpx.Response:
         kwargs.setdefault("headers", self.writer)
-        return self.client.patch(path, json=json, **kwargs)
+        response: httpx.Response = self.client.patch(path, json=json, **kwargs)
+        return response
 
     def delete(self, path: str, **kwargs: Any) -> httpx.Response:
         kwargs.setdefault("headers", self.writer)
-        return self.client.delete(path, **kwargs)
+        response: httpx.Response = self.client.delete(path, **kwargs)
+        return response
 
     def created(self, path: str, json: Any) -> dict[str, Any]:
         response = self.post(path, json)
