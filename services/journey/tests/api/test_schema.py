@@ -1,25 +1,20 @@
 """Migrations are the only way the schema changes, and the service knows where it stands."""
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlmodel import SQLModel
 
-import journey.models  # noqa: F401  (registers every table)
-from cxshared.db import make_engine, write_session
+import journey.models
+from cxshared.db import write_session
 from cxshared.migrations import SchemaMismatch
+from cxshared.testing.schema import schema_differences
 from journey.config import Settings
 from journey.main import create_app
 
 
 def test_the_migrations_build_exactly_the_models(database_url):
-    engine = make_engine(database_url, pool_size=1)
-    with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
-    engine.dispose()
-    assert differences == []
+    models = [getattr(journey.models, name) for name in journey.models.__all__]
+    assert schema_differences(database_url, models) == []
 
 
 def test_a_service_refuses_to_start_on_an_unmigrated_database(tmp_path):

@@ -1,0 +1,9 @@
+"""Feedback's migrations build exactly its models."""
+
+import feedback.models
+from cxshared.testing.schema import schema_differences
+
+
+def test_the_migrations_build_exactly_the_models(database_url):
+    models = [getattr(feedback.models, name) for name in feedback.models.__all__]
+    assert schema_differences(database_url, models) == []
