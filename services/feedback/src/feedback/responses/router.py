@@ -1,6 +1,7 @@
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 from sqlmodel import col, func, select
 
 from cxshared.auth import Reader
@@ -8,6 +9,7 @@ from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params, paginate
 from cxshared.types import Identifier, IsoDateTime
+from feedback.responses import export
 from feedback.responses.models import Response, ResponseStatus
 from feedback.responses.schemas import ResponsePage, ResponseRead
 
@@ -16,52 +18,104 @@ router = APIRouter(prefix="/responses", tags=["responses"])
 BANDS = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
 
 
+class ResponseFilters:
+    """The filters shared by the list and the export."""
+
+    def __init__(
+        self,
+        survey_id: Annotated[Identifier | None, Query()] = None,
+        touchpoint_id: Annotated[Identifier | None, Query()] = None,
+        response_status: Annotated[ResponseStatus | None, Query(alias="status")] = None,
+        since: Annotated[IsoDateTime | None, Query(description="Submitted at or after.")] = None,
+        until: Annotated[IsoDateTime | None, Query(description="Submitted before.")] = None,
+        band: Annotated[
+            Literal["promoter", "passive", "detractor"] | None,
+            Query(description="By the NPS answer: promoter 9-10, passive 7-8, detractor 0-6."),
+        ] = None,
+        respondent: Annotated[
+            Identifier | None, Query(description="Respondent external id.")
+        ] = None,
+        text: Annotated[
+            str | None,
+            Query(
+                max_length=200,
+                pattern=r"^[^\x00]*$",
+                description="Text answers contain this (any case).",
+            ),
+        ] = None,
+    ) -> None:
+        self.survey_id = survey_id
+        query = select(Response)
+        for column, value in (
+            (Response.survey_id, survey_id),
+            (Response.touchpoint_id, touchpoint_id),
+            (Response.status, response_status),
+            (Response.respondent_external_id, respondent),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if since is not None:
+            query = query.where(col(Response.submitted_at) >= since)
+        if until is not None:
+            query = query.where(col(Response.submitted_at) < until)
+        if band is not None:
+            low, high = BANDS[band]
+            query = query.where(col(Response.nps_score).between(low, high))
+        if text:
+            query = query.where(
+                func.lower(Response.comment).contains(text.lower(), autoescape=True)
+            )
+        self.query = query
+
+
+Filters = Annotated[ResponseFilters, Depends()]
+
+
 @router.get("", response_model=ResponsePage, summary="Responses, newest first, filtered")
 def list_responses(
     session: SessionDep,
     _: Reader,
     params: Annotated[PageParams, Depends(page_params)],
-    survey_id: Annotated[Identifier | None, Query()] = None,
-    touchpoint_id: Annotated[Identifier | None, Query()] = None,
-    response_status: Annotated[ResponseStatus | None, Query(alias="status")] = None,
-    since: Annotated[IsoDateTime | None, Query(description="Submitted at or after.")] = None,
-    until: Annotated[IsoDateTime | None, Query(description="Submitted before.")] = None,
-    band: Annotated[
-        Literal["promoter", "passive", "detractor"] | None,
-        Query(description="By the NPS answer: promoter 9-10, passive 7-8, detractor 0-6."),
-    ] = None,
-    respondent: Annotated[Identifier | None, Query(description="Respondent external id.")] = None,
-    text: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            pattern=r"^[^\x00]*$",
-            description="Text answers contain this (any case).",
-        ),
-    ] = None,
+    filters: Filters,
 ) -> Any:
-    query = select(Response)
-    for column, value in (
-        (Response.survey_id, survey_id),
-        (Response.touchpoint_id, touchpoint_id),
-        (Response.status, response_status),
-        (Response.respondent_external_id, respondent),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if since is not None:
-        query = query.where(col(Response.submitted_at) >= since)
-    if until is not None:
-        query = query.where(col(Response.submitted_at) < until)
-    if band is not None:
-        low, high = BANDS[band]
-        query = query.where(col(Response.nps_score).between(low, high))
-    if text:
-        query = query.where(func.lower(Response.comment).contains(text.lower(), autoescape=True))
     items, cursor = paginate(
-        session, query, order_by=[col(Response.id)], params=params, descending=True
+        session, filters.query, order_by=[col(Response.id)], params=params, descending=True
     )
     return ResponsePage(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/export",
+    summary="Export responses as CSV or JSON Lines, streamed",
+    description="Same filters as the list. Streamed in batches, so a large export never sits in "
+    "memory. With `survey_id`, CSV has a column per question; otherwise answers are one JSON "
+    "column. CSV cells that start with =, +, -, @, tab or carriage return are prefixed with ' "
+    "so that spreadsheets do not run them as formulas.",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}, "application/x-ndjson": {}}, "description": "The export."}
+    },
+)
+def export_responses(
+    _: Reader,
+    request: Request,
+    filters: Filters,
+    export_format: Annotated[Literal["csv", "jsonl"], Query(alias="format")] = "csv",
+) -> StreamingResponse:
+    engine = request.app.state.engine
+    rows = export.rows(engine, filters.query)
+    if export_format == "jsonl":
+        return StreamingResponse(
+            export.jsonl(rows),
+            media_type="application/x-ndjson",
+            headers={"Content-Disposition": 'attachment; filename="responses.jsonl"'},
+        )
+    keys = export.question_keys(engine, filters.survey_id)
+    return StreamingResponse(
+        export.csv_lines(rows, keys),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="responses.csv"'},
+    )
 
 
 @router.get("/{response_id}", response_model=ResponseRead)
