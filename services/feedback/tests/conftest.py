@@ -22,7 +22,10 @@ def database_url(database_factory_for: Callable[[str, Path], DatabaseFactory]) -
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, relay_in_process=False)
+    # Webhooks go to loopback receivers here; the SSRF guard is tested through journey.
+    return Settings(
+        database_url=database_url, relay_in_process=False, webhook_allow_private_urls=True
+    )
 
 
 @pytest.fixture

@@ -26,11 +26,15 @@ from cxshared.settings import ServiceSettings
 log = structlog.get_logger("cxshared.app")
 
 
-def make_outbox(source: str, settings: ServiceSettings) -> Outbox:
+def make_outbox(
+    source: str, settings: ServiceSettings, *, forget_after_delivery: Sequence[str] = ()
+) -> Outbox:
     sinks = []
     if settings.ingest_url:
         sinks.append(Sink(name="ingest", url=settings.ingest_url, api_key=settings.ingest_api_key))
-    return Outbox(source=source, sinks=sinks)
+    return Outbox(
+        source=source, sinks=sinks, forget_after_delivery=frozenset(forget_after_delivery)
+    )
 
 
 def create_service_app(
@@ -43,11 +47,12 @@ def create_service_app(
     routers: Sequence[APIRouter],
     event_types: Sequence[str],
     check_schema: bool = True,
+    forget_after_delivery: Sequence[str] = (),
     on_startup: Callable[[FastAPI], None] | None = None,
 ) -> FastAPI:
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     engine = make_engine(settings.database_url)
-    outbox = make_outbox(name, settings)
+    outbox = make_outbox(name, settings, forget_after_delivery=forget_after_delivery)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -4,12 +4,13 @@ from fastapi import APIRouter
 
 from feedback.invitations.router import public_router as public_invitations
 from feedback.invitations.router import router as invitations
+from feedback.respondents.router import router as respondents
 from feedback.responses.public import router as public_responses
 from feedback.responses.router import router as responses
 from feedback.surveys.router import router as surveys
 
 api_router = APIRouter(prefix="/v1")
-for router in (surveys, invitations, responses, public_responses, public_invitations):
+for router in (surveys, invitations, responses, respondents, public_responses, public_invitations):
     api_router.include_router(router)
 
 EVENT_TYPES = ["response.completed", "response.updated", "respondent.erased"]

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from cxshared.app import create_service_app
 from feedback.api import EVENT_TYPES, api_router
 from feedback.config import Settings, get_settings
+from feedback.respondents.service import ERASED
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -37,4 +38,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         script_location=MIGRATIONS,
         routers=[api_router],
         event_types=EVENT_TYPES,
+        forget_after_delivery=[ERASED],
     )

@@ -45,7 +45,7 @@ def test_filters_by_band_respondent_text_status_and_survey(api, published):
 
 
 def test_csv_export_escapes_formulas_and_has_a_column_per_question(api, published):
-    dangerous = ["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)", "\tlead", "plain"]
+    dangerous = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tlead", "plain"]
     for text in dangerous:
         answer(api, 3, text=text)
     response = api.get("/v1/responses/export", params={"survey_id": published["id"]})
@@ -55,7 +55,12 @@ def test_csv_export_escapes_formulas_and_has_a_column_per_question(api, publishe
     assert len(table) == 6
     assert {"nps", "what_went_wrong", "topics", "ease"} <= set(table[0])
     assert [row["what_went_wrong"] for row in table] == [
-        "'=HYPERLINK(\"http://x\")", "'+1+1", "'-2", "'@SUM(A1)", "'\tlead", "plain",
+        '\'=HYPERLINK("http://x")',
+        "'+1+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tlead",
+        "plain",
     ]
     assert {row["nps"] for row in table} == {"3"}
 
@@ -74,6 +79,7 @@ def test_jsonl_export_keeps_values_as_data(api, published):
 def test_exports_read_in_batches(api, published, monkeypatch):
     monkeypatch.setattr(export, "BATCH", 3)
     made = [answer(api, n % 11) for n in range(8)]
-    streamed = list(export.rows(api.client.app.state.engine, __import__("sqlmodel").select(
-        export.Response)))
+    streamed = list(
+        export.rows(api.client.app.state.engine, __import__("sqlmodel").select(export.Response))
+    )
     assert [r.id for r in streamed] == made

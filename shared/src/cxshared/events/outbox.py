@@ -26,26 +26,31 @@ class Outbox:
     source: str
     sinks: list[Sink] = field(default_factory=list)
     wakeup: threading.Event = field(default_factory=threading.Event)
+    # Event types that name a person who asked to be forgotten: deleted once every destination
+    # has them, and not kept at all when there is no destination.
+    forget_after_delivery: frozenset[str] = frozenset()
 
     def publish(
         self, session: Session, *, type: str, subject: str, data: dict[str, Any]
     ) -> OutboxEvent:
         """Adds the event and its deliveries to `session`; they commit (or not) with the caller."""
         event = OutboxEvent(type=type, source=self.source, subject=subject, data=data)
-        session.add(event)
-        session.flush()  # the deliveries below refer to the event; no ORM relationship orders them
-        for sink in self.sinks:
-            session.add(OutboxDelivery(event_id=event.id, destination=f"sink:{sink.name}"))
         subscriptions = session.exec(  # type: ignore[call-overload]
             select(WebhookSubscription).where(WebhookSubscription.enabled.is_(True))  # type: ignore[attr-defined]
         ).scalars()
-        for subscription in subscriptions:
-            if subscription.wants(type):
-                session.add(
-                    OutboxDelivery(
-                        event_id=event.id, destination="webhook", subscription_id=subscription.id
-                    )
-                )
+        deliveries = [
+            OutboxDelivery(event_id=event.id, destination=f"sink:{s.name}") for s in self.sinks
+        ]
+        deliveries += [
+            OutboxDelivery(event_id=event.id, destination="webhook", subscription_id=sub.id)
+            for sub in subscriptions
+            if sub.wants(type)
+        ]
+        if not deliveries and type in self.forget_after_delivery:
+            return event
+        session.add(event)
+        session.flush()  # the deliveries below refer to the event; no ORM relationship orders them
+        session.add_all(deliveries)
         sa_event.listen(session, "after_commit", self._wake, once=True)
         return event
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session
 
 from cxshared.db import is_sqlite, write_session
@@ -213,6 +213,8 @@ class Relay:
                     )
                     .values(**self._settled_values(claim, outcome, now))
                 )
+            if self.outbox.forget_after_delivery:
+                self._forget_delivered(session)
         for claim, outcome in results:
             (log.debug if outcome.ok else log.warning)(
                 "relay.delivered" if outcome.ok else "relay.delivery_failed",
@@ -223,6 +225,23 @@ class Relay:
                 attempts=claim.attempts + 1,
                 error=outcome.error,
             )
+
+    def _forget_delivered(self, session: Session) -> None:
+        """Deletes forget-after-delivery events that every destination has received."""
+        undelivered = (
+            select(OutboxDelivery.id)  # type: ignore[call-overload]
+            .where(
+                OutboxDelivery.event_id == OutboxEvent.id,
+                OutboxDelivery.state != DeliveryState.DELIVERED,
+            )
+            .exists()
+        )
+        session.exec(
+            delete(OutboxEvent).where(
+                OutboxEvent.type.in_(self.outbox.forget_after_delivery),  # type: ignore[attr-defined]
+                ~undelivered,
+            )
+        )
 
     def _settled_values(self, claim: Claim, outcome: Outcome, now: datetime) -> dict[str, Any]:
         attempts = claim.attempts + 1

@@ -1,0 +1,31 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+
+from cxshared.auth import Admin
+from cxshared.deps import SessionDep
+from feedback.respondents import service
+
+router = APIRouter(prefix="/respondents", tags=["privacy"])
+
+
+@router.post(
+    "/{external_id}/erase",
+    response_model=service.Erasure,
+    summary="Erase a respondent: responses, invitations and the events that carried them",
+    description="Every response (by the id and by any email address it was seen with), every "
+    "invitation and every outbox event naming the respondent is deleted, in one transaction. "
+    "`respondent.erased` is published so that metrics and webhook receivers erase too; it is "
+    "itself deleted once every destination has it. Erasing someone unknown succeeds (0 rows).",
+)
+def erase_respondent(
+    external_id: Annotated[str, Path(max_length=200, pattern=r"^[^\x00]+$")],
+    session: SessionDep,
+    _: Admin,
+    request: Request,
+) -> Any:
+    erasure = service.erase(
+        session=session, outbox=request.app.state.outbox, external_id=external_id
+    )
+    session.commit()
+    return erasure

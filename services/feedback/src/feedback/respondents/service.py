@@ -1,0 +1,77 @@
+"""Erasing a respondent: every trace in feedback goes, and the erasure is announced."""
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, delete, or_, select
+
+from cxshared.events.models import OutboxEvent
+from cxshared.events.outbox import Outbox
+from cxshared.idempotency import IdempotencyRecord
+from cxshared.timeutil import utcnow
+from feedback.invitations.models import Invitation
+from feedback.responses.models import Response
+
+ERASED = "respondent.erased"
+
+
+class Erasure(BaseModel):
+    external_id: str
+    responses: int
+    invitations: int
+    events: int
+
+
+def erase(*, session: Session, outbox: Outbox, external_id: str) -> Erasure:
+    """Deletes the respondent's responses, invitations, and the events and replayable answers
+    that carried them.
+
+    Responses are found by the external id and by any email address it was seen with, so a
+    response given by email alone goes too. `respondent.erased` tells metrics and webhook
+    receivers to do the same; it is forgotten once every destination has it.
+    """
+    responses = session.exec(
+        select(Response).where(Response.respondent_external_id == external_id)
+    ).all()
+    invitations = session.exec(
+        select(Invitation).where(Invitation.external_id == external_id)
+    ).all()
+    emails = {r.respondent_email for r in responses} | {i.email for i in invitations}
+    emails.discard(None)
+    if emails:
+        responses = session.exec(
+            select(Response).where(
+                or_(
+                    Response.respondent_external_id == external_id,
+                    col(Response.respondent_email).in_(emails),
+                )
+            )
+        ).all()
+    response_ids = [r.id for r in responses]
+    events = 0
+    if response_ids:
+        events = len(
+            session.exec(
+                select(OutboxEvent.id).where(col(OutboxEvent.subject).in_(response_ids))
+            ).all()
+        )
+        session.exec(delete(OutboxEvent).where(col(OutboxEvent.subject).in_(response_ids)))
+        session.exec(delete(Response).where(col(Response.id).in_(response_ids)))
+    session.exec(delete(Invitation).where(col(Invitation.external_id) == external_id))
+    # Answers replayed for an Idempotency-Key (kept a day) may name them too.
+    for needle in {external_id, *emails, *response_ids}:
+        session.exec(delete(IdempotencyRecord).where(col(IdempotencyRecord.body).contains(needle)))
+    outbox.publish(
+        session,
+        type=ERASED,
+        subject=external_id,
+        data={
+            "respondent_external_id": external_id,
+            "erased_at": utcnow().isoformat(),
+            "response_ids": response_ids,
+        },
+    )
+    return Erasure(
+        external_id=external_id,
+        responses=len(response_ids),
+        invitations=len(invitations),
+        events=events,
+    )
