@@ -2,6 +2,8 @@
 
 from fastapi import APIRouter
 
+from feedback.fatigue.router import public_router as public_fatigue
+from feedback.fatigue.router import router as fatigue
 from feedback.invitations.router import public_router as public_invitations
 from feedback.invitations.router import router as invitations
 from feedback.respondents.router import router as respondents
@@ -10,7 +12,16 @@ from feedback.responses.router import router as responses
 from feedback.surveys.router import router as surveys
 
 api_router = APIRouter(prefix="/v1")
-for router in (surveys, invitations, responses, respondents, public_responses, public_invitations):
+for router in (
+    surveys,
+    invitations,
+    responses,
+    respondents,
+    fatigue,
+    public_responses,
+    public_invitations,
+    public_fatigue,
+):
     api_router.include_router(router)
 
 EVENT_TYPES = ["response.completed", "response.updated", "respondent.erased"]

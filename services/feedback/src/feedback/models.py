@@ -3,12 +3,15 @@
 from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.idempotency import IdempotencyRecord
+from feedback.fatigue.models import Contact, FatigueRule
 from feedback.invitations.models import Invitation
 from feedback.responses.models import Response
 from feedback.surveys.models import Survey, SurveyVersion
 
 __all__ = [
     "ApiKey",
+    "Contact",
+    "FatigueRule",
     "IdempotencyRecord",
     "Invitation",
     "OutboxDelivery",

@@ -26,12 +26,14 @@ def statuses(api, survey_id):
 def test_each_invitation_gets_a_random_token_never_its_id(api, published):
     result = invite(api, published["id"], "ann", "bob", "ann")
     assert [c["external_id"] for c in result["created"]] == ["ann", "bob"]
-    assert result["skipped"] == [{"external_id": "ann", "reason": "duplicate_in_batch"}]
+    assert result["skipped"] == [
+        {"external_id": "ann", "reason": "duplicate_in_batch", "detail": None}
+    ]
     for created in result["created"]:
         assert len(created["token"]) >= 22 and created["token"] != created["id"]
         assert created["link"] == f"/s/delivery?invitation={created['token']}"
     again = invite(api, published["id"], "ann")
-    assert again["skipped"] == [{"external_id": "ann", "reason": "already_invited"}]
+    assert again["skipped"] == [{"external_id": "ann", "reason": "already_invited", "detail": None}]
     assert "token" not in api.get(f"/v1/surveys/{published['id']}/invitations").json()["items"][0]
 
 

@@ -39,7 +39,10 @@ class InvitationCreated(BaseModel):
 
 class Skipped(BaseModel):
     external_id: str
-    reason: str = Field(description="duplicate_in_batch or already_invited.")
+    reason: str = Field(
+        description="duplicate_in_batch, already_invited, or fatigue:<rule> (asked too recently)."
+    )
+    detail: str | None = None
 
 
 class InvitationBatchResult(BaseModel):

@@ -4,6 +4,8 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from cxshared.timeutil import as_utc, utcnow
+from feedback.fatigue import service as fatigue
+from feedback.fatigue.models import ContactKind
 from feedback.invitations.models import Invitation, InvitationStatus
 from feedback.invitations.schemas import (
     InvitationBatch,
@@ -49,6 +51,19 @@ def create_batch(
         if invitee.external_id in already:
             skipped.append(Skipped(external_id=invitee.external_id, reason="already_invited"))
             continue
+        verdict = fatigue.eligibility(
+            session, survey=survey, respondent=invitee.external_id, now=now
+        )
+        if not verdict.eligible:
+            block = verdict.blocked_by[0]
+            skipped.append(
+                Skipped(
+                    external_id=invitee.external_id,
+                    reason=f"fatigue:{block.rule}",
+                    detail=f"{block.detail} (until {block.until.isoformat()})",
+                )
+            )
+            continue
         invitation = Invitation(
             survey_id=survey.id,
             token=secrets.token_urlsafe(16),  # 128 random bits
@@ -59,6 +74,13 @@ def create_batch(
             expires_at=expires_at,
         )
         session.add(invitation)
+        fatigue.record(
+            session,
+            respondent=invitee.external_id,
+            survey_id=survey.id,
+            channel=batch.channel,
+            kind=ContactKind.INVITED,
+        )
         created.append(
             InvitationCreated(
                 id=invitation.id,

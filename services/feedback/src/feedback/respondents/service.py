@@ -7,6 +7,7 @@ from cxshared.events.models import OutboxEvent
 from cxshared.events.outbox import Outbox
 from cxshared.idempotency import IdempotencyRecord
 from cxshared.timeutil import utcnow
+from feedback.fatigue.models import Contact
 from feedback.invitations.models import Invitation
 from feedback.responses.models import Response
 
@@ -21,8 +22,8 @@ class Erasure(BaseModel):
 
 
 def erase(*, session: Session, outbox: Outbox, external_id: str) -> Erasure:
-    """Deletes the respondent's responses, invitations, and the events and replayable answers
-    that carried them.
+    """Deletes the respondent's responses, invitations, contact ledger, and the events and
+    replayable answers that carried them.
 
     Responses are found by the external id and by any email address it was seen with, so a
     response given by email alone goes too. `respondent.erased` tells metrics and webhook
@@ -56,6 +57,7 @@ def erase(*, session: Session, outbox: Outbox, external_id: str) -> Erasure:
         session.exec(delete(OutboxEvent).where(col(OutboxEvent.subject).in_(response_ids)))
         session.exec(delete(Response).where(col(Response.id).in_(response_ids)))
     session.exec(delete(Invitation).where(col(Invitation.external_id) == external_id))
+    session.exec(delete(Contact).where(col(Contact.respondent_external_id) == external_id))
     # Answers replayed for an Idempotency-Key (kept a day) may name them too.
     for needle in {external_id, *emails, *response_ids}:
         session.exec(delete(IdempotencyRecord).where(col(IdempotencyRecord.body).contains(needle)))
