@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from cxshared.app import create_service_app
 from feedback.api import EVENT_TYPES, api_router
 from feedback.config import Settings, get_settings
+from feedback.cors import SurveyCorsMiddleware
 from feedback.respondents.service import ERASED
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -30,7 +31,7 @@ question type) in the same transaction, delivered to webhook subscribers and met
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    return create_service_app(
+    app = create_service_app(
         name="feedback",
         title="cxloop feedback",
         description=DESCRIPTION,
@@ -40,3 +41,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         event_types=EVENT_TYPES,
         forget_after_delivery=[ERASED],
     )
+    app.add_middleware(SurveyCorsMiddleware, engine=app.state.engine)
+    return app
