@@ -23,8 +23,13 @@ def database_url(database_factory_for: Callable[[str, Path], DatabaseFactory]) -
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     # Webhooks go to loopback receivers here; the SSRF guard is tested through journey.
+    # Rate limits are tested on their own, with their own limits.
     return Settings(
-        database_url=database_url, relay_in_process=False, webhook_allow_private_urls=True
+        database_url=database_url,
+        relay_in_process=False,
+        webhook_allow_private_urls=True,
+        rate_limit_per_client=1_000_000,
+        rate_limit_per_survey=1_000_000,
     )
 
 
@@ -45,6 +50,7 @@ def live_feedback(database_url: str, tmp_path: Path) -> Iterator[Callable[..., S
             env={
                 "FEEDBACK_DATABASE_URL": database_url,
                 "FEEDBACK_RELAY_IN_PROCESS": "false",
+                "FEEDBACK_RATE_LIMIT_PER_CLIENT": "1000000",
                 "LOG_FORMAT": "json",
             },
             log_path=tmp_path / f"serve-{len(started)}.log",

@@ -3,6 +3,7 @@
 from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.idempotency import IdempotencyRecord
+from cxshared.ratelimit import RateLimitBucket
 from feedback.fatigue.models import Contact, FatigueRule
 from feedback.invitations.models import Invitation
 from feedback.responses.models import Response
@@ -16,6 +17,7 @@ __all__ = [
     "Invitation",
     "OutboxDelivery",
     "OutboxEvent",
+    "RateLimitBucket",
     "Response",
     "Survey",
     "SurveyVersion",

@@ -5,10 +5,14 @@ SHOP = "https://shop.example.com"
 
 
 def preflight(api, origin):
-    return api.client.options(URL, headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type",
-    })
+    return api.client.options(
+        URL,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
 
 
 def test_allowed_origins_only(api, published):
@@ -26,7 +30,9 @@ def test_allowed_origins_only(api, published):
     assert read.headers["access-control-allow-origin"] == SHOP
     assert "ETag" in read.headers["access-control-expose-headers"]
     assert "access-control-allow-credentials" not in read.headers
-    other = api.client.get("/v1/public/surveys/delivery", headers={"Origin": "https://evil.example"})
+    other = api.client.get(
+        "/v1/public/surveys/delivery", headers={"Origin": "https://evil.example"}
+    )
     assert "access-control-allow-origin" not in other.headers
     assert other.headers["vary"] == "Origin"
 

@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlmodel import col, select
 
 from cxshared.auth import Admin, Reader
@@ -9,6 +9,7 @@ from cxshared.deps import SessionDep
 from feedback.fatigue import service
 from feedback.fatigue.models import ContactKind, FatigueRule
 from feedback.fatigue.schemas import Eligibility, RuleCreate, RuleRead, Shown, ShownResult
+from feedback.ratelimits import public_rate_limit
 from feedback.responses.capture import published
 
 router = APIRouter(prefix="/fatigue-rules", tags=["fatigue"])
@@ -38,7 +39,9 @@ def delete_rule(rule_id: str, session: SessionDep, _: Admin) -> None:
     session.commit()
 
 
-public_router = APIRouter(prefix="/public/surveys", tags=["public"])
+public_router = APIRouter(
+    prefix="/public/surveys", tags=["public"], dependencies=[Depends(public_rate_limit)]
+)
 
 RespondentId = Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
 

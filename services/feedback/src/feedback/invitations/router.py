@@ -18,6 +18,7 @@ from feedback.invitations.schemas import (
     InvitationPage,
     InvitationRead,
 )
+from feedback.ratelimits import public_rate_limit
 from feedback.surveys.models import Survey
 
 router = APIRouter(tags=["invitations"])
@@ -66,7 +67,9 @@ class OpenedInvitation(BaseModel):
     status: InvitationStatus
 
 
-public_router = APIRouter(prefix="/public", tags=["public"])
+public_router = APIRouter(
+    prefix="/public", tags=["public"], dependencies=[Depends(public_rate_limit)]
+)
 
 
 @public_router.post(

@@ -2,15 +2,16 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, Field
 
 from cxshared.deps import SessionDep
 from cxshared.timeutil import utcnow
+from feedback.ratelimits import public_rate_limit
 from feedback.responses import capture
 from feedback.responses.schemas import SubmissionContinue, SubmissionCreate, SubmissionResult
 
-router = APIRouter(prefix="/public", tags=["public"])
+router = APIRouter(prefix="/public", tags=["public"], dependencies=[Depends(public_rate_limit)])
 
 PUBLIC_FIELDS = (
     "key",

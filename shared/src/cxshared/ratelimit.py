@@ -1,0 +1,80 @@
+"""Rate limits shared by every worker of a service: counters live in its database.
+
+Fixed one-minute windows, one row per (key, window), incremented with an atomic upsert. The
+client address is the peer's, or, when the peer is a trusted proxy, the last address in
+X-Forwarded-For that is not itself a trusted proxy.
+"""
+
+import ipaddress
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, SQLModel, col
+from starlette.requests import Request
+
+from cxshared.db import UTCDateTime, write_session
+from cxshared.problems import Problem
+from cxshared.timeutil import utcnow
+
+WINDOW = timedelta(minutes=1)
+
+
+class RateLimitBucket(SQLModel, table=True):
+    __tablename__ = "rate_limit_bucket"
+
+    key: str = Field(primary_key=True, max_length=200)
+    window_start: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    count: int = 0
+
+
+def client_address(request: Request, trusted_proxies: list[str]) -> str:
+    peer = request.client.host if request.client else "unknown"
+    networks = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
+
+    def trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in networks)
+
+    if not trusted(peer):
+        return peer
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if not trusted(address):
+            return address
+    return peer
+
+
+def hit(engine: Engine, key: str, *, limit: int, now: datetime | None = None) -> None:
+    """Counts one request under `key`; raises 429 past `limit` per minute."""
+    now = now or utcnow()
+    window = now.replace(second=0, microsecond=0)
+    insert = (postgresql if engine.dialect.name == "postgresql" else sqlite).insert
+    statement = (
+        insert(RateLimitBucket)
+        .values(key=key, window_start=window, count=1)
+        .on_conflict_do_update(
+            index_elements=["key", "window_start"],
+            set_={"count": RateLimitBucket.__table__.c.count + 1},  # type: ignore[attr-defined]
+        )
+        .returning(RateLimitBucket.__table__.c.count)  # type: ignore[attr-defined]
+    )
+    with write_session(engine) as session:
+        count = session.execute(statement).scalar_one()
+        if random.random() < 0.01:  # now and then, drop windows long gone
+            session.execute(
+                delete(RateLimitBucket).where(col(RateLimitBucket.window_start) < window - WINDOW)
+            )
+    if count > limit:
+        retry_after = int((window + WINDOW - now).total_seconds()) + 1
+        raise Problem(
+            429,
+            "rate-limited",
+            "Too many requests",
+            f"At most {limit} requests a minute; try again in {retry_after} s.",
+            headers={"Retry-After": str(retry_after)},
+        )
