@@ -26,6 +26,7 @@ from cxshared.testing.processes import ServiceProcess, console_script, free_port
 from cxshared.testing.receiver import Receiver
 from journey.config import Settings
 from journey.main import MIGRATIONS
+from tests.perf import feedback_capture
 
 
 def timed(call: Callable[[], object], n: int) -> list[float]:
@@ -170,9 +171,24 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--only", choices=["journey", "feedback"], default=None)
     args = parser.parse_args()
     os.environ["CX_TEST_DATABASE"] = args.db
     configure_logging(level="WARNING")
+    if args.only != "journey":
+        with tempfile.TemporaryDirectory() as tmp:
+            print(
+                f"feedback capture: {args.clients} clients, {args.seconds:g} s each, one worker\n"
+            )
+            for line in feedback_capture.run(
+                Path(tmp), args.db, clients=args.clients, seconds=args.seconds
+            ):
+                print(line)
+            print()
+    if args.only == "feedback":
+        return
     with tempfile.TemporaryDirectory() as tmp:
         factory = DatabaseFactory(
             service="journey", script_location=MIGRATIONS, workdir=Path(tmp), worker="bench"

@@ -5,6 +5,7 @@ with ``BEGIN IMMEDIATE`` so that two writers queue on the lock instead of failin
 "database is locked"; reads stay deferred and run beside a writer.
 """
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -54,6 +55,11 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+# SQLite connections are cheap to keep and costly to churn (each new one re-runs the pragmas):
+# enough for every thread of the server's pool (40) plus the relay, so none is closed on return.
+SQLITE_POOL_SIZE = 48
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -66,8 +72,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=max(pool_size, SQLITE_POOL_SIZE),
+        max_overflow=8,
     )
 
     @event.listens_for(engine, "connect")
@@ -81,12 +87,59 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    _serialize_writers(engine)
+    return engine
+
+
+def _serialize_writers(engine: Engine) -> None:
+    """Writers in one process queue on a lock instead of in SQLite's busy handler.
+
+    SQLite admits one writer at a time; a writer that finds the database locked sleeps and
+    retries (up to 100 ms a sleep), which under load makes for long tails. Here a write
+    transaction first takes a process-wide lock, released by the dialect's own commit or
+    rollback (the pool's reset on return goes through rollback too), so the next writer starts
+    the moment the previous one ends. Other processes still meet in the busy handler.
+    """
+    lock = threading.Lock()
+    holders: set[int] = set()
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def release(dbapi_connection: Any) -> None:
+        # Commit and rollback get the pool's proxy, begin gets the raw connection: compare raw.
+        raw = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
+        if id(raw) in holders:
+            holders.discard(id(raw))
+            lock.release()
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            release(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            release(dbapi_connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        write = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    return engine
+        if not connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        raw = connection.connection.dbapi_connection
+        if lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            holders.add(id(raw))
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            release(raw)
+            raise
 
 
 def begin_write(session: Session) -> None:

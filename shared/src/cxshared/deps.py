@@ -20,3 +20,13 @@ def request_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(request_session)]
+
+
+def late_session(request: Request) -> Iterator[Session]:
+    """A session whose handler starts the write itself (`begin_write`), so that the write lock
+    is held only while the handler works, not across the hops between dependencies."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+LateSessionDep = Annotated[Session, Depends(late_session)]

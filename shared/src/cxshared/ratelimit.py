@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, Session, SQLModel, col
 from starlette.requests import Request
 
 from cxshared.db import UTCDateTime, write_session
@@ -49,27 +49,37 @@ def client_address(request: Request, trusted_proxies: list[str]) -> str:
     return peer
 
 
-def hit(engine: Engine, key: str, *, limit: int, now: datetime | None = None) -> None:
-    """Counts one request under `key`; raises 429 past `limit` per minute."""
+def hit(engine: Engine, limits: dict[str, int], *, now: datetime | None = None) -> None:
+    """Counts one request under each key in a transaction of its own; 429 past any limit."""
+    with write_session(engine) as session:
+        count(session, limits, now=now)
+
+
+def count(session: Session, limits: dict[str, int], *, now: datetime | None = None) -> None:
+    """Counts one request under each key (key -> limit a minute) in the caller's write
+    transaction, in one statement; 429 past any limit."""
     now = now or utcnow()
     window = now.replace(second=0, microsecond=0)
-    insert = (postgresql if engine.dialect.name == "postgresql" else sqlite).insert
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    table = RateLimitBucket.__table__  # type: ignore[attr-defined]
     statement = (
         insert(RateLimitBucket)
-        .values(key=key, window_start=window, count=1)
+        .values([{"key": key, "window_start": window, "count": 1} for key in limits])
         .on_conflict_do_update(
             index_elements=["key", "window_start"],
-            set_={"count": RateLimitBucket.__table__.c.count + 1},  # type: ignore[attr-defined]
+            set_={"count": table.c.count + 1},
         )
-        .returning(RateLimitBucket.__table__.c.count)  # type: ignore[attr-defined]
+        .returning(table.c.key, table.c.count)
     )
-    with write_session(engine) as session:
-        count = session.execute(statement).scalar_one()
-        if random.random() < 0.01:  # now and then, drop windows long gone
-            session.execute(
-                delete(RateLimitBucket).where(col(RateLimitBucket.window_start) < window - WINDOW)
-            )
-    if count > limit:
+    seen = {key: count for key, count in session.execute(statement).all()}
+    if random.random() < 0.01:  # now and then, drop windows long gone
+        session.execute(
+            delete(RateLimitBucket).where(col(RateLimitBucket.window_start) < window - WINDOW)
+        )
+    over = [key for key, limit in limits.items() if seen[key] > limit]
+    if over:
+        limit = limits[over[0]]
         retry_after = int((window + WINDOW - now).total_seconds()) + 1
         raise Problem(
             429,

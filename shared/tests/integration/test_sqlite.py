@@ -65,3 +65,17 @@ def test_readers_are_not_blocked_by_a_writer(tmp_path):
             assert reader.execute(text("SELECT n FROM t")).scalar() == 1
         assert time.monotonic() - started < 1
     engine.dispose()
+
+
+def test_a_failed_write_releases_the_write_lock(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/x.db")
+    try:
+        with write_session(engine) as session:
+            session.execute(text("SELECT no_such_column"))
+    except Exception:
+        pass
+    started = time.monotonic()
+    with write_session(engine) as session:
+        session.execute(text("CREATE TABLE t (n INTEGER)"))
+    assert time.monotonic() - started < 1
+    engine.dispose()

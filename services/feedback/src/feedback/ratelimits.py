@@ -2,18 +2,28 @@
 
 import anyio.to_thread
 from fastapi import Request
+from sqlmodel import Session
 
-from cxshared.ratelimit import client_address, hit
+from cxshared.ratelimit import client_address, count, hit
+
+
+def _limits(request: Request) -> dict[str, int]:
+    settings = request.app.state.settings
+    client = client_address(request, settings.trusted_proxies)
+    slug = request.path_params.get("slug") or request.path_params.get("token") or "-"
+    return {
+        f"client:{client}": settings.rate_limit_per_client,
+        f"survey:{slug}": settings.rate_limit_per_survey,
+    }
 
 
 async def public_rate_limit(request: Request) -> None:
-    settings = request.app.state.settings
-    engine = request.app.state.engine
-    client = client_address(request, settings.trusted_proxies)
-    slug = request.path_params.get("slug") or request.path_params.get("token") or "-"
-    await anyio.to_thread.run_sync(
-        lambda: hit(engine, f"client:{client}", limit=settings.rate_limit_per_client)
-    )
-    await anyio.to_thread.run_sync(
-        lambda: hit(engine, f"survey:{slug}", limit=settings.rate_limit_per_survey)
-    )
+    """Reads count in a short transaction of their own. Writes count inside their own write
+    transaction instead (`count_in`), so SQLite has no extra writer to queue."""
+    if request.method not in ("GET", "HEAD"):
+        return
+    await anyio.to_thread.run_sync(hit, request.app.state.engine, _limits(request))
+
+
+def count_in(session: Session, request: Request) -> None:
+    count(session, _limits(request))

@@ -51,7 +51,8 @@ class Outbox:
         session.add(event)
         session.flush()  # the deliveries below refer to the event; no ORM relationship orders them
         session.add_all(deliveries)
-        sa_event.listen(session, "after_commit", self._wake, once=True)
+        if deliveries:  # nothing to send: the relay need not look
+            sa_event.listen(session, "after_commit", self._wake, once=True)
         return event
 
     def sink(self, name: str) -> Sink | None:

@@ -21,7 +21,7 @@ import structlog
 from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session
 
-from cxshared.db import is_sqlite, write_session
+from cxshared.db import is_sqlite, read_session, write_session
 from cxshared.events.models import DeliveryState, OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.events.outbox import Outbox
 from cxshared.events.signing import signature_header
@@ -105,6 +105,8 @@ class Relay:
     def claim(self) -> list[Claim]:
         now = utcnow()
         token = new_id()
+        if not self._anything_due(now):  # a read: no write lock taken just to find nothing
+            return []
         with write_session(self.engine) as session:
             due = (
                 select(OutboxDelivery.id)  # type: ignore[call-overload]
@@ -148,6 +150,18 @@ class Relay:
                 )
                 for delivery, event, subscription in rows
             ]
+
+    def _anything_due(self, now: datetime) -> bool:
+        with read_session(self.engine) as session:
+            due = session.exec(
+                select(OutboxDelivery.id)  # type: ignore[call-overload]
+                .where(
+                    OutboxDelivery.state == DeliveryState.PENDING,
+                    OutboxDelivery.next_attempt_at <= now,
+                )
+                .limit(1)
+            ).first()
+        return due is not None
 
     def send(self, claim: Claim) -> Outcome:
         body = json.dumps(claim.envelope, separators=(",", ":")).encode()

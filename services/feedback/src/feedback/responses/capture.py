@@ -1,9 +1,12 @@
 """Capturing a response exactly once, judged by the server against the version answered."""
 
 import secrets
+import time
+import weakref
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -16,12 +19,34 @@ from feedback.responses.schemas import SubmissionContinue, SubmissionCreate
 from feedback.surveys.models import Survey, SurveyStatus, SurveyVersion
 from feedback.surveys.questions import QuestionType, judge
 
+# Published surveys, read on every answer, are kept for a second per process: a change made
+# through another worker reaches this one within that second; one made through this worker
+# at once (writes call `forget`).
+CACHE_SECONDS = 1.0
+_cache: "weakref.WeakKeyDictionary[Engine, dict[str, tuple[float, Survey, SurveyVersion]]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def forget(engine: Engine) -> None:
+    _cache.pop(engine, None)
+
 
 def published(session: Session, slug: str) -> tuple[Survey, SurveyVersion]:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    entries = _cache.setdefault(engine, {})
+    cached = entries.get(slug)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1], cached[2]
     survey = session.exec(select(Survey).where(Survey.slug == slug)).first()
     if survey is None or survey.published_version is None:
         raise Problem(404, "not-found", "Not found", f"No survey at /s/{slug}.")
-    return survey, _version(session, survey.id, survey.published_version)
+    version = _version(session, survey.id, survey.published_version)
+    session.expunge(survey)
+    session.expunge(version)
+    entries[slug] = (time.monotonic() + CACHE_SECONDS, survey, version)
+    return survey, version
 
 
 def _version(session: Session, survey_id: str, number: int) -> SurveyVersion:
@@ -95,13 +120,20 @@ def _invitation(session: Session, survey: Survey, token: str) -> Invitation:
 
 
 def submit(
-    *, session: Session, outbox: Outbox, slug: str, body: SubmissionCreate, client_ip: str | None
-) -> tuple[Response, bool]:
-    """The response and whether this call created it (False: a retry of an earlier one)."""
+    *,
+    session: Session,
+    outbox: Outbox,
+    slug: str,
+    body: SubmissionCreate,
+    client_ip: str | None,
+) -> tuple[Response, bool, str]:
+    """The response, whether this call created it (False: a retry of an earlier one), and the
+    thank-you message of the version answered."""
     survey, version = published(session, slug)
+    thanks = version.definition["thank_you"]
     existing = _by_submission(session, survey.id, body.submission_id)
     if existing is not None:
-        return existing, False
+        return existing, False, thanks
     _refuse_if_closed(session, survey)
     invitation = _invitation(session, survey, body.invitation) if body.invitation else None
     external_id = (
@@ -161,7 +193,7 @@ def submit(
         session.rollback()
         existing = _by_submission(session, survey.id, body.submission_id)
         if existing is not None:
-            return existing, False
+            return existing, False, thanks
         raise Problem(
             409,
             "invitation-answered",
@@ -172,7 +204,7 @@ def submit(
         _advance(invitation, response, now)
         session.add(invitation)
     _publish(session, outbox, response, survey, version)
-    return response, True
+    return response, True, thanks
 
 
 def resume(
@@ -183,7 +215,7 @@ def resume(
     response_id: str,
     token: str,
     body: SubmissionContinue,
-) -> Response:
+) -> tuple[Response, str]:
     survey = session.exec(select(Survey).where(Survey.slug == slug)).first()
     response = session.get(Response, response_id, with_for_update=True)
     if (
@@ -216,7 +248,7 @@ def resume(
             _advance(invitation, response, now)
             session.add(invitation)
     _publish(session, outbox, response, survey, version)
-    return response
+    return response, version.definition["thank_you"]
 
 
 def _by_submission(session: Session, survey_id: str, submission_id: str) -> Response | None:

@@ -5,9 +5,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, Field
 
-from cxshared.deps import SessionDep
+from cxshared.db import begin_write
+from cxshared.deps import LateSessionDep, SessionDep
 from cxshared.timeutil import utcnow
-from feedback.ratelimits import public_rate_limit
+from feedback.ratelimits import count_in, public_rate_limit
 from feedback.responses import capture
 from feedback.responses.schemas import SubmissionContinue, SubmissionCreate, SubmissionResult
 
@@ -85,16 +86,17 @@ def get_public_survey(slug: str, session: SessionDep, response: Response) -> Any
     summary="Answer a survey (exactly once per submission id)",
 )
 def submit_response(
-    slug: str, body: SubmissionCreate, session: SessionDep, request: Request, response: Response
+    slug: str, body: SubmissionCreate, session: LateSessionDep, request: Request, response: Response
 ) -> Any:
-    stored, created = capture.submit(
+    begin_write(session)
+    count_in(session, request)
+    stored, created, thank_you = capture.submit(
         session=session,
         outbox=request.app.state.outbox,
         slug=slug,
         body=body,
         client_ip=request.client.host if request.client else None,
     )
-    thank_you = capture.published(session, slug)[0].thank_you
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -110,11 +112,13 @@ def continue_response(
     slug: str,
     response_id: str,
     body: SubmissionContinue,
-    session: SessionDep,
+    session: LateSessionDep,
     request: Request,
     resume_token: Annotated[str, Header(alias="X-Resume-Token", max_length=100)],
 ) -> Any:
-    stored = capture.resume(
+    begin_write(session)
+    count_in(session, request)
+    stored, thank_you = capture.resume(
         session=session,
         outbox=request.app.state.outbox,
         slug=slug,
@@ -122,6 +126,5 @@ def continue_response(
         token=resume_token,
         body=body,
     )
-    thank_you = capture.published(session, slug)[0].thank_you
     session.commit()
     return _result(stored, thank_you)

@@ -8,6 +8,7 @@ from cxshared.crud import get_or_404, listed
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
+from feedback.responses import capture
 from feedback.surveys import service
 from feedback.surveys.models import Survey, SurveyStatus
 from feedback.surveys.schemas import (
@@ -24,6 +25,7 @@ router = APIRouter(prefix="/surveys", tags=["surveys"])
 
 def _saved(session: Any, response: Response, survey: Survey) -> Survey:
     session.commit()
+    capture.forget(session.get_bind())
     set_etag(response, survey.version)
     return survey
 
@@ -116,6 +118,7 @@ def copy_survey(
 def delete_survey(survey_id: str, session: SessionDep, _: Writer, if_match: IfMatch) -> None:
     service.delete_survey(session=session, survey_id=survey_id, if_match=if_match)
     session.commit()
+    capture.forget(session.get_bind())  # type: ignore[arg-type]
 
 
 @router.get("/{survey_id}/versions", response_model=list[VersionRead])
