@@ -10,10 +10,10 @@ export UV_PYTHON_DOWNLOADS := never
 .PHONY: help install run test lint typecheck contracts pytest bench fmt reset api-key openapi
 
 help:
-	@echo "make run       start cxloop on 127.0.0.1 (embedded SQLite under ./data)"
+	@echo "make run       start journey and feedback on 127.0.0.1 (embedded SQLite under ./data)"
 	@echo "make test      lint, type checks, import contracts and the test suite"
 	@echo "               (CX_TEST_DATABASE=postgresql runs it against the local PostgreSQL)"
-	@echo "make api-key   create an API key for the journey service"
+	@echo "make api-key   create an API key for each service (shown once)"
 	@echo "make bench     benchmarks of the hot paths (tests/perf), as numbers and ratios"
 	@echo "make reset     delete the local data"
 
@@ -27,13 +27,20 @@ $(UV):
 
 install: .venv/.synced
 
+SERVICES := journey feedback
+
 run: install
-	$(RUN) cx-journey migrate
-	$(RUN) cx-journey serve
+	@for s in $(SERVICES); do $(RUN) cx-$$s migrate || exit 1; done
+	@echo "journey on http://127.0.0.1:8001, feedback on http://127.0.0.1:8002 (Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM EXIT; for s in $(SERVICES); do $(RUN) cx-$$s serve & done; wait
 
 api-key: install
-	@$(RUN) cx-journey migrate >/dev/null
-	@$(RUN) cx-journey create-api-key --name "$${NAME:-local-admin}" --scope write --scope admin
+	@for s in $(SERVICES); do \
+	  $(RUN) cx-$$s migrate >/dev/null 2>&1 || exit 1; \
+	  key=$$($(RUN) cx-$$s create-api-key --name "$${NAME:-local-admin}" --scope write \
+	    --scope admin 2>/dev/null | tail -1) || exit 1; \
+	  echo "$$s: $$key"; \
+	done
 
 test: lint typecheck contracts pytest
 
@@ -61,5 +68,5 @@ reset:
 	rm -rf data
 
 openapi: install
-	$(RUN) python -c "import json; from journey.main import create_app; \
-	print(json.dumps(create_app().openapi(), indent=2, sort_keys=True))" > services/journey/openapi.json
+	@for s in $(SERVICES); do $(RUN) python -c "import json; from $$s.main import create_app; \
+	print(json.dumps(create_app().openapi(), indent=2, sort_keys=True))" > services/$$s/openapi.json; done

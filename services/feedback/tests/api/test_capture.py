@@ -210,3 +210,11 @@ def test_twenty_concurrent_submissions_with_one_id_store_one(api, published, liv
     assert len({a.json()["id"] for a in answers}) == 1
     assert len(api.get("/v1/responses").json()["items"]) == 1
     assert len(events(api, "response.completed")) == 1
+
+
+def test_ip_addresses_are_kept_only_when_the_survey_asks(api, published):
+    first = api.client.post(URL, json=submission(answers={"nps": 9, "ease": 6})).json()
+    assert api.get(f"/v1/responses/{first['id']}").json()["client_ip"] is None
+    api.patch(f"/v1/surveys/{published['id']}", {"store_ip": True})
+    second = api.client.post(URL, json=submission(answers={"nps": 9, "ease": 6})).json()
+    assert api.get(f"/v1/responses/{second['id']}").json()["client_ip"] == "testclient"
