@@ -3,10 +3,6 @@
 from cxshared.problems import Problem
 
 
-def not_found(entity: str, entity_id: str) -> Problem:
-    return Problem(404, "not-found", "Not found", f"No {entity} {entity_id}.")
-
-
 def invalid_field(field: str, message: str, code: str = "invalid") -> Problem:
     return Problem(
         422,
