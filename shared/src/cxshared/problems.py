@@ -236,3 +236,14 @@ COMMON_PROBLEMS: dict[int | str, dict[str, Any]] = {
     422: problem_doc("Invalid input; `errors` names each failing field."),
     500: problem_doc("Unexpected error."),
 }
+
+
+def field_error(field: str, message: str, code: str = "invalid") -> Problem:
+    """A 422 naming one field of the body, for rules only the service can check."""
+    return Problem(
+        422,
+        "validation",
+        "Invalid request",
+        f"{field}: {message}",
+        errors=[{"field": field, "location": "body", "message": message, "code": code}],
+    )

@@ -18,6 +18,7 @@ from cxshared.events.models import DeliveryState, OutboxDelivery, WebhookSubscri
 from cxshared.events.relay import replay
 from cxshared.events.signing import new_secret
 from cxshared.pagination import Page, PageParams, page_params, paginate
+from cxshared.patch import to_patch
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
 from cxshared.types import ShortText
@@ -195,22 +196,7 @@ def webhooks_router(event_types: Sequence[str], *, allow_private: bool) -> APIRo
     ) -> Any:
         subscription = _get(session, webhook_id, lock=True)
         ensure_fresh(if_match, version=subscription.version, updated_at=subscription.updated_at)
-        for name, value in body.model_dump(exclude_unset=True).items():
-            if value is None:
-                raise Problem(
-                    422,
-                    "validation",
-                    "Invalid request",
-                    f"{name} cannot be null.",
-                    errors=[
-                        {
-                            "field": name,
-                            "location": "body",
-                            "message": "cannot be null",
-                            "code": "null_not_allowed",
-                        }
-                    ],
-                )
+        for name, value in to_patch(body).items():
             setattr(subscription, name, value)
         subscription.version += 1
         subscription.updated_at = utcnow()

@@ -1,10 +1,9 @@
-from typing import Any
-
 from sqlmodel import Session, col, func, select
 
 from cxshared.concurrency import ensure_fresh
 from cxshared.crud import get_or_404
-from cxshared.problems import Problem
+from cxshared.patch import to_patch
+from cxshared.problems import Problem, field_error
 from cxshared.timeutil import utcnow
 from feedback.responses.models import Response
 from feedback.surveys.models import Survey, SurveyStatus, SurveyVersion
@@ -23,22 +22,12 @@ CLEARABLE = {
 }
 
 
-def _field_error(field: str, message: str, code: str) -> Problem:
-    return Problem(
-        422,
-        "validation",
-        "Invalid request",
-        f"{field}: {message}",
-        errors=[{"field": field, "location": "body", "message": message, "code": code}],
-    )
-
-
 def _ensure_free_slug(session: Session, slug: str, *, except_id: str | None = None) -> None:
     query = select(Survey.id).where(Survey.slug == slug)
     if except_id:
         query = query.where(Survey.id != except_id)
     if session.exec(query).first():
-        raise _field_error("slug", f"a survey at /s/{slug} exists already", "duplicate")
+        raise field_error("slug", f"a survey at /s/{slug} exists already", "duplicate")
 
 
 def create_survey(*, session: Session, body: SurveyCreate, actor: str) -> Survey:
@@ -60,16 +49,7 @@ def update_survey(
     ensure_fresh(
         if_match, version=survey.version, updated_by=survey.updated_by, updated_at=survey.updated_at
     )
-    patch: dict[str, Any] = {}
-    for name in body.model_fields_set:
-        value = getattr(body, name)
-        if value is None:
-            if name not in CLEARABLE:
-                raise _field_error(name, "cannot be null", "null_not_allowed")
-            value = CLEARABLE[name]
-        elif name == "questions":
-            value = [q.model_dump(mode="json") for q in value]
-        patch[name] = value
+    patch = to_patch(body, clearable=CLEARABLE)
     if "slug" in patch:
         _ensure_free_slug(session, patch["slug"], except_id=survey.id)
     if "status" in patch:
@@ -77,7 +57,7 @@ def update_survey(
     opens_at = patch.get("opens_at", survey.opens_at)
     closes_at = patch.get("closes_at", survey.closes_at)
     if opens_at and closes_at and closes_at <= opens_at:
-        raise _field_error("closes_at", "must be after opens_at", "invalid_window")
+        raise field_error("closes_at", "must be after opens_at", "invalid_window")
     changed = {k: v for k, v in patch.items() if getattr(survey, k) != v}
     if not changed:
         return survey
@@ -96,9 +76,9 @@ def _check_status_change(survey: Survey, status: str) -> None:
     if status == survey.status:
         return
     if status == SurveyStatus.DRAFT:
-        raise _field_error("status", "a survey cannot go back to draft", "invalid_transition")
+        raise field_error("status", "a survey cannot go back to draft", "invalid_transition")
     if survey.published_version is None:
-        raise _field_error(
+        raise field_error(
             "status", "publish the survey first: that makes it active", "invalid_transition"
         )
 

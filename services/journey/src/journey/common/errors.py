@@ -3,16 +3,6 @@
 from cxshared.problems import Problem
 
 
-def invalid_field(field: str, message: str, code: str = "invalid") -> Problem:
-    return Problem(
-        422,
-        "validation",
-        "Invalid request",
-        f"{field}: {message}",
-        errors=[{"field": field, "location": "body", "message": message, "code": code}],
-    )
-
-
 def has_children(entity: str, children: str) -> Problem:
     return Problem(
         409,

@@ -4,10 +4,11 @@ from sqlmodel import Session, col, select
 
 from cxshared.crud import get_or_404, listed
 from cxshared.pagination import PageParams
+from cxshared.patch import to_patch
+from cxshared.problems import field_error
 from journey.common import crud
 from journey.common.context import WriteContext
-from journey.common.errors import has_children, invalid_field
-from journey.common.patch import to_patch
+from journey.common.errors import has_children
 from journey.journeys.models import Journey, JourneyState, JourneyStatus
 from journey.journeys.schemas import JourneyCopy, JourneyCreate, JourneyUpdate
 from journey.journeys.schemas_document import (
@@ -43,7 +44,7 @@ def list_journeys(
 
 def _check_persona(session: Session, persona_id: str | None) -> None:
     if persona_id is not None and session.get(Persona, persona_id) is None:
-        raise invalid_field("persona_id", f"no persona {persona_id}", "unknown_reference")
+        raise field_error("persona_id", f"no persona {persona_id}", "unknown_reference")
 
 
 def create_journey(*, ctx: WriteContext, body: JourneyCreate) -> Journey:

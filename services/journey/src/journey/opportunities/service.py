@@ -4,9 +4,9 @@ from sqlmodel import Session
 
 from cxshared.crud import get_or_404, listed
 from cxshared.pagination import PageParams
+from cxshared.patch import to_patch
 from journey.common import crud
 from journey.common.context import WriteContext
-from journey.common.patch import to_patch
 from journey.opportunities.models import Opportunity
 from journey.opportunities.schemas import OpportunityFields, OpportunityUpdate
 from journey.stages.models import Stage

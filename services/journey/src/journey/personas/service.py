@@ -2,10 +2,10 @@ from sqlmodel import Session, col, func, select
 
 from cxshared.crud import get_or_404
 from cxshared.pagination import PageParams, paginate
+from cxshared.patch import to_patch
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import in_use
-from journey.common.patch import to_patch
 from journey.journeys.models import Journey
 from journey.personas.models import Persona
 from journey.personas.schemas import PersonaCreate, PersonaUpdate

@@ -1,11 +1,11 @@
 from sqlmodel import Session, col, select
 
 from cxshared.crud import get_or_404
+from cxshared.patch import to_patch
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import has_children
 from journey.common.ordering import clamp_position, renumber
-from journey.common.patch import to_patch
 from journey.journeys.models import Journey
 from journey.opportunities.models import Opportunity
 from journey.opportunities.service import opportunity_event_data

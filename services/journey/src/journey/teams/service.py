@@ -2,10 +2,11 @@ from sqlmodel import Session, col, func, select
 
 from cxshared.crud import get_or_404
 from cxshared.pagination import PageParams, paginate
+from cxshared.patch import to_patch
+from cxshared.problems import field_error
 from journey.common import crud
 from journey.common.context import WriteContext
-from journey.common.errors import in_use, invalid_field
-from journey.common.patch import to_patch
+from journey.common.errors import in_use
 from journey.teams.models import Team
 from journey.teams.schemas import TeamCreate, TeamUpdate
 from journey.touchpoints.models import Touchpoint
@@ -21,7 +22,7 @@ def _ensure_unique_name(session: Session, name: str, *, except_id: str | None = 
     if except_id:
         query = query.where(Team.id != except_id)
     if session.exec(query).first():
-        raise invalid_field("name", f"a team named {name!r} exists already", "duplicate")
+        raise field_error("name", f"a team named {name!r} exists already", "duplicate")
 
 
 def create_team(*, ctx: WriteContext, body: TeamCreate) -> Team:

@@ -5,11 +5,11 @@ from sqlmodel import Session, col, select
 
 from cxshared.crud import get_or_404, listed
 from cxshared.pagination import PageParams
+from cxshared.patch import to_patch
+from cxshared.problems import field_error
 from journey.common import crud
 from journey.common.context import WriteContext
-from journey.common.errors import invalid_field
 from journey.common.ordering import clamp_position, renumber
-from journey.common.patch import to_patch
 from journey.opportunities.models import Opportunity
 from journey.opportunities.service import opportunity_event_data
 from journey.stages.models import Stage
@@ -46,7 +46,7 @@ def list_touchpoints(
 
 def _check_team(session: Session, team_id: str | None, field: str = "owner_team_id") -> None:
     if team_id is not None and session.get(Team, team_id) is None:
-        raise invalid_field(field, f"no team {team_id}", "unknown_reference")
+        raise field_error(field, f"no team {team_id}", "unknown_reference")
 
 
 def event_data(session: Session) -> crud.EventData:
@@ -88,7 +88,7 @@ def move_touchpoint(
     target_stage_id = body.stage_id or touchpoint.stage_id
     target = ctx.session.get(Stage, target_stage_id)
     if target is None or target.journey_id != touchpoint.journey_id:
-        raise invalid_field("stage_id", "no stage of this journey has that id", "unknown_reference")
+        raise field_error("stage_id", "no stage of this journey has that id", "unknown_reference")
     for stage_id in sorted({touchpoint.stage_id, target_stage_id}):  # one lock order: no deadlock
         get_or_404(ctx.session, Stage, stage_id, lock=True)
     source = [t for t in in_stage(ctx.session, touchpoint.stage_id) if t.id != touchpoint.id]

@@ -1,9 +1,11 @@
+"""PATCH bodies: the fields a request sets, and what `null` means for each."""
+
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
-from journey.common.errors import invalid_field
+from cxshared.problems import field_error
 
 
 def to_patch(body: BaseModel, *, clearable: Mapping[str, Any] = {}) -> dict[str, Any]:
@@ -14,7 +16,7 @@ def to_patch(body: BaseModel, *, clearable: Mapping[str, Any] = {}) -> dict[str,
         value = getattr(body, name)
         if value is None:
             if name not in clearable:
-                raise invalid_field(name, "cannot be null", "null_not_allowed")
+                raise field_error(name, "cannot be null", "null_not_allowed")
             value = clearable[name]
         elif isinstance(value, list):
             value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
