@@ -49,7 +49,7 @@ lint: install
 	$(RUN) ruff format --check shared services tests
 
 typecheck: install
-	$(RUN) mypy shared/src services/journey/src services/feedback/src
+	$(RUN) mypy shared/src services/journey/src services/feedback/src services/metrics/src
 
 contracts: install
 	$(RUN) lint-imports

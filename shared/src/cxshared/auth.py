@@ -2,7 +2,8 @@
 
 Keys are ``cxk_`` + 256 random bits (URL-safe base64), shown once and stored as SHA-256. A key
 carries a name and scopes; `write` implies `read`, `admin` implies both, and `gateway` is what lets
-the web gateway name the staff user it acts for (the ``X-Acting-User`` header). Keys are accepted
+the web gateway name the staff user it acts for (the ``X-Acting-User`` header); `ingest` is the
+one scope a relay needs to deliver events to metrics, and nothing else. Keys are accepted
 only in the Authorization header, never in a query string (they would end up in logs).
 """
 
@@ -34,6 +35,7 @@ class Scope(StrEnum):
     WRITE = "write"
     ADMIN = "admin"
     GATEWAY = "gateway"
+    INGEST = "ingest"
 
 
 _IMPLIED = {
@@ -41,6 +43,7 @@ _IMPLIED = {
     Scope.WRITE: {Scope.WRITE, Scope.ADMIN},
     Scope.ADMIN: {Scope.ADMIN},
     Scope.GATEWAY: {Scope.GATEWAY},
+    Scope.INGEST: {Scope.INGEST},
 }
 
 
@@ -188,3 +191,4 @@ def require(scope: Scope) -> object:
 Reader = Annotated[Principal, require(Scope.READ)]
 Writer = Annotated[Principal, require(Scope.WRITE)]
 Admin = Annotated[Principal, require(Scope.ADMIN)]
+Ingester = Annotated[Principal, require(Scope.INGEST)]

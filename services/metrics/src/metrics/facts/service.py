@@ -1,0 +1,236 @@
+"""Facts and rollups move together: adding or removing a fact applies its delta to its daily
+rollup row in the same transaction, with an atomic `INSERT ... ON CONFLICT DO UPDATE` so that
+concurrent writers add up instead of overwriting each other."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from metrics.comments.sentiment import NEGATIVE_BELOW, sentiment
+from metrics.customers.service import refresh_latest_nps
+from metrics.facts.models import DailyRollup, ResponseFact
+
+SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+KEY_COLUMNS = ("day", "touchpoint_id", "survey_id", "channel", "segment")
+SUM_COLUMNS = tuple(
+    c.name
+    for c in DailyRollup.__table__.columns  # type: ignore[attr-defined]
+    if c.name not in {"id", *KEY_COLUMNS}
+)
+RollupKey = tuple[date, str, str, str, str]
+
+
+def rescale(value: float, low: float, high: float) -> float:
+    """To the -2 ... +2 scale of designed emotion."""
+    return -2 + 4 * (value - low) / (high - low)
+
+
+@dataclass(frozen=True)
+class Answer:
+    type: str
+    value: Any
+    scale: int | None = None
+
+
+def build_fact(
+    *,
+    response_id: str,
+    survey_id: str,
+    survey_version: int,
+    touchpoint_id: str | None,
+    respondent_id: str | None,
+    channel: str,
+    hidden: dict[str, Any],
+    submitted_at: datetime,
+    flagged: bool,
+    answers: list[dict[str, Any]],
+    source_at: datetime,
+) -> ResponseFact:
+    """The fact for a response: the first answer of each scored type, every text answer joined
+    as its comment, and the mean of all scored answers on the -2 ... +2 scale."""
+    first: dict[str, int] = {}
+    experience: list[float] = []
+    texts: list[str] = []
+    for answer in answers:
+        kind, value = answer.get("type"), answer.get("value")
+        if kind in SCALES and isinstance(value, int) and not isinstance(value, bool):
+            first.setdefault(kind, value)
+            experience.append(rescale(value, *SCALES[kind]))
+        elif kind == "rating" and isinstance(value, int) and not isinstance(value, bool):
+            scale = answer.get("scale") or 5
+            if scale > 1:
+                experience.append(rescale(value, 1, scale))
+        elif kind == "text" and isinstance(value, str) and value.strip():
+            texts.append(value.strip())
+    comment = "\n".join(texts) or None
+    return ResponseFact(
+        response_id=response_id,
+        survey_id=survey_id,
+        survey_version=survey_version,
+        touchpoint_id=touchpoint_id or "",
+        respondent_id=respondent_id,
+        channel=channel,
+        segment=str(hidden.get("segment", ""))[:100],
+        hidden=hidden,
+        submitted_at=submitted_at,
+        day=submitted_at.date(),
+        flagged=flagged,
+        nps=first.get("nps"),
+        csat=first.get("csat"),
+        ces=first.get("ces"),
+        experience=sum(experience) / len(experience) if experience else None,
+        comment=comment,
+        sentiment=sentiment(comment) if comment else None,
+        answers=answers,
+        source_at=source_at,
+    )
+
+
+def rollup_key(fact: ResponseFact) -> RollupKey:
+    return (fact.day, fact.touchpoint_id, fact.survey_id, fact.channel, fact.segment)
+
+
+def rollup_delta(fact: ResponseFact) -> dict[str, float]:
+    """What one fact adds to its rollup row (nothing when flagged)."""
+    if fact.flagged:
+        return {}
+    delta: dict[str, float] = {"responses": 1}
+    if fact.nps is not None:
+        delta["nps_n"] = 1
+        band = "promoters" if fact.nps >= 9 else "passives" if fact.nps >= 7 else "detractors"
+        delta[band] = 1
+    if fact.csat is not None:
+        delta.update(
+            csat_n=1, csat_top2=int(fact.csat >= 4), csat_sum=fact.csat, csat_sum_sq=fact.csat**2
+        )
+    if fact.ces is not None:
+        delta.update(
+            ces_n=1, ces_agree=int(fact.ces >= 5), ces_sum=fact.ces, ces_sum_sq=fact.ces**2
+        )
+    ratings = [
+        rescale(a["value"], 1, a.get("scale") or 5)
+        for a in fact.answers
+        if a.get("type") == "rating"
+        and isinstance(a.get("value"), int)
+        and (a.get("scale") or 5) > 1
+    ]
+    if ratings:
+        delta.update(rating_n=len(ratings), rating_sum=sum(ratings))
+    if fact.experience is not None:
+        delta.update(experience_n=1, experience_sum=fact.experience)
+    if fact.sentiment is not None:
+        delta.update(
+            comments=1,
+            negative_comments=int(fact.sentiment < NEGATIVE_BELOW),
+            sentiment_sum=fact.sentiment,
+        )
+    return delta
+
+
+class RollupDeltas:
+    """Deltas gathered over a batch, written with one upsert per touched rollup row."""
+
+    def __init__(self) -> None:
+        self._rows: dict[RollupKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+
+    def add(self, fact: ResponseFact, sign: int = 1) -> None:
+        delta = rollup_delta(fact)
+        if not delta:
+            return
+        row = self._rows[rollup_key(fact)]
+        for name, value in delta.items():
+            row[name] += sign * value
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    @property
+    def touchpoints(self) -> set[str]:
+        return {key[1] for key in self._rows}
+
+    @property
+    def rows(self) -> dict[RollupKey, dict[str, float]]:
+        return self._rows
+
+    def write(self, session: Session) -> None:
+        if not self._rows:
+            return
+        rows = [
+            {
+                **dict(zip(KEY_COLUMNS, key, strict=True)),
+                **{name: delta.get(name, 0) for name in SUM_COLUMNS},
+            }
+            for key, delta in sorted(self._rows.items())  # one order: no deadlocks between batches
+        ]
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = DailyRollup.__table__  # type: ignore[attr-defined]
+        statement = insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(KEY_COLUMNS),
+            set_={name: table.c[name] + statement.excluded[name] for name in SUM_COLUMNS},
+        )
+        session.execute(statement, rows)
+        self._rows.clear()
+
+
+def add_facts(session: Session, facts: Iterable[ResponseFact], deltas: RollupDeltas) -> None:
+    for fact in facts:
+        session.add(fact)
+        deltas.add(fact)
+
+
+def remove_facts(session: Session, facts: list[ResponseFact], deltas: RollupDeltas) -> None:
+    for fact in facts:
+        deltas.add(fact, sign=-1)
+    if facts:
+        session.execute(
+            delete(ResponseFact).where(
+                col(ResponseFact.response_id).in_([f.response_id for f in facts])
+            )
+        )
+
+
+def refresh_respondents(session: Session, facts: Iterable[ResponseFact]) -> None:
+    for respondent in {f.respondent_id for f in facts if f.respondent_id and f.nps is not None}:
+        refresh_latest_nps(session, respondent)
+
+
+def rebuild_rollups(session: Session, *, replace: bool) -> dict[str, int]:
+    """Recomputes every rollup from the facts and compares them with the stored ones; with
+    `replace`, the stored rollups become the recomputed ones. Returns counts of rows that agree,
+    differ, are missing or are extra."""
+    recomputed = RollupDeltas()
+    for fact in session.exec(select(ResponseFact)).scalars():  # type: ignore[call-overload]
+        recomputed.add(fact)
+    expected = recomputed.rows
+    stored = {
+        (r.day, r.touchpoint_id, r.survey_id, r.channel, r.segment): r
+        for r in session.exec(select(DailyRollup)).scalars()  # type: ignore[call-overload]
+    }
+    report = {"agree": 0, "differ": 0, "missing": 0, "extra": 0}
+    for key, sums in expected.items():
+        row = stored.get(key)
+        if row is None:
+            report["missing"] += 1
+        elif all(abs(getattr(row, n) - sums.get(n, 0)) < 1e-6 for n in SUM_COLUMNS):
+            report["agree"] += 1
+        else:
+            report["differ"] += 1
+    report["extra"] = sum(
+        1 for key, row in stored.items() if key not in expected and row.responses != 0
+    )
+    if replace:
+        session.execute(delete(DailyRollup))
+        recomputed.write(session)
+    return report
+
+
+def count_facts(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(ResponseFact)).scalar_one())

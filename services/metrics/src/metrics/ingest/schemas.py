@@ -1,0 +1,73 @@
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cxshared.types import IsoDateTime
+
+EventId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class EventEnvelope(BaseModel):
+    """An outbox event as journey's and feedback's relays deliver it."""
+
+    id: EventId = Field(description="Stable across retries: the idempotency key.")
+    type: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z_]+\.[a-z_]+$")] = (
+        Field(examples=["response.completed"])
+    )
+    occurred_at: IsoDateTime
+    source: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z_-]+$")] = Field(
+        examples=["feedback"]
+    )
+    subject: Annotated[str, Field(max_length=200)] = ""
+    data: dict[str, Any]
+    schema_version: Annotated[int, Field(ge=1, le=1)] = 1
+
+
+class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    events: Annotated[list[EventEnvelope], Field(min_length=1, max_length=500)]
+
+
+class IngestResult(BaseModel):
+    applied: int = Field(description="Events applied now.")
+    duplicates: int = Field(description="Events whose id had been processed before: no change.")
+    ignored: int = Field(description="Events of types metrics does not use, recorded as seen.")
+
+
+class Answer(BaseModel):
+    question: Annotated[str, Field(max_length=100)]
+    type: Annotated[str, Field(max_length=30)]
+    value: int | str | list[int | str] | None = None
+    scale: Annotated[int, Field(ge=2, le=100)] | None = None
+
+
+class ResponseData(BaseModel):
+    """What `response.completed` and `response.updated` carry."""
+
+    response_id: Annotated[str, Field(min_length=1, max_length=64)]
+    survey_id: Annotated[str, Field(min_length=1, max_length=64)]
+    version: Annotated[int, Field(ge=1)] = 1
+    touchpoint_id: Annotated[str, Field(max_length=64)] | None = None
+    respondent_external_id: Annotated[str, Field(max_length=200)] | None = None
+    channel: Annotated[str, Field(max_length=20)] = ""
+    hidden: dict[str, Any] = Field(default_factory=dict)
+    flags: list[str] = Field(default_factory=list)
+    status: str = "complete"
+    submitted_at: IsoDateTime
+    completed_at: IsoDateTime | None = None
+    answers: list[Answer] = Field(default_factory=list)
+
+
+class ErasureData(BaseModel):
+    respondent_external_id: Annotated[str, Field(min_length=1, max_length=200)]
+    response_ids: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list)
+
+
+class EntityData(BaseModel):
+    """Journey's entity events: the entity's fields, its id and version."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    version: Annotated[int, Field(ge=0)]

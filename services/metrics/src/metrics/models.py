@@ -1,0 +1,29 @@
+"""Every table of the metrics service, for Alembic. Importing this registers them all."""
+
+from cxshared.auth import ApiKey
+from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
+from cxshared.idempotency import IdempotencyRecord
+from metrics.alerts.models import Alert
+from metrics.customers.models import Customer, LatestNps
+from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
+from metrics.facts.models import DailyRollup, ErasedResponse, ResponseFact
+from metrics.ingest.models import ProcessedEvent
+
+__all__ = [
+    "Alert",
+    "ApiKey",
+    "Customer",
+    "DailyRollup",
+    "ErasedResponse",
+    "IdempotencyRecord",
+    "JourneyDim",
+    "LatestNps",
+    "OutboxDelivery",
+    "OutboxEvent",
+    "ProcessedEvent",
+    "ResponseFact",
+    "StageDim",
+    "TeamDim",
+    "TouchpointDim",
+    "WebhookSubscription",
+]

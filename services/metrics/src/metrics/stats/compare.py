@@ -1,0 +1,105 @@
+"""Is a change real? Two-sided tests between two periods or segments, and Benjamini-Hochberg
+across the groups compared (METRICS.md, "Change and degradation")."""
+
+import math
+from dataclasses import dataclass
+
+from scipy.stats import norm
+from scipy.stats import t as student_t
+
+from metrics.stats.estimates import Z_95, adjusted_nps, mean_and_sd
+
+
+@dataclass(frozen=True)
+class Difference:
+    difference: float | None  # second minus first
+    low: float | None
+    high: float | None
+    p_value: float | None
+
+
+NO_TEST = Difference(None, None, None, None)
+
+
+def _two_sided(z: float) -> float:
+    return float(2 * norm.sf(abs(z)))
+
+
+def nps_difference(first: tuple[int, int, int], second: tuple[int, int, int]) -> Difference:
+    """(promoters, detractors, n) for each side. The z-test uses the adjusted-Wald variances;
+    the difference is of the plain NPS values and its interval is centred on the adjusted
+    difference, like each score's own interval."""
+    if first[2] <= 0 or second[2] <= 0:
+        return NO_TEST
+    a = adjusted_nps(*first)
+    b = adjusted_nps(*second)
+    se = math.sqrt(a.variance / a.n + b.variance / b.n)
+    shift = b.score - a.score
+    plain = 100 * ((second[0] - second[1]) / second[2] - (first[0] - first[1]) / first[2])
+    return Difference(
+        difference=plain,
+        low=100 * (shift - Z_95 * se),
+        high=100 * (shift + Z_95 * se),
+        p_value=_two_sided(shift / se),
+    )
+
+
+def proportion_difference(
+    first: tuple[int, int], second: tuple[int, int], *, scale: float = 100
+) -> Difference:
+    """(successes, n) for each side: the pooled two-proportion z-test for the p-value, and the
+    unpooled (Wald) interval for the difference."""
+    (x1, n1), (x2, n2) = first, second
+    if n1 <= 0 or n2 <= 0:
+        return NO_TEST
+    p1, p2 = x1 / n1, x2 / n2
+    pooled = (x1 + x2) / (n1 + n2)
+    se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    # A pooled SE of 0 means both sides answered all yes (or all no): no change to test.
+    p_value = _two_sided((p2 - p1) / se_pooled) if se_pooled > 0 else 1.0
+    return Difference(
+        difference=scale * (p2 - p1),
+        low=scale * (p2 - p1 - Z_95 * se),
+        high=scale * (p2 - p1 + Z_95 * se),
+        p_value=p_value,
+    )
+
+
+def mean_difference(
+    first: tuple[float, float, int], second: tuple[float, float, int]
+) -> Difference:
+    """(sum, sum of squares, n) for each side: Welch's t-test and its interval."""
+    if first[2] < 2 or second[2] < 2:
+        return NO_TEST
+    m1, s1 = mean_and_sd(*first)
+    m2, s2 = mean_and_sd(*second)
+    n1, n2 = first[2], second[2]
+    v1, v2 = s1 * s1 / n1, s2 * s2 / n2
+    if v1 + v2 == 0:
+        return Difference(m2 - m1, m2 - m1, m2 - m1, 1.0 if m1 == m2 else 0.0)
+    se = math.sqrt(v1 + v2)
+    df = (v1 + v2) ** 2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
+    t = (m2 - m1) / se
+    quantile = float(student_t.ppf(0.975, df))
+    return Difference(
+        difference=m2 - m1,
+        low=m2 - m1 - quantile * se,
+        high=m2 - m1 + quantile * se,
+        p_value=float(2 * student_t.sf(abs(t), df)),
+    )
+
+
+def benjamini_hochberg(p_values: list[float | None]) -> list[float | None]:
+    """Adjusted p-values (step-up, monotone); None where there was no test."""
+    tested = sorted(
+        ((p, i) for i, p in enumerate(p_values) if p is not None), key=lambda pair: pair[0]
+    )
+    m = len(tested)
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 1.0
+    for rank in range(m, 0, -1):
+        p, index = tested[rank - 1]
+        running = min(running, p * m / rank)
+        adjusted[index] = min(1.0, running)
+    return adjusted

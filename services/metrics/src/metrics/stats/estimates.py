@@ -1,0 +1,95 @@
+"""Point estimates and their 95% intervals, exactly as METRICS.md defines them.
+
+Every function takes the sufficient statistics that the daily rollups keep (counts, sums, sums of
+squares), so a score over any period costs one sum over rollup rows, never a pass over responses.
+"""
+
+import math
+from dataclasses import dataclass
+
+from scipy.stats import norm
+from scipy.stats import t as student_t
+
+Z_95 = float(norm.ppf(0.975))  # 1.95996..., METRICS.md's 1.96
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+    @classmethod
+    def empty(cls) -> "Estimate":
+        return cls(None, None, None, 0)
+
+
+@dataclass(frozen=True)
+class AdjustedNps:
+    """Rocks' adjusted-Wald quantities, shared by the interval and the change test."""
+
+    score: float  # NPS' as a proportion difference, -1 ... 1
+    variance: float  # Var' per response
+    n: float  # n' = n + 3
+
+
+def adjusted_nps(promoters: int, detractors: int, n: int) -> AdjustedNps:
+    n_adj = n + 3
+    p = (promoters + 0.75) / n_adj
+    d = (detractors + 0.75) / n_adj
+    score = p - d
+    return AdjustedNps(score=score, variance=p + d - score**2, n=n_adj)
+
+
+def nps(promoters: int, detractors: int, n: int) -> Estimate:
+    """NPS = 100 (P - D) / n, with the adjusted-Wald interval (Rocks 2016) clipped to
+    [-100, 100]. The interval is centred on the adjusted score: 25 promoters and 10 detractors
+    of 50 give NPS 30, adjusted 28.3, interval [7.3, 49.3]."""
+    if n <= 0:
+        return Estimate.empty()
+    adjusted = adjusted_nps(promoters, detractors, n)
+    half = Z_95 * math.sqrt(adjusted.variance / adjusted.n)
+    return Estimate(
+        value=100 * (promoters - detractors) / n,
+        low=max(-100.0, 100 * (adjusted.score - half)),
+        high=min(100.0, 100 * (adjusted.score + half)),
+        n=n,
+    )
+
+
+def wilson(successes: int, n: int, *, scale: float = 100) -> Estimate:
+    """A proportion (CSAT top-two box, CES % agree, churn rate) with the Wilson score
+    interval, times `scale` (percentages by default)."""
+    if n <= 0:
+        return Estimate.empty()
+    p = successes / n
+    z2 = Z_95**2
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z_95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return Estimate(
+        value=scale * p,
+        low=scale * max(0.0, centre - half),
+        high=scale * min(1.0, centre + half),
+        n=n,
+    )
+
+
+def mean_and_sd(total: float, total_sq: float, n: int) -> tuple[float, float]:
+    """Mean and sample standard deviation from n, sum and sum of squares."""
+    mean = total / n
+    if n < 2:
+        return mean, 0.0
+    variance = max(0.0, (total_sq - n * mean * mean) / (n - 1))
+    return mean, math.sqrt(variance)
+
+
+def mean(total: float, total_sq: float, n: int) -> Estimate:
+    """A mean (CES) with mean ± t(0.975, n-1) · s/√n; no interval below two answers."""
+    if n <= 0:
+        return Estimate.empty()
+    value, sd = mean_and_sd(total, total_sq, n)
+    if n < 2:
+        return Estimate(value, None, None, n)
+    half = float(student_t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    return Estimate(value=value, low=value - half, high=value + half, n=n)

@@ -1,0 +1,235 @@
+"""Every statistic metrics reports, on fixed data, against METRICS.md's hand-worked values and
+against scipy / statsmodels where they implement the same method."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+
+from metrics.stats import compare, drivers, estimates
+from metrics.stats.charts import Baseline, Day, bernoulli_cusum, ewma
+
+
+def test_nps_interval_matches_the_hand_worked_check():
+    result = estimates.nps(promoters=25, detractors=10, n=50)
+    adjusted = estimates.adjusted_nps(25, 10, 50)
+    assert result.value == 30
+    assert round(100 * adjusted.score, 1) == 28.3
+    assert (round(result.low, 1), round(result.high, 1)) == (7.3, 49.3)
+
+
+def test_nps_interval_is_clipped_to_the_scale():
+    result = estimates.nps(promoters=10, detractors=0, n=10)
+    assert result.value == 100
+    assert result.high == 100
+    assert result.low > 40
+
+
+def test_nps_of_nothing_is_empty():
+    assert estimates.nps(0, 0, 0) == estimates.Estimate(None, None, None, 0)
+
+
+@pytest.mark.parametrize(("successes", "n"), [(0, 12), (7, 10), (41, 50), (987, 1000), (30, 30)])
+def test_wilson_matches_statsmodels(successes, n):
+    low, high = proportion_confint(successes, n, alpha=0.05, method="wilson")
+    result = estimates.wilson(successes, n)
+    assert result.value == pytest.approx(100 * successes / n)
+    assert result.low == pytest.approx(100 * low, abs=1e-9)
+    assert result.high == pytest.approx(100 * high, abs=1e-9)
+
+
+def test_mean_interval_matches_scipy_on_the_raw_answers():
+    answers = np.array([5, 6, 7, 3, 4, 6, 6, 7, 2, 5, 5, 6], dtype=float)
+    low, high = stats.t.interval(
+        0.95, len(answers) - 1, loc=answers.mean(), scale=stats.sem(answers)
+    )
+    result = estimates.mean(answers.sum(), (answers**2).sum(), len(answers))
+    assert result.value == pytest.approx(answers.mean())
+    assert (result.low, result.high) == (pytest.approx(low), pytest.approx(high))
+
+
+def test_one_answer_has_a_mean_and_no_interval():
+    assert estimates.mean(6, 36, 1) == estimates.Estimate(6, None, None, 1)
+
+
+def test_nps_difference_uses_the_adjusted_wald_variances():
+    first, second = (25, 10, 50), (40, 30, 120)
+    result = compare.nps_difference(first, second)
+
+    def adjusted(p, d, n):
+        n2 = n + 3
+        pp, dd = (p + 0.75) / n2, (d + 0.75) / n2
+        return pp - dd, (pp + dd - (pp - dd) ** 2) / n2
+
+    s1, v1 = adjusted(*first)
+    s2, v2 = adjusted(*second)
+    z = (s2 - s1) / math.sqrt(v1 + v2)
+    assert result.difference == pytest.approx(100 * (10 / 120 - 15 / 50))
+    assert result.p_value == pytest.approx(2 * stats.norm.sf(abs(z)))
+    assert result.low == pytest.approx(100 * (s2 - s1 - 1.959964 * math.sqrt(v1 + v2)), abs=1e-4)
+
+
+@pytest.mark.parametrize(("first", "second"), [((41, 50), (30, 50)), ((830, 1000), (790, 950))])
+def test_two_proportion_test_matches_statsmodels(first, second):
+    _, p_value = proportions_ztest(
+        [first[0], second[0]], [first[1], second[1]], alternative="two-sided"
+    )
+    result = compare.proportion_difference(first, second)
+    assert result.p_value == pytest.approx(p_value)
+    assert result.difference == pytest.approx(100 * (second[0] / second[1] - first[0] / first[1]))
+
+
+def test_welch_matches_scipy_on_the_raw_answers():
+    a = np.array([5, 6, 7, 3, 4, 6, 6, 7, 2, 5, 5, 6], dtype=float)
+    b = np.array([3, 4, 2, 5, 3, 4, 1, 4, 6, 3], dtype=float)
+    expected = stats.ttest_ind(b, a, equal_var=False)
+    interval = expected.confidence_interval(0.95)
+    result = compare.mean_difference(
+        (a.sum(), (a**2).sum(), len(a)), (b.sum(), (b**2).sum(), len(b))
+    )
+    assert result.difference == pytest.approx(b.mean() - a.mean())
+    assert result.p_value == pytest.approx(expected.pvalue)
+    assert (result.low, result.high) == (pytest.approx(interval.low), pytest.approx(interval.high))
+
+
+def test_benjamini_hochberg_matches_statsmodels():
+    p_values = [0.001, 0.04, 0.03, 0.2, 0.012, 0.049, 0.8]
+    _, expected, _, _ = multipletests(p_values, alpha=0.05, method="fdr_bh")
+    adjusted = compare.benjamini_hochberg([*p_values[:3], None, *p_values[3:]])
+    assert adjusted[3] is None
+    assert [a for a in adjusted if a is not None] == pytest.approx(list(expected))
+
+
+def _correlations(x, y):
+    data = np.column_stack([x, y])
+    r = np.corrcoef(data, rowvar=False)
+    return r[:-1, :-1], r[:-1, -1]
+
+
+def _ols_r2(x, y):
+    return sm.OLS(y, sm.add_constant(x)).fit().rsquared
+
+
+@pytest.fixture
+def survey_like():
+    rng = np.random.default_rng(7)
+    n = 400
+    base = rng.normal(size=n)
+    x = np.column_stack(
+        [
+            base + rng.normal(size=n),
+            0.6 * base + rng.normal(size=n),
+            rng.normal(size=n),
+            0.3 * base + rng.normal(size=n),
+        ]
+    )
+    y = 1.2 * x[:, 0] + 0.5 * x[:, 1] + 0.1 * x[:, 2] + rng.normal(scale=2, size=n)
+    return x, y
+
+
+def test_shapley_matches_brute_force_ols(survey_like):
+    x, y = survey_like
+    p = x.shape[1]
+    r2 = {
+        s: (_ols_r2(x[:, list(s)], y) if s else 0.0)
+        for k in range(p + 1)
+        for s in itertools.combinations(range(p), k)
+    }
+    expected = []
+    for j in range(p):
+        others = [k for k in range(p) if k != j]
+        total = 0.0
+        for k in range(p):
+            weight = math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p)
+            for s in itertools.combinations(others, k):
+                total += weight * (r2[tuple(sorted((*s, j)))] - r2[s])
+        expected.append(total)
+    result = drivers.shapley(*_correlations(x, y))
+    assert result.weights == pytest.approx(expected, abs=1e-9)
+    assert result.r_squared == pytest.approx(_ols_r2(x, y))
+
+
+def test_relative_weights_sum_to_r2_and_agree_with_shapley(survey_like):
+    x, y = survey_like
+    rw = drivers.relative_weights(*_correlations(x, y))
+    sh = drivers.shapley(*_correlations(x, y))
+    assert rw.r_squared == pytest.approx(_ols_r2(x, y))
+    assert rw.weights == pytest.approx(sh.weights, abs=0.01)
+    assert max(range(4), key=lambda j: rw.weights[j]) == 0
+
+
+def test_relative_weights_of_uncorrelated_drivers_are_squared_correlations():
+    rxx = np.eye(3)
+    rxy = np.array([0.5, 0.3, 0.1])
+    assert drivers.relative_weights(rxx, rxy).weights == pytest.approx([0.25, 0.09, 0.01])
+
+
+def test_pairwise_correlations_use_the_rows_where_both_are_present():
+    data = np.array([[1, 2, np.nan], [2, 4, 1], [3, 5, 2], [4, 9, np.nan], [5, 8, 0]], dtype=float)
+    r = drivers.pairwise_correlations(data)
+    rows = ~np.isnan(data[:, 2])
+    assert r[0, 1] == pytest.approx(np.corrcoef(data[:, 0], data[:, 1])[0, 1], abs=1e-6)
+    assert r[0, 2] == pytest.approx(np.corrcoef(data[rows, 0], data[rows, 2])[0, 1], abs=1e-6)
+
+
+def test_logistic_fit_matches_statsmodels(survey_like):
+    x, _ = survey_like
+    rng = np.random.default_rng(3)
+    eta = -0.5 + 0.9 * x[:, 0] - 0.4 * x[:, 2]
+    y = (rng.random(len(eta)) < 1 / (1 + np.exp(-eta))).astype(float)
+    expected = sm.Logit(y, sm.add_constant(x)).fit(disp=0).params
+    assert drivers.logistic_fit(x, y) == pytest.approx(expected, abs=1e-6)
+
+
+def test_logistic_relative_weights_rank_the_true_driver_first(survey_like):
+    x, _ = survey_like
+    rng = np.random.default_rng(5)
+    eta = -1 + 1.5 * x[:, 2]
+    y = (rng.random(len(eta)) < 1 / (1 + np.exp(-eta))).astype(float)
+    result = drivers.logistic_relative_weights(x, y)
+    assert max(range(4), key=lambda j: result.weights[j]) == 2
+    assert result.shares[2] > 0.7
+
+
+def _days(means, n=50, sd=70.0, rng=None):
+    """NPS-like days: per-response scores 100 / 0 / -100 with the given daily means."""
+    out = []
+    for m in means:
+        p = 0.5 + m / 200 - 0.2
+        d = p - m / 100
+        promoters, detractors = round(p * n), round(d * n)
+        out.append(
+            Day(n, 100.0 * (promoters - detractors), 1e4 * (promoters + detractors), detractors)
+        )
+    return out
+
+
+def test_ewma_follows_its_recursion_and_signals_a_drop():
+    baseline = Baseline.of(_days([30] * 90), span_days=90)
+    stable = ewma(_days([30] * 28), baseline, lam=0.2, width=3)
+    dropped = ewma(_days([30] * 14 + [5] * 14), baseline, lam=0.2, width=3)
+    assert not stable.signal
+    assert stable.statistic == pytest.approx(baseline.mean)
+    assert dropped.signal
+    z, v = baseline.mean, 0.0
+    for day in _days([30] * 14 + [5] * 14):
+        z = 0.2 * day.total / day.n + 0.8 * z
+        v = 0.04 * baseline.sd**2 / day.n + 0.64 * v
+    assert dropped.statistic == pytest.approx(z)
+    assert dropped.limit == pytest.approx(baseline.mean - 3 * math.sqrt(v))
+
+
+def test_bernoulli_cusum_accumulates_excess_bad_answers():
+    baseline = Baseline.of([Day(3, 0, 0, 1)] * 90, span_days=90)
+    assert baseline.bad_rate == pytest.approx(1 / 3)
+    calm = bernoulli_cusum([Day(3, 0, 0, 1)] * 28, baseline, odds_ratio=2, h=4)
+    worse = bernoulli_cusum([Day(3, 0, 0, 3)] * 10, baseline, odds_ratio=2, h=4)
+    assert not calm.signal
+    assert worse.signal
+    p0, p1 = 1 / 3, 2 * (1 / 3) / (2 / 3 + 2 / 3)
+    assert worse.statistic == pytest.approx(30 * math.log(p1 / p0))
