@@ -49,6 +49,7 @@ def create_service_app(
     check_schema: bool = True,
     forget_after_delivery: Sequence[str] = (),
     on_startup: Callable[[FastAPI], None] | None = None,
+    on_shutdown: Callable[[FastAPI], None] | None = None,
 ) -> FastAPI:
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     engine = make_engine(settings.database_url)
@@ -68,6 +69,8 @@ def create_service_app(
         try:
             yield
         finally:
+            if on_shutdown is not None:
+                on_shutdown(app)
             if relay_thread is not None:
                 relay_thread.stop()
             engine.dispose()

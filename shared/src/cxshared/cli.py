@@ -6,13 +6,25 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cxshared.auth import Scope, create_api_key, list_api_keys, revoke_api_key
 from cxshared.db import make_engine
 from cxshared.logging import configure_logging
 from cxshared.migrations import SchemaMismatch, check_at_head, upgrade
 from cxshared.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class Command:
+    """A service's own command: `configure` adds its arguments, `run` gets them with the
+    settings and an engine on a database at the latest schema, and returns the exit code."""
+
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Any, Any], int]
 
 
 def run_cli(
@@ -22,6 +34,7 @@ def run_cli(
     app_path: str,
     script_location: Path,
     argv: Sequence[str] | None = None,
+    commands_of_service: dict[str, Command] | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(prog=f"cx-{name}", description=f"cxloop {name} service")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -46,6 +59,9 @@ def run_cli(
     revoke = commands.add_parser("revoke-api-key", help="revoke keys by id or name")
     revoke.add_argument("key", help="the key's id or name")
     commands.add_parser("list-api-keys", help="list keys (never their secrets)")
+    extra = commands_of_service or {}
+    for command_name, command in extra.items():
+        command.configure(commands.add_parser(command_name, help=command.help))
     args = parser.parse_args(argv)
 
     settings = settings_factory()
@@ -53,7 +69,7 @@ def run_cli(
     if args.command != "migrate":
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
-        return _run(args, name, settings, app_path, script_location)
+        return _run(args, name, settings, app_path, script_location, extra)
     except (ValueError, SchemaMismatch) as exc:
         print(f"cx-{name} {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -65,8 +81,8 @@ def _run(
     settings: ServiceSettings,
     app_path: str,
     script_location: Path,
+    extra: dict[str, Command],
 ) -> int:
-
     if args.command == "migrate":
         upgrade(script_location, settings.database_url)
         print(f"{name}: database at the latest schema")
@@ -89,6 +105,8 @@ def _run(
     engine = make_engine(settings.database_url, pool_size=2)
     try:
         check_at_head(engine, script_location)
+        if args.command in extra:
+            return extra[args.command].run(args, settings, engine)
         if args.command == "relay":
             return _run_relay(name, settings, engine)
         if args.command == "create-api-key":

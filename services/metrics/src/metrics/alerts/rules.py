@@ -2,7 +2,7 @@
 
 - Target breach: over the window (the last `alert_window_days` days, today included), the whole
   95% interval lies on the wrong side of the target, with n at least the minimum.
-- Degradation: an EWMA chart (λ, limits at L σ) of the daily score over the last
+- Degradation: an EWMA chart (λ, limits at L sigma) of the daily score over the last
   `alert_window_days` complete days (today, still filling, is left out: judging a partial day at
   every arrival would multiply false alarms) against the touchpoint's baseline, the
   `alert_baseline_days` before those; when the baseline has fewer than `low_volume_per_day`
@@ -74,7 +74,6 @@ def evaluate(
     settings: Settings,
 ) -> list[Signal]:
     window_start = today - timedelta(days=settings.alert_window_days - 1)
-    baseline_start = window_start - timedelta(days=settings.alert_baseline_days)
     window = _span(days, window_start, today)
     summed = total(window)
     minimum = target.min_responses if target else settings.min_responses
@@ -162,4 +161,4 @@ def _degradation(
     )
 
 
-__all__ = ["METRICS", "Method", "Signal", "Target", "evaluate", "estimate", "total"]
+__all__ = ["METRICS", "Method", "Signal", "Target", "estimate", "evaluate", "total"]

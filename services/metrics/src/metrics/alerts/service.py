@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col
@@ -60,9 +60,9 @@ def daily_figures(
 ) -> dict[date, Day]:
     n, total, total_sq, bad = _FIGURES[metric]
     rows = session.execute(
-        select(R.day, n, total, total_sq, bad)
-        .where(R.touchpoint_id == touchpoint_id, col(R.day).between(first, last))
-        .group_by(R.day)
+        select(col(R.day), n, total, total_sq, bad)
+        .where(col(R.touchpoint_id) == touchpoint_id, col(R.day).between(first, last))
+        .group_by(col(R.day))
     ).all()
     return {
         row[0]: Day(int(row[1] or 0), float(row[2] or 0), float(row[3] or 0), int(row[4] or 0))
@@ -120,9 +120,9 @@ def _behind(
     column: InstrumentedAttribute[Any] = getattr(ResponseFact, metric)
     return list(
         session.execute(
-            select(ResponseFact.response_id)
+            select(col(ResponseFact.response_id))
             .where(
-                ResponseFact.touchpoint_id == touchpoint_id,
+                col(ResponseFact.touchpoint_id) == touchpoint_id,
                 col(ResponseFact.day) >= first,
                 col(ResponseFact.flagged).is_(False),
                 column.is_not(None),
@@ -142,7 +142,7 @@ def _apply(
     settings: Settings,
 ) -> Changes:
     key = f"{touchpoint.id}:{signal.metric}:{signal.rule}"
-    live = session.execute(select(Alert).where(Alert.live_key == key)).scalar_one_or_none()
+    live = session.execute(select(Alert).where(col(Alert.live_key) == key)).scalar_one_or_none()
     now = utcnow()
     if live is None and not signal.active:
         return Changes()
@@ -211,9 +211,9 @@ def evaluate_touchpoint(
 def _live_rules(session: Session, touchpoint_id: str, metric: str) -> list[Any]:
     return list(
         session.execute(
-            select(Alert.rule).where(
-                Alert.touchpoint_id == touchpoint_id,
-                Alert.metric == metric,
+            select(col(Alert.rule)).where(
+                col(Alert.touchpoint_id) == touchpoint_id,
+                col(Alert.metric) == metric,
                 col(Alert.live_key).is_not(None),
             )
         ).scalars()
@@ -232,7 +232,7 @@ def evaluate_touchpoints(
     Touchpoints deleted from the journey resolve their alerts."""
     today = today or utcnow().date()
     with Session(engine) as session:
-        query = select(TouchpointDim.id)
+        query = select(col(TouchpointDim.id))
         if touchpoint_ids is not None:
             query = query.where(col(TouchpointDim.id).in_(list(touchpoint_ids)))
         ids = list(session.execute(query).scalars())
@@ -256,8 +256,8 @@ def evaluate_touchpoints(
 def _resolve_all(session: Session, outbox: Outbox, touchpoint: TouchpointDim) -> Changes:
     live = session.execute(
         select(Alert).where(
-            Alert.touchpoint_id == touchpoint.id,
-            or_(Alert.status == AlertStatus.OPEN, Alert.status == AlertStatus.ACKNOWLEDGED),
+            col(Alert.touchpoint_id) == touchpoint.id,
+            col(Alert.live_key).is_not(None),
         )
     ).scalars()
     resolved = 0

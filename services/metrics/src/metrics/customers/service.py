@@ -10,7 +10,7 @@ def refresh_latest_nps(session: Session, respondent_id: str) -> None:
     latest = session.execute(
         select(ResponseFact)
         .where(
-            ResponseFact.respondent_id == respondent_id,
+            col(ResponseFact.respondent_id) == respondent_id,
             col(ResponseFact.nps).is_not(None),
             col(ResponseFact.flagged).is_(False),
         )

@@ -8,9 +8,10 @@ from sqlmodel import Session, SQLModel
 
 from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
 
-D = TypeVar("D", JourneyDim, StageDim, TeamDim, TouchpointDim)
+D = TypeVar("D", bound=SQLModel)
+Dimension = JourneyDim | StageDim | TeamDim | TouchpointDim
 
-TABLES: dict[str, type[JourneyDim | StageDim | TeamDim | TouchpointDim]] = {
+TABLES: dict[str, type[Dimension]] = {
     "journey": JourneyDim,
     "stage": StageDim,
     "team": TeamDim,
@@ -25,10 +26,10 @@ def _fields(table: type[SQLModel], data: dict[str, Any]) -> dict[str, Any]:
 
 def _upsert(
     session: Session, table: type[D], entity_id: str, version: int, values: dict[str, Any]
-) -> D | None:
+) -> D | None:  # D is one of the Dimension tables
     """Moves the row to `version` with `values`; None (and no change) when it is not newer."""
     row = session.get(table, entity_id)
-    if row is not None and row.version >= version:
+    if row is not None and row.version >= version:  # type: ignore[attr-defined]
         return None
     if row is None:
         row = table(id=entity_id)

@@ -165,7 +165,9 @@ def ingest(session: Session, events: list[EventEnvelope]) -> Result:
     """Applies the events not seen before, in the caller's write transaction."""
     ids = {e.id for e in events}
     seen: set[Any] = set(
-        session.execute(select(ProcessedEvent.id).where(col(ProcessedEvent.id).in_(ids))).scalars()
+        session.execute(
+            select(col(ProcessedEvent.id)).where(col(ProcessedEvent.id).in_(ids))
+        ).scalars()
     )
     batch = Batch(session)
     applied = duplicates = ignored = 0

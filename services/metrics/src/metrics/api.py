@@ -1,0 +1,13 @@
+"""Every domain router, under /v1."""
+
+from fastapi import APIRouter
+
+from metrics.alerts.router import router as alerts
+from metrics.ingest.router import router as ingest
+from metrics.scores.router import router as scores
+
+api_router = APIRouter(prefix="/v1")
+for router in (ingest, scores, alerts):
+    api_router.include_router(router)
+
+EVENT_TYPES = ["alert.opened", "alert.resolved"]

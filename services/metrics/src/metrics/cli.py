@@ -1,0 +1,87 @@
+import argparse
+import sys
+from typing import Any
+
+from sqlmodel import Session
+
+from cxshared.cli import Command, run_cli
+from cxshared.db import write_session
+from metrics.config import get_settings
+from metrics.facts.service import rebuild_rollups
+from metrics.ingest.importer import BadRow, Progress, import_responses, open_text
+from metrics.main import MIGRATIONS
+
+
+def _configure_rebuild(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--check", action="store_true", help="only compare; exit 1 if any rollup disagrees"
+    )
+
+
+def _rebuild(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
+    if args.check:
+        with Session(engine) as session:
+            report = rebuild_rollups(session, replace=False)
+    else:
+        with write_session(engine) as session:
+            report = rebuild_rollups(session, replace=True)
+    print(
+        f"rollups: {report['agree']} agree, {report['differ']} differ, "
+        f"{report['missing']} missing, {report['extra']} extra"
+        + ("" if args.check else "; rebuilt from the facts")
+    )
+    clean = report["differ"] == report["missing"] == report["extra"] == 0
+    return 0 if clean or not args.check else 1
+
+
+def _configure_import(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="a .csv or .jsonl file, or - for standard input")
+    parser.add_argument("--format", choices=["csv", "jsonl"], help="default: from the file name")
+
+
+def _report(progress: Progress, rate: float) -> None:
+    print(
+        f"\r{progress.read:,} rows read, {progress.imported:,} imported, "
+        f"{progress.skipped:,} already there ({rate:,.0f} rows/s)",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _import(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
+    fmt = args.format or ("csv" if args.file.endswith(".csv") else "jsonl")
+    try:
+        with open_text(args.file) as stream:
+            progress = import_responses(engine, stream, fmt=fmt, report=_report)
+    except (BadRow, OSError) as exc:
+        print(f"\ncx-metrics import-responses: {exc}", file=sys.stderr)
+        return 2
+    print(f"\nimported {progress.imported:,} responses ({progress.skipped:,} already there)")
+    return 0
+
+
+COMMANDS = {
+    "rebuild-rollups": Command(
+        help="recompute every daily rollup from the facts (--check only compares)",
+        configure=_configure_rebuild,
+        run=_rebuild,
+    ),
+    "import-responses": Command(
+        help="bulk import historical responses from CSV or JSON Lines",
+        configure=_configure_import,
+        run=_import,
+    ),
+}
+
+
+def main() -> None:
+    sys.exit(
+        run_cli(
+            name="metrics",
+            settings_factory=get_settings,
+            app_path="metrics.main:create_app",
+            script_location=MIGRATIONS,
+            commands_of_service=COMMANDS,
+        )
+    )

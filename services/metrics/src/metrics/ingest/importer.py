@@ -1,0 +1,188 @@
+"""Bulk import of historical responses (CSV or JSON Lines) for teams moving from another tool.
+
+One row per response. Columns (CSV header, or JSON keys): `response_id` (required, unique),
+`survey_id` (required), `submitted_at` (ISO 8601, required), `touchpoint_id`, `respondent_id`,
+`channel`, `segment`, `nps` (0-10), `csat` (1-5), `ces` (1-7), `comment`, `flagged`
+(true/false). Rows whose response id is already stored are skipped, so an interrupted import can
+simply be run again. Each batch is one transaction: facts and rollups together.
+"""
+
+import csv
+import io
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from sqlalchemy import Engine, delete, insert, select, text
+from sqlmodel import col
+
+from cxshared.db import write_session
+from metrics.customers.models import LatestNps
+from metrics.facts.models import ErasedResponse, ResponseFact
+from metrics.facts.service import RollupDeltas, build_fact
+
+BATCH = 5000
+RANGES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+
+class BadRow(ValueError):
+    """A row that cannot be imported, with its line number."""
+
+
+@dataclass
+class Progress:
+    read: int = 0
+    imported: int = 0
+    skipped: int = 0
+
+
+def rows_of(stream: IO[str], fmt: str) -> Iterator[dict[str, Any]]:
+    if fmt == "csv":
+        yield from csv.DictReader(stream)
+        return
+    for number, line in enumerate(stream, start=1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BadRow(f"line {number}: not JSON ({exc.msg})") from exc
+            if not isinstance(row, dict):
+                raise BadRow(f"line {number}: expected an object")
+            yield row
+
+
+def _score(row: dict[str, Any], name: str, line: int) -> int | None:
+    value = row.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise BadRow(f"row {line}: {name} must be a whole number") from exc
+    low, high = RANGES[name]
+    if not low <= number <= high:
+        raise BadRow(f"row {line}: {name} must be from {low} to {high}")
+    return number
+
+
+def _required(row: dict[str, Any], name: str, line: int, limit: int = 64) -> str:
+    value = str(row.get(name) or "").strip()
+    if not value or len(value) > limit or "\x00" in value:
+        raise BadRow(f"row {line}: {name} is required (at most {limit} characters)")
+    return value
+
+
+def _optional(row: dict[str, Any], name: str, limit: int) -> str:
+    return str(row.get(name) or "").replace("\x00", "").strip()[:limit]
+
+
+def parse_row(row: dict[str, Any], line: int) -> ResponseFact:
+    try:
+        submitted_at = datetime.fromisoformat(_required(row, "submitted_at", line))
+    except ValueError as exc:
+        raise BadRow(f"row {line}: submitted_at must be an ISO 8601 date and time") from exc
+    if submitted_at.tzinfo is None:
+        submitted_at = submitted_at.replace(tzinfo=UTC)
+    answers = [
+        {"question": name, "type": name, "value": score}
+        for name in RANGES
+        if (score := _score(row, name, line)) is not None
+    ]
+    comment = _optional(row, "comment", 5000)
+    if comment:
+        answers.append({"question": "comment", "type": "text", "value": comment})
+    segment = _optional(row, "segment", 100)
+    return build_fact(
+        response_id=_required(row, "response_id", line),
+        survey_id=_required(row, "survey_id", line),
+        survey_version=1,
+        touchpoint_id=_optional(row, "touchpoint_id", 64),
+        respondent_id=_optional(row, "respondent_id", 200) or None,
+        channel=_optional(row, "channel", 20),
+        hidden={"segment": segment} if segment else {},
+        submitted_at=submitted_at.astimezone(UTC),
+        flagged=str(row.get("flagged", "")).lower() in {"1", "true", "yes"},
+        answers=answers,
+        source_at=submitted_at.astimezone(UTC),
+    )
+
+
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[ResponseFact]]:
+    batch: list[ResponseFact] = []
+    for line, row in enumerate(rows, start=2):
+        batch.append(parse_row(row, line))
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_responses(
+    engine: Engine,
+    stream: IO[str],
+    *,
+    fmt: str,
+    report: Callable[[Progress, float], None] = lambda progress, rate: None,
+) -> Progress:
+    progress = Progress()
+    started = time.monotonic()
+    table = ResponseFact.__table__  # type: ignore[attr-defined]
+    for batch in _batches(rows_of(stream, fmt)):
+        progress.read += len(batch)
+        unique = {f.response_id: f for f in batch}
+        with write_session(engine) as session:
+            known = set(
+                session.execute(
+                    select(col(ResponseFact.response_id)).where(
+                        col(ResponseFact.response_id).in_(unique)
+                    )
+                ).scalars()
+            ) | set(
+                session.execute(
+                    select(col(ErasedResponse.response_id)).where(
+                        col(ErasedResponse.response_id).in_(unique)
+                    )
+                ).scalars()
+            )
+            fresh = [f for key, f in unique.items() if key not in known]
+            if fresh:
+                session.execute(insert(table), [f.model_dump() for f in fresh])
+                deltas = RollupDeltas()
+                for fact in fresh:
+                    deltas.add(fact)
+                deltas.write(session)
+        progress.imported += len(fresh)
+        progress.skipped += len(batch) - len(fresh)
+        report(progress, progress.read / max(time.monotonic() - started, 1e-9))
+    refresh_all_latest_nps(engine)
+    return progress
+
+
+def refresh_all_latest_nps(engine: Engine) -> None:
+    """Rebuilds every respondent's latest NPS answer in one statement."""
+    with write_session(engine) as session:
+        session.execute(delete(LatestNps))
+        session.execute(
+            text(
+                "INSERT INTO latest_nps (respondent_id, score, answered_at, response_id, "
+                "touchpoint_id) "
+                "SELECT respondent_id, nps, submitted_at, response_id, touchpoint_id FROM ("
+                "  SELECT respondent_id, nps, submitted_at, response_id, touchpoint_id, "
+                "  ROW_NUMBER() OVER (PARTITION BY respondent_id "
+                "    ORDER BY submitted_at DESC, response_id DESC) AS rn "
+                "  FROM response_fact "
+                "  WHERE respondent_id IS NOT NULL AND nps IS NOT NULL AND NOT flagged"
+                ") ranked WHERE rn = 1"
+            )
+        )
+
+
+def open_text(path: str) -> IO[str]:
+    if path == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")

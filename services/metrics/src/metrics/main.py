@@ -1,0 +1,48 @@
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from cxshared.app import create_service_app
+from metrics.alerts.worker import AlertEvaluator
+from metrics.api import EVENT_TYPES, api_router
+from metrics.config import Settings, get_settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+DESCRIPTION = """
+Measurement a CX lead can act on: perception scores per touchpoint with their uncertainty, tied to
+churn and revenue, and alerts that fire on real degradation, not on noise.
+
+**Ingest** (`ingest` key): journey's and feedback's relays deliver their events to
+`POST /v1/events`; each is applied exactly once, in the transaction that records its id.
+
+**Queries** (`read` key): scores (NPS, CSAT, CES) with n and a 95% interval per touchpoint, stage,
+journey, channel, segment or owner team; series; changes with Benjamini-Hochberg-corrected
+p-values; the journey overlay; comments and their sentiment; churn, revenue at risk and CLV;
+drivers; alerts. Every figure follows cxloop's metric definitions; scores are read from daily
+rollups, so a query's cost grows with days x touchpoints, not with responses.
+
+**Events**: `alert.opened` and `alert.resolved`, to webhook subscribers, so owners can be told.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    def start_evaluator(app: FastAPI) -> None:
+        if settings.alerts_in_process:
+            app.state.alerts.start()
+
+    app = create_service_app(
+        name="metrics",
+        title="cxloop metrics",
+        description=DESCRIPTION,
+        settings=settings,
+        script_location=MIGRATIONS,
+        routers=[api_router],
+        event_types=EVENT_TYPES,
+        on_startup=start_evaluator,
+        on_shutdown=lambda app: app.state.alerts.stop(),
+    )
+    app.state.alerts = AlertEvaluator(app.state.engine, app.state.outbox, settings)
+    return app

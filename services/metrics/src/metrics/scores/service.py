@@ -1,0 +1,180 @@
+"""Scores read from daily rollups only: a query sums rollup rows (days x touchpoints x surveys x
+channels x segments), never responses."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlmodel import Session, col
+
+from metrics.alerts.rules import Target
+from metrics.alerts.service import targets_of as targets_of
+from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
+from metrics.facts.models import DailyRollup
+from metrics.facts.service import SUM_COLUMNS
+from metrics.stats import estimates
+
+R = DailyRollup
+T = TouchpointDim
+
+GROUP_COLUMNS: dict[str, Any] = {
+    "touchpoint": R.touchpoint_id,
+    "stage": T.stage_id,
+    "journey": T.journey_id,
+    "channel": R.channel,
+    "segment": R.segment,
+    "owner_team": T.owner_team_id,
+    "survey": R.survey_id,
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date  # inclusive
+    journey_id: str | None = None
+    stage_id: str | None = None
+    touchpoint_id: str | None = None
+    channel: str | None = None
+    segment: str | None = None
+    survey_id: str | None = None
+    owner_team_id: str | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        query = query.where(col(R.day).between(self.start, self.end))
+        for column, value in (
+            (T.journey_id, self.journey_id),
+            (T.stage_id, self.stage_id),
+            (R.touchpoint_id, self.touchpoint_id),
+            (R.channel, self.channel),
+            (R.segment, self.segment),
+            (R.survey_id, self.survey_id),
+            (T.owner_team_id, self.owner_team_id),
+        ):
+            if value is not None:
+                query = query.where(col(column) == value)
+        return query
+
+    @property
+    def needs_dimension(self) -> bool:
+        return any((self.journey_id, self.stage_id, self.owner_team_id))
+
+
+Sums = dict[str, float]
+
+
+def _sums_columns() -> list[ColumnElement[Any]]:
+    return [func.coalesce(func.sum(getattr(R, name)), 0).label(name) for name in SUM_COLUMNS]
+
+
+def grouped_sums(
+    session: Session, filters: Filters, group_by: Sequence[Any]
+) -> dict[tuple[Any, ...], Sums]:
+    """Rollup sums per group; `group_by` are columns of the rollup or the touchpoint dimension."""
+    query = select(*group_by, *_sums_columns()).select_from(R)
+    joins_dimension = filters.needs_dimension or any(
+        getattr(c, "table", None) is T.__table__  # type: ignore[attr-defined]
+        for c in group_by
+    )
+    if joins_dimension:
+        query = query.outerjoin(T, col(T.id) == R.touchpoint_id)
+    query = filters.apply(query)
+    if group_by:
+        query = query.group_by(*group_by)
+    result: dict[tuple[Any, ...], Sums] = {}
+    width = len(group_by)
+    for row in session.execute(query).all():
+        sums = {name: float(row[width + i] or 0) for i, name in enumerate(SUM_COLUMNS)}
+        if sums["responses"] or not group_by:
+            result[tuple(row[:width])] = sums
+    return result
+
+
+def add(a: Sums, b: Sums) -> Sums:
+    return {name: a.get(name, 0) + b.get(name, 0) for name in SUM_COLUMNS}
+
+
+EMPTY: Sums = dict.fromkeys(SUM_COLUMNS, 0.0)
+
+
+def estimate(metric: str, sums: Sums) -> estimates.Estimate:
+    if metric == "nps":
+        return estimates.nps(int(sums["promoters"]), int(sums["detractors"]), int(sums["nps_n"]))
+    if metric == "csat":
+        return estimates.wilson(int(sums["csat_top2"]), int(sums["csat_n"]))
+    return estimates.mean(sums["ces_sum"], sums["ces_sum_sq"], int(sums["ces_n"]))
+
+
+def extras(metric: str, sums: Sums) -> dict[str, Any]:
+    """The companion figures METRICS.md names: mean satisfaction for CSAT, % agree for CES."""
+    if metric == "csat":
+        mean = estimates.mean(sums["csat_sum"], sums["csat_sum_sq"], int(sums["csat_n"]))
+        return {"mean_satisfaction": _interval(mean)}
+    if metric == "ces":
+        return {
+            "percent_agree": _interval(estimates.wilson(int(sums["ces_agree"]), int(sums["ces_n"])))
+        }
+    return {
+        "promoters": int(sums["promoters"]),
+        "passives": int(sums["passives"]),
+        "detractors": int(sums["detractors"]),
+    }
+
+
+def _interval(e: estimates.Estimate) -> dict[str, Any]:
+    return {"value": e.value, "low": e.low, "high": e.high, "n": e.n}
+
+
+def target_status(score: estimates.Estimate, target: Target | None, minimum: int) -> str | None:
+    """met / breached when the whole interval is on one side of the target, else uncertain
+    (also when there are too few responses to say)."""
+    if target is None:
+        return None
+    if score.n < minimum or score.low is None or score.high is None:
+        return "uncertain"
+    if target.direction == "at_least":
+        met, breached = score.low >= target.value, score.high < target.value
+    else:
+        met, breached = score.high <= target.value, score.low > target.value
+    return "met" if met else "breached" if breached else "uncertain"
+
+
+def emotion(sums: Sums) -> dict[str, Any]:
+    """Measured emotion: the mean of the scored answers rescaled to -2 ... +2, with comment
+    sentiment beside it."""
+    n = int(sums["experience_n"])
+    comments = int(sums["comments"])
+    return {
+        "measured": sums["experience_sum"] / n if n else None,
+        "n": n,
+        "sentiment": sums["sentiment_sum"] / comments if comments else None,
+        "comments": comments,
+        "negative_comments": int(sums["negative_comments"]),
+    }
+
+
+def labels(session: Session, group_by: str, keys: list[Any]) -> dict[Any, str]:
+    table = {
+        "touchpoint": TouchpointDim,
+        "stage": StageDim,
+        "journey": JourneyDim,
+        "owner_team": TeamDim,
+    }.get(group_by)
+    if table is None:
+        return {k: k for k in keys}
+    rows = session.execute(
+        select(col(table.id), col(table.name)).where(  # type: ignore[attr-defined]
+            col(table.id).in_([k for k in keys if k])  # type: ignore[attr-defined]
+        )
+    ).all()
+    names: dict[Any, str] = {row[0]: row[1] for row in rows}
+    unnamed = "Relationship (no touchpoint)" if group_by == "touchpoint" else "Unassigned"
+    return {k: names.get(k, k) if k else unnamed for k in keys}
+
+
+def touchpoint_targets(session: Session, ids: list[str]) -> dict[str, dict[str, Target]]:
+    return {
+        t.id: targets_of(t) for t in session.execute(select(T).where(col(T.id).in_(ids))).scalars()
+    }

@@ -1,0 +1,170 @@
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cxshared.auth import Scope
+from cxshared.testing.api import Api, bearer, make_api, make_key
+from cxshared.testing.databases import DatabaseFactory
+from metrics.config import Settings
+from metrics.main import MIGRATIONS, create_app
+
+
+@pytest.fixture
+def database_url(database_factory_for: Callable[[str, Path], DatabaseFactory]) -> Iterator[str]:
+    factory = database_factory_for("metrics", MIGRATIONS)
+    url = factory.new_url()
+    yield url
+    factory.drop(url)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    # Alerts are evaluated explicitly in tests (POST /v1/alerts/evaluate), not by a thread.
+    return Settings(
+        database_url=database_url,
+        relay_in_process=False,
+        alerts_in_process=False,
+        webhook_allow_private_urls=True,
+    )
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[Api]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield make_api(client, settings.database_url)
+
+
+@pytest.fixture
+def ingest_key(api: Api) -> dict[str, str]:
+    return bearer(make_key(api.database_url, "feedback-relay", Scope.INGEST))
+
+
+_ids = count(1)
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def event(
+    type_: str, data: dict[str, Any], *, occurred_at: datetime | None = None, id_: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": id_ or f"evt-{next(_ids)}",
+        "type": type_,
+        "occurred_at": (occurred_at or NOW).isoformat(),
+        "source": "feedback" if type_.startswith("respon") else "journey",
+        "subject": str(data.get("response_id") or data.get("id") or ""),
+        "data": data,
+        "schema_version": 1,
+    }
+
+
+def response_event(
+    response_id: str,
+    *,
+    touchpoint_id: str | None = "tp-courier",
+    nps: int | None = None,
+    csat: int | None = None,
+    ces: int | None = None,
+    comment: str | None = None,
+    respondent: str | None = None,
+    segment: str | None = None,
+    channel: str = "web",
+    days_ago: int = 0,
+    flags: list[str] | None = None,
+    type_: str = "response.completed",
+    occurred_at: datetime | None = None,
+    id_: str | None = None,
+) -> dict[str, Any]:
+    answers = []
+    for kind, value in (("nps", nps), ("csat", csat), ("ces", ces)):
+        if value is not None:
+            answers.append({"question": kind, "type": kind, "value": value})
+    if comment is not None:
+        answers.append({"question": "why", "type": "text", "value": comment})
+    submitted = (NOW - timedelta(days=days_ago)).isoformat()
+    return event(
+        type_,
+        {
+            "response_id": response_id,
+            "survey_id": "survey-delivery",
+            "survey_slug": "delivery",
+            "version": 1,
+            "touchpoint_id": touchpoint_id,
+            "respondent_external_id": respondent,
+            "channel": channel,
+            "hidden": {"segment": segment} if segment else {},
+            "flags": flags or [],
+            "status": "complete",
+            "submitted_at": submitted,
+            "completed_at": submitted,
+            "answers": answers,
+        },
+        occurred_at=occurred_at,
+        id_=id_,
+    )
+
+
+def touchpoint_event(
+    touchpoint_id: str = "tp-courier",
+    *,
+    version: int = 1,
+    name: str = "Courier delivers",
+    targets: list[dict[str, Any]] | None = None,
+    owner_name: str = "Priya Shah",
+    deleted: bool = False,
+    stage_id: str = "stage-delivery",
+    journey_id: str = "journey-1",
+) -> dict[str, Any]:
+    data = {
+        "id": touchpoint_id,
+        "version": version,
+        "journey_id": journey_id,
+        "stage_id": stage_id,
+        "position": 0,
+        "name": name,
+        "channel": "field",
+        "owner_team_id": "team-logistics",
+        "owner_name": owner_name,
+        "owner_email": "priya@example.com",
+        "moment_of_truth": True,
+        "designed_emotion": 1,
+        "targets": targets
+        if targets is not None
+        else [{"metric": "nps", "value": 40, "direction": "at_least", "min_responses": 30}],
+        "journey": {"id": journey_id, "name": "Delivery and returns", "state": "current"},
+        "stage": {"id": stage_id, "name": "Delivery", "position": 0, "designed_emotion": 1},
+        "owner_team": {"id": "team-logistics", "name": "Logistics"},
+    }
+    if deleted:
+        data["deleted"] = True
+    return event(
+        f"touchpoint.{'deleted' if deleted else 'updated' if version > 1 else 'created'}", data
+    )
+
+
+@pytest.fixture
+def send(api: Api, ingest_key: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    def post(*events: dict[str, Any]) -> dict[str, Any]:
+        response = api.client.post("/v1/events", json={"events": list(events)}, headers=ingest_key)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return post
+
+
+class Events:
+    """The event builders, for tests (conftest is not importable under importlib mode)."""
+
+    now = NOW
+    event = staticmethod(event)
+    response = staticmethod(response_event)
+    touchpoint = staticmethod(touchpoint_event)
+
+
+@pytest.fixture
+def ev() -> type[Events]:
+    return Events
