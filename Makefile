@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 .PHONY: help install run test lint typecheck contracts pytest bench fmt reset api-key openapi
 
 help:
-	@echo "make run       start journey and feedback on 127.0.0.1 (embedded SQLite under ./data)"
+	@echo "make run       start journey, feedback and metrics on 127.0.0.1 (SQLite under ./data)"
 	@echo "make test      lint, type checks, import contracts and the test suite"
 	@echo "               (CX_TEST_DATABASE=postgresql runs it against the local PostgreSQL)"
 	@echo "make api-key   create an API key for each service (shown once)"
@@ -27,11 +27,11 @@ $(UV):
 
 install: .venv/.synced
 
-SERVICES := journey feedback
+SERVICES := journey feedback metrics
 
 run: install
 	@for s in $(SERVICES); do $(RUN) cx-$$s migrate || exit 1; done
-	@echo "journey on http://127.0.0.1:8001, feedback on http://127.0.0.1:8002 (Ctrl-C stops both)"
+	@echo "journey on http://127.0.0.1:8001, feedback on :8002, metrics on :8003 (Ctrl-C stops all)"
 	@trap 'kill 0' INT TERM EXIT; for s in $(SERVICES); do $(RUN) cx-$$s serve & done; wait
 
 api-key: install

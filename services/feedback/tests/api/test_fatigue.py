@@ -126,3 +126,11 @@ def test_without_rules_everyone_is_eligible(api):
         ).status_code
         == 403
     )
+
+
+def test_a_rule_refuses_true_as_a_number_of_days(api):
+    refused = api.post(
+        "/v1/fatigue-rules", {"kind": "once_per_days", "days": True}, headers=api.admin
+    )
+    assert refused.status_code == 422
+    assert api.get("/v1/fatigue-rules", headers=api.admin).json() == []

@@ -14,8 +14,8 @@ class RuleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: RuleKind
-    days: int = Field(ge=1, le=3650, examples=[14])
-    max_count: int = Field(1, ge=1, le=100)
+    days: int = Field(ge=1, le=3650, strict=True, examples=[14])
+    max_count: int = Field(1, ge=1, le=100, strict=True)
 
     @model_validator(mode="after")
     def _once_means_one(self) -> Self:

@@ -1,0 +1,159 @@
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
+from cxshared.auth import Reader
+from cxshared.deps import SessionDep
+from cxshared.pagination import PageParams, decode_cursor, encode_cursor, page_params
+from cxshared.problems import Problem
+from metrics.comments.sentiment import NEGATIVE_BELOW, POSITIVE_ABOVE, label
+from metrics.dimension.models import TouchpointDim
+from metrics.facts.models import ResponseFact
+from metrics.scores import service
+from metrics.scores.router import FilterParams
+from metrics.scores.schemas import GroupBy
+
+router = APIRouter(prefix="/comments", tags=["comments"])
+F = ResponseFact
+BANDS = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
+
+
+class CommentRead(BaseModel):
+    response_id: str
+    touchpoint_id: str
+    survey_id: str
+    submitted_at: datetime
+    channel: str
+    segment: str
+    comment: str
+    sentiment: float = Field(description="VADER compound score, -1 (negative) to +1.")
+    sentiment_label: str = Field(description="negative below -0.05, positive above 0.05.")
+    nps: int | None
+    csat: int | None
+    ces: int | None
+
+
+class CommentPage(BaseModel):
+    items: list[CommentRead]
+    next_cursor: str | None
+
+
+class CommentSummary(BaseModel):
+    key: str | None
+    label: str
+    comments: int
+    negative_comments: int
+    mean_sentiment: float | None
+
+
+@router.get(
+    "",
+    response_model=CommentPage,
+    summary="The comments behind any score, newest first",
+    description="Same filters as the scores, plus `sentiment` and the NPS `band` (promoter 9-10, "
+    "passive 7-8, detractor 0-6). Flagged responses are left out. Sentiment is computed on this "
+    "machine with VADER's lexicon; no comment text leaves it.",
+)
+def list_comments(
+    session: SessionDep,
+    _: Reader,
+    params: Annotated[PageParams, Depends(page_params)],
+    filters: Annotated[FilterParams, Depends()],
+    sentiment: Annotated[Literal["negative", "neutral", "positive"] | None, Query()] = None,
+    band: Annotated[Literal["promoter", "passive", "detractor"] | None, Query()] = None,
+) -> CommentPage:
+    f = filters.filters
+    query = select(F).where(
+        col(F.comment).is_not(None),
+        col(F.flagged).is_(False),
+        col(F.day).between(f.start, f.end),
+    )
+    for column, value in (
+        (F.touchpoint_id, f.touchpoint_id),
+        (F.channel, f.channel),
+        (F.segment, f.segment),
+        (F.survey_id, f.survey_id),
+    ):
+        if value is not None:
+            query = query.where(col(column) == value)
+    if f.needs_dimension:
+        query = query.join(TouchpointDim, col(TouchpointDim.id) == F.touchpoint_id)
+        for dimension_column, wanted in (
+            (TouchpointDim.journey_id, f.journey_id),
+            (TouchpointDim.stage_id, f.stage_id),
+            (TouchpointDim.owner_team_id, f.owner_team_id),
+        ):
+            if wanted is not None:
+                query = query.where(col(dimension_column) == wanted)
+    if sentiment == "negative":
+        query = query.where(col(F.sentiment) < NEGATIVE_BELOW)
+    elif sentiment == "positive":
+        query = query.where(col(F.sentiment) > POSITIVE_ABOVE)
+    elif sentiment == "neutral":
+        query = query.where(col(F.sentiment).between(NEGATIVE_BELOW, POSITIVE_ABOVE))
+    if band is not None:
+        query = query.where(col(F.nps).between(*BANDS[band]))
+    if params.cursor:
+        submitted, response_id = decode_cursor(params.cursor, 2)
+        try:
+            after = datetime.fromisoformat(str(submitted))
+        except ValueError as exc:
+            raise Problem(
+                400, "invalid-cursor", "Invalid cursor", "The cursor is not one we made."
+            ) from exc
+        query = query.where(
+            or_(
+                col(F.submitted_at) < after,
+                and_(col(F.submitted_at) == after, col(F.response_id) < str(response_id)),
+            )
+        )
+    rows = list(
+        session.execute(
+            query.order_by(col(F.submitted_at).desc(), col(F.response_id).desc()).limit(
+                params.limit + 1
+            )
+        ).scalars()
+    )
+    cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        cursor = encode_cursor([rows[-1].submitted_at.isoformat(), rows[-1].response_id])
+    return CommentPage(items=[_read(r) for r in rows], next_cursor=cursor)
+
+
+def _read(fact: ResponseFact) -> CommentRead:
+    return CommentRead(
+        **fact.model_dump(include=set(CommentRead.model_fields)),
+        sentiment_label=label(fact.sentiment) or "neutral",
+    )
+
+
+@router.get(
+    "/summary",
+    response_model=list[CommentSummary],
+    summary="Comment counts, negative comments and mean sentiment per group (from rollups)",
+)
+def summarize_comments(
+    session: SessionDep,
+    _: Reader,
+    filters: Annotated[FilterParams, Depends()],
+    group_by: Annotated[GroupBy, Query()] = GroupBy.TOUCHPOINT,
+) -> Any:
+    sums = service.grouped_sums(session, filters.filters, [service.GROUP_COLUMNS[group_by]])
+    names = service.labels(session, group_by, [k[0] for k in sums])
+    summaries = [
+        CommentSummary(
+            key=key,
+            label=str(names.get(key, key)),
+            comments=int(s["comments"]),
+            negative_comments=int(s["negative_comments"]),
+            mean_sentiment=s["sentiment_sum"] / s["comments"] if s["comments"] else None,
+        )
+        for (key,), s in sums.items()
+        if s["comments"]
+    ]
+    return sorted(summaries, key=lambda s: -s.negative_comments)
