@@ -1,0 +1,120 @@
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from cxshared.auth import Reader
+from cxshared.deps import SessionDep
+from cxshared.timeutil import utcnow
+from cxshared.types import Identifier, IsoDate
+from metrics.drivers import service
+from metrics.drivers.service import Outcome, Quadrant
+from metrics.scores.router import ShortValue, check_period
+from metrics.scores.schemas import Period
+
+router = APIRouter(tags=["drivers"])
+
+
+class Performance(BaseModel):
+    value: float | None = Field(
+        description="Mean experience at the touchpoint over every answer in the period, "
+        "-2..+2 (scored answers rescaled)."
+    )
+    n: int
+
+
+class Driver(BaseModel):
+    touchpoint_id: str
+    name: str
+    journey_id: str
+    stage_id: str
+    owner_team_id: str | None
+    owner_name: str
+    n: int = Field(description="Customers in the analysis who answered this touchpoint.")
+
+
+class RankedDriver(Driver):
+    rank: int
+    correlation: float | None = Field(
+        description="With the outcome: Pearson for NPS (pairwise), point-biserial for churn. "
+        "Its sign gives the direction; importance does not."
+    )
+    importance: float = Field(description="The driver's part of the model's R² (or pseudo-R²).")
+    share: float = Field(description="importance / R²: the drivers' shares sum to 1.")
+    performance: Performance
+    quadrant: Quadrant | None = Field(
+        description="Importance above or below the average share (1/number of drivers) against "
+        "performance above or below the drivers' mean: concentrate_here (important, below), "
+        "keep_up (important, above), low_priority (less important, below), possible_overkill "
+        "(less important, above). Null without a performance figure."
+    )
+
+
+class Unranked(Driver):
+    needed: int
+
+
+class Thresholds(BaseModel):
+    importance: float | None = Field(description="The quadrant's importance line (share).")
+    performance: float | None = Field(description="The quadrant's performance line (-2..+2).")
+
+
+class DriversRead(BaseModel):
+    outcome: Outcome
+    period: Period
+    basis: str = Field(description="Which customers the analysis rests on.")
+    customers: int
+    churned: int | None = Field(description="For churn: how many of the customers churned.")
+    min_customers: int
+    method: str | None = Field(
+        description="shapley (15 drivers or fewer), relative_weights (Johnson), or "
+        "logistic_relative_weights (churn)."
+    )
+    r_squared: float | None
+    insufficient: str | None = Field(description="Why nothing is ranked, when nothing is.")
+    thresholds: Thresholds
+    drivers: list[RankedDriver] = Field(description="Most important first.")
+    too_little_data: list[Unranked] = Field(
+        description="Touchpoints answered by fewer than the minimum customers: not ranked."
+    )
+
+
+@router.get(
+    "/drivers",
+    response_model=DriversRead,
+    summary="Which touchpoints drive relationship NPS or churn, for the importance quadrant",
+    description="The unit is the customer (respondent external id); a customer's score at a "
+    "touchpoint is the mean of their experience scores there in the period (scored answers "
+    "rescaled to -2..+2). **nps**: the outcome is the customer's mean relationship NPS answer "
+    "(surveys bound to no touchpoint) in the period; correlations are pairwise over the "
+    "customers who answered both; importance is the Shapley value of R² with 15 drivers or "
+    "fewer, Johnson's relative weights above that. **churn**: the outcome is churn within 12 "
+    "months of the customer's latest touchpoint answer (customer records); a touchpoint a "
+    "customer did not answer takes the mean of those who did; importance is the logistic "
+    "relative weight (Tonidandel and LeBreton). Touchpoints answered by fewer than the minimum "
+    "customers are listed in `too_little_data`, not ranked. The period defaults to the 365 "
+    "days up to today.",
+)
+def get_drivers(
+    request: Request,
+    session: SessionDep,
+    _: Reader,
+    outcome: Annotated[Outcome, Query()] = Outcome.NPS,
+    start: Annotated[IsoDate | None, Query(alias="from")] = None,
+    end: Annotated[IsoDate | None, Query(alias="to")] = None,
+    journey_id: Annotated[Identifier | None, Query()] = None,
+    segment: ShortValue | None = None,
+) -> DriversRead:
+    end = end or utcnow().date()
+    start = start or end - timedelta(days=364)
+    check_period(start, end, "from")
+    query = service.Query(
+        start=start,
+        end=end,
+        outcome=outcome,
+        journey_id=journey_id,
+        segment=segment,
+        min_customers=request.app.state.settings.min_responses,
+    )
+    return DriversRead.model_validate(service.analyse(session, query))
