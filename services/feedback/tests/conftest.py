@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from cxshared.testing.api import Api, make_api
 from cxshared.testing.databases import DatabaseFactory
-from cxshared.testing.processes import ServiceProcess, console_script, free_port
+from cxshared.testing.processes import LiveServices, ServiceProcess
 from feedback.config import Settings
 from feedback.main import MIGRATIONS, create_app
 
@@ -40,28 +40,16 @@ def api(settings: Settings) -> Iterator[Api]:
 
 
 @pytest.fixture
-def live_feedback(database_url: str, tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
-    started: list[ServiceProcess] = []
-
+def live_feedback(database_url: str, live_services: LiveServices) -> Callable[..., ServiceProcess]:
     def start(*args: str) -> ServiceProcess:
-        port = free_port()
-        process = ServiceProcess(
-            [console_script("cx-feedback"), "serve", "--port", str(port), *args],
-            env={
-                "FEEDBACK_DATABASE_URL": database_url,
-                "FEEDBACK_RELAY_IN_PROCESS": "false",
-                "FEEDBACK_RATE_LIMIT_PER_CLIENT": "1000000",
-                "LOG_FORMAT": "json",
-            },
-            log_path=tmp_path / f"serve-{len(started)}.log",
-            base_url=f"http://127.0.0.1:{port}",
-        )
-        started.append(process.start())
-        return process
+        env = {
+            "FEEDBACK_DATABASE_URL": database_url,
+            "FEEDBACK_RELAY_IN_PROCESS": "false",
+            "FEEDBACK_RATE_LIMIT_PER_CLIENT": "1000000",
+        }
+        return live_services.start("feedback", "serve", *args, env=env)
 
-    yield start
-    for process in started:
-        process.stop()
+    return start
 
 
 DELIVERY = {

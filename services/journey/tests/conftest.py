@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from cxshared.testing.api import Api, make_api
 from cxshared.testing.databases import DatabaseFactory
-from cxshared.testing.processes import ServiceProcess, console_script, free_port
+from cxshared.testing.processes import LiveServices, ServiceProcess
 from cxshared.testing.receiver import Receiver
 from journey.config import Settings
 from journey.main import MIGRATIONS, create_app
@@ -63,30 +63,15 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def live_journey(database_url: str, tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
+def live_journey(database_url: str, live_services: LiveServices) -> Callable[..., ServiceProcess]:
     """Starts real `cx-journey` processes (serve or relay) on this test's database."""
-    started: list[ServiceProcess] = []
 
     def start(*args: str, env: dict[str, str] | None = None) -> ServiceProcess:
-        environment = {"JOURNEY_DATABASE_URL": database_url, "LOG_FORMAT": "json", **(env or {})}
-        base_url = None
-        command = [console_script("cx-journey"), *args]
-        if args[0] == "serve":
-            port = free_port()
-            command += ["--port", str(port)]
-            base_url = f"http://127.0.0.1:{port}"
-        process = ServiceProcess(
-            command,
-            env=environment,
-            log_path=tmp_path / f"{args[0]}-{len(started)}.log",
-            base_url=base_url,
+        return live_services.start(
+            "journey", *args, env={"JOURNEY_DATABASE_URL": database_url, **(env or {})}
         )
-        started.append(process.start())
-        return process
 
-    yield start
-    for process in started:
-        process.stop()
+    return start
 
 
 @pytest.fixture

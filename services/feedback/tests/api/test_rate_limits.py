@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 from starlette.requests import Request
 
 from cxshared.ratelimit import client_address
-from cxshared.testing.processes import ServiceProcess, console_script, free_port
 from feedback.main import create_app
 
 
@@ -41,30 +40,25 @@ def test_per_survey_limit(settings, published):
     assert codes == [200, 200, 200, 429]
 
 
-def test_the_limit_is_shared_by_every_worker(database_url, published, tmp_path):
-    port = free_port()
-    server = ServiceProcess(
-        [console_script("cx-feedback"), "serve", "--port", str(port), "--workers", "2"],
+def test_the_limit_is_shared_by_every_worker(database_url, published, live_services):
+    server = live_services.start(
+        "feedback",
+        "serve",
+        "--workers",
+        "2",
         env={
             "FEEDBACK_DATABASE_URL": database_url,
             "FEEDBACK_RELAY_IN_PROCESS": "false",
             "FEEDBACK_RATE_LIMIT_PER_CLIENT": "20",
         },
-        log_path=tmp_path / "serve.log",
-        base_url=f"http://127.0.0.1:{port}",
-    ).start()
-    try:
-        fresh_minute()
-        codes = []
-        for _ in range(30):  # new connections, so both workers take some
-            with httpx.Client() as client:
-                codes.append(
-                    client.get(f"{server.base_url}/v1/public/surveys/delivery").status_code
-                )
-        # /readyz polls are not public endpoints; exactly 20 pass in the minute, whichever worker.
-        assert codes.count(200) == 20 and codes.count(429) == 10
-    finally:
-        server.stop()
+    )
+    fresh_minute()
+    codes = []
+    for _ in range(30):  # new connections, so both workers take some
+        with httpx.Client() as client:
+            codes.append(client.get(f"{server.base_url}/v1/public/surveys/delivery").status_code)
+    # /readyz polls are not public endpoints; exactly 20 pass in the minute, whichever worker.
+    assert codes.count(200) == 20 and codes.count(429) == 10
 
 
 def request_from(peer, forwarded=None):

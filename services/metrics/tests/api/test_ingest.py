@@ -1,14 +1,13 @@
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
 from cxshared.db import make_engine
-from cxshared.testing.processes import ServiceProcess, console_script, free_port
+from cxshared.testing.processes import LiveServices, ServiceProcess
 from metrics.facts.models import DailyRollup, ResponseFact
 from metrics.facts.service import rebuild_rollups
 
@@ -155,28 +154,16 @@ def test_only_an_ingest_key_may_post_events(ev, api):
 
 
 @pytest.fixture
-def live_metrics(database_url: str, tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
-    started: list[ServiceProcess] = []
-
+def live_metrics(database_url: str, live_services: LiveServices) -> Callable[..., ServiceProcess]:
     def start(*args: str) -> ServiceProcess:
-        port = free_port()
-        process = ServiceProcess(
-            [console_script("cx-metrics"), "serve", "--port", str(port), *args],
-            env={
-                "METRICS_DATABASE_URL": database_url,
-                "METRICS_RELAY_IN_PROCESS": "false",
-                "METRICS_ALERTS_IN_PROCESS": "false",
-                "LOG_FORMAT": "json",
-            },
-            log_path=tmp_path / f"serve-{len(started)}.log",
-            base_url=f"http://127.0.0.1:{port}",
-        )
-        started.append(process.start())
-        return process
+        env = {
+            "METRICS_DATABASE_URL": database_url,
+            "METRICS_RELAY_IN_PROCESS": "false",
+            "METRICS_ALERTS_IN_PROCESS": "false",
+        }
+        return live_services.start("metrics", "serve", *args, env=env)
 
-    yield start
-    for process in started:
-        process.stop()
+    return start
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cxshared.testing.databases import DatabaseFactory
+from cxshared.testing.processes import LiveServices
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +28,12 @@ def database_factory_for(
     yield get
     for factory in factories.values():
         factory.close()
+
+
+@pytest.fixture
+def live_services(tmp_path: Path) -> Iterator[LiveServices]:
+    """Starts real service processes (`live_services.start("metrics", env=...)`) and stops
+    them when the test ends."""
+    services = LiveServices(tmp_path)
+    yield services
+    services.stop_all()

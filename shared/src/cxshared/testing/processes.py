@@ -76,3 +76,41 @@ class ServiceProcess:
 def console_script(name: str) -> str:
     """The path of a console script installed beside this interpreter."""
     return str(Path(sys.executable).parent / name)
+
+
+class LiveServices:
+    """Real `cx-<service>` processes for one test, all stopped at its end. Servers listen on a
+    free loopback port, or on `port` to come back where their clients expect them."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.started: list[ServiceProcess] = []
+
+    def start(
+        self,
+        service: str,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        port: int | None = None,
+        timeout: float = 30.0,
+    ) -> ServiceProcess:
+        """`args` default to `serve`; a server is returned once /readyz answers."""
+        args = args or ("serve",)
+        command = [console_script(f"cx-{service}"), *args]
+        base_url = None
+        if args[0] == "serve":
+            port = port or free_port()
+            command += ["--port", str(port)]
+            base_url = f"http://127.0.0.1:{port}"
+        process = ServiceProcess(
+            command,
+            env={"LOG_FORMAT": "json", **(env or {})},
+            log_path=self.log_dir / f"{service}-{args[0]}-{len(self.started)}.log",
+            base_url=base_url,
+        )
+        self.started.append(process.start(timeout))
+        return process
+
+    def stop_all(self) -> None:
+        for process in reversed(self.started):
+            process.stop()
