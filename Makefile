@@ -29,10 +29,19 @@ install: .venv/.synced
 
 SERVICES := journey feedback metrics
 
+INGEST_KEY := data/keys/metrics-ingest.key
+INGEST_URL := http://127.0.0.1:8003/v1/events
+
+# journey's and feedback's relays deliver every event to metrics with a key kept in ./data.
 run: install
 	@for s in $(SERVICES); do $(RUN) cx-$$s migrate || exit 1; done
+	@$(RUN) cx-metrics create-api-key --name relays --scope ingest --file $(INGEST_KEY)
 	@echo "journey on http://127.0.0.1:8001, feedback on :8002, metrics on :8003 (Ctrl-C stops all)"
-	@trap 'kill 0' INT TERM EXIT; for s in $(SERVICES); do $(RUN) cx-$$s serve & done; wait
+	@trap 'kill 0' INT TERM EXIT; key=$$(cat $(INGEST_KEY)); \
+	  JOURNEY_INGEST_URL=$(INGEST_URL) JOURNEY_INGEST_API_KEY=$$key $(RUN) cx-journey serve & \
+	  FEEDBACK_INGEST_URL=$(INGEST_URL) FEEDBACK_INGEST_API_KEY=$$key $(RUN) cx-feedback serve & \
+	  $(RUN) cx-metrics serve & \
+	  wait
 
 api-key: install
 	@for s in $(SERVICES); do \

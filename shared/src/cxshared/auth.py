@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -94,6 +95,28 @@ def revoke_api_key(engine: Engine, *, name_or_id: str) -> int:
             key.revoked_at = utcnow()
             session.add(key)
         return len(keys)
+
+
+def kept_api_key(engine: Engine, *, name: str, scopes: list[Scope], path: Path) -> bool:
+    """The key saved in `path` if it is still live with these scopes; otherwise a new one, saved
+    there (readable by its owner only) after revoking the older keys of that name. For the keys
+    services use to call each other in a local stack. Returns whether a key was created."""
+    wanted = sorted({Scope(s).value for s in scopes})
+    if path.exists():
+        digest = hash_key(path.read_text().strip())
+        with read_session(engine) as session:
+            key = session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+        if key and key.revoked_at is None and key.name == name.strip() and key.scopes == wanted:
+            return False
+    revoke_api_key(engine, name_or_id=name.strip())
+    _, raw = create_api_key(engine, name=name, scopes=scopes)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.touch(mode=0o600)
+    partial.chmod(0o600)
+    partial.write_text(raw + "\n")
+    partial.replace(path)
+    return True
 
 
 def list_api_keys(engine: Engine) -> list[ApiKey]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cxshared.auth import Scope, create_api_key, list_api_keys, revoke_api_key
+from cxshared.auth import Scope, create_api_key, kept_api_key, list_api_keys, revoke_api_key
 from cxshared.db import make_engine
 from cxshared.logging import configure_logging
 from cxshared.migrations import SchemaMismatch, check_at_head, upgrade
@@ -55,6 +55,12 @@ def run_cli(
         required=True,
         choices=[s.value for s in Scope],
         help="repeat for several scopes",
+    )
+    create.add_argument(
+        "--file",
+        type=Path,
+        help="keep the key in this file instead of printing it: reused while it is live with "
+        "these scopes, else replaced (older keys of the name are revoked)",
     )
     revoke = commands.add_parser("revoke-api-key", help="revoke keys by id or name")
     revoke.add_argument("key", help="the key's id or name")
@@ -109,6 +115,11 @@ def _run(
             return extra[args.command].run(args, settings, engine)
         if args.command == "relay":
             return _run_relay(name, settings, engine)
+        if args.command == "create-api-key" and args.file:
+            scopes = [Scope(s) for s in args.scope]
+            made = kept_api_key(engine, name=args.name, scopes=scopes, path=args.file)
+            print(f"{'created' if made else 'kept'} key '{args.name}' in {args.file}")
+            return 0
         if args.command == "create-api-key":
             key, raw = create_api_key(engine, name=args.name, scopes=[Scope(s) for s in args.scope])
             print(

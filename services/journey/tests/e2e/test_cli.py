@@ -46,6 +46,26 @@ def test_create_use_list_and_revoke_a_key(database_url, live_journey):
     assert cx_journey(database_url, "revoke-api-key", "nobody").returncode == 1
 
 
+def test_a_kept_key_is_reused_while_live_and_replaced_once_revoked(database_url, tmp_path):
+    path = tmp_path / "keys" / "relays.key"
+    args = ("create-api-key", "--name", "relays", "--scope", "read", "--file", str(path))
+    first = cx_journey(database_url, *args)
+    assert first.returncode == 0 and first.stdout.startswith("created"), first.stderr
+    key = path.read_text().strip()
+    assert key.startswith("cxk_") and key not in first.stdout
+    assert path.stat().st_mode & 0o777 == 0o600
+    again = cx_journey(database_url, *args)
+    assert again.stdout.startswith("kept") and path.read_text().strip() == key
+
+    cx_journey(database_url, "revoke-api-key", "relays")
+    replaced = cx_journey(database_url, *args)
+    assert replaced.stdout.startswith("created") and path.read_text().strip() != key
+    wider = cx_journey(database_url, *args, "--scope", "write")  # other scopes: a new key
+    assert wider.stdout.startswith("created")
+    live = [line for line in cx_journey(database_url, "list-api-keys").stdout.splitlines()]
+    assert [line.split()[-1] for line in live if "relays" in line].count("live") == 1
+
+
 def test_bad_arguments_are_one_clear_line(database_url):
     result = cx_journey(database_url, "create-api-key", "--name", " ", "--scope", "read")
     assert result.returncode == 2

@@ -1,0 +1,236 @@
+"""Journey, feedback and metrics as real processes, wired as `make run` wires them: a customer's
+answer reaches metrics' scores within seconds, and an outage of metrics loses nothing."""
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from cxshared.auth import Scope
+from cxshared.db import make_engine
+from cxshared.testing.api import bearer, make_key
+from cxshared.testing.databases import DatabaseFactory
+from cxshared.testing.processes import LiveServices, ServiceProcess, free_port
+from feedback.main import MIGRATIONS as FEEDBACK_MIGRATIONS
+from journey.main import MIGRATIONS as JOURNEY_MIGRATIONS
+from metrics.facts.models import ResponseFact
+from metrics.main import MIGRATIONS as METRICS_MIGRATIONS
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Stack:
+    journey: ServiceProcess
+    feedback: ServiceProcess
+    metrics_port: int
+    metrics_env: dict[str, str]
+    urls: dict[str, str]
+    keys: dict[str, dict[str, str]]
+    live: LiveServices
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}"
+
+    def start_metrics(self) -> ServiceProcess:
+        return self.live.start("metrics", env=self.metrics_env, port=self.metrics_port)
+
+
+@pytest.fixture
+def database_urls(
+    database_factory_for: Callable[[str, Path], DatabaseFactory],
+) -> Iterator[dict[str, str]]:
+    factories = {
+        "journey": database_factory_for("journey", JOURNEY_MIGRATIONS),
+        "feedback": database_factory_for("feedback", FEEDBACK_MIGRATIONS),
+        "metrics": database_factory_for("metrics", METRICS_MIGRATIONS),
+    }
+    urls = {name: factory.new_url() for name, factory in factories.items()}
+    yield urls
+    for name, factory in factories.items():
+        factory.drop(urls[name])
+
+
+@pytest.fixture
+def stack(database_urls: dict[str, str], live_services: LiveServices) -> Stack:
+    ingest_key = make_key(database_urls["metrics"], "relays", Scope.INGEST)
+    keys = {
+        "journey": bearer(make_key(database_urls["journey"], "staff", Scope.WRITE)),
+        "feedback": bearer(make_key(database_urls["feedback"], "staff", Scope.WRITE, Scope.ADMIN)),
+        "metrics": bearer(make_key(database_urls["metrics"], "dashboard", Scope.READ)),
+    }
+    metrics_port = free_port()
+    ingest_url = f"http://127.0.0.1:{metrics_port}/v1/events"
+
+    def producer_env(prefix: str, service: str) -> dict[str, str]:
+        # Retries at most 1 s apart, so that the test sees the catch-up soon after metrics
+        # returns (the default backoff grows to an hour).
+        return {
+            f"{prefix}_DATABASE_URL": database_urls[service],
+            f"{prefix}_INGEST_URL": ingest_url,
+            f"{prefix}_INGEST_API_KEY": ingest_key,
+            f"{prefix}_RELAY_BACKOFF_BASE_SECONDS": "0.2",
+            f"{prefix}_RELAY_BACKOFF_MAX_SECONDS": "1",
+            f"{prefix}_RELAY_MAX_ATTEMPTS": "1000",
+        }
+
+    metrics_env = {
+        "METRICS_DATABASE_URL": database_urls["metrics"],
+        "METRICS_RELAY_IN_PROCESS": "false",
+        "METRICS_ALERTS_IN_PROCESS": "false",
+    }
+    stack = Stack(
+        journey=live_services.start("journey", env=producer_env("JOURNEY", "journey")),
+        feedback=live_services.start(
+            "feedback",
+            env={
+                **producer_env("FEEDBACK", "feedback"),
+                "FEEDBACK_RATE_LIMIT_PER_CLIENT": "1000000",
+            },
+        ),
+        metrics_port=metrics_port,
+        metrics_env=metrics_env,
+        urls=database_urls,
+        keys=keys,
+        live=live_services,
+    )
+    stack.start_metrics()
+    return stack
+
+
+def created(url: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    response = httpx.post(url, json=body, headers=headers, timeout=10)
+    assert response.status_code in (200, 201), response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def design_and_publish(stack: Stack) -> dict[str, Any]:
+    journey_url, headers = stack.journey.base_url, stack.keys["journey"]
+    team = created(f"{journey_url}/v1/teams", {"name": "Logistics"}, headers)
+    journey = created(f"{journey_url}/v1/journeys", {"name": "Delivery"}, headers)
+    stage = created(
+        f"{journey_url}/v1/journeys/{journey['id']}/stages", {"name": "Deliver"}, headers
+    )
+    touchpoint = created(
+        f"{journey_url}/v1/stages/{stage['id']}/touchpoints",
+        {
+            "name": "Courier at the door",
+            "channel": "field",
+            "interaction": "human",
+            "owner_team_id": team["id"],
+        },
+        headers,
+    )
+    feedback_url, headers = stack.feedback.base_url, stack.keys["feedback"]
+    survey = created(
+        f"{feedback_url}/v1/surveys",
+        {
+            "slug": "courier",
+            "title": "How was your delivery?",
+            "touchpoint_id": touchpoint["id"],
+            "questions": [
+                {"key": "nps", "type": "nps", "prompt": "Recommend us?", "required": True}
+            ],
+        },
+        headers,
+    )
+    created(f"{feedback_url}/v1/surveys/{survey['id']}/publish", {}, headers)
+    return {"journey": journey, "touchpoint": touchpoint, "survey": survey}
+
+
+def answer(stack: Stack, score: int, submission_id: str | None = None) -> httpx.Response:
+    return httpx.post(
+        f"{stack.feedback.base_url}/v1/public/surveys/courier/responses",
+        json={"submission_id": submission_id or uuid.uuid4().hex, "answers": {"nps": score}},
+        timeout=10,
+    )
+
+
+def touchpoint_n(stack: Stack, touchpoint_id: str) -> int:
+    response = httpx.get(
+        f"{stack.metrics_url}/v1/scores",
+        params={"metric": "nps", "group_by": "touchpoint", "touchpoint_id": touchpoint_id},
+        headers=stack.keys["metrics"],
+        timeout=5,
+    )
+    assert response.status_code == 200, response.text
+    return int(response.json()["overall"]["n"])
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> float:
+    """Seconds until `condition` held; fails after `timeout`."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not true after {timeout} s")
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+def facts_of(database_url: str) -> list[str]:
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        with Session(engine) as session:
+            return list(session.exec(select(ResponseFact.response_id)).all())
+    finally:
+        engine.dispose()
+
+
+def test_an_answer_shows_in_metrics_scores_within_two_seconds(stack):
+    design = design_and_publish(stack)
+    touchpoint = design["touchpoint"]
+    overlay_url = f"{stack.metrics_url}/v1/journeys/{design['journey']['id']}/overlay"
+    # journey's relay has told metrics about the map by the time anyone answers.
+    wait_for(lambda: httpx.get(overlay_url, headers=stack.keys["metrics"]).status_code == 200, 5)
+
+    submitted = answer(stack, 9)
+    assert submitted.status_code == 201, submitted.text
+    elapsed = wait_for(lambda: touchpoint_n(stack, touchpoint["id"]) == 1, 10)
+    assert elapsed < 2.0, f"took {elapsed:.2f} s"
+
+    [stage] = httpx.get(overlay_url, headers=stack.keys["metrics"]).json()["stages"]
+    [card] = stage["touchpoints"]
+    assert (card["name"], card["scores"]["nps"]["n"], card["scores"]["nps"]["value"]) == (
+        "Courier at the door",
+        1,
+        100.0,
+    )
+
+
+def test_metrics_down_for_a_minute_loses_nothing_and_counts_nothing_twice(stack):
+    design = design_and_publish(stack)
+    touchpoint_id = design["touchpoint"]["id"]
+    assert answer(stack, 10).status_code == 201
+    wait_for(lambda: touchpoint_n(stack, touchpoint_id) == 1, 10)
+
+    stack.live.started[-1].stop()
+    saved = []
+    for i in range(20):
+        submission_id = uuid.uuid4().hex
+        first = answer(stack, i % 11, submission_id)
+        retry = answer(stack, i % 11, submission_id)  # the customer's browser retries
+        assert first.status_code == 201 and retry.json()["id"] == first.json()["id"]
+        saved.append(first.json()["id"])
+    time.sleep(60)
+    stack.start_metrics()
+
+    wait_for(lambda: touchpoint_n(stack, touchpoint_id) == 21, 20)
+    facts = facts_of(stack.urls["metrics"])
+    assert len(facts) == len(set(facts)) == 21 and set(saved) <= set(facts)
+    time.sleep(1.5)  # late redeliveries, if there were any, would show now
+    assert touchpoint_n(stack, touchpoint_id) == 21
+    for state, expected in (("pending", 0), ("dead", 0), ("delivered", 21)):
+        deliveries = httpx.get(
+            f"{stack.feedback.base_url}/v1/outbox/deliveries",
+            params={"state": state, "destination": "sink:ingest", "limit": 100},
+            headers=stack.keys["feedback"],
+        )
+        assert deliveries.status_code == 200, deliveries.text
+        assert len(deliveries.json()["items"]) == expected, state
