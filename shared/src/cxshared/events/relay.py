@@ -98,9 +98,30 @@ class Relay:
         claims = self.claim()
         if not claims:
             return 0
-        outcomes = list(self.pool.map(self.send, claims))
-        self.settle(list(zip(claims, outcomes, strict=True)))
+        groups = _groups(claims)
+        outcomes = list(self.pool.map(self._send_group, groups))
+        self.settle(
+            [
+                pair
+                for group, results in zip(groups, outcomes, strict=True)
+                for pair in zip(group, results, strict=True)
+            ]
+        )
         return len(claims)
+
+    def _send_group(self, group: list[Claim]) -> list[Outcome]:
+        """A sink's claims go in one POST. If the sink refuses the batch as such (a 4xx other
+        than for authentication or rate), each is sent alone, so one bad event cannot hold up
+        the others; a sink that is down or failing fails them all, to be retried together."""
+        if len(group) == 1:
+            return [self.send(group[0])]
+        try:
+            outcome = self._send_sink(group)
+        except httpx.HTTPError as exc:
+            outcome = Outcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
+        if outcome.ok or not _refused_as_such(outcome):
+            return [outcome] * len(group)
+        return [self.send(claim) for claim in group]
 
     def claim(self) -> list[Claim]:
         now = utcnow()
@@ -168,18 +189,23 @@ class Relay:
         try:
             if claim.destination == "webhook":
                 return self._send_webhook(claim, body)
-            return self._send_sink(claim)
+            return self._send_sink([claim])
         except httpx.HTTPError as exc:
             return Outcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
 
-    def _send_sink(self, claim: Claim) -> Outcome:
-        sink = self.outbox.sink(claim.destination.removeprefix("sink:"))
+    def _send_sink(self, claims: list[Claim]) -> Outcome:
+        """One POST of `{"events": [...]}` with every claim's event (all for one sink)."""
+        destination = claims[0].destination
+        sink = self.outbox.sink(destination.removeprefix("sink:"))
         if sink is None:
-            return Outcome(ok=False, error=f"destination {claim.destination} is not configured")
-        headers = {"webhook-id": claim.envelope["id"], "Content-Type": "application/json"}
+            return Outcome(ok=False, error=f"destination {destination} is not configured")
+        headers = {"Content-Type": "application/json"}
+        if len(claims) == 1:
+            headers["webhook-id"] = claims[0].envelope["id"]
         if sink.api_key is not None:
             headers["Authorization"] = f"Bearer {sink.api_key.get_secret_value()}"
-        body = json.dumps({"events": [claim.envelope]}, separators=(",", ":")).encode()
+        events = [claim.envelope for claim in claims]
+        body = json.dumps({"events": events}, separators=(",", ":")).encode()
         response = self.client.post(sink.url, content=body, headers=headers)
         return _outcome(response)
 
@@ -278,6 +304,26 @@ class Relay:
             )
             values.update(next_attempt_at=now + timedelta(seconds=delay))
         return values
+
+
+def _groups(claims: list[Claim]) -> list[list[Claim]]:
+    """Each webhook delivery alone; each sink's deliveries together, in claim order."""
+    sinks: dict[str, list[Claim]] = {}
+    groups: list[list[Claim]] = []
+    for claim in claims:
+        if claim.destination == "webhook":
+            groups.append([claim])
+        elif claim.destination in sinks:
+            sinks[claim.destination].append(claim)
+        else:
+            sinks[claim.destination] = [claim]
+            groups.append(sinks[claim.destination])
+    return groups
+
+
+def _refused_as_such(outcome: Outcome) -> bool:
+    code = outcome.status_code or 0
+    return 400 <= code < 500 and code not in (401, 403, 408, 429)
 
 
 def _outcome(response: httpx.Response) -> Outcome:

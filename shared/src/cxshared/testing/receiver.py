@@ -1,6 +1,7 @@
 """A real HTTP server on loopback that records what it receives (a webhook endpoint)."""
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,6 +18,7 @@ class Receiver:
     status: int = 204
     location: str | None = None
     hold: threading.Event | None = None  # when set, requests wait for it before answering
+    status_for: Callable[[bytes], int] | None = None  # the status by body, instead of `status`
     received: list[Received] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
 
@@ -33,7 +35,8 @@ class Receiver:
                 receiver.arrived.set()
                 if receiver.hold is not None:
                     receiver.hold.wait(30)
-                self.send_response(receiver.status)
+                status = receiver.status_for(body) if receiver.status_for else receiver.status
+                self.send_response(status)
                 if receiver.location:
                     self.send_header("Location", receiver.location)
                 self.send_header("Content-Length", "0")
