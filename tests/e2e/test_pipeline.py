@@ -10,12 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from cxshared.auth import Scope
-from cxshared.db import make_engine
 from cxshared.testing.api import bearer, make_key
-from cxshared.testing.databases import DatabaseFactory
+from cxshared.testing.databases import DatabaseFactory, fetch_all
 from cxshared.testing.processes import LiveServices, ServiceProcess, free_port
 from feedback.main import MIGRATIONS as FEEDBACK_MIGRATIONS
 from journey.main import MIGRATIONS as JOURNEY_MIGRATIONS
@@ -175,12 +174,7 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> float:
 
 
 def facts_of(database_url: str) -> list[str]:
-    engine = make_engine(database_url, pool_size=1)
-    try:
-        with Session(engine) as session:
-            return list(session.exec(select(ResponseFact.response_id)).all())
-    finally:
-        engine.dispose()
+    return fetch_all(database_url, select(ResponseFact.response_id))
 
 
 def test_an_answer_shows_in_metrics_scores_within_two_seconds(stack):

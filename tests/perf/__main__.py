@@ -1,7 +1,9 @@
-"""`make bench`: journey's hot paths on a real server, as numbers and as ratios to baselines
-measured in the same run (this machine is shared and noisy; only ratios compare across runs).
+"""`make bench`: the hot paths of metrics, feedback and journey on real servers, as numbers and
+as ratios to baselines measured in the same run (this machine is shared and noisy; only ratios
+compare across runs).
 
-  python -m tests.perf [--db sqlite|postgresql] [--requests N] [--events N]
+  python -m tests.perf [--db sqlite|postgresql] [--only metrics|feedback|journey]
+                       [--requests N] [--events N] [--responses N]
 """
 
 import argparse
@@ -26,7 +28,7 @@ from cxshared.testing.processes import ServiceProcess, console_script, free_port
 from cxshared.testing.receiver import Receiver
 from journey.config import Settings
 from journey.main import MIGRATIONS
-from tests.perf import feedback_capture
+from tests.perf import feedback_capture, metrics_bench
 
 
 def timed(call: Callable[[], object], n: int) -> list[float]:
@@ -173,10 +175,21 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--only", choices=["journey", "feedback"], default=None)
+    parser.add_argument("--only", choices=["journey", "feedback", "metrics"], default=None)
+    parser.add_argument("--responses", type=int, default=1_000_000, help="metrics' large history")
     args = parser.parse_args()
     os.environ["CX_TEST_DATABASE"] = args.db
     configure_logging(level="WARNING")
+    if args.only in (None, "metrics"):
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"metrics: {args.responses:,} responses over 50 touchpoints and 365 days\n")
+            for line in metrics_bench.run(
+                Path(tmp), args.db, large=args.responses, requests=args.requests, events=5000
+            ):
+                print(line, flush=True)
+            print()
+    if args.only == "metrics":
+        return
     if args.only != "journey":
         with tempfile.TemporaryDirectory() as tmp:
             print(

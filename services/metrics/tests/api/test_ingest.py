@@ -7,28 +7,19 @@ import pytest
 from sqlmodel import Session, select
 
 from cxshared.db import make_engine
+from cxshared.testing.databases import fetch_all
 from cxshared.testing.processes import LiveServices, ServiceProcess
 from metrics.facts.models import DailyRollup, ResponseFact
 from metrics.facts.service import rebuild_rollups
 
 
 def rollups(database_url: str) -> list[tuple]:
-    engine = make_engine(database_url, pool_size=1)
-    try:
-        with Session(engine) as session:
-            rows = session.exec(select(DailyRollup)).all()
-            return sorted(tuple(v for k, v in r.model_dump().items() if k != "id") for r in rows)
-    finally:
-        engine.dispose()
+    rows = fetch_all(database_url, select(DailyRollup))
+    return sorted(tuple(v for k, v in r.model_dump().items() if k != "id") for r in rows)
 
 
 def facts(database_url: str) -> list[ResponseFact]:
-    engine = make_engine(database_url, pool_size=1)
-    try:
-        with Session(engine) as session:
-            return list(session.exec(select(ResponseFact)).all())
-    finally:
-        engine.dispose()
+    return fetch_all(database_url, select(ResponseFact))
 
 
 def nps(api, **params) -> dict:

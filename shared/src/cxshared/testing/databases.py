@@ -10,9 +10,11 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from cxshared.db import make_engine
 from cxshared.migrations import upgrade
@@ -99,3 +101,14 @@ class DatabaseFactory:
             for name in reversed(self._created):
                 _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             self._created.clear()
+
+
+def fetch_all(database_url: str, statement: Any) -> list[Any]:
+    """The rows (or entities) of `statement`, read on a connection of its own: what another
+    process would see."""
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        with Session(engine) as session:
+            return list(session.exec(statement).all())
+    finally:
+        engine.dispose()

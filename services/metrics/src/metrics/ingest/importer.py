@@ -17,15 +17,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import Engine, delete, insert, select, text
+from sqlalchemy import Engine, insert, select, text, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from cxshared.db import write_session
+from cxshared.db import is_sqlite, write_session
 from metrics.customers.models import LatestNps
 from metrics.facts.models import ErasedResponse, ResponseFact
-from metrics.facts.service import RollupDeltas, build_fact
+from metrics.facts.service import FactValues, RollupDeltas, fact_values
 
-BATCH = 5000
+BATCH = 20000
+# On SQLite the indexes of a large history outgrow the default 2 MB page cache, and checkpoints
+# every 4 MB of log write the same index pages again and again: both are raised for an import.
+SQLITE_IMPORT_PRAGMAS = ("PRAGMA cache_size=-262144", "PRAGMA wal_autocheckpoint=20000")
 RANGES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
 
@@ -80,7 +85,7 @@ def _optional(row: dict[str, Any], name: str, limit: int) -> str:
     return str(row.get(name) or "").replace("\x00", "").strip()[:limit]
 
 
-def parse_row(row: dict[str, Any], line: int) -> ResponseFact:
+def parse_row(row: dict[str, Any], line: int) -> FactValues:
     try:
         submitted_at = datetime.fromisoformat(_required(row, "submitted_at", line))
     except ValueError as exc:
@@ -96,7 +101,7 @@ def parse_row(row: dict[str, Any], line: int) -> ResponseFact:
     if comment:
         answers.append({"question": "comment", "type": "text", "value": comment})
     segment = _optional(row, "segment", 100)
-    return build_fact(
+    return fact_values(
         response_id=_required(row, "response_id", line),
         survey_id=_required(row, "survey_id", line),
         survey_version=1,
@@ -111,8 +116,8 @@ def parse_row(row: dict[str, Any], line: int) -> ResponseFact:
     )
 
 
-def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[ResponseFact]]:
-    batch: list[ResponseFact] = []
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[FactValues]]:
+    batch: list[FactValues] = []
     for line, row in enumerate(rows, start=2):
         batch.append(parse_row(row, line))
         if len(batch) == BATCH:
@@ -136,6 +141,9 @@ def import_responses(
         progress.read += len(batch)
         unique = {f.response_id: f for f in batch}
         with write_session(engine) as session:
+            if is_sqlite(engine):
+                for pragma in SQLITE_IMPORT_PRAGMAS:
+                    session.execute(text(pragma))
             known = set(
                 session.execute(
                     select(col(ResponseFact.response_id)).where(
@@ -151,35 +159,58 @@ def import_responses(
             )
             fresh = [f for key, f in unique.items() if key not in known]
             if fresh:
-                session.execute(insert(table), [f.model_dump() for f in fresh])
+                session.execute(insert(table), [f.row() for f in fresh])
                 deltas = RollupDeltas()
                 for fact in fresh:
                     deltas.add(fact)
                 deltas.write(session)
+                keep_latest_nps(session, fresh)
         progress.imported += len(fresh)
         progress.skipped += len(batch) - len(fresh)
         report(progress, progress.read / max(time.monotonic() - started, 1e-9))
-    refresh_all_latest_nps(engine)
     return progress
 
 
-def refresh_all_latest_nps(engine: Engine) -> None:
-    """Rebuilds every respondent's latest NPS answer in one statement."""
-    with write_session(engine) as session:
-        session.execute(delete(LatestNps))
-        session.execute(
-            text(
-                "INSERT INTO latest_nps (respondent_id, score, answered_at, response_id, "
-                "touchpoint_id) "
-                "SELECT respondent_id, nps, submitted_at, response_id, touchpoint_id FROM ("
-                "  SELECT respondent_id, nps, submitted_at, response_id, touchpoint_id, "
-                "  ROW_NUMBER() OVER (PARTITION BY respondent_id "
-                "    ORDER BY submitted_at DESC, response_id DESC) AS rn "
-                "  FROM response_fact "
-                "  WHERE respondent_id IS NOT NULL AND nps IS NOT NULL AND NOT flagged"
-                ") ranked WHERE rn = 1"
-            )
-        )
+def keep_latest_nps(session: Session, facts: list[FactValues]) -> None:
+    """Each respondent's latest NPS answer, moved on by newer answers among `facts` (imports
+    only add answers, so a newer one can only replace, never uncover, the stored one)."""
+    latest: dict[str, FactValues] = {}
+    for fact in facts:
+        if fact.respondent_id and fact.nps is not None and not fact.flagged:
+            known = latest.get(fact.respondent_id)
+            if known is None or (fact.submitted_at, fact.response_id) > (
+                known.submitted_at,
+                known.response_id,
+            ):
+                latest[fact.respondent_id] = fact
+    if not latest:
+        return
+    insert_ = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    statement = insert_(LatestNps.__table__)  # type: ignore[attr-defined]
+    newer = tuple_(statement.excluded.answered_at, statement.excluded.response_id) > tuple_(
+        col(LatestNps.answered_at), col(LatestNps.response_id)
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["respondent_id"],
+        set_={
+            name: statement.excluded[name]
+            for name in ("score", "answered_at", "response_id", "touchpoint_id")
+        },
+        where=newer,
+    )
+    rows = [
+        {
+            "respondent_id": respondent,
+            "score": f.nps,
+            "answered_at": f.submitted_at,
+            "response_id": f.response_id,
+            "touchpoint_id": f.touchpoint_id,
+        }
+        for respondent, f in latest.items()
+    ]
+    session.execute(statement, rows)
 
 
 def open_text(path: str) -> IO[str]:
