@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from cxshared.db import make_engine
 from cxshared.testing.databases import fetch_all
 from cxshared.testing.processes import LiveServices, ServiceProcess
+from metrics.customers.models import LatestNps
 from metrics.facts.models import DailyRollup, ResponseFact
 from metrics.facts.service import rebuild_rollups
 
@@ -114,6 +115,35 @@ def test_erasure_removes_the_facts_and_corrects_the_rollups(ev, api, send):
     # A late or replayed completion of an erased response does not bring it back.
     send(ev.response("r1", nps=0, respondent="cust-1"))
     assert nps(api)["overall"]["n"] == 1
+
+
+def test_updates_and_erasures_within_one_batch_apply_in_order(ev, api, send):
+    send(ev.response("r0", nps=8, respondent="cust-1", occurred_at=ev.now))
+    erased = ev.event(
+        "respondent.erased",
+        {"respondent_external_id": "cust-1", "erased_at": ev.now.isoformat(), "response_ids": []},
+    )
+    later = ev.now + timedelta(minutes=5)
+    send(
+        ev.response("r1", nps=2, respondent="cust-2", occurred_at=ev.now),
+        ev.response("r1", nps=9, respondent="cust-2", type_="response.updated", occurred_at=later),
+        ev.response("r1", nps=0, respondent="cust-2", type_="response.updated", occurred_at=ev.now),
+        ev.response("r2", nps=10, respondent="cust-1"),  # erased below, in the same batch
+        erased,
+        ev.response("r2", nps=10, respondent="cust-1", id_="evt-late-r2"),  # stays erased
+        ev.response("r3", nps=4, respondent="cust-3"),
+    )
+    assert sorted(f.response_id for f in facts(api.database_url)) == ["r1", "r3"]
+    overall = nps(api)["overall"]
+    assert (overall["n"], overall["details"]) == (
+        2,
+        {"promoters": 1, "passives": 0, "detractors": 1},
+    )
+    assert rebuild_check(api.database_url)["differ"] == 0
+    latest = {
+        row.respondent_id: row.score for row in fetch_all(api.database_url, select(LatestNps))
+    }
+    assert latest == {"cust-2": 9, "cust-3": 4}
 
 
 def test_an_older_touchpoint_version_never_overwrites_a_newer_one(ev, api, send):

@@ -1,8 +1,12 @@
-from sqlalchemy import delete, select
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from metrics.customers.models import LatestNps
 from metrics.facts.models import ResponseFact
+from metrics.facts.values import Fact
 
 
 def refresh_latest_nps(session: Session, respondent_id: str) -> None:
@@ -28,3 +32,46 @@ def refresh_latest_nps(session: Session, respondent_id: str) -> None:
     row.response_id = latest.response_id
     row.touchpoint_id = latest.touchpoint_id
     session.add(row)
+
+
+def keep_latest_nps(session: Session, facts: Iterable[Fact]) -> None:
+    """Each respondent's latest NPS answer, moved on by newer answers among `facts`, which are
+    being added (an added answer can only replace the stored one, never uncover an older one;
+    removals need `refresh_latest_nps`)."""
+    latest: dict[str, Fact] = {}
+    for fact in facts:
+        if fact.respondent_id and fact.nps is not None and not fact.flagged:
+            known = latest.get(fact.respondent_id)
+            if known is None or (fact.submitted_at, fact.response_id) > (
+                known.submitted_at,
+                known.response_id,
+            ):
+                latest[fact.respondent_id] = fact
+    if not latest:
+        return
+    insert_ = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    statement = insert_(LatestNps.__table__)  # type: ignore[attr-defined]
+    newer = tuple_(statement.excluded.answered_at, statement.excluded.response_id) > tuple_(
+        col(LatestNps.answered_at), col(LatestNps.response_id)
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["respondent_id"],
+        set_={
+            name: statement.excluded[name]
+            for name in ("score", "answered_at", "response_id", "touchpoint_id")
+        },
+        where=newer,
+    )
+    rows = [
+        {
+            "respondent_id": respondent,
+            "score": f.nps,
+            "answered_at": f.submitted_at,
+            "response_id": f.response_id,
+            "touchpoint_id": f.touchpoint_id,
+        }
+        for respondent, f in latest.items()
+    ]
+    session.execute(statement, rows)

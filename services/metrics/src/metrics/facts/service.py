@@ -3,20 +3,16 @@ rollup row in the same transaction, with an atomic `INSERT ... ON CONFLICT DO UP
 concurrent writers add up instead of overwriting each other."""
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from metrics.comments.sentiment import NEGATIVE_BELOW, sentiment
-from metrics.customers.service import refresh_latest_nps
+from metrics.comments.sentiment import NEGATIVE_BELOW
 from metrics.facts.models import DailyRollup, ResponseFact
+from metrics.facts.values import Fact, FactValues, rescale
 
-SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 KEY_COLUMNS = ("day", "touchpoint_id", "survey_id", "channel", "segment")
 SUM_COLUMNS = tuple(
     c.name
@@ -24,109 +20,6 @@ SUM_COLUMNS = tuple(
     if c.name not in {"id", *KEY_COLUMNS}
 )
 RollupKey = tuple[date, str, str, str, str]
-
-
-def rescale(value: float, low: float, high: float) -> float:
-    """To the -2 ... +2 scale of designed emotion."""
-    return -2 + 4 * (value - low) / (high - low)
-
-
-@dataclass(frozen=True)
-class Answer:
-    type: str
-    value: Any
-    scale: int | None = None
-
-
-@dataclass(slots=True)
-class FactValues:
-    """A fact's column values, without the ORM's cost per attribute (bulk import builds
-    millions)."""
-
-    response_id: str
-    survey_id: str
-    survey_version: int
-    touchpoint_id: str
-    respondent_id: str | None
-    channel: str
-    segment: str
-    hidden: dict[str, Any]
-    submitted_at: datetime
-    day: date
-    flagged: bool
-    nps: int | None
-    csat: int | None
-    ces: int | None
-    experience: float | None
-    comment: str | None
-    sentiment: float | None
-    answers: list[dict[str, Any]]
-    source_at: datetime
-
-    def row(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
-Fact = ResponseFact | FactValues
-
-
-def fact_values(
-    *,
-    response_id: str,
-    survey_id: str,
-    survey_version: int,
-    touchpoint_id: str | None,
-    respondent_id: str | None,
-    channel: str,
-    hidden: dict[str, Any],
-    submitted_at: datetime,
-    flagged: bool,
-    answers: list[dict[str, Any]],
-    source_at: datetime,
-) -> FactValues:
-    """The fact for a response: the first answer of each scored type, every text answer joined
-    as its comment, and the mean of all scored answers on the -2 ... +2 scale."""
-    first: dict[str, int] = {}
-    experience: list[float] = []
-    texts: list[str] = []
-    for answer in answers:
-        kind, value = answer.get("type"), answer.get("value")
-        if kind in SCALES and isinstance(value, int) and not isinstance(value, bool):
-            first.setdefault(kind, value)
-            experience.append(rescale(value, *SCALES[kind]))
-        elif kind == "rating" and isinstance(value, int) and not isinstance(value, bool):
-            scale = answer.get("scale") or 5
-            if scale > 1:
-                experience.append(rescale(value, 1, scale))
-        elif kind == "text" and isinstance(value, str) and value.strip():
-            texts.append(value.strip())
-    comment = "\n".join(texts) or None
-    return FactValues(
-        response_id=response_id,
-        survey_id=survey_id,
-        survey_version=survey_version,
-        touchpoint_id=touchpoint_id or "",
-        respondent_id=respondent_id,
-        channel=channel,
-        segment=str(hidden.get("segment", ""))[:100],
-        hidden=hidden,
-        submitted_at=submitted_at,
-        day=submitted_at.date(),
-        flagged=flagged,
-        nps=first.get("nps"),
-        csat=first.get("csat"),
-        ces=first.get("ces"),
-        experience=sum(experience) / len(experience) if experience else None,
-        comment=comment,
-        sentiment=sentiment(comment) if comment else None,
-        answers=answers,
-        source_at=source_at,
-    )
-
-
-def build_fact(**fields: Any) -> ResponseFact:
-    """`fact_values` as a row to add to a session."""
-    return ResponseFact(**fact_values(**fields).row())
 
 
 def rollup_key(fact: Fact) -> RollupKey:
@@ -217,10 +110,11 @@ class RollupDeltas:
         self._rows.clear()
 
 
-def add_facts(session: Session, facts: Iterable[ResponseFact], deltas: RollupDeltas) -> None:
-    for fact in facts:
-        session.add(fact)
-        deltas.add(fact)
+def insert_facts(session: Session, facts: list[FactValues]) -> None:
+    """Inserts the facts in one statement (their rollup deltas are the caller's)."""
+    if facts:
+        table = ResponseFact.__table__  # type: ignore[attr-defined]
+        session.execute(insert(table), [f.row() for f in facts])
 
 
 def remove_facts(session: Session, facts: list[ResponseFact], deltas: RollupDeltas) -> None:
@@ -232,11 +126,6 @@ def remove_facts(session: Session, facts: list[ResponseFact], deltas: RollupDelt
                 col(ResponseFact.response_id).in_([f.response_id for f in facts])
             )
         )
-
-
-def refresh_respondents(session: Session, facts: Iterable[ResponseFact]) -> None:
-    for respondent in {f.respondent_id for f in facts if f.respondent_id and f.nps is not None}:
-        refresh_latest_nps(session, respondent)
 
 
 def rebuild_rollups(session: Session, *, replace: bool) -> dict[str, int]:

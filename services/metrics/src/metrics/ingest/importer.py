@@ -17,15 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import Engine, insert, select, text, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select, text
 from sqlmodel import col
 
 from cxshared.db import is_sqlite, write_session
-from metrics.customers.models import LatestNps
+from metrics.customers.service import keep_latest_nps
 from metrics.facts.models import ErasedResponse, ResponseFact
-from metrics.facts.service import FactValues, RollupDeltas, fact_values
+from metrics.facts.service import RollupDeltas, insert_facts
+from metrics.facts.values import FactValues, fact_values
 
 BATCH = 20000
 # On SQLite the indexes of a large history outgrow the default 2 MB page cache, and checkpoints
@@ -136,7 +135,6 @@ def import_responses(
 ) -> Progress:
     progress = Progress()
     started = time.monotonic()
-    table = ResponseFact.__table__  # type: ignore[attr-defined]
     for batch in _batches(rows_of(stream, fmt)):
         progress.read += len(batch)
         unique = {f.response_id: f for f in batch}
@@ -159,7 +157,7 @@ def import_responses(
             )
             fresh = [f for key, f in unique.items() if key not in known]
             if fresh:
-                session.execute(insert(table), [f.row() for f in fresh])
+                insert_facts(session, fresh)
                 deltas = RollupDeltas()
                 for fact in fresh:
                     deltas.add(fact)
@@ -169,48 +167,6 @@ def import_responses(
         progress.skipped += len(batch) - len(fresh)
         report(progress, progress.read / max(time.monotonic() - started, 1e-9))
     return progress
-
-
-def keep_latest_nps(session: Session, facts: list[FactValues]) -> None:
-    """Each respondent's latest NPS answer, moved on by newer answers among `facts` (imports
-    only add answers, so a newer one can only replace, never uncover, the stored one)."""
-    latest: dict[str, FactValues] = {}
-    for fact in facts:
-        if fact.respondent_id and fact.nps is not None and not fact.flagged:
-            known = latest.get(fact.respondent_id)
-            if known is None or (fact.submitted_at, fact.response_id) > (
-                known.submitted_at,
-                known.response_id,
-            ):
-                latest[fact.respondent_id] = fact
-    if not latest:
-        return
-    insert_ = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    statement = insert_(LatestNps.__table__)  # type: ignore[attr-defined]
-    newer = tuple_(statement.excluded.answered_at, statement.excluded.response_id) > tuple_(
-        col(LatestNps.answered_at), col(LatestNps.response_id)
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["respondent_id"],
-        set_={
-            name: statement.excluded[name]
-            for name in ("score", "answered_at", "response_id", "touchpoint_id")
-        },
-        where=newer,
-    )
-    rows = [
-        {
-            "respondent_id": respondent,
-            "score": f.nps,
-            "answered_at": f.submitted_at,
-            "response_id": f.response_id,
-            "touchpoint_id": f.touchpoint_id,
-        }
-        for respondent, f in latest.items()
-    ]
-    session.execute(statement, rows)
 
 
 def open_text(path: str) -> IO[str]:

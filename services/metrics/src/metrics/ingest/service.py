@@ -6,21 +6,17 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlmodel import Session, col
 
 from cxshared.problems import Problem
-from cxshared.timeutil import as_utc
+from cxshared.timeutil import as_utc, utcnow
 from metrics.alerts.models import Alert
+from metrics.customers.service import keep_latest_nps, refresh_latest_nps
 from metrics.dimension import service as dimension
 from metrics.facts.models import ErasedResponse, ResponseFact
-from metrics.facts.service import (
-    RollupDeltas,
-    add_facts,
-    build_fact,
-    refresh_respondents,
-    remove_facts,
-)
+from metrics.facts.service import RollupDeltas, remove_facts
+from metrics.facts.values import Fact, FactValues, fact_values
 from metrics.ingest.models import ProcessedEvent
 from metrics.ingest.schemas import EntityData, ErasureData, EventEnvelope, ResponseData
 
@@ -30,27 +26,73 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass
 class Batch:
-    """What one transaction applies: rollup deltas and the respondents and touchpoints touched."""
+    """What one transaction applies. Facts to add are gathered and inserted in one statement at
+    the end; the facts and erasures the batch's responses may meet are read up front."""
 
     session: Session
     deltas: RollupDeltas = field(default_factory=RollupDeltas)
-    facts_changed: list[ResponseFact] = field(default_factory=list)
+    stored: dict[str, ResponseFact] = field(default_factory=dict)
+    erased: set[str] = field(default_factory=set)
+    pending: dict[str, FactValues] = field(default_factory=dict)
+    removed_respondents: set[str] = field(default_factory=set)
     touchpoints: set[str] = field(default_factory=set)
 
-    def add(self, fact: ResponseFact) -> None:
-        add_facts(self.session, [fact], self.deltas)
-        self.facts_changed.append(fact)
+    def prefetch(self, response_ids: set[str]) -> None:
+        if not response_ids:
+            return
+        for fact in self.session.execute(
+            select(ResponseFact).where(col(ResponseFact.response_id).in_(response_ids))
+        ).scalars():
+            self.stored[fact.response_id] = fact
+        self.erased |= set(
+            self.session.execute(
+                select(col(ErasedResponse.response_id)).where(
+                    col(ErasedResponse.response_id).in_(response_ids)
+                )
+            ).scalars()
+        )
+
+    def current(self, response_id: str) -> Fact | None:
+        return self.pending.get(response_id) or self.stored.get(response_id)
+
+    def put(self, fact: FactValues) -> None:
+        """Adds the fact, replacing the response's current one if there is one."""
+        if fact.response_id in self.pending:
+            self.deltas.add(self.pending.pop(fact.response_id), sign=-1)
+        elif fact.response_id in self.stored:
+            self.remove([self.stored[fact.response_id]])
+        self.pending[fact.response_id] = fact
+        self.deltas.add(fact)
         self.touchpoints.add(fact.touchpoint_id)
 
     def remove(self, facts: list[ResponseFact]) -> None:
         remove_facts(self.session, facts, self.deltas)
-        self.facts_changed.extend(facts)
-        self.touchpoints.update(f.touchpoint_id for f in facts)
+        for fact in facts:
+            self.stored.pop(fact.response_id, None)
+            self.touchpoints.add(fact.touchpoint_id)
+            if fact.respondent_id:
+                self.removed_respondents.add(fact.respondent_id)
 
-    def finish(self) -> None:
-        self.session.flush()
+    def drop_pending(self, keep: Callable[[FactValues], bool]) -> set[str]:
+        """Forgets pending facts `keep` refuses; returns their response ids."""
+        dropped = {k: f for k, f in self.pending.items() if not keep(f)}
+        for response_id, fact in dropped.items():
+            self.deltas.add(self.pending.pop(response_id), sign=-1)
+            self.touchpoints.add(fact.touchpoint_id)
+        return set(dropped)
+
+    def finish(self, processed: list[dict[str, Any]]) -> None:
+        added = list(self.pending.values())
+        if added:
+            self.session.execute(insert(ResponseFact.__table__), [f.row() for f in added])  # type: ignore[attr-defined]
+        if processed:
+            self.session.execute(insert(ProcessedEvent.__table__), processed)  # type: ignore[attr-defined]
         self.deltas.write(self.session)
-        refresh_respondents(self.session, self.facts_changed)
+        keep_latest_nps(
+            self.session, (f for f in added if f.respondent_id not in self.removed_respondents)
+        )
+        for respondent in self.removed_respondents:
+            refresh_latest_nps(self.session, respondent)
 
 
 @dataclass(frozen=True)
@@ -83,19 +125,14 @@ def _parse(model: type[M], event: EventEnvelope, index: int) -> M:
 
 def _response(batch: Batch, event: EventEnvelope, index: int) -> None:
     data = _parse(ResponseData, event, index)
-    if data.status != COMPLETE:
-        return
-    if batch.session.get(ErasedResponse, data.response_id) is not None:
+    if data.status != COMPLETE or data.response_id in batch.erased:
         return
     occurred_at = as_utc(event.occurred_at)
-    existing = batch.session.get(ResponseFact, data.response_id)
-    if existing is not None:
-        if as_utc(existing.source_at) >= occurred_at:
-            return  # an older (or the same) state of the response
-        batch.remove([existing])
-        batch.session.flush()
-    batch.add(
-        build_fact(
+    existing = batch.current(data.response_id)
+    if existing is not None and as_utc(existing.source_at) >= occurred_at:
+        return  # an older (or the same) state of the response
+    batch.put(
+        fact_values(
             response_id=data.response_id,
             survey_id=data.survey_id,
             survey_version=data.version,
@@ -114,18 +151,23 @@ def _response(batch: Batch, event: EventEnvelope, index: int) -> None:
 def _erasure(batch: Batch, event: EventEnvelope, index: int) -> None:
     data = _parse(ErasureData, event, index)
     session = batch.session
+    named = set(data.response_ids)
     facts = list(
         session.execute(
             select(ResponseFact).where(
                 or_(
                     col(ResponseFact.respondent_id) == data.respondent_external_id,
-                    col(ResponseFact.response_id).in_(data.response_ids),
+                    col(ResponseFact.response_id).in_(named),
                 )
             )
         ).scalars()
     )
     batch.remove(facts)
-    erased = set(data.response_ids) | {f.response_id for f in facts}
+    dropped = batch.drop_pending(
+        lambda f: f.respondent_id != data.respondent_external_id and f.response_id not in named
+    )
+    erased = named | dropped | {f.response_id for f in facts}
+    batch.erased |= erased
     for response_id in erased:
         session.merge(ErasedResponse(response_id=response_id))
     if erased:
@@ -149,6 +191,7 @@ def _entity(entity: str) -> Callable[[Batch, EventEnvelope, int], None]:
     return apply
 
 
+RESPONSE_TYPES = {"response.completed", "response.updated"}
 HANDLERS: dict[str, Callable[[Batch, EventEnvelope, int], None]] = {
     "response.completed": _response,
     "response.updated": _response,
@@ -170,7 +213,15 @@ def ingest(session: Session, events: list[EventEnvelope]) -> Result:
         ).scalars()
     )
     batch = Batch(session)
+    batch.prefetch(
+        {
+            str(e.data["response_id"])
+            for e in events
+            if e.type in RESPONSE_TYPES and e.id not in seen and "response_id" in e.data
+        }
+    )
     applied = duplicates = ignored = 0
+    processed = []
     for index, event in enumerate(events):
         if event.id in seen:
             duplicates += 1
@@ -182,6 +233,8 @@ def ingest(session: Session, events: list[EventEnvelope]) -> Result:
         else:
             handler(batch, event, index)
             applied += 1
-        session.add(ProcessedEvent(id=event.id, type=event.type, source=event.source))
-    batch.finish()
+        processed.append(
+            {"id": event.id, "type": event.type, "source": event.source, "processed_at": utcnow()}
+        )
+    batch.finish(processed)
     return Result(applied, duplicates, ignored, frozenset(batch.touchpoints - {""}))
