@@ -6,7 +6,7 @@ from cxshared.idempotency import IdempotencyRecord
 from metrics.alerts.models import Alert
 from metrics.customers.models import Customer, LatestNps
 from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
-from metrics.facts.models import DailyRollup, ErasedResponse, ResponseFact
+from metrics.facts.models import DailyRollup, ErasedResponse, MonthlyRollup, ResponseFact
 from metrics.ingest.models import ProcessedEvent
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "IdempotencyRecord",
     "JourneyDim",
     "LatestNps",
+    "MonthlyRollup",
     "OutboxDelivery",
     "OutboxEvent",
     "ProcessedEvent",

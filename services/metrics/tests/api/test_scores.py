@@ -73,6 +73,41 @@ def test_the_period_filters_days(api, send, ev):
     assert scores(api, metric="nps", **{"from": start})["overall"]["n"] == 2
 
 
+def test_whole_months_and_the_days_around_them_add_up_exactly(api, send, ev):
+    today = ev.now.date()
+    f1 = (today.replace(day=1) - timedelta(days=1)).replace(day=1)  # first of last month
+    f2 = (f1 - timedelta(days=1)).replace(day=1)
+    f3 = (f2 - timedelta(days=1)).replace(day=1)
+    days = [f3 + timedelta(days=14), f2, f2 + timedelta(days=20), f1 - timedelta(days=1)]
+    days.append(f1 + timedelta(days=5))
+    send(*(ev.response(f"m{i}", nps=10, days_ago=(today - d).days) for i, d in enumerate(days)))
+
+    def n(start, end):
+        params = {"metric": "nps", "from": start.isoformat(), "to": end.isoformat()}
+        return nps_n(api.get("/v1/scores", params={**params, "group_by": "touchpoint"}).json())
+
+    assert n(f3 + timedelta(days=15), f1 - timedelta(days=1)) == 3  # days, then a whole month
+    assert n(f3, today.replace(day=1) - timedelta(days=1)) == 5  # three whole months
+    assert n(f2 + timedelta(days=1), f1 + timedelta(days=5)) == 3  # days only
+    assert n(f3 + timedelta(days=14), f3 + timedelta(days=14)) == 1
+    series = api.get(
+        "/v1/scores/series",
+        params={
+            "metric": "nps",
+            "interval": "month",
+            "from": f3.isoformat(),
+            "to": today.isoformat(),
+        },
+    ).json()
+    assert [p["n"] for p in series["points"]] == [1, 3, 1, 0]
+
+
+def nps_n(body):
+    [group] = body["groups"] or [{"n": 0}]
+    assert group["n"] == body["overall"]["n"]
+    return body["overall"]["n"]
+
+
 def test_a_period_that_ends_before_it_starts_is_refused(api):
     response = api.get(
         "/v1/scores", params={"metric": "nps", "from": "2026-02-01", "to": "2026-01-01"}

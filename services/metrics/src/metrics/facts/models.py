@@ -40,17 +40,9 @@ class ResponseFact(SQLModel, table=True):
     source_at: datetime = Field(sa_type=UTCDateTime)  # when the event that set it occurred
 
 
-class DailyRollup(SQLModel, table=True):
-    """Sums per (day, touchpoint, survey, channel, segment) over unflagged facts."""
+class RollupSums(SQLModel):
+    """What a rollup row adds up over unflagged facts."""
 
-    __tablename__ = "daily_rollup"
-    __table_args__ = (
-        UniqueConstraint("day", "touchpoint_id", "survey_id", "channel", "segment"),
-        Index("ix_daily_rollup_touchpoint_day", "touchpoint_id", "day"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    day: date
     touchpoint_id: str = Field(max_length=64)
     survey_id: str = Field(max_length=64)
     channel: str = Field(max_length=20)
@@ -75,6 +67,32 @@ class DailyRollup(SQLModel, table=True):
     comments: int = 0
     negative_comments: int = 0
     sentiment_sum: float = 0.0
+
+
+class DailyRollup(RollupSums, table=True):
+    """Sums per (day, touchpoint, survey, channel, segment)."""
+
+    __tablename__ = "daily_rollup"
+    __table_args__ = (
+        UniqueConstraint("day", "touchpoint_id", "survey_id", "channel", "segment"),
+        Index("ix_daily_rollup_touchpoint_day", "touchpoint_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+
+
+class MonthlyRollup(RollupSums, table=True):
+    """The same sums per calendar month (`month` is its first day): a period of many months
+    reads a row per month, not per day, for the whole months it covers."""
+
+    __tablename__ = "monthly_rollup"
+    __table_args__ = (
+        UniqueConstraint("month", "touchpoint_id", "survey_id", "channel", "segment"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: date
 
 
 class ErasedResponse(SQLModel, table=True):

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from metrics.comments.sentiment import NEGATIVE_BELOW
-from metrics.facts.models import DailyRollup, ResponseFact
+from metrics.facts.models import DailyRollup, MonthlyRollup, ResponseFact, RollupSums
 from metrics.facts.values import Fact, FactValues, rescale
 
 KEY_COLUMNS = ("day", "touchpoint_id", "survey_id", "channel", "segment")
@@ -89,25 +89,48 @@ class RollupDeltas:
         return self._rows
 
     def write(self, session: Session) -> None:
+        """Adds the deltas to their daily rows and to their months' rows."""
         if not self._rows:
             return
-        rows = [
-            {
-                **dict(zip(KEY_COLUMNS, key, strict=True)),
-                **{name: delta.get(name, 0) for name in SUM_COLUMNS},
-            }
-            for key, delta in sorted(self._rows.items())  # one order: no deadlocks between batches
-        ]
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = DailyRollup.__table__  # type: ignore[attr-defined]
-        statement = insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(KEY_COLUMNS),
-            set_={name: table.c[name] + statement.excluded[name] for name in SUM_COLUMNS},
-        )
-        session.execute(statement, rows)
+        _add_to(session, DailyRollup, "day", self._rows)
+        _add_to(session, MonthlyRollup, "month", by_month(self._rows))
         self._rows.clear()
+
+
+def by_month(daily: dict[RollupKey, dict[str, float]]) -> dict[RollupKey, dict[str, float]]:
+    """Daily deltas or sums added up per calendar month (keyed by its first day)."""
+    monthly: dict[RollupKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (day, touchpoint, survey, channel, segment), delta in daily.items():
+        row = monthly[(day.replace(day=1), touchpoint, survey, channel, segment)]
+        for name, value in delta.items():
+            row[name] += value
+    return monthly
+
+
+def _add_to(
+    session: Session,
+    model: type[RollupSums],
+    period: str,
+    deltas: dict[RollupKey, dict[str, float]],
+) -> None:
+    """One atomic `INSERT ... ON CONFLICT DO UPDATE` adding each delta to its row."""
+    keys = (period, *KEY_COLUMNS[1:])
+    rows = [
+        {
+            **dict(zip(keys, key, strict=True)),
+            **{name: delta.get(name, 0) for name in SUM_COLUMNS},
+        }
+        for key, delta in sorted(deltas.items())  # one order: no deadlocks between batches
+    ]
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = upsert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + statement.excluded[name] for name in SUM_COLUMNS},
+    )
+    session.execute(statement, rows)
 
 
 def insert_facts(session: Session, facts: list[FactValues]) -> None:
@@ -129,31 +152,34 @@ def remove_facts(session: Session, facts: list[ResponseFact], deltas: RollupDelt
 
 
 def rebuild_rollups(session: Session, *, replace: bool) -> dict[str, int]:
-    """Recomputes every rollup from the facts and compares them with the stored ones; with
-    `replace`, the stored rollups become the recomputed ones. Returns counts of rows that agree,
-    differ, are missing or are extra."""
+    """Recomputes every daily and monthly rollup from the facts and compares them with the
+    stored ones; with `replace`, the stored rollups become the recomputed ones. Returns counts
+    of rows (of both tables) that agree, differ, are missing or are extra."""
     recomputed = RollupDeltas()
     for fact in session.exec(select(ResponseFact)).scalars():  # type: ignore[call-overload]
         recomputed.add(fact)
-    expected = recomputed.rows
-    stored = {
-        (r.day, r.touchpoint_id, r.survey_id, r.channel, r.segment): r
-        for r in session.exec(select(DailyRollup)).scalars()  # type: ignore[call-overload]
-    }
+    daily = recomputed.rows
+    monthly = by_month(daily)
     report = {"agree": 0, "differ": 0, "missing": 0, "extra": 0}
-    for key, sums in expected.items():
-        row = stored.get(key)
-        if row is None:
-            report["missing"] += 1
-        elif all(abs(getattr(row, n) - sums.get(n, 0)) < 1e-6 for n in SUM_COLUMNS):
-            report["agree"] += 1
-        else:
-            report["differ"] += 1
-    report["extra"] = sum(
-        1 for key, row in stored.items() if key not in expected and row.responses != 0
-    )
+    for model, period, expected in ((DailyRollup, "day", daily), (MonthlyRollup, "month", monthly)):
+        stored = {
+            (getattr(r, period), r.touchpoint_id, r.survey_id, r.channel, r.segment): r
+            for r in session.exec(select(model)).scalars()  # type: ignore[call-overload]
+        }
+        for key, sums in expected.items():
+            row = stored.get(key)
+            if row is None:
+                report["missing"] += 1
+            elif all(abs(getattr(row, n) - sums.get(n, 0)) < 1e-6 for n in SUM_COLUMNS):
+                report["agree"] += 1
+            else:
+                report["differ"] += 1
+        report["extra"] += sum(
+            1 for key, row in stored.items() if key not in expected and row.responses != 0
+        )
     if replace:
         session.execute(delete(DailyRollup))
+        session.execute(delete(MonthlyRollup))
         recomputed.write(session)
     return report
 

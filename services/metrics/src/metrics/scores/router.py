@@ -230,11 +230,13 @@ def get_series(
     interval: Annotated[Interval, Query()] = Interval.WEEK,
 ) -> SeriesRead:
     filters = params.filters
-    by_day = service.grouped_sums(session, filters, [service.R.day])
     buckets: dict[date, service.Sums] = defaultdict(lambda: dict(service.EMPTY))
-    for (day,), sums in by_day.items():
-        key = _bucket(day, interval)
-        buckets[key] = service.add(buckets[key], sums)
+    if interval is Interval.MONTH:
+        buckets.update(service.sums_by_month(session, filters))
+    else:
+        for (day,), sums in service.grouped_sums(session, filters, [service.R.day]).items():
+            key = _bucket(day, interval)
+            buckets[key] = service.add(buckets[key], sums)
     target = None
     if filters.touchpoint_id:
         target = (

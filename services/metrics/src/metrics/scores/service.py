@@ -1,23 +1,26 @@
-"""Scores read from daily rollups only: a query sums rollup rows (days x touchpoints x surveys x
-channels x segments), never responses."""
+"""Scores read from rollups only, never responses: the whole calendar months of a period from
+the monthly rollups, the days around them from the daily ones. A query's cost grows with
+(months + days at the ends) x touchpoints x surveys x channels x segments."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
 from metrics.alerts.rules import Target
 from metrics.alerts.service import targets_of as targets_of
 from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
-from metrics.facts.models import DailyRollup
+from metrics.facts.models import DailyRollup, MonthlyRollup
 from metrics.facts.service import SUM_COLUMNS
 from metrics.stats import estimates
 
 R = DailyRollup
+M = MonthlyRollup
 T = TouchpointDim
+Rollup = type[DailyRollup] | type[MonthlyRollup]
 
 GROUP_COLUMNS: dict[str, Any] = {
     "touchpoint": R.touchpoint_id,
@@ -42,15 +45,17 @@ class Filters:
     survey_id: str | None = None
     owner_team_id: str | None = None
 
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        query = query.where(col(R.day).between(self.start, self.end))
+    def apply(self, query: Select[Any], table: Rollup, start: date, end: date) -> Select[Any]:
+        """The filters on `table`'s rows from `start` to `end` (both rollups' period columns
+        hold a day: the month's first for monthly rows)."""
+        query = query.where(col(_period_column(table)).between(start, end))
         for column, value in (
             (T.journey_id, self.journey_id),
             (T.stage_id, self.stage_id),
-            (R.touchpoint_id, self.touchpoint_id),
-            (R.channel, self.channel),
-            (R.segment, self.segment),
-            (R.survey_id, self.survey_id),
+            (table.touchpoint_id, self.touchpoint_id),
+            (table.channel, self.channel),
+            (table.segment, self.segment),
+            (table.survey_id, self.survey_id),
             (T.owner_team_id, self.owner_team_id),
         ):
             if value is not None:
@@ -65,30 +70,81 @@ class Filters:
 Sums = dict[str, float]
 
 
-def _sums_columns() -> list[ColumnElement[Any]]:
-    return [func.coalesce(func.sum(getattr(R, name)), 0).label(name) for name in SUM_COLUMNS]
+def _period_column(table: Rollup) -> Any:
+    return R.day if table is R else M.month
+
+
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first days of the first and last whole calendar months from `start` to `end`."""
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = end + timedelta(days=1)
+    last = (after.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return (first, last) if first <= last else None
+
+
+def _parts(start: date, end: date) -> list[tuple[Rollup, date, date]]:
+    months = whole_months(start, end)
+    if months is None:
+        return [(R, start, end)]
+    first, last = months
+    after_last = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+    parts: list[tuple[Rollup, date, date]] = [(M, first, last)]
+    if start < first:
+        parts.append((R, start, first - timedelta(days=1)))
+    if after_last <= end:
+        parts.append((R, after_last, end))
+    return parts
 
 
 def grouped_sums(
     session: Session, filters: Filters, group_by: Sequence[Any]
 ) -> dict[tuple[Any, ...], Sums]:
-    """Rollup sums per group; `group_by` are columns of the rollup or the touchpoint dimension."""
-    query = select(*group_by, *_sums_columns()).select_from(R)
-    joins_dimension = filters.needs_dimension or any(
-        getattr(c, "table", None) is T.__table__  # type: ignore[attr-defined]
-        for c in group_by
-    )
-    if joins_dimension:
-        query = query.outerjoin(T, col(T.id) == R.touchpoint_id)
-    query = filters.apply(query)
-    if group_by:
-        query = query.group_by(*group_by)
+    """Rollup sums per group; `group_by` are columns of the daily rollup or the touchpoint
+    dimension. Grouped by day, every day is read from the daily rollups."""
+    by_day = any(c is R.day for c in group_by)
+    parts = [(R, filters.start, filters.end)] if by_day else _parts(filters.start, filters.end)
     result: dict[tuple[Any, ...], Sums] = {}
-    width = len(group_by)
+    for table, start, end in parts:
+        for key, sums in _sums(session, filters, group_by, table, start, end).items():
+            result[key] = add(result[key], sums) if key in result else sums
+    if not group_by:
+        result.setdefault((), dict(EMPTY))
+    return result
+
+
+def sums_by_month(session: Session, filters: Filters) -> dict[date, Sums]:
+    """Sums per calendar month (keyed by its first day) over the period."""
+    result: dict[date, Sums] = {}
+    for table, start, end in _parts(filters.start, filters.end):
+        period = _period_column(table)
+        for (day,), sums in _sums(session, filters, [period], table, start, end).items():
+            month = day.replace(day=1)
+            result[month] = add(result[month], sums) if month in result else sums
+    return result
+
+
+def _sums(
+    session: Session,
+    filters: Filters,
+    group_by: Sequence[Any],
+    table: Rollup,
+    start: date,
+    end: date,
+) -> dict[tuple[Any, ...], Sums]:
+    columns = [getattr(table, c.key) if c.class_ is R else c for c in group_by]
+    sums = [func.coalesce(func.sum(getattr(table, name)), 0).label(name) for name in SUM_COLUMNS]
+    query = select(*columns, *sums).select_from(table)
+    if filters.needs_dimension or any(c.class_ is T for c in group_by):
+        query = query.outerjoin(T, col(T.id) == table.touchpoint_id)
+    query = filters.apply(query, table, start, end)
+    if columns:
+        query = query.group_by(*columns)
+    result: dict[tuple[Any, ...], Sums] = {}
+    width = len(columns)
     for row in session.execute(query).all():
-        sums = {name: float(row[width + i] or 0) for i, name in enumerate(SUM_COLUMNS)}
-        if sums["responses"] or not group_by:
-            result[tuple(row[:width])] = sums
+        values = {name: float(row[width + i] or 0) for i, name in enumerate(SUM_COLUMNS)}
+        if values["responses"]:
+            result[tuple(row[:width])] = values
     return result
 
 
