@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, String, any_, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 
 from cxshared.db import is_sqlite, write_session
@@ -126,6 +127,14 @@ def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[FactValues]]:
         yield batch
 
 
+def _one_of(column: Any, values: list[str], engine: Engine) -> Any:
+    """`column IN (values)`; on PostgreSQL as `= ANY(array)`, which it plans in a fraction of
+    the time 20,000 separate parameters take."""
+    if is_sqlite(engine):
+        return column.in_(values)
+    return column == any_(bindparam(None, values, type_=ARRAY(String)))
+
+
 def import_responses(
     engine: Engine,
     stream: IO[str],
@@ -142,19 +151,15 @@ def import_responses(
             if is_sqlite(engine):
                 for pragma in SQLITE_IMPORT_PRAGMAS:
                     session.execute(text(pragma))
-            known = set(
-                session.execute(
-                    select(col(ResponseFact.response_id)).where(
-                        col(ResponseFact.response_id).in_(unique)
+            known = {
+                response_id
+                for model in (ResponseFact, ErasedResponse)
+                for response_id in session.execute(
+                    select(col(model.response_id)).where(
+                        _one_of(col(model.response_id), list(unique), engine)
                     )
                 ).scalars()
-            ) | set(
-                session.execute(
-                    select(col(ErasedResponse.response_id)).where(
-                        col(ErasedResponse.response_id).in_(unique)
-                    )
-                ).scalars()
-            )
+            }
             fresh = [f for key, f in unique.items() if key not in known]
             if fresh:
                 insert_facts(session, fresh)
