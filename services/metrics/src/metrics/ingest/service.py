@@ -15,7 +15,7 @@ from metrics.alerts.models import Alert
 from metrics.customers.service import keep_latest_nps, refresh_latest_nps
 from metrics.dimension import service as dimension
 from metrics.facts.models import ErasedResponse, ResponseFact
-from metrics.facts.service import RollupDeltas, remove_facts
+from metrics.facts.service import RollupDeltas, insert_facts, remove_facts
 from metrics.facts.values import Fact, FactValues, fact_values
 from metrics.ingest.models import ProcessedEvent
 from metrics.ingest.schemas import EntityData, ErasureData, EventEnvelope, ResponseData
@@ -83,10 +83,10 @@ class Batch:
 
     def finish(self, processed: list[dict[str, Any]]) -> None:
         added = list(self.pending.values())
-        if added:
-            self.session.execute(insert(ResponseFact.__table__), [f.row() for f in added])  # type: ignore[attr-defined]
+        insert_facts(self.session, added)
         if processed:
-            self.session.execute(insert(ProcessedEvent.__table__), processed)  # type: ignore[attr-defined]
+            table = ProcessedEvent.__table__  # type: ignore[attr-defined]
+            self.session.execute(insert(table), processed)
         self.deltas.write(self.session)
         keep_latest_nps(
             self.session, (f for f in added if f.respondent_id not in self.removed_respondents)
