@@ -16,6 +16,11 @@ from cxshared.logging import configure_logging
 from cxshared.migrations import SchemaMismatch, check_at_head, upgrade
 from cxshared.settings import ServiceSettings
 
+# With --workers, uvicorn restarts a worker that does not answer its supervisor in time. A new
+# worker imports the service before it can answer: on a loaded machine that takes longer than
+# uvicorn's 5 s, and workers were killed and restarted in a loop.
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 @dataclass(frozen=True)
 class Command:
@@ -105,6 +110,7 @@ def _run(
             reload=args.reload,
             log_config=None,
             proxy_headers=False,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
         return 0
 

@@ -92,7 +92,7 @@ class LiveServices:
         *args: str,
         env: Mapping[str, str] | None = None,
         port: int | None = None,
-        timeout: float = 30.0,
+        timeout: float = 60.0,
     ) -> ServiceProcess:
         """`args` default to `serve`; a server is returned once /readyz answers."""
         args = args or ("serve",)

@@ -7,10 +7,11 @@ squares), so a score over any period costs one sum over rollup rows, never a pas
 import math
 from dataclasses import dataclass
 
-from scipy.stats import norm
-from scipy.stats import t as student_t
+# The distribution functions from scipy.special, not scipy.stats: the same numbers, and the
+# service starts without importing all of scipy.stats (about a second of CPU).
+from scipy.special import ndtri, stdtrit
 
-Z_95 = float(norm.ppf(0.975))  # 1.95996..., METRICS.md's 1.96
+Z_95 = float(ndtri(0.975))  # 1.95996..., METRICS.md's 1.96
 
 
 @dataclass(frozen=True)
@@ -91,5 +92,5 @@ def mean(total: float, total_sq: float, n: int) -> Estimate:
     value, sd = mean_and_sd(total, total_sq, n)
     if n < 2:
         return Estimate(value, None, None, n)
-    half = float(student_t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    half = float(stdtrit(n - 1, 0.975)) * sd / math.sqrt(n)
     return Estimate(value=value, low=value - half, high=value + half, n=n)
