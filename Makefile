@@ -25,7 +25,13 @@ $(UV):
 	$(UV) sync --frozen --all-packages
 	@touch $@
 
-install: .venv/.synced
+# Browser packages (htmx) from the npm registry, through the gateway's lock file.
+ASSETS := services/gateway/node_modules/.package-lock.json
+$(ASSETS): services/gateway/package.json services/gateway/package-lock.json
+	cd services/gateway && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: .venv/.synced $(ASSETS)
 
 SERVICES := journey feedback metrics
 
@@ -58,7 +64,7 @@ lint: install
 	$(RUN) ruff format --check shared services tests
 
 typecheck: install
-	$(RUN) mypy shared/src services/journey/src services/feedback/src services/metrics/src
+	$(RUN) mypy shared/src services/journey/src services/feedback/src services/metrics/src services/gateway/src
 
 contracts: install
 	$(RUN) lint-imports

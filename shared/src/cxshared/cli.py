@@ -40,7 +40,10 @@ def run_cli(
     script_location: Path,
     argv: Sequence[str] | None = None,
     commands_of_service: dict[str, Command] | None = None,
+    api_keys: bool = True,
 ) -> int:
+    """`api_keys=False` for a service with no API of its own to key (the gateway): no relay
+    and no key commands."""
     parser = argparse.ArgumentParser(prog=f"cx-{name}", description=f"cxloop {name} service")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="upgrade the database to the latest schema")
@@ -49,6 +52,25 @@ def run_cli(
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--reload", action="store_true")
+    if api_keys:
+        _add_key_commands(commands)
+    extra = commands_of_service or {}
+    for command_name, command in extra.items():
+        command.configure(commands.add_parser(command_name, help=command.help))
+    args = parser.parse_args(argv)
+
+    settings = settings_factory()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    if args.command != "migrate":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return _run(args, name, settings, app_path, script_location, extra)
+    except (ValueError, SchemaMismatch) as exc:
+        print(f"cx-{name} {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _add_key_commands(commands: Any) -> None:
     commands.add_parser("relay", help="deliver outbox events (as its own process)")
     create = commands.add_parser(
         "create-api-key", help="create a key; prints it alone on its last line"
@@ -70,20 +92,6 @@ def run_cli(
     revoke = commands.add_parser("revoke-api-key", help="revoke keys by id or name")
     revoke.add_argument("key", help="the key's id or name")
     commands.add_parser("list-api-keys", help="list keys (never their secrets)")
-    extra = commands_of_service or {}
-    for command_name, command in extra.items():
-        command.configure(commands.add_parser(command_name, help=command.help))
-    args = parser.parse_args(argv)
-
-    settings = settings_factory()
-    configure_logging(log_format=settings.log_format, level=settings.log_level)
-    if args.command != "migrate":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-    try:
-        return _run(args, name, settings, app_path, script_location, extra)
-    except (ValueError, SchemaMismatch) as exc:
-        print(f"cx-{name} {args.command}: {exc}", file=sys.stderr)
-        return 2
 
 
 def _run(

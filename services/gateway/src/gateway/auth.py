@@ -1,0 +1,107 @@
+"""Who is asking: the staff session behind a request, the role it needs, and its CSRF token.
+
+Pages take `Staff` (signed in, any role); anything that changes state takes `Editor`, which
+also checks the request's CSRF token (a form field or, for htmx, the X-CSRF-Token header) and
+that it comes from this site's own pages.
+"""
+
+import hmac
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from gateway.config import Settings
+from gateway.users.service import SignedIn, resume_session
+
+SESSION_COOKIE = "cx_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class Forbidden(Exception):
+    """Signed in, but this needs another role, or the request did not come from our pages."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def signed_in(request: Request) -> SignedIn:
+    token = request.cookies.get(SESSION_COOKIE)
+    settings = settings_of(request)
+    found = None
+    if token:
+        found = await run_in_threadpool(
+            resume_session,
+            request.app.state.engine,
+            token=token,
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+        )
+    if found is None:
+        path = request.url.path
+        if request.url.query:
+            path += "?" + request.url.query
+        raise SignInRequired(path if request.method == "GET" else "/")
+    request.state.signed_in = found
+    return found
+
+
+def same_origin(request: Request) -> bool:
+    """A browser names the page a form was sent from; it must be one of ours."""
+    origin = request.headers.get("Origin")
+    if origin == "null":
+        return False
+    source = origin or request.headers.get("Referer")
+    if not source:
+        return True  # not a browser, or one that sends neither: the CSRF token still counts
+    return urlsplit(source).netloc == request.headers.get("Host", request.url.netloc)
+
+
+async def csrf_token_of(request: Request) -> str:
+    token = request.headers.get(CSRF_HEADER)
+    if token is None:
+        content_type = request.headers.get("Content-Type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            token = value if isinstance(value, str) else None
+    return token or ""
+
+
+async def check_csrf(request: Request, user: SignedIn) -> None:
+    token = await csrf_token_of(request)
+    if not hmac.compare_digest(token.encode(), user.csrf_token.encode()) or not same_origin(
+        request
+    ):
+        raise Forbidden(
+            "This form is out of date or was not sent from cxloop's own pages. "
+            "Reload the page and try again."
+        )
+
+
+async def editor(request: Request, user: Annotated[SignedIn, Depends(signed_in)]) -> SignedIn:
+    await check_csrf(request, user)
+    if not user.user.can_edit:
+        raise Forbidden("Your role is viewer: you can see everything here but change nothing.")
+    return user
+
+
+def login_url(next_url: str) -> str:
+    return "/login?next=" + quote(next_url, safe="/")
+
+
+Staff = Annotated[SignedIn, Depends(signed_in)]
+Editor = Annotated[SignedIn, Depends(editor)]

@@ -1,0 +1,73 @@
+import argparse
+import secrets
+import sys
+from typing import Any
+
+from cxshared.cli import Command, run_cli
+from gateway.config import get_settings
+from gateway.main import MIGRATIONS
+from gateway.users.models import Role
+from gateway.users.service import UserError, create_user, set_disabled
+
+
+def _configure_create_user(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--name", default="")
+    parser.add_argument("--role", choices=[r.value for r in Role], default=Role.VIEWER.value)
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input; without it one is generated and shown once",
+    )
+
+
+def _create_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
+    generated = not args.password_stdin
+    password = secrets.token_urlsafe(12) if generated else sys.stdin.readline().rstrip("\n")
+    try:
+        user = create_user(
+            engine, email=args.email, name=args.name, role=Role(args.role), password=password
+        )
+    except UserError as exc:
+        print(f"cx-gateway create-user: {exc}", file=sys.stderr)
+        return 1
+    print(f"created {user.role} {user.email}")
+    if generated:
+        print(f"password (shown only once): {password}")
+    return 0
+
+
+def _configure_disable_user(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--enable", action="store_true", help="enable the user again")
+
+
+def _disable_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
+    try:
+        user = set_disabled(engine, email=args.email, disabled=not args.enable)
+    except UserError as exc:
+        print(f"cx-gateway disable-user: {exc}", file=sys.stderr)
+        return 1
+    state = "enabled" if args.enable else "disabled; their sessions are ended"
+    print(f"{user.email} {state}")
+    return 0
+
+
+def main() -> None:
+    sys.exit(
+        run_cli(
+            name="gateway",
+            settings_factory=get_settings,
+            app_path="gateway.main:create_app",
+            script_location=MIGRATIONS,
+            api_keys=False,
+            commands_of_service={
+                "create-user": Command("create a staff user", _configure_create_user, _create_user),
+                "disable-user": Command(
+                    "disable a staff user and end their sessions",
+                    _configure_disable_user,
+                    _disable_user,
+                ),
+            },
+        )
+    )

@@ -1,0 +1,79 @@
+"""Every call the gateway makes to the journey service."""
+
+from typing import Any
+
+from cxshared.client import BackendClient
+from gateway.clients.models import Change, Journey, JourneySummary, Team, Touchpoint
+
+
+class JourneyClient(BackendClient):
+    name = "journey"
+
+    async def list_journeys(self) -> list[JourneySummary]:
+        page = await self.get_json("/v1/journeys", params={"limit": 200})
+        return [JourneySummary.model_validate(item) for item in page["items"]]
+
+    async def get_journey(self, journey_id: str) -> Journey:
+        return Journey.model_validate(await self.get_json(f"/v1/journeys/{journey_id}/document"))
+
+    async def list_teams(self) -> list[Team]:
+        page = await self.get_json("/v1/teams", params={"limit": 200})
+        return [Team.model_validate(item) for item in page["items"]]
+
+    async def get_touchpoint(self, touchpoint_id: str) -> Touchpoint:
+        return Touchpoint.model_validate(await self.get_json(f"/v1/touchpoints/{touchpoint_id}"))
+
+    async def update_touchpoint(
+        self, touchpoint_id: str, *, version: int, changes: dict[str, Any], acting_user: str
+    ) -> Touchpoint:
+        response = await self.request(
+            "PATCH",
+            f"/v1/touchpoints/{touchpoint_id}",
+            json=changes,
+            if_match=version,
+            acting_user=acting_user,
+        )
+        return Touchpoint.model_validate(response.json())
+
+    async def create_touchpoint(
+        self, stage_id: str, *, fields: dict[str, Any], acting_user: str
+    ) -> Touchpoint:
+        response = await self.request(
+            "POST", f"/v1/stages/{stage_id}/touchpoints", json=fields, acting_user=acting_user
+        )
+        return Touchpoint.model_validate(response.json())
+
+    async def delete_touchpoint(
+        self, touchpoint_id: str, *, version: int, acting_user: str
+    ) -> None:
+        await self.request(
+            "DELETE", f"/v1/touchpoints/{touchpoint_id}", if_match=version, acting_user=acting_user
+        )
+
+    async def move_touchpoint(
+        self, touchpoint_id: str, *, version: int, position: int, acting_user: str
+    ) -> Touchpoint:
+        response = await self.request(
+            "POST",
+            f"/v1/touchpoints/{touchpoint_id}/move",
+            json={"position": position},
+            if_match=version,
+            acting_user=acting_user,
+        )
+        return Touchpoint.model_validate(response.json())
+
+    async def create_stage(
+        self, journey_id: str, *, fields: dict[str, Any], acting_user: str
+    ) -> None:
+        await self.request(
+            "POST", f"/v1/journeys/{journey_id}/stages", json=fields, acting_user=acting_user
+        )
+
+    async def delete_stage(self, stage_id: str, *, version: int, acting_user: str) -> None:
+        await self.request(
+            "DELETE", f"/v1/stages/{stage_id}", if_match=version, acting_user=acting_user
+        )
+
+    async def touchpoint_history(self, touchpoint_id: str) -> list[Change]:
+        page = await self.get_json("/v1/history", params={"entity_id": touchpoint_id, "limit": 100})
+        return [Change.model_validate(item) for item in page["items"]]

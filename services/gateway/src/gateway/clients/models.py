@@ -1,0 +1,130 @@
+"""What the gateway reads from the backends: its own models, holding only the fields its pages
+use (a backend may add fields without breaking a page)."""
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Remote(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Target(Remote):
+    metric: str
+    value: float
+    direction: str = "at_least"
+    min_responses: int = 30
+
+
+class Team(Remote):
+    id: str
+    name: str
+    version: int
+
+
+class Touchpoint(Remote):
+    id: str
+    version: int
+    stage_id: str
+    journey_id: str
+    position: int
+    name: str
+    description: str = ""
+    channel: str
+    interaction: str
+    owner_team_id: str | None = None
+    owner_name: str = ""
+    owner_email: str | None = None
+    moment_of_truth: bool = False
+    standard: str = ""
+    designed_emotion: int | None = None
+    targets: list[Target] = Field(default_factory=list)
+    updated_at: datetime
+    updated_by: str = ""
+
+
+class Stage(Remote):
+    id: str
+    version: int
+    journey_id: str
+    position: int
+    name: str
+    description: str = ""
+    experience: str = ""
+    designed_emotion: int = 0
+    touchpoints: list[Touchpoint] = Field(default_factory=list)
+    updated_by: str = ""
+
+
+class JourneySummary(Remote):
+    id: str
+    version: int
+    name: str
+    description: str = ""
+    state: str
+    status: str
+    owner_name: str = ""
+    last_reviewed_date: date | None = None
+    updated_at: datetime
+
+
+class Journey(JourneySummary):
+    stages: list[Stage] = Field(default_factory=list)
+
+    def touchpoints(self) -> list[Touchpoint]:
+        return [t for stage in self.stages for t in stage.touchpoints]
+
+
+class Change(Remote):
+    id: str
+    at: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    changes: dict[str, Any] = Field(default_factory=dict)
+
+
+class Score(Remote):
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    too_few: bool
+    min_responses: int
+    target: dict[str, Any] | None = None
+    target_status: str | None = None
+
+
+class Emotion(Remote):
+    designed: float | None = None
+    measured: float | None = None
+    n: int = 0
+    comments: int = 0
+    negative_comments: int = 0
+
+
+class OverlayTouchpoint(Remote):
+    id: str
+    emotion: Emotion
+    scores: dict[str, Score] = Field(default_factory=dict)
+
+
+class OverlayStage(Remote):
+    id: str
+    emotion: Emotion
+    scores: dict[str, Score] = Field(default_factory=dict)
+    touchpoints: list[OverlayTouchpoint] = Field(default_factory=list)
+
+
+class Overlay(Remote):
+    journey_id: str
+    stages: list[OverlayStage] = Field(default_factory=list)
+
+    def touchpoint_scores(self) -> dict[str, OverlayTouchpoint]:
+        return {t.id: t for stage in self.stages for t in stage.touchpoints}
+
+    def stage_emotions(self) -> dict[str, Emotion]:
+        return {stage.id: stage.emotion for stage in self.stages}

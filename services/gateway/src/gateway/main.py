@@ -1,0 +1,173 @@
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from cxshared.client import UpstreamError, UpstreamNotFound
+from cxshared.db import make_engine
+from cxshared.health import health_router
+from cxshared.logging import configure_logging
+from cxshared.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from cxshared.migrations import check_at_head
+from gateway.auth import Forbidden, SignInRequired, login_url
+from gateway.clients.feedback import FeedbackClient
+from gateway.clients.journey import JourneyClient
+from gateway.clients.metrics import MetricsClient
+from gateway.config import Settings, get_settings
+from gateway.pages import auth, journeys
+from gateway.web import SecurityHeadersMiddleware, is_htmx, render, see_other
+
+HERE = Path(__file__).resolve().parent
+MIGRATIONS = HERE / "migrations"
+STATIC = HERE / "static"
+# Browser packages are installed from the npm registry (package.json, package-lock.json) beside
+# the gateway's pyproject, never committed.
+NODE_MODULES = HERE.parents[1] / "node_modules"
+VENDOR = {"htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js"}
+
+log = structlog.get_logger("gateway")
+
+Backend = TypeVar("Backend", JourneyClient, FeedbackClient, MetricsClient)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    """`transports` replaces the network for a backend (tests run the backends in-process)."""
+    settings = settings or get_settings()
+    replaced = transports or {}
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_at_head(engine, MIGRATIONS)
+        log.info("service.started", service="gateway")
+        try:
+            yield
+        finally:
+            for backend in (app.state.journey, app.state.feedback, app.state.metrics):
+                await backend.aclose()
+            engine.dispose()
+
+    app = FastAPI(
+        title="cxloop gateway",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.journey = _client(JourneyClient, settings, replaced)
+    app.state.feedback = _client(FeedbackClient, settings, replaced)
+    app.state.metrics = _client(MetricsClient, settings, replaced)
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    _install_error_pages(app)
+
+    app.include_router(health_router(MIGRATIONS))
+    app.include_router(auth.router)
+    app.include_router(journeys.router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> Response:
+        return see_other("/journeys")
+
+    @app.get("/static/vendor/{name}", include_in_schema=False)
+    def vendor(name: str) -> Response:
+        path = VENDOR.get(name)
+        if path is None or not path.exists():
+            raise HTTPException(404)
+        return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def _client(
+    kind: type[Backend], settings: Settings, transports: Mapping[str, httpx.AsyncBaseTransport]
+) -> Backend:
+    return kind(
+        base_url=getattr(settings, f"{kind.name}_url"),
+        api_key=getattr(settings, f"{kind.name}_api_key"),
+        timeout=settings.backend_timeout_seconds,
+        transport=transports.get(kind.name),
+    )
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, exc: SignInRequired) -> Response:
+        url = login_url(exc.next_url)
+        if request.headers.get("HX-Request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": url})
+        return see_other(url)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        template = "errors/_message.html" if is_htmx(request) else "errors/page.html"
+        return render(
+            request,
+            template,
+            {"title": "Not allowed", "message": exc.detail},
+            status_code=403,
+        )
+
+    @app.exception_handler(UpstreamNotFound)
+    async def upstream_not_found(request: Request, exc: UpstreamNotFound) -> Response:
+        return render(
+            request,
+            "errors/page.html",
+            {"title": "Not found", "message": "There is nothing here: it may have been removed."},
+            status_code=404,
+        )
+
+    @app.exception_handler(UpstreamError)
+    async def upstream(request: Request, exc: UpstreamError) -> Response:
+        template = "errors/_message.html" if is_htmx(request) else "errors/page.html"
+        return render(
+            request,
+            template,
+            {
+                "title": f"The {exc.backend} service is unavailable",
+                "message": f"The {exc.backend} service {exc.detail}. Try again in a moment.",
+            },
+            status_code=503,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        titles = {404: "Not found", 405: "Not allowed", 413: "Too large"}
+        return render(
+            request,
+            "errors/page.html",
+            {
+                "title": titles.get(exc.status_code, "Request refused"),
+                "message": exc.detail if exc.status_code != 404 else "There is nothing here.",
+            },
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")}))
+        return render(
+            request,
+            "errors/page.html",
+            {"title": "Request refused", "message": f"These fields are not valid: {fields}."},
+            status_code=422,
+        )

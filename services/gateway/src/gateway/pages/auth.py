@@ -1,0 +1,126 @@
+"""Sign in and sign out."""
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from cxshared.problems import Problem
+from cxshared.ratelimit import client_address, hit
+from gateway.auth import SESSION_COOKIE, Staff, check_csrf, same_origin, settings_of
+from gateway.users.service import authenticate, end_session, start_session
+from gateway.web import render, see_other
+
+router = APIRouter()
+
+# Before there is a session, the sign-in form is protected by a token in a cookie of its own
+# that the form must repeat (double submit), so no other site can sign a browser in.
+LOGIN_CSRF_COOKIE = "cx_login_csrf"
+LOGIN_ATTEMPTS_PER_MINUTE = 10
+
+
+def _safe_next(next_url: str | None) -> str:
+    """Only a path on this site: never another host (an open redirect)."""
+    if not next_url or not next_url.startswith("/") or next_url.startswith(("//", "/\\")):
+        return "/"
+    return next_url
+
+
+def _login_form(
+    request: Request, *, next_url: str, email: str = "", error: str = "", status_code: int = 200
+) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "auth/login.html",
+        {
+            "title": "Sign in",
+            "next_url": next_url,
+            "email": email,
+            "error": error,
+            "login_token": token,
+        },
+        status_code=status_code,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings_of(request).secure_cookies,
+        path="/login",
+    )
+    return response
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    return _login_form(request, next_url=_safe_next(next))
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    login_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    next_url = _safe_next(next)
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, login_token) or not same_origin(request):
+        return _login_form(
+            request,
+            next_url=next_url,
+            email=email,
+            error="The sign-in form had expired. Please try again.",
+            status_code=403,
+        )
+    engine = request.app.state.engine
+    address = client_address(request, [])
+    try:
+        await run_in_threadpool(hit, engine, {f"login:{address}": LOGIN_ATTEMPTS_PER_MINUTE})
+    except Problem as exc:
+        return _login_form(
+            request,
+            next_url=next_url,
+            email=email,
+            error=f"Too many attempts. {exc.detail}",
+            status_code=429,
+        )
+    user = await run_in_threadpool(authenticate, engine, email=email, password=password)
+    if user is None:
+        return _login_form(
+            request,
+            next_url=next_url,
+            email=email,
+            error="That email and password do not match an active account.",
+            status_code=422,
+        )
+    token, _ = await run_in_threadpool(start_session, engine, user=user)
+    response = see_other(next_url)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings_of(request).secure_cookies,
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, user: Staff) -> Response:
+    # Every role may sign out, but only from cxloop's own pages.
+    await check_csrf(request, user)
+    await run_in_threadpool(
+        end_session, request.app.state.engine, token=request.cookies[SESSION_COOKIE]
+    )
+    response = see_other("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

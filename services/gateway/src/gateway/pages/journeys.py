@@ -1,0 +1,390 @@
+"""The journey map: stages as columns, touchpoints as cards with their live scores, edited in
+place. Every form also works without JavaScript (a plain POST answers 303 to the map)."""
+
+import re
+from contextlib import suppress
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+
+from cxshared.client import UpstreamConflict, UpstreamInvalid
+from cxshared.timeutil import utcnow
+from gateway.auth import Editor, Staff
+from gateway.charts import emotion_chart
+from gateway.clients.models import Journey, Overlay, Team, Touchpoint
+from gateway.pages.common import fetch, journey_client, metrics_client
+from gateway.web import is_htmx, redirect_for, render
+
+router = APIRouter()
+
+PERIODS = {7: "last 7 days", 30: "last 30 days", 90: "last 90 days", 365: "last 12 months"}
+DEFAULT_DAYS = 30
+TARGET_METRICS = ("nps", "csat", "ces")
+TOUCHPOINT_CHANGED = "touchpoint-changed"
+BOARD_CHANGED = "board-changed"
+
+Days = Annotated[int, Query(description="The period the scores cover, in days")]
+
+
+@router.get("/journeys")
+async def list_journeys(request: Request, user: Staff) -> Response:
+    parts = await fetch(journeys=journey_client(request).list_journeys())
+    return render(
+        request,
+        "journeys/index.html",
+        {"title": "Journeys", "journeys": parts["journeys"], "notices": parts.notices()},
+    )
+
+
+def _days(days: int) -> int:
+    return days if days in PERIODS else DEFAULT_DAYS
+
+
+async def _board(request: Request, journey_id: str, days: int) -> dict[str, Any]:
+    """Everything the board shows: the journey, its live scores and the teams."""
+    today = utcnow().date()
+    parts = await fetch(
+        journey=journey_client(request).get_journey(journey_id),
+        overlay=metrics_client(request).journey_overlay(
+            journey_id, start=today - timedelta(days=days - 1), end=today
+        ),
+        teams=journey_client(request).list_teams(),
+    )
+    journey: Journey | None = parts["journey"]
+    overlay: Overlay | None = parts["overlay"]
+    teams: list[Team] = parts["teams"] or []
+    context: dict[str, Any] = {
+        "journey": journey,
+        "journey_id": journey_id,
+        "days": days,
+        "periods": PERIODS,
+        "notices": parts.notices(),
+        "teams": teams,
+        "team_names": {team.id: team.name for team in teams},
+        "scores": overlay.touchpoint_scores() if overlay else {},
+        "scores_missing": overlay is None,
+        "errors": {},
+    }
+    if journey is not None:
+        measured = overlay.stage_emotions() if overlay else {}
+        context["chart"] = emotion_chart(
+            [
+                (
+                    stage.name,
+                    stage.designed_emotion,
+                    measured[stage.id].measured if stage.id in measured else None,
+                )
+                for stage in journey.stages
+            ]
+        )
+    return context
+
+
+@router.get("/journeys/{journey_id}")
+async def journey_map(
+    request: Request, user: Staff, journey_id: str, days: Days = DEFAULT_DAYS
+) -> Response:
+    context = await _board(request, journey_id, _days(days))
+    title = context["journey"].name if context["journey"] else "Journey"
+    template = "journeys/_board.html" if is_htmx(request) else "journeys/map.html"
+    return render(request, template, {"title": title, **context})
+
+
+async def _board_changed(request: Request, journey_id: str, **extra: Any) -> Response:
+    """After a change to the board: a plain form goes back to the map, htmx gets the board."""
+    if not is_htmx(request):
+        return redirect_for(request, f"/journeys/{journey_id}")
+    return await _board_fragment(request, journey_id, event=BOARD_CHANGED, **extra)
+
+
+async def _board_fragment(
+    request: Request, journey_id: str, *, event: str, **extra: Any
+) -> Response:
+    context = await _board(request, journey_id, DEFAULT_DAYS)
+    response = render(request, "journeys/_board.html", {**context, **extra})
+    response.headers["HX-Trigger"] = event
+    return response
+
+
+async def _board_with_error(
+    request: Request, journey_id: str, *, error: dict[str, str], status_code: int
+) -> Response:
+    """The board again, with a message where the failed form is (`error`: form id -> text)."""
+    context = await _board(request, journey_id, DEFAULT_DAYS)
+    template = "journeys/_board.html" if is_htmx(request) else "journeys/map.html"
+    title = context["journey"].name if context["journey"] else "Journey"
+    return render(
+        request, template, {"title": title, **context, "errors": error}, status_code=status_code
+    )
+
+
+async def _card(request: Request, touchpoint: Touchpoint, **extra: Any) -> Response:
+    today = utcnow().date()
+    parts = await fetch(
+        overlay=metrics_client(request).journey_overlay(
+            touchpoint.journey_id, start=today - timedelta(days=DEFAULT_DAYS - 1), end=today
+        ),
+        teams=journey_client(request).list_teams(),
+    )
+    overlay: Overlay | None = parts["overlay"]
+    teams: list[Team] = parts["teams"] or []
+    return render(
+        request,
+        "journeys/_touchpoint_card.html",
+        {
+            "tp": touchpoint,
+            "scores": overlay.touchpoint_scores() if overlay else {},
+            "scores_missing": overlay is None,
+            "team_names": {team.id: team.name for team in teams},
+            **extra,
+        },
+    )
+
+
+@router.get("/touchpoints/{touchpoint_id}/card")
+async def touchpoint_card(request: Request, user: Staff, touchpoint_id: str) -> Response:
+    touchpoint = await journey_client(request).get_touchpoint(touchpoint_id)
+    return await _card(request, touchpoint)
+
+
+async def _edit_form(
+    request: Request,
+    touchpoint: Touchpoint,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    conflict: Touchpoint | None = None,
+    status_code: int = 200,
+) -> Response:
+    teams = await journey_client(request).list_teams()
+    context = {
+        "title": f"Edit {touchpoint.name}",
+        "tp": touchpoint,
+        "values": values or _form_values(touchpoint),
+        "errors": errors or {},
+        "conflict": conflict,
+        "teams": teams,
+    }
+    template = "journeys/_touchpoint_form.html" if is_htmx(request) else "journeys/edit.html"
+    return render(request, template, context, status_code=status_code)
+
+
+@router.get("/touchpoints/{touchpoint_id}/edit")
+async def edit_touchpoint(request: Request, user: Staff, touchpoint_id: str) -> Response:
+    touchpoint = await journey_client(request).get_touchpoint(touchpoint_id)
+    return await _edit_form(request, touchpoint)
+
+
+def _form_values(touchpoint: Touchpoint) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": touchpoint.name,
+        "description": touchpoint.description,
+        "channel": touchpoint.channel,
+        "interaction": touchpoint.interaction,
+        "owner_team_id": touchpoint.owner_team_id or "",
+        "owner_name": touchpoint.owner_name,
+        "owner_email": touchpoint.owner_email or "",
+        "moment_of_truth": touchpoint.moment_of_truth,
+        "standard": touchpoint.standard,
+        "designed_emotion": ""
+        if touchpoint.designed_emotion is None
+        else str(touchpoint.designed_emotion),
+    }
+    for metric in TARGET_METRICS:
+        target = next((t for t in touchpoint.targets if t.metric == metric), None)
+        values[f"target_{metric}"] = "" if target is None else f"{target.value:g}"
+    return values
+
+
+def _changes(form: dict[str, str], touchpoint: Touchpoint) -> tuple[dict[str, Any], dict[str, str]]:
+    """The form's fields as a PATCH body, and the errors only the form can find."""
+    errors: dict[str, str] = {}
+    changes: dict[str, Any] = {
+        "name": form.get("name", "").strip(),
+        "description": form.get("description", ""),
+        "channel": form.get("channel", touchpoint.channel),
+        "interaction": form.get("interaction", touchpoint.interaction),
+        "owner_team_id": form.get("owner_team_id") or None,
+        "owner_name": form.get("owner_name", "").strip(),
+        "owner_email": form.get("owner_email", "").strip() or None,
+        "moment_of_truth": form.get("moment_of_truth") == "on",
+        "standard": form.get("standard", ""),
+    }
+    emotion = form.get("designed_emotion", "")
+    changes["designed_emotion"] = int(emotion) if emotion.lstrip("-").isdigit() else None
+    targets = []
+    for metric in TARGET_METRICS:
+        raw = form.get(f"target_{metric}", "").strip()
+        if not raw:
+            continue
+        try:
+            value = float(raw.rstrip("%"))
+        except ValueError:
+            errors[f"target_{metric}"] = "must be a number"
+            continue
+        kept = next((t for t in touchpoint.targets if t.metric == metric), None)
+        target: dict[str, Any] = {"metric": metric, "value": value}
+        if kept is not None:
+            target.update(direction=kept.direction, min_responses=kept.min_responses)
+        targets.append(target)
+    changes["targets"] = targets
+    return changes, errors
+
+
+_TARGET_FIELD = re.compile(r"^targets\[\d+\]\.(nps|csat|ces)\b")
+
+
+def _field_of(backend_field: str) -> str:
+    """A backend field error's place on the form: targets[0].nps.value is the NPS target's
+    input, owner_email is owner_email."""
+    target = _TARGET_FIELD.match(backend_field)
+    if target:
+        return f"target_{target.group(1)}"
+    return re.split(r"[.\[]", backend_field, maxsplit=1)[0]
+
+
+@router.post("/touchpoints/{touchpoint_id}")
+async def update_touchpoint(
+    request: Request,
+    user: Editor,
+    touchpoint_id: str,
+    version: Annotated[int, Form()],
+) -> Response:
+    journey = journey_client(request)
+    current = await journey.get_touchpoint(touchpoint_id)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    changes, errors = _changes(form, current)
+    if errors:
+        return await _edit_form(request, current, values=form, errors=errors, status_code=422)
+    try:
+        updated = await journey.update_touchpoint(
+            touchpoint_id, version=version, changes=changes, acting_user=user.user.email
+        )
+    except UpstreamConflict:
+        # Someone else saved first: show whose version is there now and keep this form's
+        # values on screen, unsaved. Nothing is overwritten.
+        return await _edit_form(request, current, values=form, conflict=current, status_code=412)
+    except UpstreamInvalid as exc:
+        found = {_field_of(field): message for field, message in exc.field_errors.items()}
+        return await _edit_form(
+            request, current, values=form, errors=found or {"": exc.detail}, status_code=422
+        )
+    if not is_htmx(request):
+        return redirect_for(request, f"/journeys/{updated.journey_id}#tp-{updated.id}")
+    response = await _card(request, updated, saved=True)
+    response.headers["HX-Trigger"] = TOUCHPOINT_CHANGED
+    return response
+
+
+@router.post("/touchpoints/{touchpoint_id}/move")
+async def move_touchpoint(
+    request: Request,
+    user: Editor,
+    touchpoint_id: str,
+    version: Annotated[int, Form()],
+    direction: Annotated[str, Form(pattern="^(up|down)$")],
+) -> Response:
+    journey = journey_client(request)
+    current = await journey.get_touchpoint(touchpoint_id)
+    position = current.position - 1 if direction == "up" else current.position + 1
+    if position >= 0:
+        # Moved by someone else meanwhile: the board below shows where it is now.
+        with suppress(UpstreamConflict):
+            await journey.move_touchpoint(
+                touchpoint_id, version=version, position=position, acting_user=user.user.email
+            )
+    if not is_htmx(request):
+        return redirect_for(request, f"/journeys/{current.journey_id}#tp-{touchpoint_id}")
+    return await _board_fragment(
+        request, current.journey_id, event=BOARD_CHANGED, focus=(touchpoint_id, direction)
+    )
+
+
+@router.post("/touchpoints/{touchpoint_id}/delete")
+async def delete_touchpoint(
+    request: Request, user: Editor, touchpoint_id: str, version: Annotated[int, Form()]
+) -> Response:
+    journey = journey_client(request)
+    current = await journey.get_touchpoint(touchpoint_id)
+    try:
+        await journey.delete_touchpoint(touchpoint_id, version=version, acting_user=user.user.email)
+    except UpstreamConflict:
+        return await _edit_form(request, current, conflict=current, status_code=412)
+    return await _board_changed(request, current.journey_id)
+
+
+@router.post("/stages/{stage_id}/touchpoints")
+async def add_touchpoint(
+    request: Request,
+    user: Editor,
+    stage_id: str,
+    journey_id: Annotated[str, Form()],
+    name: Annotated[str, Form(max_length=200)] = "",
+    channel: Annotated[str, Form()] = "web",
+) -> Response:
+    fields = {
+        "name": name.strip(),
+        "channel": channel,
+        "interaction": "digital" if channel in ("web", "mobile_app", "email", "sms") else "human",
+    }
+    try:
+        await journey_client(request).create_touchpoint(
+            stage_id, fields=fields, acting_user=user.user.email
+        )
+    except UpstreamInvalid as exc:
+        message = "Give the touchpoint a name." if not name.strip() else exc.detail
+        return await _board_with_error(
+            request, journey_id, error={f"add-{stage_id}": message}, status_code=422
+        )
+    return await _board_changed(request, journey_id)
+
+
+@router.post("/journeys/{journey_id}/stages")
+async def add_stage(
+    request: Request,
+    user: Editor,
+    journey_id: str,
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    try:
+        await journey_client(request).create_stage(
+            journey_id, fields={"name": name.strip()}, acting_user=user.user.email
+        )
+    except UpstreamInvalid:
+        return await _board_with_error(
+            request, journey_id, error={"add-stage": "Give the stage a name."}, status_code=422
+        )
+    return await _board_changed(request, journey_id)
+
+
+@router.post("/stages/{stage_id}/delete")
+async def delete_stage(
+    request: Request,
+    user: Editor,
+    stage_id: str,
+    journey_id: Annotated[str, Form()],
+    version: Annotated[int, Form()],
+) -> Response:
+    try:
+        await journey_client(request).delete_stage(
+            stage_id, version=version, acting_user=user.user.email
+        )
+    except UpstreamConflict as exc:
+        return await _board_with_error(
+            request, journey_id, error={f"stage-{stage_id}": exc.detail}, status_code=409
+        )
+    return await _board_changed(request, journey_id)
+
+
+@router.get("/touchpoints/{touchpoint_id}/history")
+async def touchpoint_history(request: Request, user: Staff, touchpoint_id: str) -> Response:
+    journey = journey_client(request)
+    touchpoint = await journey.get_touchpoint(touchpoint_id)
+    changes = await journey.touchpoint_history(touchpoint_id)
+    return render(
+        request,
+        "journeys/history.html",
+        {"title": f"History of {touchpoint.name}", "tp": touchpoint, "changes": changes},
+    )

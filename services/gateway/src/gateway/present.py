@@ -1,0 +1,76 @@
+"""How figures read on a page: one place, registered as template filters."""
+
+from datetime import datetime
+
+from gateway.clients.models import Score, Target, Touchpoint
+
+METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
+EMOTIONS = {-2: "very negative", -1: "negative", 0: "neutral", 1: "positive", 2: "very positive"}
+CHANNELS = [
+    "web", "mobile_app", "email", "sms", "phone", "chat", "store", "field", "social", "partner",
+    "other",
+]  # fmt: skip
+
+
+def figure(metric: str, value: float | None) -> str:
+    """NPS as a signed whole number, CSAT as a percentage, CES as a mean on its 1-7 scale."""
+    if value is None:
+        return "\u2013"  # an en dash: no figure
+    if metric == "nps":
+        return f"{value:+.0f}"
+    if metric == "csat":
+        return f"{value:.0f}%"
+    return f"{value:.1f}"
+
+
+def interval(metric: str, score: Score) -> str:
+    if score.low is None or score.high is None:
+        return ""
+    return f"{figure(metric, score.low)} to {figure(metric, score.high)}"
+
+
+def target_text(target: Target | dict[str, object]) -> str:
+    metric = str(target["metric"] if isinstance(target, dict) else target.metric)
+    value = target["value"] if isinstance(target, dict) else target.value
+    direction = target.get("direction") if isinstance(target, dict) else target.direction
+    word = "at most" if direction == "at_most" else "at least"
+    return f"{METRIC_NAMES.get(metric, metric)} {word} {figure(metric, float(str(value)))}"
+
+
+def status_of(score: Score | None) -> str:
+    """The CSS status of a score: met, breached, uncertain, too-few, or none."""
+    if score is None or score.n == 0:
+        return "none"
+    if score.too_few:
+        return "too-few"
+    return score.target_status or "no-target"
+
+
+STATUS_WORDS = {
+    "met": "target met",
+    "breached": "target breached",
+    "uncertain": "too close to call",
+    "too-few": "too few responses",
+    "no-target": "no target",
+    "none": "no responses yet",
+}
+
+
+def headline_metric(touchpoint: Touchpoint, scores: dict[str, Score]) -> str | None:
+    """The score a card leads with: its first target's metric, else the one with answers."""
+    for target in touchpoint.targets:
+        return target.metric
+    for metric in ("nps", "csat", "ces"):
+        if metric in scores and scores[metric].n:
+            return metric
+    return None
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%d %b %Y, %H:%M UTC") if value else ""
+
+
+def emotion_word(value: float | None) -> str:
+    if value is None:
+        return "not measured"
+    return EMOTIONS[max(-2, min(2, round(value)))]

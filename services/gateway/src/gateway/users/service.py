@@ -1,0 +1,135 @@
+"""Staff accounts and their server-side sessions.
+
+Passwords are hashed with Argon2id. A session is a row: signing out deletes it, disabling a user
+deletes all of theirs, and a session unused for the idle timeout, or older than the absolute
+one, is refused and removed when next presented.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, col, select
+
+from cxshared.db import read_session, write_session
+from cxshared.timeutil import utcnow
+from gateway.users.models import Role, StaffSession, User
+
+# argon2-cffi's defaults are Argon2id with RFC 9106's low-memory profile.
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so that a wrong email costs as long as a wrong
+# password and response times do not tell which accounts exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+MIN_PASSWORD_LENGTH = 12
+# last_seen_at is written at most this often, not on every request.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class UserError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    csrf_token: str
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(engine: Engine, *, email: str, name: str, role: Role, password: str) -> User:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise UserError(f"{email!r} is not an email address")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    with write_session(engine) as session:
+        if session.exec(select(User).where(User.email == email)).first():
+            raise UserError(f"a user with the email {email} exists already")
+        user = User(
+            email=email, name=name.strip() or email, role=role, password_hash=_hasher.hash(password)
+        )
+        session.add(user)
+    return user
+
+
+def set_disabled(engine: Engine, *, email: str, disabled: bool) -> User:
+    with write_session(engine) as session:
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise UserError(f"no user with the email {email}")
+        user.disabled_at = utcnow() if disabled else None
+        session.add(user)
+        if disabled:
+            session.execute(delete(StaffSession).where(col(StaffSession.user_id) == user.id))
+    return user
+
+
+def authenticate(engine: Engine, *, email: str, password: str) -> User | None:
+    with read_session(engine) as session:
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or user.disabled_at is not None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        with write_session(engine) as session:
+            user.password_hash = _hasher.hash(password)
+            session.add(user)
+    return user
+
+
+def start_session(engine: Engine, *, user: User) -> tuple[str, SignedIn]:
+    """A new session for the user; returns the cookie's token (shown nowhere else)."""
+    token = secrets.token_urlsafe(32)
+    csrf_token = secrets.token_urlsafe(32)
+    with write_session(engine) as session:
+        session.add(
+            StaffSession(token_hash=_hash_token(token), user_id=user.id, csrf_token=csrf_token)
+        )
+    return token, SignedIn(user=user, csrf_token=csrf_token)
+
+
+def resume_session(
+    engine: Engine, *, token: str, idle: timedelta, absolute: timedelta
+) -> SignedIn | None:
+    now = utcnow()
+    token_hash = _hash_token(token)
+    with read_session(engine) as session:
+        row = session.exec(
+            select(StaffSession, User)
+            .join(User, col(User.id) == col(StaffSession.user_id))
+            .where(StaffSession.token_hash == token_hash)
+        ).first()
+    if row is None:
+        return None
+    staff_session, user = row
+    expired = now - staff_session.last_seen_at > idle or now - staff_session.created_at > absolute
+    if expired or user.disabled_at is not None:
+        end_session(engine, token=token)
+        return None
+    if now - staff_session.last_seen_at > TOUCH_EVERY:
+        with write_session(engine) as session:
+            staff_session.last_seen_at = now
+            session.add(staff_session)
+    return SignedIn(user=user, csrf_token=staff_session.csrf_token)
+
+
+def end_session(engine: Engine, *, token: str) -> None:
+    with write_session(engine) as session:
+        session.execute(
+            delete(StaffSession).where(col(StaffSession.token_hash) == _hash_token(token))
+        )
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(col(User.email))))
