@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 .PHONY: help install run test lint typecheck contracts pytest bench fmt reset api-key openapi
 
 help:
-	@echo "make run       start journey, feedback and metrics on 127.0.0.1 (SQLite under ./data)"
+	@echo "make run       start cxloop on http://127.0.0.1:8000 (SQLite under ./data)"
 	@echo "make test      lint, type checks, import contracts and the test suite"
 	@echo "               (CX_TEST_DATABASE=postgresql runs it against the local PostgreSQL)"
 	@echo "make api-key   create an API key for each service (shown once)"
@@ -33,24 +33,33 @@ $(ASSETS): services/gateway/package.json services/gateway/package-lock.json
 
 install: .venv/.synced $(ASSETS)
 
-SERVICES := journey feedback metrics
+BACKENDS := journey feedback metrics
+SERVICES := $(BACKENDS) gateway
+KEYS := data/keys
 
-INGEST_KEY := data/keys/metrics-ingest.key
+INGEST_KEY := $(KEYS)/metrics-ingest.key
 INGEST_URL := http://127.0.0.1:8003/v1/events
 
-# journey's and feedback's relays deliver every event to metrics with a key kept in ./data.
+# journey's and feedback's relays deliver every event to metrics, and the gateway calls each
+# backend, with keys kept in ./data. The first run creates an admin and prints its password.
 run: install
 	@for s in $(SERVICES); do $(RUN) cx-$$s migrate || exit 1; done
 	@$(RUN) cx-metrics create-api-key --name relays --scope ingest --file $(INGEST_KEY)
-	@echo "journey on http://127.0.0.1:8001, feedback on :8002, metrics on :8003 (Ctrl-C stops all)"
+	@for s in $(BACKENDS); do $(RUN) cx-$$s create-api-key --name gateway --scope write \
+	  --scope gateway --file $(KEYS)/gateway-$$s.key || exit 1; done
+	@$(RUN) cx-gateway create-user --email admin@example.com --name Admin --role admin --if-no-users
+	@echo "cxloop on http://127.0.0.1:8000 (journey :8001, feedback :8002, metrics :8003; Ctrl-C stops all)"
 	@trap 'kill 0' INT TERM EXIT; key=$$(cat $(INGEST_KEY)); \
 	  JOURNEY_INGEST_URL=$(INGEST_URL) JOURNEY_INGEST_API_KEY=$$key $(RUN) cx-journey serve & \
 	  FEEDBACK_INGEST_URL=$(INGEST_URL) FEEDBACK_INGEST_API_KEY=$$key $(RUN) cx-feedback serve & \
 	  $(RUN) cx-metrics serve & \
+	  GATEWAY_JOURNEY_API_KEY=$$(cat $(KEYS)/gateway-journey.key) \
+	  GATEWAY_FEEDBACK_API_KEY=$$(cat $(KEYS)/gateway-feedback.key) \
+	  GATEWAY_METRICS_API_KEY=$$(cat $(KEYS)/gateway-metrics.key) $(RUN) cx-gateway serve & \
 	  wait
 
 api-key: install
-	@for s in $(SERVICES); do \
+	@for s in $(BACKENDS); do \
 	  $(RUN) cx-$$s migrate >/dev/null 2>&1 || exit 1; \
 	  key=$$($(RUN) cx-$$s create-api-key --name "$${NAME:-local-admin}" --scope write \
 	    --scope admin 2>/dev/null | tail -1) || exit 1; \
@@ -83,5 +92,5 @@ reset:
 	rm -rf data
 
 openapi: install
-	@for s in $(SERVICES); do $(RUN) python -c "import json; from $$s.main import create_app; \
+	@for s in $(BACKENDS); do $(RUN) python -c "import json; from $$s.main import create_app; \
 	print(json.dumps(create_app().openapi(), indent=2, sort_keys=True))" > services/$$s/openapi.json; done

@@ -7,7 +7,7 @@ from cxshared.cli import Command, run_cli
 from gateway.config import get_settings
 from gateway.main import MIGRATIONS
 from gateway.users.models import Role
-from gateway.users.service import UserError, create_user, set_disabled
+from gateway.users.service import UserError, create_user, has_users, set_disabled
 
 
 def _configure_create_user(parser: argparse.ArgumentParser) -> None:
@@ -19,9 +19,16 @@ def _configure_create_user(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read the password from standard input; without it one is generated and shown once",
     )
+    parser.add_argument(
+        "--if-no-users",
+        action="store_true",
+        help="do nothing when the gateway has users already (for first-run setup)",
+    )
 
 
 def _create_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
+    if args.if_no_users and has_users(engine):
+        return 0
     generated = not args.password_stdin
     password = secrets.token_urlsafe(12) if generated else sys.stdin.readline().rstrip("\n")
     try:
@@ -33,7 +40,7 @@ def _create_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
         return 1
     print(f"created {user.role} {user.email}")
     if generated:
-        print(f"password (shown only once): {password}")
+        print(f"sign in as {user.email} with the password {password} (shown only once)")
     return 0
 
 

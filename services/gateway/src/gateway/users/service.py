@@ -13,7 +13,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from cxshared.db import read_session, write_session
 from cxshared.timeutil import utcnow
@@ -131,5 +131,6 @@ def end_session(engine: Engine, *, token: str) -> None:
         )
 
 
-def list_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(col(User.email))))
+def has_users(engine: Engine) -> bool:
+    with read_session(engine) as session:
+        return session.exec(select(User.id).limit(1)).first() is not None
