@@ -134,3 +134,23 @@ def test_a_survey_with_responses_cannot_be_deleted(api, published):
     refused = api.delete(f"/v1/surveys/{published['id']}")
     assert refused.status_code == 409
     assert api.get(f"/v1/surveys/{published['id']}").status_code == 200
+
+
+def test_the_public_definition_is_revalidated_by_its_etag(api, published):
+    first = api.client.get("/v1/public/surveys/delivery")
+    etag = first.headers["ETag"]
+    assert first.json()["allowed_origins"] == published["allowed_origins"]
+    same = api.client.get("/v1/public/surveys/delivery", headers={"If-None-Match": etag})
+    assert same.status_code == 304 and same.content == b""
+    assert same.headers["ETag"] == etag
+    # Pausing changes what a page must show, and so the tag.
+    paused = api.patch(
+        f"/v1/surveys/{published['id']}",
+        {"status": "paused"},
+        headers={**api.writer, "If-Match": f'"{published["version"]}"'},
+    )
+    assert paused.status_code == 200, paused.text
+    after = api.client.get("/v1/public/surveys/delivery", headers={"If-None-Match": etag})
+    assert after.status_code == 200
+    assert after.json()["accepting_responses"] is False
+    assert after.headers["ETag"] != etag

@@ -36,6 +36,9 @@ class PublicSurvey(BaseModel):
     thank_you: str
     questions: list[dict[str, Any]]
     hidden_fields: list[str]
+    allowed_origins: list[str] = Field(
+        description="Origins whose pages may embed the survey (CSP frame-ancestors)."
+    )
     accepting_responses: bool
     closed_reason: str | None = Field(
         description="paused, closed, not_open_yet or full; null while answers are taken."
@@ -53,13 +56,25 @@ def _result(response: Any, thank_you: str) -> SubmissionResult:
     "/surveys/{slug}",
     response_model=PublicSurvey,
     summary="The published survey, as a respondent's page needs it",
+    description="Carries an `ETag`; a request whose `If-None-Match` names it gets 304 and no "
+    "body, so a page that caches the definition only revalidates it.",
+    responses={304: {"description": "Unchanged since the ETag in If-None-Match."}},
 )
-def get_public_survey(slug: str, session: SessionDep, response: Response) -> Any:
+def get_public_survey(
+    slug: str,
+    session: SessionDep,
+    response: Response,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=200)] = None,
+) -> Any:
     survey, version = capture.published(session, slug)
     reason = capture.closed_reason(session, survey, utcnow())
     definition = version.definition
-    response.headers["ETag"] = f'"{version.number}.{survey.version}"'
-    response.headers["Cache-Control"] = "no-cache"
+    # The open/closed state is part of what a page shows, so it is part of the tag.
+    etag = f'"{version.number}.{survey.version}.{reason or "open"}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if if_none_match is not None and etag in (t.strip() for t in if_none_match.split(",")):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    response.headers.update(headers)
     return PublicSurvey(
         slug=survey.slug,
         version=version.number,
@@ -68,6 +83,7 @@ def get_public_survey(slug: str, session: SessionDep, response: Response) -> Any
         thank_you=definition["thank_you"],
         questions=[{k: q[k] for k in PUBLIC_FIELDS if k in q} for q in definition["questions"]],
         hidden_fields=definition["hidden_fields"],
+        allowed_origins=survey.allowed_origins,
         accepting_responses=reason is None,
         closed_reason=reason,
     )
