@@ -105,6 +105,8 @@ def stack(database_factory_for: Callable[[str, Path], DatabaseFactory]) -> Itera
             journey_api_key=keys["journey"],
             feedback_api_key=keys["feedback"],
             metrics_api_key=keys["metrics"],
+            # Revalidate the survey definition on every page, so a test sees changes at once.
+            survey_cache_seconds=0,
         )
         app = create_app(stack.settings, transports=stack.transports)
         with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as gateway:
@@ -325,3 +327,47 @@ def tools() -> Any:
         answers = staticmethod(answers_for)
 
     return Tools
+
+
+DELIVERY_SURVEY = {
+    "slug": "delivery",
+    "title": "How was your delivery?",
+    "intro": "Two minutes, four questions.",
+    "thank_you": "Thank you, that helps us a lot.",
+    "hidden_fields": ["order_id", "customer_id"],
+    "allowed_origins": ["https://shop.example"],
+    "questions": [
+        {
+            "key": "nps",
+            "type": "nps",
+            "prompt": "How likely are you to recommend us?",
+            "required": True,
+        },
+        {
+            "key": "what_went_wrong",
+            "type": "text",
+            "prompt": "What went wrong?",
+            "max_length": 500,
+            "show_if": [{"question": "nps", "op": "lte", "value": 6}],
+        },
+        {
+            "key": "topics",
+            "type": "multi_choice",
+            "prompt": "What was it about?",
+            "choices": [
+                {"value": "late", "label": "Late"},
+                {"value": "damaged", "label": "Damaged"},
+            ],
+        },
+        {"key": "ease", "type": "ces", "prompt": "It was easy to get my parcel.", "required": True},
+    ],
+}
+
+
+@pytest.fixture
+def delivery_survey(stack: Stack) -> dict[str, Any]:
+    """The delivery survey in feedback, published."""
+    survey = stack.feedback.created("/v1/surveys", DELIVERY_SURVEY)
+    published = stack.feedback.post(f"/v1/surveys/{survey['id']}/publish")
+    assert published.status_code == 200, published.text
+    return published.json()  # type: ignore[no-any-return]

@@ -50,6 +50,15 @@ class UpstreamUnavailable(UpstreamError):
     pass
 
 
+class UpstreamRateLimited(UpstreamError):
+    """429: the backend asks the caller's client to slow down."""
+
+    @property
+    def retry_after(self) -> int:
+        value = str(self.problem.get("retry_after", "60"))
+        return int(value) if value.isdigit() else 60
+
+
 class BackendClient:
     """One backend: its base URL, its API key, and a shared connection pool."""
 
@@ -100,7 +109,7 @@ class BackendClient:
         except httpx.HTTPError as exc:
             log.warning("upstream.unreachable", backend=self.name, error=type(exc).__name__)
             raise UpstreamUnavailable(self.name, "cannot be reached") from exc
-        if response.is_success:
+        if response.is_success or response.status_code == 304:
             return response
         raise self._error(response)
 
@@ -122,5 +131,8 @@ class BackendClient:
             return UpstreamConflict(self.name, detail, problem)
         if status in (400, 422):
             return UpstreamInvalid(self.name, detail, problem)
+        if status == 429:
+            retry_after = response.headers.get("Retry-After", "60")
+            return UpstreamRateLimited(self.name, detail, {**problem, "retry_after": retry_after})
         log.warning("upstream.failed", backend=self.name, status=status, detail=detail)
         return UpstreamUnavailable(self.name, f"answered {status}: {detail}", problem)

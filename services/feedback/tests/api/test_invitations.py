@@ -31,7 +31,7 @@ def test_each_invitation_gets_a_random_token_never_its_id(api, published):
     ]
     for created in result["created"]:
         assert len(created["token"]) >= 22 and created["token"] != created["id"]
-        assert created["link"] == f"/s/delivery?invitation={created['token']}"
+        assert created["link"] == f"/s/delivery?t={created['token']}"
     again = invite(api, published["id"], "ann")
     assert again["skipped"] == [{"external_id": "ann", "reason": "already_invited", "detail": None}]
     assert "token" not in api.get(f"/v1/surveys/{published['id']}/invitations").json()["items"][0]

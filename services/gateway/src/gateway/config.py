@@ -25,11 +25,17 @@ class Settings(ServiceSettings):
     # A backend slower than this is shown as missing on the page rather than holding it up.
     backend_timeout_seconds: float = Field(5.0, gt=0)
 
+    # A survey definition is reused this long, then revalidated with feedback by its ETag.
+    survey_cache_seconds: float = Field(2.0, ge=0)
+
     # Staff sessions end after this long without a request, and after this long in any case.
     session_idle_minutes: int = Field(60, ge=1)
     session_absolute_hours: int = Field(12, ge=1)
     # Cookies only over HTTPS: on behind TLS in production, off for http://127.0.0.1.
     secure_cookies: bool = False
+    # Proxies in front of the gateway whose X-Forwarded-For is believed (addresses or networks).
+    # Feedback must in turn trust the gateway's address, to rate-limit each respondent.
+    trusted_proxies: list[str] = []
     # The address customers reach the gateway at, for survey links and the embed snippet.
     public_url: str = "http://127.0.0.1:8000"
 

@@ -22,7 +22,7 @@ from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
 from gateway.config import Settings, get_settings
-from gateway.pages import auth, journeys
+from gateway.pages import auth, journeys, public_survey
 from gateway.web import SecurityHeadersMiddleware, is_htmx, render, see_other
 
 HERE = Path(__file__).resolve().parent
@@ -35,7 +35,7 @@ VENDOR = {"htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js"}
 
 log = structlog.get_logger("gateway")
 
-Backend = TypeVar("Backend", JourneyClient, FeedbackClient, MetricsClient)
+Backend = TypeVar("Backend", JourneyClient, MetricsClient)
 
 
 def create_app(
@@ -70,7 +70,13 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.journey = _client(JourneyClient, settings, replaced)
-    app.state.feedback = _client(FeedbackClient, settings, replaced)
+    app.state.feedback = FeedbackClient(
+        base_url=settings.feedback_url,
+        api_key=settings.feedback_api_key,
+        timeout=settings.backend_timeout_seconds,
+        transport=replaced.get("feedback"),
+        survey_fresh_seconds=settings.survey_cache_seconds,
+    )
     app.state.metrics = _client(MetricsClient, settings, replaced)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -81,6 +87,7 @@ def create_app(
     app.include_router(health_router(MIGRATIONS))
     app.include_router(auth.router)
     app.include_router(journeys.router)
+    app.include_router(public_survey.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> Response:
@@ -92,6 +99,14 @@ def create_app(
         if path is None or not path.exists():
             raise HTTPException(404)
         return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.get("/embed.js", include_in_schema=False)
+    def embed_script() -> Response:
+        return FileResponse(
+            STATIC / "embed.js",
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -31,7 +31,9 @@ def test_create_user_shows_a_generated_password_once_and_it_signs_in(stack):
 
     again = cx_gateway(url, "create-user", "--email", "ops@example.com")
     assert again.returncode == 1 and "exists already" in again.stderr
-    weak = cx_gateway(url, "create-user", "--email", "x@example.com", "--password-stdin", stdin="short\n")
+    weak = cx_gateway(
+        url, "create-user", "--email", "x@example.com", "--password-stdin", stdin="short\n"
+    )
     assert weak.returncode == 1 and "at least 12 characters" in weak.stderr
 
 
@@ -45,7 +47,9 @@ def test_if_no_users_creates_nobody_once_there_are_users(stack):
 
 def test_disable_user_ends_their_sessions(stack, browser_for):
     browser = browser_for("editor")
-    result = cx_gateway(stack.settings.database_url, "disable-user", "--email", "editor@example.com")
+    result = cx_gateway(
+        stack.settings.database_url, "disable-user", "--email", "editor@example.com"
+    )
     assert result.returncode == 0, result.stderr
     assert browser.get("/journeys").status_code == 303
     enabled = cx_gateway(

@@ -32,7 +32,7 @@ class InvitationBatch(BaseModel):
 class InvitationCreated(BaseModel):
     id: str
     external_id: str
-    token: str = Field(description="128 random bits; the link is /s/<slug>?invitation=<token>.")
+    token: str = Field(description="128 random bits; the gateway's link is /s/<slug>?t=<token>.")
     link: str
     expires_at: datetime
 

@@ -86,7 +86,7 @@ def create_batch(
                 id=invitation.id,
                 external_id=invitation.external_id,
                 token=invitation.token,
-                link=f"/s/{survey.slug}?invitation={invitation.token}",
+                link=f"/s/{survey.slug}?t={invitation.token}",
                 expires_at=expires_at,
             )
         )

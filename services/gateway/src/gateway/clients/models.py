@@ -128,3 +128,37 @@ class Overlay(Remote):
 
     def stage_emotions(self) -> dict[str, Emotion]:
         return {stage.id: stage.emotion for stage in self.stages}
+
+
+class Question(Remote):
+    key: str
+    type: str
+    prompt: str
+    help: str = ""
+    required: bool = False
+    show_if: list[dict[str, Any]] = Field(default_factory=list)
+    scale: int | None = None
+    choices: list[dict[str, str]] = Field(default_factory=list)
+    max_length: int | None = None
+    max_selected: int | None = None
+
+
+class PublicSurvey(Remote):
+    slug: str
+    version: int
+    title: str
+    intro: str = ""
+    thank_you: str = ""
+    questions: list[Question]
+    hidden_fields: list[str] = Field(default_factory=list)
+    allowed_origins: list[str] = Field(default_factory=list)
+    accepting_responses: bool
+    closed_reason: str | None = None
+
+
+class Submission(Remote):
+    id: str
+    status: str
+    resume_token: str
+    answers: dict[str, Any] = Field(default_factory=dict)
+    thank_you: str | None = None

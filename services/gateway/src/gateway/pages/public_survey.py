@@ -1,0 +1,352 @@
+"""The survey as customers see it: `/s/{slug}`, one question at a time.
+
+Each step is a plain form posted to the server, so the page works with JavaScript off; with
+htmx on, the same forms swap in place. Every step saves progress in feedback (a partial
+response), the last one completes it, and only feedback decides that it is complete. The
+submission id is made when the page is first rendered and travels with every step, so a
+double click, a back-button resubmit or a network retry stores one response.
+"""
+
+import re
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from cxshared.client import (
+    UpstreamConflict,
+    UpstreamInvalid,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
+from cxshared.ratelimit import client_address
+from cxshared.timeutil import utcnow
+from gateway.clients.models import PublicSurvey, Question, Submission
+from gateway.pages.common import feedback_client
+from gateway.surveys.display import next_question, position, shown
+from gateway.web import is_htmx, redirect_for, render
+
+router = APIRouter()
+
+CHANNELS = {"web", "embed", "email", "sms", "in_app", "qr", "other"}
+# A hidden field naming the customer also names the respondent, so metrics can tie the answer
+# to the customer's churn and revenue.
+CUSTOMER_FIELD = "customer_id"
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+CLOSED = {
+    "paused": "This survey is paused for now. Please come back later.",
+    "closed": "This survey has closed. Thank you for your interest.",
+    "not_open_yet": "This survey is not open yet.",
+    "full": "This survey has all the answers it needs. Thank you for your interest.",
+}
+REQUIRED = "Please answer this question."
+UNAVAILABLE = "We cannot take answers just this moment. Please try again in a minute."
+NOT_SAVED = "Your answer could not be saved just now. Please send it again."
+
+
+def survey_csp(survey: PublicSurvey | None) -> str:
+    """The survey's page may be framed by the origins it lists, and by no one else."""
+    origins = [o for o in (survey.allowed_origins if survey else []) if _ORIGIN.match(o)]
+    ancestors = " ".join(["'self'", *origins])
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}"
+    )
+
+
+def _page(
+    request: Request,
+    survey: PublicSurvey | None,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+) -> Response:
+    response = render(
+        request,
+        template,
+        {
+            "survey": survey,
+            "title": survey.title if survey else "Survey",
+            "parent_origin": getattr(request.state, "parent_origin", ""),
+            **context,
+        },
+        status_code=status_code,
+        headers={"Content-Security-Policy": survey_csp(survey)},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _message(
+    request: Request, survey: PublicSurvey | None, message: str, *, status_code: int = 200
+) -> Response:
+    return _page(
+        request, survey, "public/message.html", {"message": message}, status_code=status_code
+    )
+
+
+def _client(request: Request) -> str:
+    return client_address(request, request.app.state.settings.trusted_proxies)
+
+
+async def _survey(request: Request, slug: str) -> PublicSurvey | Response:
+    try:
+        return await feedback_client(request).public_survey(slug)
+    except UpstreamNotFound:
+        return _message(request, None, "There is no survey at this address.", status_code=404)
+    except UpstreamUnavailable:
+        return _message(request, None, UNAVAILABLE, status_code=503)
+
+
+def _step(
+    request: Request,
+    survey: PublicSurvey,
+    question: Question,
+    state: dict[str, str],
+    *,
+    value: Any = None,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "question": question,
+        "state": state,
+        "value": value,
+        "error": error,
+        "number": position(survey.questions, question.key),
+        "total": len(survey.questions),
+        "conditional": any(q.show_if for q in survey.questions),
+        "last": question.key == survey.questions[-1].key,
+    }
+    if is_htmx(request):
+        return render(
+            request, "public/_step.html", {"survey": survey, **context}, status_code=status_code
+        )
+    return _page(request, survey, "public/survey.html", context, status_code=status_code)
+
+
+@router.get("/s/{slug}")
+async def survey_page(request: Request, slug: str, t: str | None = None) -> Response:
+    survey = await _survey(request, slug)
+    if isinstance(survey, Response):
+        return survey
+    if not survey.accepting_responses:
+        return _message(request, survey, CLOSED.get(survey.closed_reason or "", CLOSED["closed"]))
+    params = request.query_params
+    state = {
+        "submission_id": str(uuid.uuid4()),
+        "rendered_at": utcnow().isoformat(),
+        "channel": params.get("channel", "email" if t else "web"),
+        "invitation": t or "",
+        **{f"h_{name}": params[name][:200] for name in survey.hidden_fields if params.get(name)},
+    }
+    if state["channel"] not in CHANNELS:
+        state["channel"] = "web"
+    if t:
+        try:
+            opened = await feedback_client(request).open_invitation(t, client=_client(request))
+        except UpstreamNotFound:
+            return _message(request, survey, "This invitation link is not valid.", status_code=404)
+        if opened.get("status") == "completed":
+            return _message(request, survey, "You have answered this survey already. Thank you!")
+        if opened.get("status") == "expired":
+            return _message(request, survey, "This invitation has expired.", status_code=410)
+    resume = params.get("resume", "")
+    if "." in resume:
+        return await _resume(request, survey, state, *resume.split(".", 1))
+    origin = params.get("origin", "")
+    if origin in survey.allowed_origins and _ORIGIN.match(origin):
+        request.state.parent_origin = origin
+    first = next_question(survey.questions, {}, after=None)
+    if first is None:
+        return _message(request, survey, "This survey has no questions.")
+    return _step(request, survey, first, state)
+
+
+async def _resume(
+    request: Request, survey: PublicSurvey, state: dict[str, str], response_id: str, token: str
+) -> Response:
+    """Back to the first unanswered question of a saved response (its link names it)."""
+    try:
+        saved = await feedback_client(request).continue_response(
+            survey.slug,
+            response_id,
+            resume_token=token,
+            answers={},
+            complete=False,
+            client=_client(request),
+        )
+    except UpstreamNotFound:
+        return _message(
+            request, survey, "This link to a saved answer is not valid.", status_code=404
+        )
+    except UpstreamConflict:
+        return _message(request, survey, survey.thank_you or "Thank you!")
+    state.update(response_id=saved.id, resume_token=saved.resume_token)
+    for question in survey.questions:
+        if shown(question, saved.answers) and question.key not in saved.answers:
+            return _step(request, survey, question, state)
+    last = survey.questions[-1]
+    return _step(request, survey, last, state, value=saved.answers.get(last.key))
+
+
+def _answer(question: Question, form: FormData) -> Any:
+    """The form's answer to one question, typed as feedback expects; None when empty."""
+    name = f"a_{question.key}"
+    if question.type == "multi_choice":
+        chosen = [v for v in form.getlist(name) if isinstance(v, str) and v]
+        return chosen or None
+    raw = form.get(name)
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    if question.type in ("nps", "csat", "ces", "rating"):
+        return int(raw) if raw.strip().lstrip("-").isdigit() else raw
+    return raw if question.type == "text" else raw.strip()
+
+
+def _state(form: FormData) -> dict[str, str]:
+    keep = ("submission_id", "rendered_at", "channel", "invitation", "response_id", "resume_token")
+    state = {k: str(form.get(k) or "") for k in keep}
+    state.update({k: str(v) for k, v in form.items() if k.startswith("h_") and isinstance(v, str)})
+    return state
+
+
+@router.post("/s/{slug}")
+async def answer_step(
+    request: Request, slug: str, question_key: Annotated[str, Form(alias="question")]
+) -> Response:
+    survey = await _survey(request, slug)
+    if isinstance(survey, Response):
+        return survey
+    if not survey.accepting_responses:
+        return _message(request, survey, CLOSED.get(survey.closed_reason or "", CLOSED["closed"]))
+    form = await request.form()
+    state = _state(form)
+    question = next((q for q in survey.questions if q.key == question_key), None)
+    if question is None or not state["submission_id"]:
+        return redirect_for(request, f"/s/{slug}")
+    value = _answer(question, form)
+    if value is None and question.required:
+        return _step(request, survey, question, state, error=REQUIRED, status_code=422)
+    try:
+        saved = await _save(request, survey, state, question, value, form)
+    except UpstreamInvalid as exc:
+        return _refused(request, survey, state, question, value, exc)
+    except UpstreamConflict:
+        return redirect_for(request, f"/s/{slug}/thanks")  # completed already (a resubmit)
+    except UpstreamNotFound:
+        return _message(request, survey, "This answer can no longer be continued.", status_code=404)
+    except UpstreamUnavailable:
+        return _step(
+            request, survey, question, state, value=value, error=NOT_SAVED, status_code=503
+        )
+    except UpstreamRateLimited as exc:
+        return _message(
+            request,
+            survey,
+            "Too many answers from your network just now. "
+            f"Please try again in {exc.retry_after} seconds.",
+            status_code=429,
+        )
+    if saved.status == "complete":
+        return redirect_for(request, f"/s/{slug}/thanks")
+    state.update(response_id=saved.id, resume_token=saved.resume_token)
+    following = next_question(survey.questions, saved.answers, after=question.key)
+    if following is None:  # feedback kept it partial, e.g. an answer was dropped: ask again
+        following = question
+    return _step(request, survey, following, state, value=saved.answers.get(following.key))
+
+
+async def _save(
+    request: Request,
+    survey: PublicSurvey,
+    state: dict[str, str],
+    question: Question,
+    value: Any,
+    form: FormData,
+) -> Submission:
+    answers = {} if value is None else {question.key: value}
+    feedback = feedback_client(request)
+    if state["response_id"]:
+        # What was answered before is in feedback; the next question depends on all of it,
+        # so ask with this answer merged in (a save that completes only if nothing follows).
+        saved = await feedback.continue_response(
+            survey.slug,
+            state["response_id"],
+            resume_token=state["resume_token"],
+            answers=answers,
+            complete=False,
+            client=_client(request),
+        )
+        if next_question(survey.questions, saved.answers, after=question.key) is not None:
+            return saved
+        return await feedback.continue_response(
+            survey.slug,
+            state["response_id"],
+            resume_token=state["resume_token"],
+            answers={},
+            complete=True,
+            client=_client(request),
+        )
+    complete = next_question(survey.questions, answers, after=question.key) is None
+    hidden = {k[2:]: v for k, v in state.items() if k.startswith("h_") and v}
+    body: dict[str, Any] = {
+        "submission_id": state["submission_id"],
+        "answers": answers,
+        "complete": complete,
+        "channel": state["channel"] or "web",
+        "hidden": hidden,
+        "honeypot": str(form.get("website") or ""),
+    }
+    if state["rendered_at"]:
+        body["rendered_at"] = state["rendered_at"]
+    if state["invitation"]:
+        body["invitation"] = state["invitation"]
+    if hidden.get(CUSTOMER_FIELD):
+        body["respondent"] = {"external_id": hidden[CUSTOMER_FIELD]}
+    return await feedback.start_response(survey.slug, body, client=_client(request))
+
+
+def _refused(
+    request: Request,
+    survey: PublicSurvey,
+    state: dict[str, str],
+    question: Question,
+    value: Any,
+    exc: UpstreamInvalid,
+) -> Response:
+    """Feedback refused an answer: ask the question it names again, with its reason."""
+    for field, message in exc.field_errors.items():
+        key = field.removeprefix("answers.")
+        refused = next((q for q in survey.questions if q.key == key), None)
+        if refused is not None:
+            shown_value = value if refused.key == question.key else None
+            return _step(
+                request,
+                survey,
+                refused,
+                state,
+                value=shown_value,
+                error=_plain(message),
+                status_code=422,
+            )
+    return _step(request, survey, question, state, value=value, error=exc.detail, status_code=422)
+
+
+def _plain(message: str) -> str:
+    """Feedback's message for a person: 'an answer is required: …' reads as a request."""
+    if message.startswith("an answer is required"):
+        return REQUIRED
+    return message[:1].upper() + message[1:]
+
+
+@router.get("/s/{slug}/thanks")
+async def thanks(request: Request, slug: str) -> Response:
+    survey = await _survey(request, slug)
+    if isinstance(survey, Response):
+        return survey
+    return _message(request, survey, survey.thank_you or "Thank you for your answers!")
