@@ -255,7 +255,9 @@ def delivery_journey(stack: Stack) -> dict[str, Any]:
     return {"team": team, **created}
 
 
-def answers_for(stack: Stack, touchpoint_id: str, nps_values: list[int]) -> None:
+def answers_for(
+    stack: Stack, touchpoint_id: str, nps_values: list[int], comment: str | None = None
+) -> None:
     """Completed responses at a touchpoint, as feedback's relay delivers them to metrics."""
     import uuid
 
@@ -286,7 +288,8 @@ def answers_for(stack: Stack, touchpoint_id: str, nps_values: list[int]) -> None
                     "status": "complete",
                     "submitted_at": now,
                     "completed_at": now,
-                    "answers": [{"question": "nps", "type": "nps", "value": value}],
+                    "answers": [{"question": "nps", "type": "nps", "value": value}]
+                    + ([{"question": "why", "type": "text", "value": comment}] if comment else []),
                 },
             }
         )

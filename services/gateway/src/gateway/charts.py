@@ -64,3 +64,161 @@ def emotion_chart(stages: list[tuple[str, float | None, float | None]]) -> Emoti
         designed_path=_path([(p.x, p.designed_y) for p in points if p.designed_y is not None]),
         measured_path=_path([(p.x, p.measured_y) for p in points if p.measured_y is not None]),
     )
+
+
+@dataclass(frozen=True)
+class Tick:
+    at: float
+    label: str
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    x: float
+    y: float
+    label: str
+    value: float
+    n: int
+    too_few: bool
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    width: int
+    height: int
+    line: str
+    band: str
+    points: list[TrendPoint]
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    left: int
+    bottom: int
+
+
+# The whole scale of each metric: a trend never claims more room than this.
+SCALES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
+
+
+def _nice_step(span: float) -> float:
+    for step in (0.25, 0.5, 1, 2, 5, 10, 20, 25, 50):
+        if span / step <= 5:
+            return step
+    return 100
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One period of a series as the chart takes it."""
+
+    label: str
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    too_few: bool
+
+
+def _axis(metric: str, measured: list[Measured]) -> tuple[float, float, float]:
+    """The y range (low, high) and tick step: the data with room, within the metric's scale."""
+    floor, ceiling = SCALES.get(metric, (0.0, 100.0))
+    values = [v for m in measured for v in (m.value, m.low, m.high) if v is not None]
+    low = max(floor, min(values, default=floor))
+    high = min(ceiling, max(values, default=ceiling))
+    if high - low < 1e-9:
+        low, high = max(floor, low - 1), min(ceiling, high + 1)
+    step = _nice_step(high - low)
+    return max(floor, step * (low // step)), min(ceiling, step * -(-high // step)), step
+
+
+def trend_chart(
+    metric: str, series: list[Measured], *, width: int = 560, height: int = 200
+) -> TrendChart:
+    """The value per period as a line and its 95% interval as a band around it, oldest first;
+    periods without answers keep their place on the axis but draw nothing."""
+    left, right, top, bottom = 44, 12, 12, 28
+    low, high, step = _axis(metric, series)
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x_of(index: int) -> float:
+        return round(left + (index + 0.5) * plot_w / max(1, len(series)), 1)
+
+    def y_of(value: float) -> float:
+        return round(top + (high - value) / (high - low) * plot_h, 1)
+
+    points, upper, lower = [], [], []
+    for index, period in enumerate(series):
+        if period.value is None:
+            continue
+        x = x_of(index)
+        points.append(
+            TrendPoint(x, y_of(period.value), period.label, period.value, period.n, period.too_few)
+        )
+        upper.append((x, y_of(period.high if period.high is not None else period.value)))
+        lower.append((x, y_of(period.low if period.low is not None else period.value)))
+    ticks = []
+    value = low
+    while value <= high + 1e-9:
+        ticks.append(Tick(y_of(value), f"{value:g}"))
+        value += step
+    every = max(1, len(series) // 6)
+    return TrendChart(
+        width=width,
+        height=height,
+        line=_path([(p.x, p.y) for p in points]),
+        band=_path(upper + lower[::-1]) + " Z" if len(upper) > 1 else "",
+        points=points,
+        y_ticks=ticks,
+        x_ticks=[Tick(x_of(i), p.label) for i, p in enumerate(series) if i % every == 0],
+        left=left,
+        bottom=height - bottom,
+    )
+
+
+@dataclass(frozen=True)
+class QuadrantPoint:
+    x: float
+    y: float
+    name: str
+    quadrant: str
+    importance: float
+    performance: float
+
+
+@dataclass(frozen=True)
+class QuadrantChart:
+    width: int
+    height: int
+    split_x: float
+    split_y: float
+    points: list[QuadrantPoint]
+
+
+def quadrant_chart(
+    drivers: list[tuple[str, float, float, str]],
+    *,
+    importance_split: float,
+    performance_split: float,
+    size: int = 320,
+) -> QuadrantChart:
+    """(name, importance share, performance -2..+2, quadrant) per ranked driver: performance
+    across, importance up, split where the drivers service split them."""
+    pad = 24
+    most = max([d[1] for d in drivers] + [importance_split * 2, 0.01])
+    inner = size - 2 * pad
+
+    def x_of(performance: float) -> float:
+        return round(pad + (performance + 2) / 4 * inner, 1)
+
+    def y_of(share: float) -> float:
+        return round(pad + (1 - share / most) * inner, 1)
+
+    return QuadrantChart(
+        width=size,
+        height=size,
+        split_x=x_of(performance_split),
+        split_y=y_of(importance_split),
+        points=[
+            QuadrantPoint(x_of(p), y_of(share), name, quadrant, share, p)
+            for name, share, p, quadrant in drivers
+        ],
+    )

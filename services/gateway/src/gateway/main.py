@@ -22,7 +22,7 @@ from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
 from gateway.config import Settings, get_settings
-from gateway.pages import auth, journeys, public_survey
+from gateway.pages import auth, dashboard, journeys, public_survey
 from gateway.web import SecurityHeadersMiddleware, is_htmx, render, see_other
 
 HERE = Path(__file__).resolve().parent
@@ -86,12 +86,13 @@ def create_app(
 
     app.include_router(health_router(MIGRATIONS))
     app.include_router(auth.router)
+    app.include_router(dashboard.router)
     app.include_router(journeys.router)
     app.include_router(public_survey.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> Response:
-        return see_other("/journeys")
+        return see_other("/dashboard")
 
     @app.get("/static/vendor/{name}", include_in_schema=False)
     def vendor(name: str) -> Response:

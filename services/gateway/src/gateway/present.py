@@ -17,7 +17,7 @@ def figure(metric: str, value: float | None) -> str:
     if value is None:
         return "\u2013"  # an en dash: no figure
     if metric == "nps":
-        return f"{value:+.0f}"
+        return f"{round(value):+d}"  # round first: -0.3 reads +0, never -0
     if metric == "csat":
         return f"{value:.0f}%"
     return f"{value:.1f}"

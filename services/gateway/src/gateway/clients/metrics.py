@@ -1,9 +1,25 @@
 """Every call the gateway makes to the metrics service."""
 
 from datetime import date
+from typing import Any
 
 from cxshared.client import BackendClient, UpstreamNotFound
-from gateway.clients.models import Overlay
+from gateway.clients.models import (
+    Alert,
+    Comment,
+    Drivers,
+    Filters,
+    Overlay,
+    ScoreChange,
+    SeriesPoint,
+)
+
+
+def _period(start: date | None, end: date | None) -> dict[str, str | None]:
+    return {
+        "from": start.isoformat() if start else None,
+        "to": end.isoformat() if end else None,
+    }
 
 
 class MetricsClient(BackendClient):
@@ -14,9 +30,94 @@ class MetricsClient(BackendClient):
     ) -> Overlay:
         """Scores for every stage and touchpoint; empty while metrics has heard nothing of the
         journey."""
-        params = {"from": start and start.isoformat(), "to": end and end.isoformat()}
         try:
-            found = await self.get_json(f"/v1/journeys/{journey_id}/overlay", params=params)
+            found = await self.get_json(
+                f"/v1/journeys/{journey_id}/overlay", params=_period(start, end)
+            )
         except UpstreamNotFound:
             return Overlay(journey_id=journey_id)
         return Overlay.model_validate(found)
+
+    async def change(self, metric: str, *, start: date, end: date, filters: Filters) -> ScoreChange:
+        """The metric over the period against the period of the same length before it."""
+        found = await self.get_json(
+            "/v1/scores/change",
+            params={"metric": metric, **_period(start, end), **filters.params()},
+        )
+        return ScoreChange.model_validate(found["changes"][0])
+
+    async def series(
+        self, metric: str, *, interval: str, start: date, end: date, filters: Filters
+    ) -> list[SeriesPoint]:
+        found = await self.get_json(
+            "/v1/scores/series",
+            params={
+                "metric": metric,
+                "interval": interval,
+                **_period(start, end),
+                **filters.params(),
+            },
+        )
+        return [SeriesPoint.model_validate(point) for point in found["points"]]
+
+    async def open_alerts(self, *, journey_id: str | None = None) -> list[Alert]:
+        page = await self.get_json(
+            "/v1/alerts", params={"status": "open", "journey_id": journey_id, "limit": 50}
+        )
+        return [Alert.model_validate(item) for item in page["items"]]
+
+    async def get_alert(self, alert_id: str) -> Alert:
+        return Alert.model_validate(await self.get_json(f"/v1/alerts/{alert_id}"))
+
+    async def acknowledge_alert(
+        self, alert_id: str, *, version: int, note: str, acting_user: str
+    ) -> Alert:
+        response = await self.request(
+            "PATCH",
+            f"/v1/alerts/{alert_id}",
+            json={"status": "acknowledged", "note": note},
+            if_match=version,
+            acting_user=acting_user,
+        )
+        return Alert.model_validate(response.json())
+
+    async def comments(
+        self,
+        *,
+        filters: Filters,
+        start: date | None = None,
+        end: date | None = None,
+        touchpoint_id: str | None = None,
+        sentiment: str | None = None,
+        band: str | None = None,
+        limit: int = 10,
+    ) -> list[Comment]:
+        page = await self.get_json(
+            "/v1/comments",
+            params={
+                **filters.params(),
+                **_period(start, end),
+                "touchpoint_id": touchpoint_id,
+                "sentiment": sentiment,
+                "band": band,
+                "limit": limit,
+            },
+        )
+        return [Comment.model_validate(item) for item in page["items"]]
+
+    async def churn(self) -> dict[str, Any]:
+        found: dict[str, Any] = await self.get_json("/v1/outcomes/churn")
+        return found
+
+    async def revenue_at_risk(self, *, by: str | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = await self.get_json(
+            "/v1/outcomes/revenue-at-risk", params={"by": by}
+        )
+        return found
+
+    async def drivers(self, *, start: date, end: date, journey_id: str | None) -> Drivers:
+        found = await self.get_json(
+            "/v1/drivers",
+            params={"outcome": "nps", **_period(start, end), "journey_id": journey_id},
+        )
+        return Drivers.model_validate(found)

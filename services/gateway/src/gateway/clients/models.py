@@ -162,3 +162,89 @@ class Submission(Remote):
     resume_token: str
     answers: dict[str, Any] = Field(default_factory=dict)
     thank_you: str | None = None
+
+
+class Filters(Remote):
+    """What a dashboard view is narrowed to; every field is a query parameter of the page."""
+
+    journey_id: str | None = None
+    stage_id: str | None = None
+    channel: str | None = None
+    segment: str | None = None
+
+    def params(self) -> dict[str, str | None]:
+        return self.model_dump()
+
+
+class ScoreChange(Remote):
+    current: Score
+    base: Score
+    difference: float | None = None
+    low: float | None = None
+    high: float | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    significant: bool = False
+
+
+class SeriesPoint(Remote):
+    start: date
+    end: date
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    too_few: bool
+
+
+class Alert(Remote):
+    id: str
+    version: int
+    status: str
+    metric: str
+    rule: str
+    touchpoint_id: str
+    touchpoint_name: str = ""
+    journey_id: str | None = None
+    owner_name: str = ""
+    owner_email: str | None = None
+    owner_team_id: str | None = None
+    opened_at: datetime
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    response_ids: list[str] = Field(default_factory=list)
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+
+
+class Comment(Remote):
+    response_id: str
+    touchpoint_id: str | None = None
+    comment: str
+    sentiment: float | None = None
+    sentiment_label: str | None = None
+    nps: int | None = None
+    submitted_at: datetime
+    segment: str | None = None
+
+
+class Driver(Remote):
+    touchpoint_id: str
+    name: str
+    owner_name: str = ""
+    n: int
+    importance: float | None = None
+    share: float | None = None
+    rank: int | None = None
+    quadrant: str | None = None
+    performance: dict[str, Any] = Field(default_factory=dict)
+
+
+class Drivers(Remote):
+    outcome: str
+    method: str | None = None
+    insufficient: str | None = None
+    r_squared: float | None = None
+    customers: int = 0
+    drivers: list[Driver] = Field(default_factory=list)
+    too_little_data: list[dict[str, Any]] = Field(default_factory=list)
+    thresholds: dict[str, Any] | None = None

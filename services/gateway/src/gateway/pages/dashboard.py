@@ -1,0 +1,204 @@
+"""The dashboard: scores and their change, trends, open alerts with the comments behind them,
+revenue at risk, churn by NPS category, the drivers quadrant and recent comments. Its filters
+live in the URL, so a view can be shared."""
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+
+from cxshared.client import UpstreamConflict
+from cxshared.timeutil import utcnow
+from gateway.auth import Editor, Staff
+from gateway.charts import Measured, quadrant_chart, trend_chart
+from gateway.clients.models import (
+    Alert,
+    Comment,
+    Drivers,
+    Filters,
+    Journey,
+    ScoreChange,
+    SeriesPoint,
+)
+from gateway.pages.common import fetch, journey_client, metrics_client
+from gateway.present import CHANNELS
+from gateway.web import is_htmx, redirect_for, render
+
+router = APIRouter()
+
+METRICS = ("nps", "csat", "ces")
+PERIODS = {7: "last 7 days", 30: "last 30 days", 90: "last 90 days", 365: "last 12 months"}
+DEFAULT_DAYS = 30
+ALERT_COMMENTS = 3
+ALERT_CHANGED = "alert-changed"
+
+
+def _period(days: int) -> tuple[date, date]:
+    end = utcnow().date()
+    return end - timedelta(days=days - 1), end
+
+
+def _interval(days: int) -> str:
+    return "day" if days <= 30 else "week" if days <= 120 else "month"
+
+
+def _measured(points: list[SeriesPoint], interval: str) -> list[Measured]:
+    form = "%d %b" if interval != "month" else "%b %Y"
+    return [
+        Measured(p.start.strftime(form), p.value, p.low, p.high, p.n, p.too_few) for p in points
+    ]
+
+
+def _change_words(metric: str, change: ScoreChange | None) -> str:
+    """The change against the previous period, said plainly."""
+    if change is None or change.difference is None:
+        return "no earlier period to compare"
+    if change.current.too_few or change.base.too_few:
+        return "too few responses to call a change"
+    unit = " points" if metric in ("nps", "csat") else ""
+    amount = f"{change.difference:+.1f}{unit}"
+    if change.significant:
+        return f"{amount} on the previous period: a real change (p = {change.p_adjusted:.3f})"
+    return f"{amount} on the previous period: within chance, not a real change"
+
+
+@router.get("/dashboard")
+async def dashboard(
+    request: Request,
+    user: Staff,
+    days: Annotated[int, Query()] = DEFAULT_DAYS,
+    journey_id: Annotated[str | None, Query(max_length=64)] = None,
+    stage_id: Annotated[str | None, Query(max_length=64)] = None,
+    channel: Annotated[str | None, Query(max_length=20)] = None,
+    segment: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    days = days if days in PERIODS else DEFAULT_DAYS
+    filters = Filters(
+        journey_id=journey_id or None,
+        stage_id=(stage_id or None) if journey_id else None,
+        channel=channel if channel in CHANNELS else None,
+        segment=segment or None,
+    )
+    start, end = _period(days)
+    interval = _interval(days)
+    metrics = metrics_client(request)
+    calls: dict[str, Any] = {
+        f"change_{m}": metrics.change(m, start=start, end=end, filters=filters) for m in METRICS
+    }
+    calls.update(
+        {
+            f"series_{m}": metrics.series(
+                m, interval=interval, start=start, end=end, filters=filters
+            )
+            for m in METRICS
+        }
+    )
+    calls.update(
+        alerts=metrics.open_alerts(journey_id=filters.journey_id),
+        comments=metrics.comments(filters=filters, start=start, end=end, limit=8),
+        churn=metrics.churn(),
+        risk=metrics.revenue_at_risk(by="segment"),
+        drivers=metrics.drivers(start=start, end=end, journey_id=filters.journey_id),
+        journeys=journey_client(request).list_journeys(),
+    )
+    if filters.journey_id:
+        calls["journey"] = journey_client(request).get_journey(filters.journey_id)
+    parts = await fetch(**calls)
+    alerts: list[Alert] = parts["alerts"] or []
+    behind = await fetch(**{alert.id: _comments_behind(request, alert) for alert in alerts[:10]})
+    tiles = []
+    for metric in METRICS:
+        change: ScoreChange | None = parts[f"change_{metric}"]
+        points: list[SeriesPoint] | None = parts[f"series_{metric}"]
+        tiles.append(
+            {
+                "metric": metric,
+                "change": change,
+                "words": _change_words(metric, change),
+                "chart": trend_chart(metric, _measured(points, interval)) if points else None,
+            }
+        )
+    drivers: Drivers | None = parts["drivers"]
+    journey: Journey | None = parts["journey"] if filters.journey_id else None
+    query = {k: v for k, v in {**filters.params(), "days": str(days)}.items() if v}
+    context = {
+        "title": "Dashboard",
+        "days": days,
+        "periods": PERIODS,
+        "interval": interval,
+        "filters": filters,
+        "query": query,
+        "journeys": parts["journeys"] or [],
+        "stages": journey.stages if journey else [],
+        "channels": CHANNELS,
+        "tiles": tiles,
+        "alerts": alerts,
+        "alert_comments": {alert.id: behind[alert.id] or [] for alert in alerts[:10]},
+        "comments": parts["comments"],
+        "churn": parts["churn"],
+        "risk": parts["risk"],
+        "drivers": drivers,
+        "quadrant": _quadrant(drivers),
+        "notices": parts.notices(),
+        "metrics_missing": "metrics" in parts.missing,
+    }
+    return render(request, "dashboard/index.html", context)
+
+
+async def _comments_behind(request: Request, alert: Alert) -> list[Comment]:
+    """The comments at the alert's touchpoint in the window its evidence covers, newest first;
+    for an NPS alert, those of detractors."""
+    window = alert.evidence.get("window") or {}
+    return await metrics_client(request).comments(
+        filters=Filters(),
+        touchpoint_id=alert.touchpoint_id,
+        start=date.fromisoformat(window["from"]) if "from" in window else None,
+        band="detractor" if alert.metric == "nps" else None,
+        limit=ALERT_COMMENTS,
+    )
+
+
+def _quadrant(drivers: Drivers | None) -> Any:
+    if drivers is None or drivers.insufficient or not drivers.drivers or not drivers.thresholds:
+        return None
+    ranked = [
+        (d.name, d.share or 0.0, float(d.performance.get("value") or 0.0), d.quadrant or "")
+        for d in drivers.drivers
+        if d.performance.get("value") is not None
+    ]
+    return quadrant_chart(
+        ranked,
+        importance_split=float(drivers.thresholds.get("importance") or 0),
+        performance_split=float(drivers.thresholds.get("performance") or 0),
+    )
+
+
+@router.post("/alerts/{alert_id}/acknowledge")
+async def acknowledge_alert(
+    request: Request,
+    user: Editor,
+    alert_id: str,
+    version: Annotated[int, Form()],
+    note: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    metrics = metrics_client(request)
+    try:
+        alert = await metrics.acknowledge_alert(
+            alert_id, version=version, note=note, acting_user=user.user.email
+        )
+        message = ""
+    except UpstreamConflict as exc:
+        alert = await metrics.get_alert(alert_id)
+        message = exc.detail
+    if not is_htmx(request):
+        return redirect_for(request, "/dashboard")
+    parts = await fetch(behind=_comments_behind(request, alert))
+    response = render(
+        request,
+        "dashboard/_alert.html",
+        {"alert": alert, "behind": parts["behind"] or [], "message": message},
+        status_code=409 if message else 200,
+    )
+    response.headers["HX-Trigger"] = ALERT_CHANGED
+    return response

@@ -1,0 +1,104 @@
+"""The dashboard: tiles, trends, alerts acknowledged in place, outcomes, drivers, comments."""
+
+import re
+
+XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def _courier(delivery_journey):
+    return delivery_journey["stages"][0]["touchpoints"][0]
+
+
+def _breached(stack, delivery_journey, tools):
+    """Courier NPS far below its target of 40: an open target-breach alert."""
+    courier = _courier(delivery_journey)
+    tools.relay(stack)
+    tools.answers(stack, courier["id"], [0, 1, 2, 0, 1, 2, 3, 0], comment=f"Parcel soaked {XSS}")
+    evaluated = stack.metrics.post("/v1/alerts/evaluate", headers=stack.metrics.admin)
+    assert evaluated.status_code == 200, evaluated.text
+    return courier
+
+
+def test_tiles_show_score_n_interval_and_change_said_plainly(
+    stack, viewer, delivery_journey, tools
+):
+    _breached(stack, delivery_journey, tools)
+    page = viewer.get("/dashboard")
+    assert page.status_code == 200
+    html = page.text
+    nps_tile = html[html.index('class="tile"') : html.index("</article>")]
+    assert "-100" in nps_tile and "n=8" in nps_tile and "95%" in nps_tile
+    assert (
+        "no earlier period to compare" in nps_tile
+        or "not a real change" in nps_tile
+        or "too few" in nps_tile
+    )
+    assert '<path class="line" d="M' in html  # the trend, drawn as SVG on the server
+
+
+def test_an_open_alert_shows_owner_evidence_and_comments_and_is_acknowledged_in_place(
+    stack, editor, delivery_journey, tools
+):
+    courier = _breached(stack, delivery_journey, tools)
+    html = editor.get("/dashboard").text
+    alert_id = re.search(r'<article class="alert" id="alert-([^"]+)"', html).group(1)
+    alert_html = html[html.index(f'id="alert-{alert_id}"') :]
+    alert_html = alert_html[: alert_html.index("</article>")]
+    assert "Courier delivers" in alert_html and "Priya Shah" in alert_html
+    assert "below target" in alert_html and "n=8" in alert_html
+    assert "Parcel soaked" in alert_html
+    version = re.search(r'name="version" value="(\d+)"', alert_html).group(1)
+    acknowledged = editor.htmx("POST", f"/alerts/{alert_id}/acknowledge", {"version": version})
+    assert acknowledged.status_code == 200
+    assert "acknowledged by editor@example.com" in acknowledged.text
+    assert acknowledged.headers["HX-Trigger"] == "alert-changed"
+    stored = stack.metrics.get(f"/v1/alerts/{alert_id}").json()
+    assert stored["status"] == "acknowledged" and stored["acknowledged_by"] == "editor@example.com"
+    assert courier["id"] == stored["touchpoint_id"]
+
+
+def test_a_viewer_cannot_acknowledge(stack, viewer, delivery_journey, tools):
+    _breached(stack, delivery_journey, tools)
+    html = viewer.get("/dashboard").text
+    assert "Acknowledge</button>" not in html
+    alert_id = re.search(r'id="alert-([^"]+)"', html).group(1)
+    refused = viewer.post(f"/alerts/{alert_id}/acknowledge", {"version": 1})
+    assert refused.status_code == 403
+    assert stack.metrics.get(f"/v1/alerts/{alert_id}").json()["status"] == "open"
+
+
+def test_comment_text_is_shown_as_text(stack, viewer, delivery_journey, tools):
+    _breached(stack, delivery_journey, tools)
+    html = viewer.get("/dashboard").text
+    assert "Parcel soaked &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+
+
+def test_filters_live_in_the_url(stack, viewer, delivery_journey, tools):
+    _breached(stack, delivery_journey, tools)
+    journey_id = delivery_journey["id"]
+    stage_id = delivery_journey["stages"][0]["id"]
+    html = viewer.get(
+        f"/dashboard?journey_id={journey_id}&stage_id={stage_id}&days=90&channel=email"
+    ).text
+    assert f'<option value="{journey_id}" selected>' in html
+    assert f'<option value="{stage_id}" selected>' in html
+    assert '<option value="90" selected>' in html
+    assert '<option value="email" selected>' in html
+    # Narrowed to e-mail, the answers given on the web are not counted.
+    tile = html[html.index('class="tile"') : html.index("</article>")]
+    assert "n=8" not in tile
+
+
+def test_the_dashboard_renders_with_metrics_or_journey_down(stack, viewer, delivery_journey, tools):
+    _breached(stack, delivery_journey, tools)
+    stack.stop("metrics")
+    page = viewer.get("/dashboard")
+    assert page.status_code == 200
+    assert "The metrics service cannot be reached" in page.text
+    stack.start("metrics")
+    stack.stop("journey")
+    page = viewer.get("/dashboard")
+    assert page.status_code == 200
+    assert "The journey service cannot be reached" in page.text
+    assert "n=8" in page.text  # the scores are there all the same
