@@ -22,7 +22,7 @@ from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
 from gateway.config import Settings, get_settings
-from gateway.pages import auth, dashboard, journeys, public_survey
+from gateway.pages import auth, dashboard, journeys, public_survey, surveys
 from gateway.web import SecurityHeadersMiddleware, is_htmx, render, see_other
 
 HERE = Path(__file__).resolve().parent
@@ -89,6 +89,7 @@ def create_app(
     app.include_router(dashboard.router)
     app.include_router(journeys.router)
     app.include_router(public_survey.router)
+    app.include_router(surveys.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> Response:

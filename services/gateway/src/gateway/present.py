@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from gateway.clients.models import Score, Target, Touchpoint
+from gateway.clients.models import Question, Score, Target, Touchpoint
 
 METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 EMOTIONS = {-2: "very negative", -1: "negative", 0: "neutral", 1: "positive", 2: "very positive"}
@@ -74,3 +74,27 @@ def emotion_word(value: float | None) -> str:
     if value is None:
         return "not measured"
     return EMOTIONS[max(-2, min(2, round(value)))]
+
+
+OPERATOR_WORDS = {
+    "lte": "is at most",
+    "gte": "is at least",
+    "lt": "is below",
+    "gt": "is above",
+    "eq": "is",
+    "neq": "is not",
+    "in": "is one of",
+    "not_in": "is none of",
+    "answered": "was answered",
+    "not_answered": "was not answered",
+}
+
+
+def question_summary(question: Question) -> str:
+    """Display logic in words, for the builder's list."""
+    parts = []
+    for condition in question.show_if:
+        op = OPERATOR_WORDS.get(str(condition.get("op")), str(condition.get("op")))
+        value = condition.get("value")
+        parts.append(f"{condition.get('question')} {op}{'' if value is None else f' {value}'}")
+    return "Shown only if " + " and ".join(parts) if parts else ""

@@ -113,4 +113,5 @@ environment.globals.update(
     CHANNELS=present.CHANNELS,
     EMOTIONS=present.EMOTIONS,
     headline_metric=present.headline_metric,
+    question_summary=present.question_summary,
 )

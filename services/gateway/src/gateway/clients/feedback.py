@@ -3,8 +3,17 @@
 import time
 from typing import Any
 
+import httpx
+
 from cxshared.client import BackendClient, UpstreamUnavailable
-from gateway.clients.models import PublicSurvey, Submission
+from gateway.clients.models import (
+    Invitation,
+    InvitationResult,
+    PublicSurvey,
+    Submission,
+    Survey,
+    SurveyResponse,
+)
 
 
 class FeedbackClient(BackendClient):
@@ -16,6 +25,73 @@ class FeedbackClient(BackendClient):
         super().__init__(**kwargs)
         self._fresh_seconds = survey_fresh_seconds
         self._surveys: dict[str, tuple[float, str, PublicSurvey]] = {}
+
+    async def list_surveys(self) -> list[Survey]:
+        page = await self.get_json("/v1/surveys", params={"limit": 200})
+        return [Survey.model_validate(item) for item in page["items"]]
+
+    async def get_survey(self, survey_id: str) -> Survey:
+        return Survey.model_validate(await self.get_json(f"/v1/surveys/{survey_id}"))
+
+    async def create_survey(self, fields: dict[str, Any], *, acting_user: str) -> Survey:
+        response = await self.request("POST", "/v1/surveys", json=fields, acting_user=acting_user)
+        return Survey.model_validate(response.json())
+
+    async def update_survey(
+        self, survey_id: str, *, version: int, changes: dict[str, Any], acting_user: str
+    ) -> Survey:
+        response = await self.request(
+            "PATCH",
+            f"/v1/surveys/{survey_id}",
+            json=changes,
+            if_match=version,
+            acting_user=acting_user,
+        )
+        return Survey.model_validate(response.json())
+
+    async def publish_survey(self, survey_id: str, *, acting_user: str) -> Survey:
+        response = await self.request(
+            "POST", f"/v1/surveys/{survey_id}/publish", acting_user=acting_user
+        )
+        return Survey.model_validate(response.json())
+
+    async def list_invitations(self, survey_id: str) -> list[Invitation]:
+        page = await self.get_json(f"/v1/surveys/{survey_id}/invitations", params={"limit": 200})
+        return [Invitation.model_validate(item) for item in page["items"]]
+
+    async def create_invitations(
+        self, survey_id: str, respondents: list[dict[str, Any]], *, acting_user: str
+    ) -> InvitationResult:
+        response = await self.request(
+            "POST",
+            f"/v1/surveys/{survey_id}/invitations",
+            json={"respondents": respondents},
+            acting_user=acting_user,
+        )
+        return InvitationResult.model_validate(response.json())
+
+    async def list_responses(
+        self, params: dict[str, Any]
+    ) -> tuple[list[SurveyResponse], str | None]:
+        page = await self.get_json("/v1/responses", params=params)
+        items = [SurveyResponse.model_validate(item) for item in page["items"]]
+        return items, page.get("next_cursor")
+
+    async def open_export(self, params: dict[str, Any]) -> httpx.Response:
+        """The backend's export, opened as a stream: the caller passes its body on as it
+        arrives (never held in memory) and closes it."""
+        request = self._http.build_request(
+            "GET", "/v1/responses/export", params={k: v for k, v in params.items() if v}
+        )
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(self.name, "cannot be reached") from exc
+        if response.status_code != 200:
+            await response.aread()
+            await response.aclose()
+            raise self._error(response)
+        return response
 
     async def public_survey(self, slug: str) -> PublicSurvey:
         cached = self._surveys.get(slug)

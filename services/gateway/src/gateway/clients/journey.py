@@ -3,7 +3,14 @@
 from typing import Any
 
 from cxshared.client import BackendClient
-from gateway.clients.models import Change, Journey, JourneySummary, Team, Touchpoint
+from gateway.clients.models import (
+    Change,
+    Journey,
+    JourneySummary,
+    Team,
+    Touchpoint,
+    TouchpointSummary,
+)
 
 
 class JourneyClient(BackendClient):
@@ -15,6 +22,10 @@ class JourneyClient(BackendClient):
 
     async def get_journey(self, journey_id: str) -> Journey:
         return Journey.model_validate(await self.get_json(f"/v1/journeys/{journey_id}/document"))
+
+    async def list_touchpoints(self) -> list[TouchpointSummary]:
+        page = await self.get_json("/v1/touchpoints", params={"limit": 200})
+        return [TouchpointSummary.model_validate(item) for item in page["items"]]
 
     async def list_teams(self) -> list[Team]:
         page = await self.get_json("/v1/teams", params={"limit": 200})

@@ -248,3 +248,67 @@ class Drivers(Remote):
     drivers: list[Driver] = Field(default_factory=list)
     too_little_data: list[dict[str, Any]] = Field(default_factory=list)
     thresholds: dict[str, Any] | None = None
+
+
+class Survey(Remote):
+    id: str
+    version: int
+    slug: str
+    title: str
+    intro: str = ""
+    thank_you: str = ""
+    touchpoint_id: str | None = None
+    status: str
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    response_cap: int | None = None
+    allowed_origins: list[str] = Field(default_factory=list)
+    hidden_fields: list[str] = Field(default_factory=list)
+    allow_anonymous: bool = True
+    one_response_per_invitation: bool = True
+    fatigue_days: int | None = None
+    min_seconds_to_complete: int = 0
+    store_ip: bool = False
+    questions: list[Question] = Field(default_factory=list)
+    published_version: int | None = None
+    has_unpublished_changes: bool = False
+    updated_at: datetime
+    updated_by: str = ""
+
+
+class Invitation(Remote):
+    id: str
+    external_id: str
+    email: str | None = None
+    channel: str = "email"
+    status: str
+    expires_at: datetime | None = None
+    created_at: datetime
+    opened_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+class InvitationResult(Remote):
+    created: list[dict[str, Any]] = Field(default_factory=list)
+    skipped: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SurveyResponse(Remote):
+    id: str
+    status: str
+    answers: dict[str, Any] = Field(default_factory=dict)
+    hidden: dict[str, str] = Field(default_factory=dict)
+    respondent_external_id: str | None = None
+    channel: str = ""
+    flags: list[str] = Field(default_factory=list)
+    version: int
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    submitted_at: datetime | None = None
+
+
+class TouchpointSummary(Remote):
+    id: str
+    name: str
+    journey_id: str
+    stage_id: str

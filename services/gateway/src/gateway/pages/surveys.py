@@ -1,0 +1,629 @@
+"""Surveys for staff: the list, the builder (settings, questions of every type, their order and
+display logic), preview, publish, the link and embed snippet, invitations from a CSV upload,
+and the responses with filters and a CSV export."""
+
+import csv
+import io
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
+
+from cxshared.client import UpstreamConflict, UpstreamInvalid
+from gateway.auth import Editor, Staff
+from gateway.clients.models import PublicSurvey, Survey
+from gateway.pages.common import feedback_client, fetch, journey_client
+from gateway.present import OPERATOR_WORDS
+from gateway.web import is_htmx, redirect_for, render
+
+router = APIRouter()
+
+QUESTION_TYPES = {
+    "nps": "NPS (0-10)",
+    "csat": "CSAT (1-5)",
+    "ces": "CES (1-7)",
+    "rating": "Rating (1-N)",
+    "single_choice": "One choice",
+    "multi_choice": "Several choices",
+    "text": "Free text",
+}
+# The conditions the builder offers (feedback knows a few more, which it shows as they are).
+OPERATORS = {
+    op: OPERATOR_WORDS[op] for op in ("lte", "gte", "eq", "neq", "answered", "not_answered")
+}
+SURVEYS_CHANGED = "survey-changed"
+INVITATIONS_PER_UPLOAD = 5000
+INVITATION_BATCH = 500
+
+
+# -- the list and a new survey ------------------------------------------------------------
+
+
+@router.get("/surveys")
+async def list_surveys(request: Request, user: Staff) -> Response:
+    parts = await fetch(
+        surveys=feedback_client(request).list_surveys(),
+        touchpoints=journey_client(request).list_touchpoints(),
+    )
+    names = {t.id: t.name for t in parts["touchpoints"] or []}
+    return render(
+        request,
+        "surveys/index.html",
+        {
+            "title": "Surveys",
+            "surveys": parts["surveys"],
+            "touchpoints": parts["touchpoints"] or [],
+            "touchpoint_names": names,
+            "notices": parts.notices(),
+            "errors": {},
+            "values": {},
+        },
+    )
+
+
+@router.post("/surveys")
+async def create_survey(
+    request: Request,
+    user: Editor,
+    title: Annotated[str, Form(max_length=200)] = "",
+    slug: Annotated[str, Form(max_length=80)] = "",
+    touchpoint_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    fields = {
+        "title": title.strip(),
+        "slug": slug.strip().lower() or _slug(title),
+        "touchpoint_id": touchpoint_id or None,
+    }
+    try:
+        survey = await feedback_client(request).create_survey(fields, acting_user=user.user.email)
+    except (UpstreamInvalid, UpstreamConflict) as exc:
+        errors = exc.field_errors if isinstance(exc, UpstreamInvalid) else {"slug": exc.detail}
+        parts = await fetch(
+            surveys=feedback_client(request).list_surveys(),
+            touchpoints=journey_client(request).list_touchpoints(),
+        )
+        return render(
+            request,
+            "surveys/index.html",
+            {
+                "title": "Surveys",
+                "surveys": parts["surveys"],
+                "touchpoints": parts["touchpoints"] or [],
+                "touchpoint_names": {t.id: t.name for t in parts["touchpoints"] or []},
+                "notices": parts.notices(),
+                "errors": errors or {"title": exc.detail},
+                "values": fields,
+            },
+            status_code=422,
+        )
+    return redirect_for(request, f"/surveys/{survey.id}")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "survey"
+
+
+# -- the builder ----------------------------------------------------------------------------
+
+
+async def _builder(
+    request: Request,
+    survey_id: str,
+    *,
+    template: str = "surveys/builder.html",
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    parts = await fetch(
+        survey=feedback_client(request).get_survey(survey_id),
+        touchpoints=journey_client(request).list_touchpoints(),
+    )
+    survey: Survey = parts["survey"]
+    if survey is None:
+        return render(
+            request,
+            "errors/page.html",
+            {"title": "Surveys are unavailable", "message": parts.notices()[0]},
+            status_code=503,
+        )
+    settings = request.app.state.settings
+    link = f"{settings.public_url}/s/{survey.slug}"
+    context = {
+        "title": survey.title,
+        "survey": survey,
+        "touchpoints": parts["touchpoints"] or [],
+        "notices": parts.notices(),
+        "types": QUESTION_TYPES,
+        "operators": OPERATORS,
+        "link": link,
+        "embed": f'<script src="{settings.public_url}/embed.js" data-survey="{survey.slug}" '
+        "async></script>",
+        "errors": {},
+        "message": "",
+        "editing": None,
+        **extra,
+    }
+    if is_htmx(request) and template != "surveys/builder.html":
+        return render(request, template, context, status_code=status_code)
+    return render(request, "surveys/builder.html", context, status_code=status_code)
+
+
+@router.get("/surveys/{survey_id}")
+async def survey_builder(request: Request, user: Staff, survey_id: str) -> Response:
+    return await _builder(request, survey_id)
+
+
+def _settings_changes(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    errors: dict[str, str] = {}
+    changes: dict[str, Any] = {
+        "title": form.get("title", "").strip(),
+        "slug": form.get("slug", "").strip().lower(),
+        "intro": form.get("intro", ""),
+        "thank_you": form.get("thank_you", ""),
+        "touchpoint_id": form.get("touchpoint_id") or None,
+        "allowed_origins": [o.strip() for o in form.get("allowed_origins", "").split() if o],
+        "hidden_fields": [
+            f.strip() for f in re.split(r"[,\s]+", form.get("hidden_fields", "")) if f
+        ],
+        "allow_anonymous": form.get("allow_anonymous") == "on",
+        "one_response_per_invitation": form.get("one_response_per_invitation") == "on",
+        "store_ip": form.get("store_ip") == "on",
+    }
+    for name in ("response_cap", "fatigue_days", "min_seconds_to_complete"):
+        raw = form.get(name, "").strip()
+        if not raw:
+            changes[name] = 0 if name == "min_seconds_to_complete" else None
+        elif raw.isdigit():
+            changes[name] = int(raw)
+        else:
+            errors[name] = "must be a whole number"
+    for name in ("opens_at", "closes_at"):
+        raw = form.get(name, "").strip()
+        try:
+            changes[name] = (
+                datetime.fromisoformat(raw).isoformat() + ("" if "+" in raw else "Z")
+                if raw
+                else None
+            )
+        except ValueError:
+            errors[name] = "must be a date and time"
+    return changes, errors
+
+
+async def _save(
+    request: Request,
+    user: Editor,
+    survey_id: str,
+    version: int,
+    changes: dict[str, Any],
+    *,
+    fragment: str,
+    values: dict[str, Any] | None = None,
+    editing: str | None = None,
+) -> Response:
+    """One PATCH of the survey; the builder (or its fragment) again, with what went wrong."""
+    feedback = feedback_client(request)
+    try:
+        await feedback.update_survey(
+            survey_id, version=version, changes=changes, acting_user=user.user.email
+        )
+    except UpstreamConflict as exc:
+        return await _builder(
+            request, survey_id, template=fragment, status_code=412, message=exc.detail
+        )
+    except UpstreamInvalid as exc:
+        found = exc.field_errors
+        errors = {_form_field(k): v for k, v in found.items()}
+        errors[""] = "Not saved. " + (
+            "; ".join(f"{k}: {v}" for k, v in found.items()) if found else exc.detail
+        )
+        return await _builder(
+            request,
+            survey_id,
+            template=fragment,
+            status_code=422,
+            errors=errors,
+            values=values or {},
+            editing=editing,
+        )
+    if not is_htmx(request):
+        return redirect_for(request, f"/surveys/{survey_id}")
+    response = await _builder(request, survey_id, template=fragment, message="Saved.")
+    response.headers["HX-Trigger"] = SURVEYS_CHANGED
+    return response
+
+
+def _form_field(backend_field: str) -> str:
+    """questions[2].choices[0].value -> choices; allowed_origins[1] -> allowed_origins."""
+    last = re.sub(r"\[\d+\]", "", backend_field).split(".")
+    return last[1] if last[0] == "questions" and len(last) > 1 else last[0]
+
+
+@router.post("/surveys/{survey_id}/settings")
+async def save_settings(
+    request: Request, user: Editor, survey_id: str, version: Annotated[int, Form()]
+) -> Response:
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    changes, errors = _settings_changes(form)
+    if errors:
+        return await _builder(
+            request,
+            survey_id,
+            template="surveys/_settings.html",
+            status_code=422,
+            errors=errors,
+            values=form,
+        )
+    return await _save(
+        request, user, survey_id, version, changes, fragment="surveys/_settings.html", values=form
+    )
+
+
+def _questions(survey: Survey) -> list[dict[str, Any]]:
+    # Only what each question sets: feedback refuses fields a type does not have.
+    return [q.model_dump(exclude_defaults=True) for q in survey.questions]
+
+
+def _new_key(prompt: str, kind: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", prompt.lower()).strip("_")[:30] or kind
+    base = base if base[0].isalpha() else f"q_{base}"
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    return key
+
+
+@router.post("/surveys/{survey_id}/questions")
+async def add_question(
+    request: Request,
+    user: Editor,
+    survey_id: str,
+    version: Annotated[int, Form()],
+    type: Annotated[str, Form()] = "nps",
+    prompt: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    survey = await feedback_client(request).get_survey(survey_id)
+    questions = _questions(survey)
+    kind = type if type in QUESTION_TYPES else "text"
+    question: dict[str, Any] = {
+        "key": _new_key(prompt, kind, {q["key"] for q in questions}),
+        "type": kind,
+        "prompt": prompt.strip(),
+    }
+    if kind in ("single_choice", "multi_choice"):
+        question["choices"] = [{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}]
+    return await _save(
+        request,
+        user,
+        survey_id,
+        version,
+        {"questions": [*questions, question]},
+        fragment="surveys/_questions.html",
+        values={"new_prompt": prompt, "new_type": kind},
+    )
+
+
+def _choices(text: str) -> list[dict[str, str]]:
+    """One choice a line: 'value | label', or just the label (its value made from it)."""
+    choices = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        value, _, label = line.partition("|")
+        if not label:
+            label, value = value, re.sub(r"[^A-Za-z0-9_-]+", "_", value.strip().lower())
+        choices.append({"value": value.strip()[:40], "label": label.strip()})
+    return choices
+
+
+def _edited(form: dict[str, str], current: dict[str, Any]) -> dict[str, Any]:
+    question: dict[str, Any] = {
+        "key": form.get("key", current["key"]).strip(),
+        "type": current["type"],
+        "prompt": form.get("prompt", "").strip(),
+        "help": form.get("help", ""),
+        "required": form.get("required") == "on",
+    }
+    kind = current["type"]
+    if kind in ("single_choice", "multi_choice"):
+        question["choices"] = _choices(form.get("choices", ""))
+    if kind == "multi_choice" and form.get("max_selected", "").strip().isdigit():
+        question["max_selected"] = int(form["max_selected"])
+    if kind == "rating" and form.get("scale", "").strip().isdigit():
+        question["scale"] = int(form["scale"])
+    if kind == "text" and form.get("max_length", "").strip().isdigit():
+        question["max_length"] = int(form["max_length"])
+    condition_on = form.get("if_question", "")
+    op = form.get("if_op", "")
+    if condition_on and op in OPERATORS:
+        condition: dict[str, Any] = {"question": condition_on, "op": op}
+        raw = form.get("if_value", "").strip()
+        if op not in ("answered", "not_answered"):
+            condition["value"] = int(raw) if raw.lstrip("-").isdigit() else raw
+        question["show_if"] = [condition]
+    else:
+        question["show_if"] = []
+    return question
+
+
+@router.get("/surveys/{survey_id}/questions/{key}/edit")
+async def edit_question(request: Request, user: Staff, survey_id: str, key: str) -> Response:
+    return await _builder(request, survey_id, template="surveys/_questions.html", editing=key)
+
+
+@router.post("/surveys/{survey_id}/questions/{key}")
+async def update_question(
+    request: Request, user: Editor, survey_id: str, key: str, version: Annotated[int, Form()]
+) -> Response:
+    survey = await feedback_client(request).get_survey(survey_id)
+    questions = _questions(survey)
+    index = next((i for i, q in enumerate(questions) if q["key"] == key), None)
+    if index is None:
+        return redirect_for(request, f"/surveys/{survey_id}")
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    questions[index] = _edited(form, questions[index])
+    return await _save(
+        request,
+        user,
+        survey_id,
+        version,
+        {"questions": questions},
+        fragment="surveys/_questions.html",
+        values=form,
+        editing=key,
+    )
+
+
+@router.post("/surveys/{survey_id}/questions/{key}/move")
+async def move_question(
+    request: Request,
+    user: Editor,
+    survey_id: str,
+    key: str,
+    version: Annotated[int, Form()],
+    direction: Annotated[str, Form(pattern="^(up|down)$")],
+) -> Response:
+    survey = await feedback_client(request).get_survey(survey_id)
+    questions = _questions(survey)
+    index = next((i for i, q in enumerate(questions) if q["key"] == key), -1)
+    other = index - 1 if direction == "up" else index + 1
+    if index >= 0 and 0 <= other < len(questions):
+        questions[index], questions[other] = questions[other], questions[index]
+    return await _save(
+        request,
+        user,
+        survey_id,
+        version,
+        {"questions": questions},
+        fragment="surveys/_questions.html",
+    )
+
+
+@router.post("/surveys/{survey_id}/questions/{key}/delete")
+async def delete_question(
+    request: Request, user: Editor, survey_id: str, key: str, version: Annotated[int, Form()]
+) -> Response:
+    survey = await feedback_client(request).get_survey(survey_id)
+    questions = [q for q in _questions(survey) if q["key"] != key]
+    return await _save(
+        request,
+        user,
+        survey_id,
+        version,
+        {"questions": questions},
+        fragment="surveys/_questions.html",
+    )
+
+
+@router.post("/surveys/{survey_id}/publish")
+async def publish_survey(request: Request, user: Editor, survey_id: str) -> Response:
+    try:
+        await feedback_client(request).publish_survey(survey_id, acting_user=user.user.email)
+    except (UpstreamConflict, UpstreamInvalid) as exc:
+        return await _builder(request, survey_id, status_code=409, message=exc.detail)
+    return redirect_for(request, f"/surveys/{survey_id}")
+
+
+@router.get("/surveys/{survey_id}/preview")
+async def preview_survey(request: Request, user: Staff, survey_id: str) -> Response:
+    survey = await feedback_client(request).get_survey(survey_id)
+    as_public = PublicSurvey(
+        slug=survey.slug,
+        version=survey.published_version or 0,
+        title=survey.title,
+        intro=survey.intro,
+        thank_you=survey.thank_you,
+        questions=survey.questions,
+        accepting_responses=False,
+    )
+    return render(
+        request,
+        "surveys/preview.html",
+        {"title": f"Preview: {survey.title}", "survey": survey, "public": as_public},
+    )
+
+
+# -- invitations ----------------------------------------------------------------------------
+
+
+@router.get("/surveys/{survey_id}/invitations")
+async def invitations(request: Request, user: Staff, survey_id: str) -> Response:
+    return await _invitations_page(request, survey_id)
+
+
+async def _invitations_page(
+    request: Request, survey_id: str, *, status_code: int = 200, **extra: Any
+) -> Response:
+    feedback = feedback_client(request)
+    parts = await fetch(
+        survey=feedback.get_survey(survey_id), invitations=feedback.list_invitations(survey_id)
+    )
+    counts: dict[str, int] = {}
+    for invitation in parts["invitations"] or []:
+        counts[invitation.status] = counts.get(invitation.status, 0) + 1
+    context = {
+        "title": "Invitations",
+        "survey": parts["survey"],
+        "invitations": parts["invitations"] or [],
+        "counts": counts,
+        "notices": parts.notices(),
+        "result": None,
+        "error": "",
+        "public_url": request.app.state.settings.public_url,
+        **extra,
+    }
+    return render(request, "surveys/invitations.html", context, status_code=status_code)
+
+
+def read_invitees(data: bytes) -> tuple[list[dict[str, Any]], str]:
+    """Rows of external_id, email and any other columns (kept as attributes); or an error."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], "The file is not UTF-8 text. Save it as CSV (UTF-8) and upload it again."
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "external_id" not in reader.fieldnames:
+        return [], "The first line must name the columns, among them external_id (and email)."
+    people = []
+    for number, row in enumerate(reader, start=2):
+        external_id = (row.get("external_id") or "").strip()
+        if not external_id:
+            return [], f"Line {number} has no external_id."
+        attributes = {k: v for k, v in row.items() if k not in ("external_id", "email") and k and v}
+        person: dict[str, Any] = {"external_id": external_id, "attributes": attributes}
+        if (row.get("email") or "").strip():
+            person["email"] = row["email"].strip()
+        people.append(person)
+        if len(people) > INVITATIONS_PER_UPLOAD:
+            return [], f"At most {INVITATIONS_PER_UPLOAD} people an upload; split the file."
+    if not people:
+        return [], "The file has no rows below its header."
+    return people, ""
+
+
+@router.post("/surveys/{survey_id}/invitations")
+async def upload_invitations(
+    request: Request, user: Editor, survey_id: str, file: Annotated[UploadFile, File()]
+) -> Response:
+    people, error = read_invitees(await file.read())
+    if error:
+        return await _invitations_page(request, survey_id, status_code=422, error=error)
+    feedback = feedback_client(request)
+    created: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    for start in range(0, len(people), INVITATION_BATCH):
+        try:
+            result = await feedback.create_invitations(
+                survey_id, people[start : start + INVITATION_BATCH], acting_user=user.user.email
+            )
+        except UpstreamInvalid as exc:
+            line = _line_of(exc, start)
+            return await _invitations_page(
+                request,
+                survey_id,
+                status_code=422,
+                error=f"{line}{exc.detail}",
+                result={"created": created, "skipped": skipped},
+            )
+        created += result.created
+        skipped += result.skipped
+    return await _invitations_page(
+        request, survey_id, result={"created": created, "skipped": skipped}
+    )
+
+
+def _line_of(exc: UpstreamInvalid, offset: int) -> str:
+    for field in exc.field_errors:
+        found = re.match(r"respondents\[(\d+)\]", field)
+        if found:
+            return f"Line {int(found.group(1)) + offset + 2}: "
+    return ""
+
+
+# -- responses ------------------------------------------------------------------------------
+
+BANDS = ("promoter", "passive", "detractor")
+
+
+def _response_filters(
+    survey_id: str, since: date | None, until: date | None, band: str, text: str, status: str
+) -> dict[str, Any]:
+    return {
+        "survey_id": survey_id,
+        "since": datetime.combine(since, time()).isoformat() + "Z" if since else None,
+        "until": datetime.combine(until + timedelta(days=1), time()).isoformat() + "Z"
+        if until
+        else None,
+        "band": band if band in BANDS else None,
+        "text": text.strip() or None,
+        "status": status if status in ("partial", "complete") else None,
+    }
+
+
+@router.get("/surveys/{survey_id}/responses")
+async def responses(
+    request: Request,
+    user: Staff,
+    survey_id: str,
+    since: Annotated[date | None, Query()] = None,
+    until: Annotated[date | None, Query()] = None,
+    band: Annotated[str, Query(max_length=20)] = "",
+    text: Annotated[str, Query(max_length=200)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    filters = _response_filters(survey_id, since, until, band, text, status)
+    feedback = feedback_client(request)
+    parts = await fetch(
+        survey=feedback.get_survey(survey_id),
+        page=feedback.list_responses({**filters, "cursor": cursor, "limit": 50}),
+    )
+    found, next_cursor = parts["page"] or ([], None)
+    query = {
+        k: v
+        for k, v in {
+            "since": since and since.isoformat(),
+            "until": until and until.isoformat(),
+            "band": band,
+            "text": text,
+            "status": status,
+        }.items()
+        if v
+    }
+    return render(
+        request,
+        "surveys/responses.html",
+        {
+            "title": "Responses",
+            "survey": parts["survey"],
+            "responses": found,
+            "next_cursor": next_cursor,
+            "query": query,
+            "bands": BANDS,
+            "notices": parts.notices(),
+        },
+    )
+
+
+@router.get("/surveys/{survey_id}/responses.csv")
+async def export_responses(
+    request: Request,
+    user: Staff,
+    survey_id: str,
+    since: Annotated[date | None, Query()] = None,
+    until: Annotated[date | None, Query()] = None,
+    band: Annotated[str, Query(max_length=20)] = "",
+    text: Annotated[str, Query(max_length=200)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    filters = _response_filters(survey_id, since, until, band, text, status)
+    upstream = await feedback_client(request).open_export({**filters, "format": "csv"})
+    return StreamingResponse(
+        upstream.aiter_bytes(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="responses-{survey_id}.csv"'},
+        background=BackgroundTask(upstream.aclose),
+    )
