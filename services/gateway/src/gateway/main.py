@@ -22,7 +22,15 @@ from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
 from gateway.config import Settings, get_settings
-from gateway.pages import auth, dashboard, journeys, public_survey, surveys
+from gateway.pages import (
+    auth,
+    dashboard,
+    journeys,
+    opportunities,
+    ownership,
+    public_survey,
+    surveys,
+)
 from gateway.web import SecurityHeadersMiddleware, is_htmx, render, see_other
 
 HERE = Path(__file__).resolve().parent
@@ -88,6 +96,8 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(dashboard.router)
     app.include_router(journeys.router)
+    app.include_router(ownership.router)
+    app.include_router(opportunities.router)
     app.include_router(public_survey.router)
     app.include_router(surveys.router)
 

@@ -77,6 +77,9 @@ class FeedbackClient(BackendClient):
         items = [SurveyResponse.model_validate(item) for item in page["items"]]
         return items, page.get("next_cursor")
 
+    async def get_response(self, response_id: str) -> SurveyResponse:
+        return SurveyResponse.model_validate(await self.get_json(f"/v1/responses/{response_id}"))
+
     async def open_export(self, params: dict[str, Any]) -> httpx.Response:
         """The backend's export, opened as a stream: the caller passes its body on as it
         arrives (never held in memory) and closes it."""

@@ -7,6 +7,7 @@ from gateway.clients.models import (
     Change,
     Journey,
     JourneySummary,
+    Opportunity,
     Team,
     Touchpoint,
     TouchpointSummary,
@@ -84,6 +85,66 @@ class JourneyClient(BackendClient):
         await self.request(
             "DELETE", f"/v1/stages/{stage_id}", if_match=version, acting_user=acting_user
         )
+
+    async def ownership(self, *, journey_id: str | None) -> dict[str, Any]:
+        found: dict[str, Any] = await self.get_json(
+            "/v1/reports/ownership", params={"journey_id": journey_id}
+        )
+        return found
+
+    async def overdue_reviews(self) -> list[dict[str, Any]]:
+        found = await self.get_json("/v1/reports/reviews")
+        overdue: list[dict[str, Any]] = found["overdue"]
+        return overdue
+
+    async def update_journey(
+        self, journey_id: str, *, version: int, changes: dict[str, Any], acting_user: str
+    ) -> JourneySummary:
+        response = await self.request(
+            "PATCH",
+            f"/v1/journeys/{journey_id}",
+            json=changes,
+            if_match=version,
+            acting_user=acting_user,
+        )
+        return JourneySummary.model_validate(response.json())
+
+    async def get_journey_summary(self, journey_id: str) -> JourneySummary:
+        return JourneySummary.model_validate(await self.get_json(f"/v1/journeys/{journey_id}"))
+
+    async def list_opportunities(self, journey_id: str) -> list[Opportunity]:
+        page = await self.get_json(
+            "/v1/opportunities", params={"journey_id": journey_id, "limit": 200}
+        )
+        return [Opportunity.model_validate(item) for item in page["items"]]
+
+    async def create_opportunity(
+        self,
+        *,
+        stage_id: str | None,
+        touchpoint_id: str | None,
+        fields: dict[str, Any],
+        acting_user: str,
+    ) -> Opportunity:
+        path = (
+            f"/v1/touchpoints/{touchpoint_id}/opportunities"
+            if touchpoint_id
+            else f"/v1/stages/{stage_id}/opportunities"
+        )
+        response = await self.request("POST", path, json=fields, acting_user=acting_user)
+        return Opportunity.model_validate(response.json())
+
+    async def update_opportunity(
+        self, opportunity_id: str, *, version: int, changes: dict[str, Any], acting_user: str
+    ) -> Opportunity:
+        response = await self.request(
+            "PATCH",
+            f"/v1/opportunities/{opportunity_id}",
+            json=changes,
+            if_match=version,
+            acting_user=acting_user,
+        )
+        return Opportunity.model_validate(response.json())
 
     async def touchpoint_history(self, touchpoint_id: str) -> list[Change]:
         page = await self.get_json("/v1/history", params={"entity_id": touchpoint_id, "limit": 100})

@@ -295,6 +295,8 @@ class InvitationResult(Remote):
 
 class SurveyResponse(Remote):
     id: str
+    survey_id: str = ""
+    touchpoint_id: str | None = None
     status: str
     answers: dict[str, Any] = Field(default_factory=dict)
     hidden: dict[str, str] = Field(default_factory=dict)
@@ -312,3 +314,21 @@ class TouchpointSummary(Remote):
     name: str
     journey_id: str
     stage_id: str
+
+
+class Opportunity(Remote):
+    id: str
+    version: int
+    journey_id: str
+    stage_id: str | None = None
+    touchpoint_id: str | None = None
+    title: str
+    description: str = ""
+    kind: str
+    status: str
+    customer_value: int = 0
+    business_value: int = 0
+    effort: int = 0
+    priority: float = 0
+    evidence: list[str] = Field(default_factory=list)
+    owner_name: str = ""

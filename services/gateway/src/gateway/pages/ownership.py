@@ -1,0 +1,119 @@
+"""Who owns what: touchpoints without an owner, handoffs between teams, each owner's load and
+journeys overdue for review, each with a way to fix it on the spot."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+
+from cxshared.client import UpstreamConflict, UpstreamInvalid
+from cxshared.timeutil import utcnow
+from gateway.auth import Editor, Staff
+from gateway.pages.common import fetch, journey_client
+from gateway.web import is_htmx, redirect_for, render
+
+router = APIRouter()
+
+
+async def _page(
+    request: Request, journey_id: str | None, *, status_code: int = 200, **extra: Any
+) -> Response:
+    journey = journey_client(request)
+    parts = await fetch(
+        report=journey.ownership(journey_id=journey_id),
+        overdue=journey.overdue_reviews(),
+        teams=journey.list_teams(),
+        journeys=journey.list_journeys(),
+    )
+    return render(
+        request,
+        "ownership/index.html",
+        {
+            "title": "Ownership",
+            "report": parts["report"],
+            "overdue": parts["overdue"] or [],
+            "teams": parts["teams"] or [],
+            "journeys": parts["journeys"] or [],
+            "journey_id": journey_id or "",
+            "versions": {j.id: j.version for j in parts["journeys"] or []},
+            "notices": parts.notices(),
+            "errors": {},
+            **extra,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/ownership")
+async def ownership(
+    request: Request, user: Staff, journey_id: Annotated[str | None, Query(max_length=64)] = None
+) -> Response:
+    return await _page(request, journey_id or None)
+
+
+@router.get("/ownership/touchpoints/{touchpoint_id}/assign")
+async def owner_form(request: Request, user: Staff, touchpoint_id: str) -> Response:
+    if not is_htmx(request):
+        return redirect_for(request, f"/touchpoints/{touchpoint_id}/edit")
+    journey = journey_client(request)
+    parts = await fetch(tp=journey.get_touchpoint(touchpoint_id), teams=journey.list_teams())
+    return render(
+        request,
+        "ownership/_assigned.html",
+        {"tp": parts["tp"], "teams": parts["teams"] or [], "error": ""},
+    )
+
+
+@router.post("/touchpoints/{touchpoint_id}/owner")
+async def assign_owner(
+    request: Request,
+    user: Editor,
+    touchpoint_id: str,
+    version: Annotated[int, Form()],
+    owner_team_id: Annotated[str, Form(max_length=64)] = "",
+    owner_name: Annotated[str, Form(max_length=200)] = "",
+    owner_email: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    """Only the owner fields of a touchpoint: the gap is fixed where it is listed."""
+    journey = journey_client(request)
+    changes = {
+        "owner_team_id": owner_team_id or None,
+        "owner_name": owner_name.strip(),
+        "owner_email": owner_email.strip() or None,
+    }
+    error = ""
+    try:
+        touchpoint = await journey.update_touchpoint(
+            touchpoint_id, version=version, changes=changes, acting_user=user.user.email
+        )
+    except (UpstreamConflict, UpstreamInvalid) as exc:
+        touchpoint = await journey.get_touchpoint(touchpoint_id)
+        error = exc.detail
+    if not is_htmx(request):
+        return redirect_for(request, "/ownership")
+    teams = await journey.list_teams()
+    response = render(
+        request,
+        "ownership/_assigned.html",
+        {"tp": touchpoint, "teams": teams, "error": error},
+        status_code=422 if error else 200,
+    )
+    response.headers["HX-Trigger"] = "touchpoint-changed"
+    return response
+
+
+@router.post("/journeys/{journey_id}/reviewed")
+async def mark_reviewed(
+    request: Request, user: Editor, journey_id: str, version: Annotated[int, Form()]
+) -> Response:
+    journey = journey_client(request)
+    try:
+        await journey.update_journey(
+            journey_id,
+            version=version,
+            changes={"last_reviewed_date": utcnow().date().isoformat()},
+            acting_user=user.user.email,
+        )
+    except UpstreamConflict as exc:
+        return await _page(request, None, errors={journey_id: exc.detail}, status_code=412)
+    return redirect_for(request, "/ownership")

@@ -1,0 +1,121 @@
+"""Ownership gaps fixed in place, handoffs, reviews; the opportunities board with evidence."""
+
+import re
+
+
+def test_gaps_are_listed_and_fixed_in_place(stack, editor, delivery_journey, stored):
+    tracking = delivery_journey["stages"][0]["touchpoints"][1]
+    page = editor.get("/ownership").text
+    gaps = page[page.index("gaps-title") : page.index("handoffs-title")]
+    assert "Tracking page" in gaps and "Return label" in gaps and "Courier delivers" not in gaps
+    form = editor.htmx("GET", f"/ownership/touchpoints/{tracking['id']}/assign")
+    assert form.status_code == 200 and 'name="owner_name"' in form.text
+    saved = editor.htmx(
+        "POST",
+        f"/touchpoints/{tracking['id']}/owner",
+        {
+            "version": tracking["version"],
+            "owner_team_id": delivery_journey["team"]["id"],
+            "owner_name": "Ola Berg",
+            "owner_email": "ola@example.com",
+        },
+    )
+    assert saved.status_code == 200 and "Owned." in saved.text
+    after = stored.touchpoint(tracking["id"])
+    assert (after["owner_name"], after["owner_team_id"]) == (
+        "Ola Berg",
+        delivery_journey["team"]["id"],
+    )
+    assert after["name"] == "Tracking page"  # nothing but the owner changed
+    gaps = editor.get("/ownership").text
+    assert "Tracking page" not in gaps[gaps.index("gaps-title") : gaps.index("handoffs-title")]
+
+
+def test_handoffs_and_owner_load_are_shown(stack, editor, delivery_journey):
+    tracking = delivery_journey["stages"][0]["touchpoints"][1]
+    desk = stack.journey.created("/v1/teams", {"name": "Returns desk"})
+    editor.post(
+        f"/touchpoints/{tracking['id']}/owner",
+        {"version": tracking["version"], "owner_team_id": desk["id"], "owner_name": "Kim"},
+    )
+    page = editor.get("/ownership").text
+    handoffs = page[page.index("handoffs-title") : page.index("load-title")]
+    assert "Courier delivers" in handoffs and "Tracking page" in handoffs
+    assert "Logistics" in handoffs and "Returns desk" in handoffs
+    load = page[page.index("load-title") : page.index("reviews-title")]
+    assert "Priya Shah" in load and "Kim" in load
+
+
+def test_an_overdue_journey_is_marked_reviewed(stack, editor, delivery_journey):
+    journey_id = delivery_journey["id"]
+    stale = stack.journey.patch(
+        f"/v1/journeys/{journey_id}",
+        {"last_reviewed_date": "2020-01-01", "review_cadence_days": 90},
+        headers={**stack.journey.writer, "If-Match": f'"{delivery_journey["version"]}"'},
+    )
+    assert stale.status_code == 200, stale.text
+    page = editor.get("/ownership").text
+    reviews = page[page.index("reviews-title") :]
+    assert "Delivery and returns" in reviews and "2020-01-01" in reviews
+    version = stale.json()["version"]
+    done = editor.post(f"/journeys/{journey_id}/reviewed", {"version": version})
+    assert done.status_code == 303
+    assert "Every journey was reviewed on time." in editor.get("/ownership").text
+
+
+def test_the_opportunities_board_with_evidence(stack, editor, delivery_journey, delivery_survey):
+    answered = stack.feedback.client.post(
+        "/v1/public/surveys/delivery/responses",
+        json={
+            "submission_id": "evidence-0001",
+            "complete": True,
+            "answers": {"nps": 2, "what_went_wrong": "Box crushed", "ease": 2},
+        },
+    )
+    assert answered.status_code == 201, answered.text
+    response_id = answered.json()["id"]
+    journey_id = delivery_journey["id"]
+    courier = delivery_journey["stages"][0]["touchpoints"][0]
+    bad = editor.htmx(
+        "POST",
+        f"/journeys/{journey_id}/opportunities",
+        {"title": "", "place": courier["id"], "effort": "9"},
+    )
+    assert bad.status_code == 422
+    assert "Give it a title." in bad.text and 'id="e-effort"' in bad.text
+    added = editor.htmx(
+        "POST",
+        f"/journeys/{journey_id}/opportunities",
+        {
+            "title": "Padded boxes for fragile items",
+            "place": courier["id"],
+            "kind": "pain_point",
+            "customer_value": "80",
+            "business_value": "60",
+            "effort": "2",
+            "evidence": response_id,
+        },
+    )
+    assert added.status_code == 200, added.text
+    column = added.text[
+        added.text.index('id="col-open"') : added.text.index('id="col-in_progress"')
+    ]
+    assert "Padded boxes for fragile items" in column and "Delivery: Courier delivers" in column
+    [opportunity] = stack.journey.get(f"/v1/opportunities?journey_id={journey_id}").json()["items"]
+    assert opportunity["evidence"] == [response_id]
+    moved = editor.htmx(
+        "POST",
+        f"/opportunities/{opportunity['id']}/status",
+        {"journey_id": journey_id, "version": opportunity["version"], "status": "in_progress"},
+    )
+    column = moved.text[
+        moved.text.index('id="col-in_progress"') : moved.text.index('id="col-done"')
+    ]
+    assert "Padded boxes for fragile items" in column
+    evidence = editor.get(f"/responses/{response_id}")
+    assert evidence.status_code == 200
+    assert "Box crushed" in evidence.text and "What went wrong?" in evidence.text
+    assert re.search(
+        rf'href="/responses/{response_id}"',
+        editor.get(f"/journeys/{journey_id}/opportunities").text,
+    )
