@@ -7,7 +7,8 @@ CX_TEST_DATABASE ?= sqlite
 PYTEST_WORKERS ?= 2
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint typecheck contracts pytest bench fmt reset api-key openapi
+.PHONY: help install run test lint typecheck contracts pytest bench fmt reset api-key openapi \
+	screenshots
 
 help:
 	@echo "make run       start cxloop on http://127.0.0.1:8000 (SQLite under ./data)"
@@ -15,6 +16,7 @@ help:
 	@echo "               (CX_TEST_DATABASE=postgresql runs it against the local PostgreSQL)"
 	@echo "make api-key   create an API key for each service (shown once)"
 	@echo "make bench     benchmarks of the hot paths (tests/perf), as numbers and ratios"
+	@echo "make screenshots  the main pages with a sample business, into docs/screenshots"
 	@echo "make reset     delete the local data"
 
 $(UV):
@@ -32,6 +34,11 @@ $(ASSETS): services/gateway/package.json services/gateway/package-lock.json
 	@touch $@
 
 install: .venv/.synced $(ASSETS)
+
+# Browser tests and screenshots drive Debian's Chromium through Playwright.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get install -y --no-install-recommends chromium
 
 BACKENDS := journey feedback metrics
 SERVICES := $(BACKENDS) gateway
@@ -51,7 +58,8 @@ run: install
 	@echo "cxloop on http://127.0.0.1:8000 (journey :8001, feedback :8002, metrics :8003; Ctrl-C stops all)"
 	@trap 'kill 0' INT TERM EXIT; key=$$(cat $(INGEST_KEY)); \
 	  JOURNEY_INGEST_URL=$(INGEST_URL) JOURNEY_INGEST_API_KEY=$$key $(RUN) cx-journey serve & \
-	  FEEDBACK_INGEST_URL=$(INGEST_URL) FEEDBACK_INGEST_API_KEY=$$key $(RUN) cx-feedback serve & \
+	  FEEDBACK_INGEST_URL=$(INGEST_URL) FEEDBACK_INGEST_API_KEY=$$key \
+	  FEEDBACK_TRUSTED_PROXIES='["127.0.0.1"]' $(RUN) cx-feedback serve & \
 	  $(RUN) cx-metrics serve & \
 	  GATEWAY_JOURNEY_API_KEY=$$(cat $(KEYS)/gateway-journey.key) \
 	  GATEWAY_FEEDBACK_API_KEY=$$(cat $(KEYS)/gateway-feedback.key) \
@@ -78,7 +86,7 @@ typecheck: install
 contracts: install
 	$(RUN) lint-imports
 
-pytest: install
+pytest: install $(CHROMIUM)
 	CX_TEST_DATABASE=$(CX_TEST_DATABASE) $(RUN) pytest -n $(PYTEST_WORKERS) -q -p no:cacheprovider
 
 bench: install
@@ -87,6 +95,9 @@ bench: install
 fmt: install
 	$(RUN) ruff format shared services tests
 	$(RUN) ruff check --fix shared services tests
+
+screenshots: install $(CHROMIUM)
+	$(RUN) python -m tests.browser.screenshots --out docs/screenshots
 
 reset:
 	rm -rf data

@@ -147,14 +147,15 @@ async def dashboard(
 
 
 async def _comments_behind(request: Request, alert: Alert) -> list[Comment]:
-    """The comments at the alert's touchpoint in the window its evidence covers, newest first;
-    for an NPS alert, those of detractors."""
+    """The comments at the alert's touchpoint in the window its evidence covers, newest first:
+    for an NPS alert those of detractors, for the others the negative ones."""
     window = alert.evidence.get("window") or {}
     return await metrics_client(request).comments(
         filters=Filters(),
         touchpoint_id=alert.touchpoint_id,
         start=date.fromisoformat(window["from"]) if "from" in window else None,
         band="detractor" if alert.metric == "nps" else None,
+        sentiment=None if alert.metric == "nps" else "negative",
         limit=ALERT_COMMENTS,
     )
 

@@ -6,7 +6,8 @@
   var parentOrigin = document.body && document.body.getAttribute("data-parent-origin");
   if (!parentOrigin || window.parent === window) return;
   function send() {
-    var height = document.documentElement.scrollHeight;
+    // The body's own height: the document's is never less than the frame it fills.
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
     window.parent.postMessage({ type: "cxloop:height", height: height }, parentOrigin);
   }
   if (window.ResizeObserver) new ResizeObserver(send).observe(document.body);
