@@ -53,11 +53,11 @@ def main() -> None:
             shot("/ownership", "ownership")
             shot(f"/journeys/{journey_id}/opportunities", "opportunities")
             shot(f"/surveys/{made['survey']['id']}", "survey-builder")
-            customer = world.browser.new_context(viewport=PHONE).new_page()
+            customer = world.chromium.new_context(viewport=PHONE).new_page()
             customer.goto(world.gateway + "/s/delivery")
             customer.screenshot(path=str(args.out / "survey-phone.png"), full_page=True)
             print(f"{args.out / 'survey-phone'}.png")
-            login = world.browser.new_context(viewport=DESKTOP).new_page()
+            login = world.chromium.new_context(viewport=DESKTOP).new_page()
             login.goto(world.gateway + "/login")
             login.screenshot(path=str(args.out / "sign-in.png"))
         for factory in factories.values():

@@ -142,7 +142,7 @@ def test_answer_through_embed_js_from_an_allowed_origin_only(world, host_page):
         f'<!doctype html><h1>Shop</h1><script src="{world.gateway}/embed.js" '
         f'data-survey="{made["slug"]}" data-field-order_id="A-77"></script>'
     )
-    context = world.browser.new_context()
+    context = world.chromium.new_context()
     page = context.new_page()
     page.goto(host_page.origin + "/")
     frame_element = page.wait_for_selector("iframe[data-cxloop-survey]")
@@ -162,7 +162,7 @@ def test_answer_through_embed_js_from_an_allowed_origin_only(world, host_page):
     assert stored["hidden"] == {}  # order_id is not among the survey's hidden fields
 
     # The same page on an origin the survey does not list: the browser refuses to frame it.
-    other = world.browser.new_context().new_page()
+    other = world.chromium.new_context().new_page()
     other.goto(host_page.origin.replace("127.0.0.1", "localhost") + "/")
     frame = other.wait_for_selector("iframe[data-cxloop-survey]").content_frame()
     time.sleep(1)
@@ -176,7 +176,7 @@ def test_a_new_answer_moves_the_dashboard(world):
     page.goto(url)
     tile = page.locator(".tile").first
     expect(tile).to_contain_text("no responses yet")
-    customer = world.browser.new_context().new_page()
+    customer = world.chromium.new_context().new_page()
     customer.goto(f"{world.gateway}/s/{made['slug']}")
     answer_nps(customer, 2, "Late again")
     deadline = time.monotonic() + 20
@@ -191,7 +191,7 @@ def test_a_new_answer_moves_the_dashboard(world):
 
 def test_answer_with_javascript_off_and_double_submit_stores_one(world):
     made = design(world)
-    context = world.browser.new_context(java_script_enabled=False)
+    context = world.chromium.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{world.gateway}/s/{made['slug']}")
     page.click("label[for=a-7]")
@@ -220,7 +220,7 @@ def test_answer_with_javascript_off_and_double_submit_stores_one(world):
 
 def test_hostile_answers_show_as_text_on_every_staff_page(world):
     made = design(world)
-    customer = world.browser.new_context().new_page()
+    customer = world.chromium.new_context().new_page()
     customer.on("dialog", world.saw_dialog)
     customer.goto(f"{world.gateway}/s/{made['slug']}")
     answer_nps(customer, 1, XSS)

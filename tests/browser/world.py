@@ -70,7 +70,7 @@ class World:
     ports: dict[str, int]
     urls: dict[str, str]  # database urls
     keys: dict[str, dict[str, str]]
-    browser: Browser
+    browser: Browser | None
     dialogs: list[str] = field(default_factory=list)
 
     def saw_dialog(self, dialog: Dialog) -> None:
@@ -105,8 +105,13 @@ class World:
             service, env=self.envs[service], port=self.ports[service]
         )
 
+    @property
+    def chromium(self) -> Browser:
+        assert self.browser is not None, "a world started without a browser"
+        return self.browser
+
     def signed_in(self, role: str = "editor", *, javascript: bool = True) -> Page:
-        context = self.browser.new_context(java_script_enabled=javascript)
+        context = self.chromium.new_context(java_script_enabled=javascript)
         page = context.new_page()
         page.on("dialog", self.saw_dialog)
         page.goto(f"{self.gateway}/login")
@@ -119,8 +124,14 @@ class World:
 
 @contextmanager
 def running_world(
-    logs: Path, database_factory_for: Callable[[str, Path], DatabaseFactory]
+    logs: Path,
+    database_factory_for: Callable[[str, Path], DatabaseFactory],
+    *,
+    browser: bool = True,
+    gateway_env: dict[str, str] | None = None,
 ) -> Iterator[World]:
+    """The four services (the gateway with `gateway_env` added to its settings) and, unless
+    `browser` is false, Chromium."""
     factories = {name: database_factory_for(name, path) for name, path in MIGRATIONS.items()}
     urls = {name: factory.new_url() for name, factory in factories.items()}
     ports = {name: free_port() for name in MIGRATIONS}
@@ -165,6 +176,7 @@ def running_world(
                 for name in ("journey", "feedback", "metrics")
             },
             **{f"GATEWAY_{name.upper()}_API_KEY": key for name, key in gateway_keys.items()},
+            **(gateway_env or {}),
         },
     }
     engine = make_engine(urls["gateway"], pool_size=1)
@@ -181,15 +193,20 @@ def running_world(
         name: live.start(name, env=envs[name], port=ports[name])
         for name in ("journey", "feedback", "metrics", "gateway")
     }
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield World(live, servers, envs, ports, urls, keys, browser)
-        finally:
-            browser.close()
-            live.stop_all()
-            for name, factory in factories.items():
-                factory.drop(urls[name])
+    try:
+        if not browser:
+            yield World(live, servers, envs, ports, urls, keys, None)
+            return
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            try:
+                yield World(live, servers, envs, ports, urls, keys, chromium)
+            finally:
+                chromium.close()
+    finally:
+        live.stop_all()
+        for name, factory in factories.items():
+            factory.drop(urls[name])

@@ -2,7 +2,7 @@
 as ratios to baselines measured in the same run (this machine is shared and noisy; only ratios
 compare across runs).
 
-  python -m tests.perf [--db sqlite|postgresql] [--only metrics|feedback|journey]
+  python -m tests.perf [--db sqlite|postgresql] [--only gateway|metrics|feedback|journey]
                        [--requests N] [--events N] [--responses N]
 """
 
@@ -28,7 +28,7 @@ from cxshared.testing.processes import ServiceProcess, console_script, free_port
 from cxshared.testing.receiver import Receiver
 from journey.config import Settings
 from journey.main import MIGRATIONS
-from tests.perf import feedback_capture, metrics_bench
+from tests.perf import feedback_capture, gateway_bench, metrics_bench
 
 
 def timed(call: Callable[[], object], n: int) -> list[float]:
@@ -175,11 +175,24 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--only", choices=["journey", "feedback", "metrics"], default=None)
+    parser.add_argument(
+        "--only", choices=["journey", "feedback", "metrics", "gateway"], default=None
+    )
     parser.add_argument("--responses", type=int, default=1_000_000, help="metrics' large history")
     args = parser.parse_args()
     os.environ["CX_TEST_DATABASE"] = args.db
     configure_logging(level="WARNING")
+    if args.only in (None, "gateway"):
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"gateway on {args.db}: one worker per service\n")
+            for line in gateway_bench.run(
+                Path(tmp), args.db, clients=args.clients, seconds=args.seconds / 2,
+                requests=args.requests,
+            ):  # fmt: skip
+                print(line, flush=True)
+            print()
+    if args.only == "gateway":
+        return
     if args.only in (None, "metrics"):
         with tempfile.TemporaryDirectory() as tmp:
             print(f"metrics: {args.responses:,} responses over 50 touchpoints and 365 days\n")

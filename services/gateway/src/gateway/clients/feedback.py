@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from cxshared.client import BackendClient, UpstreamUnavailable
+from cxshared.client import BackendClient, UpstreamRateLimited, UpstreamUnavailable
 from gateway.clients.models import (
     Invitation,
     InvitationResult,
@@ -104,7 +104,7 @@ class FeedbackClient(BackendClient):
         headers = {"If-None-Match": cached[1]} if cached else {}
         try:
             response = await self.request("GET", f"/v1/public/surveys/{slug}", headers=headers)
-        except UpstreamUnavailable:
+        except (UpstreamUnavailable, UpstreamRateLimited):
             if cached is None:
                 raise
             # Stale if error: the page can still show the question and keep what the person

@@ -100,6 +100,8 @@ async def _survey(request: Request, slug: str) -> PublicSurvey | Response:
         return _message(request, None, "There is no survey at this address.", status_code=404)
     except UpstreamUnavailable:
         return _message(request, None, UNAVAILABLE, status_code=503)
+    except UpstreamRateLimited:
+        return _message(request, None, UNAVAILABLE, status_code=429)
 
 
 def _step(
