@@ -1,0 +1,75 @@
+"""Pure parts of the gateway: charts as coordinates, display logic, figures as words."""
+
+from gateway.charts import Measured, emotion_chart, quadrant_chart, trend_chart
+from gateway.clients.models import Question
+from gateway.present import figure
+from gateway.surveys.display import next_question, shown
+
+
+def test_the_emotion_curve_puts_plus_two_on_top_and_skips_unmeasured_stages():
+    chart = emotion_chart([("Discover", 2, 1.0), ("Buy", -2, None), ("Receive", 0, -1.5)])
+    top, bottom = chart.y_of(2), chart.y_of(-2)
+    assert top < chart.y_of(0) < bottom
+    assert [p.designed_y for p in chart.points] == [top, bottom, chart.y_of(0)]
+    assert chart.points[1].measured_y is None
+    assert chart.measured_path.count("L") == 1  # two measured stages, one segment
+    assert chart.points[1].x - chart.points[0].x == 296  # one stage column apart
+
+
+def test_a_trend_keeps_empty_periods_in_place_and_bands_the_interval():
+    series = [
+        Measured("w1", 10.0, 0.0, 20.0, 40, False),
+        Measured("w2", None, None, None, 0, True),
+        Measured("w3", 30.0, 25.0, 35.0, 90, False),
+    ]
+    chart = trend_chart("nps", series)
+    assert len(chart.points) == 2
+    first, last = chart.points
+    assert last.x - first.x > 2 * (chart.points[0].x - chart.left)  # w2 keeps its slot
+    assert last.y < first.y  # higher values sit higher
+    assert chart.band.startswith("M") and chart.band.endswith("Z")
+    assert {t.label for t in chart.y_ticks} >= {"0", "40"}
+
+
+def test_the_quadrant_splits_where_the_drivers_service_split():
+    chart = quadrant_chart(
+        [("Courier", 0.5, -1.0, "concentrate_here"), ("E-mail", 0.1, 1.5, "possible_overkill")],
+        importance_split=0.25,
+        performance_split=0.2,
+    )
+    courier, email = chart.points
+    assert courier.x < chart.split_x < email.x  # performance across
+    assert courier.y < chart.split_y < email.y  # importance up
+
+
+def test_display_logic_follows_earlier_answers():
+    nps = Question(key="nps", type="nps", prompt="Recommend?")
+    why = Question(
+        key="why",
+        type="text",
+        prompt="Why?",
+        show_if=[{"question": "nps", "op": "lte", "value": 6}],
+    )
+    ease = Question(key="ease", type="ces", prompt="Easy?")
+    questions = [nps, why, ease]
+    assert shown(why, {"nps": 6}) and not shown(why, {"nps": 7}) and not shown(why, {})
+    assert next_question(questions, {"nps": 3}, after="nps") is why
+    assert next_question(questions, {"nps": 9}, after="nps") is ease
+    assert next_question(questions, {"nps": 9, "ease": 5}, after="ease") is None
+    picked = Question(
+        key="p",
+        type="text",
+        prompt="P",
+        show_if=[{"question": "topics", "op": "in", "value": ["late"]}],
+    )
+    assert shown(picked, {"topics": ["damaged", "late"]}) and not shown(
+        picked, {"topics": ["rude"]}
+    )
+
+
+def test_figures_read_as_people_expect():
+    assert figure("nps", -0.3) == "+0"
+    assert figure("nps", 32.4) == "+32"
+    assert figure("csat", 84.6) == "85%"
+    assert figure("ces", 5.25) == "5.2"
+    assert figure("nps", None) == "\u2013"
