@@ -23,7 +23,8 @@ $(UV):
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-.venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+.venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml demo/pyproject.toml \
+	$(wildcard services/*/pyproject.toml)
 	$(UV) sync --frozen --all-packages
 	@touch $@
 
@@ -47,24 +48,30 @@ KEYS := data/keys
 INGEST_KEY := $(KEYS)/metrics-ingest.key
 INGEST_URL := http://127.0.0.1:8003/v1/events
 
-# journey's and feedback's relays deliver every event to metrics, and the gateway calls each
-# backend, with keys kept in ./data. The first run creates an admin and prints its password.
+RUN_ENV := data/run.env
+
+# Every process from the Procfile through honcho: one coloured log, Ctrl-C stops all. Keys are
+# made once and kept in data/keys/; the relays deliver to metrics, the gateway calls each
+# backend, the demo seeds on the first start. The first run prints the admin's password.
 run: install
-	@for s in $(SERVICES); do $(RUN) cx-$$s migrate || exit 1; done
-	@$(RUN) cx-metrics create-api-key --name relays --scope ingest --file $(INGEST_KEY)
-	@for s in $(BACKENDS); do $(RUN) cx-$$s create-api-key --name gateway --scope write \
-	  --scope gateway --file $(KEYS)/gateway-$$s.key || exit 1; done
+	@for s in $(SERVICES); do $(RUN) cx-$$s migrate >/dev/null || exit 1; done
+	@$(RUN) cx-metrics create-api-key --name relays --scope ingest --file $(INGEST_KEY) >/dev/null
+	@for s in $(BACKENDS); do \
+	  $(RUN) cx-$$s create-api-key --name gateway --scope write --scope gateway \
+	    --file $(KEYS)/gateway-$$s.key >/dev/null || exit 1; \
+	  $(RUN) cx-$$s create-api-key --name demo --scope write --scope admin \
+	    --file $(KEYS)/demo-$$s.key >/dev/null || exit 1; \
+	done
 	@$(RUN) cx-gateway create-user --email admin@example.com --name Admin --role admin --if-no-users
-	@echo "cxloop on http://127.0.0.1:8000 (journey :8001, feedback :8002, metrics :8003; Ctrl-C stops all)"
-	@trap 'kill 0' INT TERM EXIT; key=$$(cat $(INGEST_KEY)); \
-	  JOURNEY_INGEST_URL=$(INGEST_URL) JOURNEY_INGEST_API_KEY=$$key $(RUN) cx-journey serve & \
-	  FEEDBACK_INGEST_URL=$(INGEST_URL) FEEDBACK_INGEST_API_KEY=$$key \
-	  FEEDBACK_TRUSTED_PROXIES='["127.0.0.1"]' $(RUN) cx-feedback serve & \
-	  $(RUN) cx-metrics serve & \
-	  GATEWAY_JOURNEY_API_KEY=$$(cat $(KEYS)/gateway-journey.key) \
-	  GATEWAY_FEEDBACK_API_KEY=$$(cat $(KEYS)/gateway-feedback.key) \
-	  GATEWAY_METRICS_API_KEY=$$(cat $(KEYS)/gateway-metrics.key) $(RUN) cx-gateway serve & \
-	  wait
+	@{ echo "JOURNEY_INGEST_URL=$(INGEST_URL)"; echo "FEEDBACK_INGEST_URL=$(INGEST_URL)"; \
+	  echo "JOURNEY_INGEST_API_KEY=$$(cat $(INGEST_KEY))"; \
+	  echo "FEEDBACK_INGEST_API_KEY=$$(cat $(INGEST_KEY))"; \
+	  echo "FEEDBACK_TRUSTED_PROXIES='[\"127.0.0.1\"]'"; \
+	  for s in $(BACKENDS); do \
+	    echo "GATEWAY_$$(echo $$s | tr a-z A-Z)_API_KEY=$$(cat $(KEYS)/gateway-$$s.key)"; done; \
+	} > $(RUN_ENV)
+	@echo "cxloop: open http://127.0.0.1:8000 (journey :8001, feedback :8002, metrics :8003; Ctrl-C stops all)"
+	@$(RUN) honcho start -f Procfile -e $(RUN_ENV)
 
 api-key: install
 	@for s in $(BACKENDS); do \
@@ -77,11 +84,12 @@ api-key: install
 test: lint typecheck contracts pytest
 
 lint: install
-	$(RUN) ruff check shared services tests
-	$(RUN) ruff format --check shared services tests
+	$(RUN) ruff check shared services demo tests
+	$(RUN) ruff format --check shared services demo tests
 
 typecheck: install
-	$(RUN) mypy shared/src services/journey/src services/feedback/src services/metrics/src services/gateway/src
+	$(RUN) mypy shared/src services/journey/src services/feedback/src services/metrics/src \
+	  services/gateway/src demo/src
 
 contracts: install
 	$(RUN) lint-imports
@@ -93,8 +101,8 @@ bench: install
 	$(RUN) python -m tests.perf --db $(CX_TEST_DATABASE)
 
 fmt: install
-	$(RUN) ruff format shared services tests
-	$(RUN) ruff check --fix shared services tests
+	$(RUN) ruff format shared services demo tests
+	$(RUN) ruff check --fix shared services demo tests
 
 screenshots: install $(CHROMIUM)
 	$(RUN) python -m tests.browser.screenshots --out docs/screenshots

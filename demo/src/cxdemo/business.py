@@ -1,0 +1,206 @@
+"""The business the demo builds: a subscription retailer of coffee and kitchen goods, its
+customers' journeys, who owns each touchpoint, and what customers say about each."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Point:
+    """A touchpoint: how customers feel there (mood, -1 ... +1), what they praise and what
+    they complain about."""
+
+    name: str
+    channel: str
+    team: str | None
+    owner: str
+    mood: float
+    praise: tuple[str, ...]
+    complaints: tuple[str, ...]
+    moment_of_truth: bool = False
+    target: tuple[str, float] | None = None  # (metric, at least)
+    standard: str = ""
+    survey_metric: str = "csat"  # what its survey asks besides NPS
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    emotion: int
+    experience: str
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class Journey:
+    name: str
+    persona: str
+    owner: str
+    description: str
+    stages: tuple[Stage, ...] = field(default_factory=tuple)
+
+
+TEAMS = {
+    "E-commerce": "Lena Ruiz",
+    "Payments": "Ana Silva",
+    "Logistics": "Priya Shah",
+    "Returns": "Kim Berg",
+    "Customer care": "Sam Okafor",
+    "Marketing": "Jonas Weber",
+}
+
+PERSONAS = {
+    "Busy parent": "Orders in spare minutes on the phone; wants it to just work.",
+    "Home barista": "Knows the beans; reads every review; notices every detail.",
+    "Office manager": "Buys for a team of twenty; needs invoices and reliable dates.",
+}
+
+
+def P(
+    name: str,
+    channel: str,
+    team: str | None,
+    owner: str,
+    mood: float,
+    praise: tuple[str, ...],
+    complaints: tuple[str, ...],
+    **more: object,
+) -> Point:
+    return Point(name, channel, team, owner, mood, praise, complaints, **more)  # type: ignore[arg-type]
+
+
+JOURNEYS = (
+    Journey(
+        "Buying online",
+        "Home barista",
+        "Lena Ruiz",
+        "From the first visit to the first order, on the web and in the app.",
+        (
+            Stage("Discover", 1, "I find the right coffee quickly.", (
+                P("Search", "web", "E-commerce", "Lena Ruiz", 0.3,
+                  ("found my beans in seconds", "the filters by roast are great"),
+                  ("search never finds decaf", "results full of things I did not ask for")),
+                P("Product page", "web", "E-commerce", "Lena Ruiz", 0.5,
+                  ("the tasting notes are spot on", "clear grind options"),
+                  ("no roast date on the page", "photos do not match the bag"),
+                  moment_of_truth=True, target=("nps", 30),
+                  standard="Roast date, origin and grind options on every product"),
+                P("Reviews", "web", "Marketing", "Jonas Weber", 0.4,
+                  ("honest reviews helped me choose",), ("reviews look fake",)),
+                P("Newsletter", "email", "Marketing", "", 0.1,
+                  ("nice recipes in the newsletter",), ("too many e-mails every week",)),
+                P("App home", "mobile_app", "E-commerce", "Tom Becker", 0.3,
+                  ("the app is quick",), ("the app logs me out all the time",)),
+            )),
+            Stage("Decide and pay", 1, "Paying is quick and I know what I pay.", (
+                P("Basket", "web", "E-commerce", "Tom Becker", 0.2,
+                  ("basket keeps my items",), ("basket emptied itself overnight",)),
+                P("Subscription setup", "web", "E-commerce", "Tom Becker", 0.1,
+                  ("easy to choose how often",), ("could not find how to skip a delivery",)),
+                P("Checkout", "web", "Payments", "", -0.1,
+                  ("checkout took a minute",), ("checkout asked for my address twice",
+                                                 "had to create an account to pay"),
+                  moment_of_truth=True, target=("ces", 5.5), survey_metric="ces",
+                  standard="Three steps or fewer, no forced account"),
+                P("Payment", "web", "Payments", "Ana Silva", 0.0,
+                  ("paying by card was instant",), ("my card was declined with no reason",
+                                                     "charged twice")),
+                P("Discount codes", "web", "Marketing", "Jonas Weber", -0.1,
+                  ("the welcome code worked",), ("the code from the e-mail did not work",)),
+            )),
+            Stage("Confirm", 2, "I know exactly what happens next.", (
+                P("Order e-mail", "email", "E-commerce", "Tom Becker", 0.6,
+                  ("confirmation came at once", "clear order summary"),
+                  ("no delivery date in the e-mail",),
+                  target=("csat", 85), standard="Sent within a minute, with the delivery date"),
+                P("Account page", "web", "E-commerce", "Lena Ruiz", 0.2,
+                  ("easy to see my orders",), ("cannot download an invoice",)),
+            )),
+        ),
+    ),
+    Journey(
+        "Delivery and returns",
+        "Busy parent",
+        "Priya Shah",
+        "From dispatch to the parcel at the door, and back again when it has to.",
+        (
+            Stage("Dispatch", 1, "I know when it comes.", (
+                P("Dispatch e-mail", "email", "Logistics", "Priya Shah", 0.4,
+                  ("told me the day it would come",), ("the e-mail came after the parcel",)),
+                P("Tracking page", "web", "Logistics", "", 0.1,
+                  ("tracking was accurate",), ("tracking did not update for two days",)),
+                P("Delivery SMS", "sms", "Logistics", "Priya Shah", 0.3,
+                  ("the one-hour slot text is brilliant",), ("the SMS slot was wrong",)),
+                P("Safe place", "mobile_app", "Logistics", "Omar Haddad", 0.2,
+                  ("could pick a safe place",), ("my safe place note was ignored",)),
+            )),
+            Stage("Delivery", 2, "It arrives when promised, in one piece.", (
+                P("Courier delivers", "field", "Logistics", "Priya Shah", 0.3,
+                  ("the courier was friendly and on time", "arrived a day early"),
+                  ("the parcel was left in the rain", "the courier never rang the bell",
+                   "had to collect it from the depot"),
+                  moment_of_truth=True, target=("nps", 40),
+                  standard="On time, handed over or in the safe place, photo on delivery"),
+                P("Parcel condition", "field", "Logistics", "Omar Haddad", 0.2,
+                  ("well packed, nothing broken",), ("the grinder box was crushed",)),
+                P("Unboxing", "field", "Marketing", "Jonas Weber", 0.6,
+                  ("lovely packaging",), ("too much plastic in the box",)),
+            )),
+            Stage("Returns", 0, "Sending it back is as easy as ordering.", (
+                P("Return request", "web", "Returns", "Kim Berg", 0.0,
+                  ("return took two clicks",), ("could not find how to return",)),
+                P("Return label", "email", "Returns", "", -0.1,
+                  ("label came straight away",), ("the label never arrived",)),
+                P("Drop-off", "partner", None, "", -0.2,
+                  ("drop-off point round the corner",), ("the drop-off shop refused the parcel",)),
+                P("Refund", "email", "Payments", "Ana Silva", -0.1,
+                  ("refund in two days",), ("still waiting for my refund after three weeks",),
+                  moment_of_truth=True, target=("csat", 80)),
+            )),
+        ),
+    ),
+    Journey(
+        "Getting support",
+        "Office manager",
+        "Sam Okafor",
+        "From a question to an answer that sticks.",
+        (
+            Stage("Find help", 0, "I find the answer myself.", (
+                P("Help centre", "web", "Customer care", "Sam Okafor", 0.1,
+                  ("the help article answered it",), ("the help centre is out of date",)),
+                P("Chatbot", "chat", "Customer care", "Mia Laine", -0.3,
+                  ("the bot got me to a person fast",), ("the bot went round in circles",)),
+                P("Order status", "web", "Customer care", "Mia Laine", 0.2,
+                  ("status page was clear",), ("status page said delivered when it was not",)),
+            )),
+            Stage("Talk to us", 1, "Someone sorts it out the first time.", (
+                P("Live chat", "chat", "Customer care", "Mia Laine", 0.2,
+                  ("the agent was kind and quick",), ("waited forty minutes in the chat queue",),
+                  moment_of_truth=True, target=("ces", 5.0), survey_metric="ces"),
+                P("Phone support", "phone", "Customer care", "Sam Okafor", 0.1,
+                  ("sorted on one call",), ("was transferred three times",)),
+                P("E-mail support", "email", "Customer care", "", -0.1,
+                  ("clear answer by e-mail",), ("no reply to my e-mail for a week",)),
+                P("Business account desk", "phone", "E-commerce", "Lena Ruiz", 0.3,
+                  ("the account manager knows us",), ("invoices for the office are always wrong",)),
+            )),
+            Stage("After", 1, "It stays sorted.", (
+                P("Follow-up e-mail", "email", "Customer care", "Sam Okafor", 0.2,
+                  ("nice follow-up after the call",), ("the follow-up survey came twice",)),
+                P("Complaint handling", "email", "Customer care", "Sam Okafor", -0.2,
+                  ("my complaint was taken seriously",), ("nobody owned my complaint",),
+                  moment_of_truth=True, target=("csat", 75)),
+                P("Goodwill credit", "email", "Payments", "Ana Silva", 0.4,
+                  ("the credit was a nice touch",), ("the promised credit never appeared",)),
+            )),
+        ),
+    ),
+)  # fmt: skip
+
+# The touchpoint whose experience falls apart in the last month, so an alert is open.
+DEGRADING = "Courier delivers"
+SEGMENTS = {"consumer": 0.75, "small_business": 0.2, "enterprise": 0.05}
+REVENUE = {
+    "consumer": (180, 900),
+    "small_business": (2_000, 12_000),
+    "enterprise": (20_000, 90_000),
+}

@@ -1,0 +1,182 @@
+"""The demo's data, generated from a seed: the same seed always gives the same customers and
+the same answers, with a weekly and a seasonal rhythm, comments about each touchpoint's own
+topic, and one touchpoint that degrades in the last month. Pure: no I/O."""
+
+import math
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from cxdemo.business import DEGRADING, JOURNEYS, REVENUE, SEGMENTS, Point
+
+FIRST_NAMES = (
+    "Ada", "Ben", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hugo", "Ines", "Jon",
+    "Kavya", "Luca", "Maya", "Nils", "Olu", "Pia", "Quinn", "Rosa", "Sami", "Tara",
+)  # fmt: skip
+LAST_NAMES = (
+    "Adams", "Berg", "Costa", "Dubois", "Eze", "Fischer", "Garcia", "Hansen", "Ito",
+    "Jensen", "Kowalski", "Larsen", "Moreau", "Novak", "Okoro", "Patel", "Rossi",
+)  # fmt: skip
+OPENERS = {
+    True: ("", "Really pleased: ", "Great job, ", "Honestly, ", "Love it, "),
+    False: ("", "Disappointed: ", "Not good, ", "Frustrating: ", "Again, "),
+}
+CLOSERS = {
+    True: (".", "!", ". Thanks!", ", will order again."),
+    False: (".", "!", ". Please fix this.", ", not the first time."),
+}
+CHURN = {"promoter": 0.04, "passive": 0.09, "detractor": 0.22}
+DEGRADE_DAYS = 30
+
+
+@dataclass
+class Customer:
+    external_id: str
+    name: str
+    segment: str
+    annual_revenue: float
+    start_date: date
+    mood: float
+    churn_date: date | None = None
+    experience: list[float] = field(default_factory=list)
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "external_id": self.external_id,
+            "name": self.name,
+            "segment": self.segment,
+            "annual_revenue": self.annual_revenue,
+            "start_date": self.start_date.isoformat(),
+            "churn_date": self.churn_date.isoformat() if self.churn_date else None,
+        }
+
+
+def points() -> list[Point]:
+    return [p for journey in JOURNEYS for stage in journey.stages for p in stage.points]
+
+
+def customers(rng: random.Random, count: int, today: date) -> list[Customer]:
+    made = []
+    for n in range(1, count + 1):
+        segment = rng.choices(list(SEGMENTS), weights=list(SEGMENTS.values()))[0]
+        low, high = REVENUE[segment]
+        made.append(
+            Customer(
+                external_id=f"c{n:05d}",
+                name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                segment=segment,
+                annual_revenue=round(rng.uniform(low, high), 2),
+                start_date=today - timedelta(days=rng.randint(380, 1500)),
+                mood=rng.gauss(0, 0.35),
+            )
+        )
+    return made
+
+
+def _volume(day: date, per_day: float) -> float:
+    """Fewer answers at weekends, more before Christmas, fewer in August."""
+    weekly = 0.6 if day.weekday() >= 5 else 1.1
+    seasonal = 1 + 0.35 * math.exp(-(((day.timetuple().tm_yday - 340) / 25) ** 2))
+    summer = 0.85 if day.month == 8 else 1.0
+    return per_day * weekly * seasonal * summer
+
+
+def _comment(rng: random.Random, point: Point, good: bool) -> str:
+    phrase = rng.choice(point.praise if good else point.complaints)
+    opener = rng.choice(OPENERS[good])
+    text = f"{opener}{phrase}" if opener else phrase[:1].upper() + phrase[1:]
+    return text + rng.choice(CLOSERS[good])
+
+
+def _clamp(value: float, low: int, high: int) -> int:
+    return max(low, min(high, round(value)))
+
+
+def responses(
+    rng: random.Random,
+    people: list[Customer],
+    *,
+    touchpoint_ids: dict[str, str],
+    survey_ids: dict[str, str],
+    today: date,
+    days: int = 365,
+    per_day: float = 285,
+) -> Iterator[dict[str, Any]]:
+    """Touchpoint answers, oldest first, as rows of `cx-metrics import-responses`."""
+    where = points()
+    weights = [3 if p.moment_of_truth else 1 for p in where]
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        for _ in range(int(_volume(day, per_day) * rng.uniform(0.9, 1.1))):
+            point = rng.choices(where, weights=weights)[0]
+            person = rng.choice(people)
+            latent = point.mood + person.mood + rng.gauss(0, 0.35)
+            if point.name == DEGRADING and back <= DEGRADE_DAYS:
+                latent -= 0.9
+            person.experience.append(latent)
+            nps = _clamp(7.2 + latent * 3.4 + rng.gauss(0, 1.2), 0, 10)
+            at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(
+                seconds=rng.randint(7 * 3600, 23 * 3600)
+            )
+            row: dict[str, Any] = {
+                "response_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "survey_id": survey_ids.get(point.name, f"legacy-{_slug(point.name)}"),
+                "submitted_at": at.isoformat(),
+                "touchpoint_id": touchpoint_ids[point.name],
+                "respondent_id": person.external_id,
+                "channel": point.channel,
+                "segment": person.segment,
+                "nps": nps,
+            }
+            if point.survey_metric == "ces":
+                row["ces"] = _clamp(5.2 + latent * 2.0 + rng.gauss(0, 0.8), 1, 7)
+            else:
+                row["csat"] = _clamp(3.9 + latent * 1.6 + rng.gauss(0, 0.6), 1, 5)
+            if rng.random() < 0.22 and nps != 7 and nps != 8:
+                row["comment"] = _comment(rng, point, good=nps >= 9)
+            yield row
+
+
+def relationship(
+    rng: random.Random, people: list[Customer], *, survey_id: str, today: date
+) -> Iterator[dict[str, Any]]:
+    """The relationship NPS survey: most customers answer it once or twice a year; how they
+    answer follows how their touchpoints went, which is what the drivers analysis finds."""
+    for person in people:
+        if rng.random() > 0.7:
+            continue
+        felt = sum(person.experience) / len(person.experience) if person.experience else 0
+        for _ in range(rng.choice((1, 1, 2))):
+            back = rng.randint(1, 360)
+            at = datetime.combine(today - timedelta(days=back), datetime.min.time(), UTC)
+            nps = _clamp(7.0 + (0.4 * person.mood + felt) * 3.0 + rng.gauss(0, 1.0), 0, 10)
+            yield {
+                "response_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "survey_id": survey_id,
+                "submitted_at": (at + timedelta(hours=rng.randint(8, 20))).isoformat(),
+                "respondent_id": person.external_id,
+                "channel": "email",
+                "segment": person.segment,
+                "nps": nps,
+            }
+
+
+def decide_churn(
+    rng: random.Random, people: list[Customer], latest_nps: dict[str, int], today: date
+) -> None:
+    """Customers leave more often the worse their latest relationship answer: churn by NPS
+    category tells a true story."""
+    for person in people:
+        score = latest_nps.get(person.external_id)
+        if score is None:
+            continue
+        category = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+        if rng.random() < CHURN[category]:
+            person.churn_date = today - timedelta(days=rng.randint(1, 300))
+
+
+def _slug(name: str) -> str:
+    return "-".join(name.lower().replace("-", " ").split())

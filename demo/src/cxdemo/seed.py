@@ -1,0 +1,334 @@
+"""Seeding: the business through journey's and feedback's APIs, a year of history through
+metrics' bulk import, customers, a few hundred answers through the public survey endpoint (so
+they are real responses that opportunities can cite), and an alert evaluation at the end."""
+
+import json
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cxdemo import generate
+from cxdemo.business import DEGRADING, JOURNEYS, PERSONAS, TEAMS, Point
+
+SERVICES = ("journey", "feedback", "metrics")
+LIVE_ANSWERS = 80
+
+
+@dataclass
+class Backends:
+    urls: dict[str, str]
+    keys: dict[str, str]
+
+    def call(self, service: str, method: str, path: str, body: Any = None) -> Any:
+        response = httpx.request(
+            method,
+            self.urls[service] + path,
+            json=body,
+            headers={"Authorization": f"Bearer {self.keys[service]}"},
+            timeout=120,
+        )
+        if response.status_code >= 400:
+            raise RuntimeError(f"{service} {method} {path}: {response.status_code} {response.text}")
+        return response.json() if response.content else None
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        for service in SERVICES:
+            while True:
+                try:
+                    if httpx.get(self.urls[service] + "/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{service} is not ready at {self.urls[service]}")
+                time.sleep(0.5)
+
+
+def _slug(name: str) -> str:
+    return "-".join(name.lower().replace("-", " ").split())
+
+
+def _touchpoint(point: Point, teams: dict[str, str]) -> dict[str, Any]:
+    digital = point.channel in ("web", "mobile_app", "email", "sms")
+    body: dict[str, Any] = {
+        "name": point.name,
+        "channel": point.channel,
+        "interaction": "digital" if digital else "human",
+        "owner_name": point.owner,
+        "moment_of_truth": point.moment_of_truth,
+        "standard": point.standard,
+    }
+    if point.team:
+        body["owner_team_id"] = teams[point.team]
+        body["owner_email"] = f"{_slug(point.owner or point.team)}@example.com".replace("-", ".")
+    if point.target:
+        body["targets"] = [{"metric": point.target[0], "value": point.target[1]}]
+    return body
+
+
+def build_model(api: Backends, say: Callable[[str], None]) -> dict[str, Any]:
+    teams = {
+        name: api.call("journey", "POST", "/v1/teams", {"name": name, "lead_name": lead})["id"]
+        for name, lead in TEAMS.items()
+    }
+    personas = {
+        name: api.call("journey", "POST", "/v1/personas", {"name": name, "description": text})["id"]
+        for name, text in PERSONAS.items()
+    }
+    touchpoints: dict[str, str] = {}
+    journeys = {}
+    for journey in JOURNEYS:
+        created = api.call(
+            "journey",
+            "POST",
+            "/v1/journeys/documents",
+            {
+                "name": journey.name,
+                "description": journey.description,
+                "owner_name": journey.owner,
+                "persona_id": personas[journey.persona],
+                "status": "live",
+                "review_cadence_days": 90,
+                "last_reviewed_date": "2026-05-01" if journey.name == "Getting support" else None,
+                "stages": [
+                    {
+                        "name": stage.name,
+                        "designed_emotion": stage.emotion,
+                        "experience": stage.experience,
+                        "touchpoints": [_touchpoint(p, teams) for p in stage.points],
+                    }
+                    for stage in journey.stages
+                ],
+            },
+        )
+        journeys[journey.name] = created["id"]
+        for stage in created["stages"]:
+            touchpoints.update({t["name"]: t["id"] for t in stage["touchpoints"]})
+    api.call("journey", "POST", f"/v1/journeys/{journeys['Buying online']}/copy", {})
+    say(f"journeys: {len(journeys)} (+1 future state), {len(touchpoints)} touchpoints")
+    return {"teams": teams, "journeys": journeys, "touchpoints": touchpoints}
+
+
+def build_surveys(
+    api: Backends, touchpoints: dict[str, str], say: Callable[[str], None]
+) -> dict[str, str]:
+    """A survey on every moment of truth, and the relationship NPS survey."""
+    surveys = {}
+    for point in generate.points():
+        if not point.moment_of_truth:
+            continue
+        second = (
+            {"key": "ces", "type": "ces", "prompt": f"{point.name} was easy.", "required": True}
+            if point.survey_metric == "ces"
+            else {"key": "csat", "type": "csat", "prompt": "How satisfied are you with it?"}
+        )
+        surveys[point.name] = _publish(
+            api,
+            {
+                "slug": _slug(point.name),
+                "title": f"{point.name}: how did we do?",
+                "intro": "Two quick questions; your answer goes to the team responsible.",
+                "thank_you": "Thank you. We read every answer.",
+                "touchpoint_id": touchpoints[point.name],
+                "hidden_fields": ["order_id", "customer_id"],
+                "allowed_origins": ["http://127.0.0.1:8080"],
+                "min_seconds_to_complete": 0,
+                "questions": [
+                    {"key": "nps", "type": "nps", "required": True,
+                     "prompt": "How likely are you to recommend us to a friend?"},
+                    second,
+                    {"key": "why", "type": "text", "max_length": 1000,
+                     "prompt": "What is the main reason for your score?"},
+                ],
+            },
+        )  # fmt: skip
+    surveys["relationship"] = _publish(
+        api,
+        {
+            "slug": "relationship",
+            "title": "How are we doing?",
+            "hidden_fields": ["customer_id"],
+            "questions": [
+                {"key": "nps", "type": "nps", "required": True,
+                 "prompt": "How likely are you to recommend us to a friend or colleague?"},
+            ],
+        },
+    )  # fmt: skip
+    say(f"surveys: {len(surveys)} published")
+    return surveys
+
+
+def _publish(api: Backends, body: dict[str, Any]) -> str:
+    survey = api.call("feedback", "POST", "/v1/surveys", body)
+    api.call("feedback", "POST", f"/v1/surveys/{survey['id']}/publish")
+    return str(survey["id"])
+
+
+def wait_for_touchpoints(api: Backends, journey_ids: list[str], expected: int) -> None:
+    """Metrics learns the touchpoints from journey's events; import after it knows them all."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        known = 0
+        for journey_id in journey_ids:
+            try:
+                overlay = api.call("metrics", "GET", f"/v1/journeys/{journey_id}/overlay")
+            except RuntimeError:
+                continue
+            known += sum(len(stage["touchpoints"]) for stage in overlay["stages"])
+        if known >= expected:
+            return
+        time.sleep(0.5)
+    raise RuntimeError("metrics did not receive the touchpoints from journey in time")
+
+
+def answer_live(
+    api: Backends, rng: random.Random, surveys: dict[str, str], people: list[Any]
+) -> list[dict[str, Any]]:
+    """Answers through feedback's public endpoint, as customers give them, mostly about the
+    degrading courier."""
+    stored = []
+    slug = _slug(DEGRADING)
+    point = next(p for p in generate.points() if p.name == DEGRADING)
+    for n in range(LIVE_ANSWERS):
+        person = rng.choice(people)
+        nps = rng.choice((0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10))
+        good = nps >= 9
+        body = {
+            "submission_id": f"demo-live-{n:05d}",
+            "complete": True,
+            "channel": "email",
+            "hidden": {"customer_id": person.external_id, "order_id": f"A-{10000 + n}"},
+            "respondent": {"external_id": person.external_id},
+            "answers": {
+                "nps": nps,
+                "csat": max(1, min(5, nps // 2)),
+                "why": generate._comment(rng, point, good),
+            },
+        }
+        # Customers answer from addresses of their own (a documentation range), which feedback
+        # believes from a trusted proxy such as the gateway; otherwise its per-client rate
+        # limit applies to the demo as one client, and the demo waits as it asks.
+        address = {"X-Forwarded-For": f"198.51.100.{n % 250 + 1}"}
+        url = f"{api.urls['feedback']}/v1/public/surveys/{slug}/responses"
+        response = httpx.post(url, json=body, headers=address, timeout=30)
+        while response.status_code == 429:
+            time.sleep(int(response.headers.get("Retry-After", "5")))
+            response = httpx.post(url, json=body, headers=address, timeout=30)
+        if response.status_code not in (200, 201):
+            raise RuntimeError(f"feedback: {response.status_code} {response.text}")
+        stored.append({"id": response.json()["id"], "nps": nps})
+    return stored
+
+
+def seed(
+    api: Backends,
+    *,
+    seed: int,
+    workdir: Path,
+    customers: int,
+    import_command: list[str],
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    today = datetime.now(UTC).date()
+    api.wait_ready()
+    model = build_model(api, say)
+    surveys = build_surveys(api, model["touchpoints"], say)
+    wait_for_touchpoints(api, list(model["journeys"].values()), len(model["touchpoints"]))
+
+    people = generate.customers(rng, customers, today)
+    history = workdir / "demo-responses.jsonl"
+    latest: dict[str, tuple[str, int]] = {}
+    count = 0
+    with history.open("w") as out:
+        for row in generate.responses(
+            rng,
+            people,
+            touchpoint_ids=model["touchpoints"],
+            survey_ids={k: v for k, v in surveys.items() if k != "relationship"},
+            today=today,
+        ):
+            out.write(json.dumps(row) + "\n")
+            count += 1
+        for row in generate.relationship(
+            rng, people, survey_id=surveys["relationship"], today=today
+        ):
+            out.write(json.dumps(row) + "\n")
+            count += 1
+            known = latest.get(row["respondent_id"])
+            if known is None or known[0] < row["submitted_at"]:
+                latest[row["respondent_id"]] = (row["submitted_at"], row["nps"])
+    say(f"history: {count:,} responses over 365 days, importing into metrics")
+    # metrics' own bulk import, as a team moving from another tool would run it
+    subprocess.run([*import_command, str(history)], check=True)  # noqa: S603
+    history.unlink()
+
+    generate.decide_churn(rng, people, {k: v[1] for k, v in latest.items()}, today)
+    for start in range(0, len(people), 1000):
+        api.call(
+            "metrics",
+            "POST",
+            "/v1/customers",
+            {"customers": [p.record() for p in people[start : start + 1000]]},
+        )
+    say(f"customers: {len(people):,}, {sum(1 for p in people if p.churn_date):,} of them gone")
+
+    live = answer_live(api, rng, surveys, people)
+    worst = [r["id"] for r in live if r["nps"] <= 3]
+    courier = model["touchpoints"][DEGRADING]
+    for title, kind, values, evidence in (
+        ("Photo on delivery, and the safe place asked first", "pain_point", (85, 60, 2), worst[:6]),
+        ("Rain covers for parcels left outside", "idea", (60, 40, 1), worst[6:9]),
+    ):  # fmt: skip
+        api.call(
+            "journey",
+            "POST",
+            f"/v1/touchpoints/{courier}/opportunities",
+            {
+                "title": title,
+                "kind": kind,
+                "customer_value": values[0],
+                "business_value": values[1],
+                "effort": values[2],
+                "evidence": evidence,
+            },
+        )
+    api.call(
+        "journey",
+        "POST",
+        f"/v1/touchpoints/{model['touchpoints']['Checkout']}/opportunities",
+        {"title": "Guest checkout", "kind": "unmet_need", "customer_value": 70,
+         "business_value": 75, "effort": 3},
+    )  # fmt: skip
+    say(f"live answers: {len(live)} through the public survey; 3 opportunities")
+    wait_for_responses(api, courier, live[-1]["id"])
+    evaluation = api.call("metrics", "POST", "/v1/alerts/evaluate")
+    say(f"alerts: {evaluation.get('opened', 0)} opened")
+    return {
+        "seed": seed,
+        "responses": count + len(live),
+        "customers": len(people),
+        "touchpoints": len(model["touchpoints"]),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def wait_for_responses(api: Backends, touchpoint_id: str, last_id: str) -> None:
+    """The live answers reach metrics through feedback's relay; wait for the last of them."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        page = api.call("metrics", "GET", f"/v1/comments?touchpoint_id={touchpoint_id}&limit=100")
+        if any(item["response_id"] == last_id for item in page["items"]):
+            return
+        time.sleep(0.5)
+    print("demo: the live answers are still on their way to metrics", file=sys.stderr)

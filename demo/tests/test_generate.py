@@ -1,0 +1,83 @@
+"""The demo's data: the same seed gives the same business, and the story it tells is true."""
+
+import hashlib
+import json
+import random
+from datetime import date
+
+from cxdemo import generate
+from cxdemo.business import DEGRADING
+
+TODAY = date(2026, 11, 25)
+IDS = {p.name: f"tp-{i}" for i, p in enumerate(generate.points())}
+
+
+def _digest(seed: int) -> tuple[str, list[dict]]:
+    rng = random.Random(seed)
+    people = generate.customers(rng, 500, TODAY)
+    rows = list(
+        generate.responses(rng, people, touchpoint_ids=IDS, survey_ids={}, today=TODAY, per_day=30)
+    )
+    rows += list(generate.relationship(rng, people, survey_id="rel", today=TODAY))
+    latest = {
+        r["respondent_id"]: r["nps"]
+        for r in sorted(rows, key=lambda r: r["submitted_at"])
+        if r["survey_id"] == "rel"
+    }
+    generate.decide_churn(rng, people, latest, TODAY)
+    blob = json.dumps([rows, [p.record() for p in people]], sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest(), rows
+
+
+def test_the_same_seed_gives_the_same_data_and_another_seed_other_data():
+    first, rows = _digest(7)
+    again, _ = _digest(7)
+    other, _ = _digest(8)
+    assert first == again
+    assert first != other
+    assert len({r["response_id"] for r in rows}) == len(rows)
+
+
+def test_a_year_at_full_size_is_over_100_000_responses():
+    rng = random.Random(7)
+    people = generate.customers(rng, 5000, TODAY)
+    touchpoint_rows = sum(
+        1 for _ in generate.responses(rng, people, touchpoint_ids=IDS, survey_ids={}, today=TODAY)
+    )
+    relationship_rows = sum(
+        1 for _ in generate.relationship(rng, people, survey_id="r", today=TODAY)
+    )
+    assert touchpoint_rows + relationship_rows >= 100_000
+
+
+def test_the_degrading_touchpoint_falls_in_the_last_month_only():
+    _, rows = _digest(7)
+    courier = IDS[DEGRADING]
+
+    def mean_nps(since: str, until: str) -> float:
+        picked = (
+            [
+                r["nps"]
+                for r in rows
+                if r.get("touchpoint_id") == courier and since <= r["submitted_at"] < until
+            ]
+            if rows
+            else []
+        )
+        return sum(picked) / len(picked)
+
+    assert mean_nps("2026-10-27", "2026-11-25") < mean_nps("2026-06-01", "2026-10-20") - 1.5
+
+
+def test_weekends_are_quieter_and_comments_match_their_score():
+    _, rows = _digest(7)
+    by_weekday = [0] * 7
+    for r in rows:
+        if r["survey_id"] != "rel":
+            by_weekday[date.fromisoformat(r["submitted_at"][:10]).weekday()] += 1
+    assert max(by_weekday[5:]) < min(by_weekday[:5])
+    happy = [r["comment"].lower() for r in rows if r.get("comment") and r["nps"] >= 9]
+    unhappy = [r["comment"].lower() for r in rows if r.get("comment") and r["nps"] <= 6]
+    praise = {p for point in generate.points() for p in point.praise}
+    assert all(any(p in c for p in praise) for c in happy[:200])
+    assert not any(any(p in c for p in praise) for c in unhappy[:200])
