@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cxshared.auth import Scope, create_api_key, kept_api_key, list_api_keys, revoke_api_key
+from cxshared.backup import BackupError, backup, restore
 from cxshared.db import make_engine
 from cxshared.logging import configure_logging
 from cxshared.migrations import SchemaMismatch, check_at_head, upgrade
@@ -47,6 +48,12 @@ def run_cli(
     parser = argparse.ArgumentParser(prog=f"cx-{name}", description=f"cxloop {name} service")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="upgrade the database to the latest schema")
+    commands.add_parser("backup", help="copy the database into one file").add_argument(
+        "file", type=Path
+    )
+    commands.add_parser(
+        "restore", help="replace the database with a backup (stop the service first)"
+    ).add_argument("file", type=Path)
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
@@ -105,6 +112,18 @@ def _run(
     if args.command == "migrate":
         upgrade(script_location, settings.database_url)
         print(f"{name}: database at the latest schema")
+        return 0
+    if args.command in ("backup", "restore"):
+        try:
+            if args.command == "backup":
+                backup(settings.database_url, args.file)
+            else:
+                restore(settings.database_url, args.file)
+        except BackupError as exc:
+            print(f"cx-{name} {args.command}: {exc}", file=sys.stderr)
+            return 1
+        done = "backed up into" if args.command == "backup" else "restored from"
+        print(f"{name}: database {done} {args.file}")
         return 0
     if args.command == "serve":
         import uvicorn
