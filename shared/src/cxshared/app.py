@@ -19,6 +19,12 @@ from cxshared.idempotency import IdempotencyMiddleware, document_idempotency
 from cxshared.logging import configure_logging
 from cxshared.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from cxshared.migrations import check_at_head
+from cxshared.observability import (
+    Gauges,
+    RequestMetricsMiddleware,
+    metrics_router,
+    outbox_gauges,
+)
 from cxshared.problems import COMMON_PROBLEMS, ProblemDetail, install_problem_handlers
 from cxshared.query import reject_unknown_query_parameters
 from cxshared.settings import ServiceSettings
@@ -50,6 +56,7 @@ def create_service_app(
     forget_after_delivery: Sequence[str] = (),
     on_startup: Callable[[FastAPI], None] | None = None,
     on_shutdown: Callable[[FastAPI], None] | None = None,
+    gauges: Sequence[Gauges] = (),
 ) -> FastAPI:
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     engine = make_engine(settings.database_url)
@@ -90,9 +97,11 @@ def create_service_app(
     app.state.outbox = outbox
     app.add_middleware(IdempotencyMiddleware, engine=engine)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetricsMiddleware, service=name)
     app.add_middleware(RequestIdMiddleware)
     install_problem_handlers(app)
     app.include_router(health_router(script_location))
+    app.include_router(metrics_router([outbox_gauges, *gauges]))
     for router in routers:
         app.include_router(router)
     app.include_router(

@@ -2,8 +2,10 @@
 
 import argparse
 import logging
+import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -127,6 +129,10 @@ def _run(
         return 0
     if args.command == "serve":
         import uvicorn
+
+        if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # Each worker counts its requests into files here; /metrics sums them all.
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=f"cx-{name}-")
 
         uvicorn.run(
             app_path,

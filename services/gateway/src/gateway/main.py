@@ -17,6 +17,7 @@ from cxshared.health import health_router
 from cxshared.logging import configure_logging
 from cxshared.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from cxshared.migrations import check_at_head
+from cxshared.observability import RequestMetricsMiddleware, metrics_router
 from gateway.auth import Forbidden, SignInRequired, login_url
 from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
@@ -89,10 +90,12 @@ def create_app(
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestMetricsMiddleware, service="gateway")
     app.add_middleware(RequestIdMiddleware)
     _install_error_pages(app)
 
     app.include_router(health_router(MIGRATIONS))
+    app.include_router(metrics_router([]))
     app.include_router(auth.router)
     app.include_router(dashboard.router)
     app.include_router(journeys.router)

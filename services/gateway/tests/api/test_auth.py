@@ -162,3 +162,10 @@ def test_every_page_carries_the_security_headers(stack, editor):
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_metrics_count_pages_by_their_template(stack, viewer, delivery_journey):
+    viewer.get(f"/journeys/{delivery_journey['id']}")
+    text = stack.gateway.get("/metrics").text
+    assert 'route="/journeys/{journey_id}"' in text
+    assert delivery_journey["id"] not in text

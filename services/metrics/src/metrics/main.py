@@ -3,6 +3,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from cxshared.app import create_service_app
+from metrics.alerts.gauges import open_alerts
 from metrics.alerts.worker import AlertEvaluator
 from metrics.api import EVENT_TYPES, api_router
 from metrics.config import Settings, get_settings
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         event_types=EVENT_TYPES,
         on_startup=start_evaluator,
         on_shutdown=lambda app: app.state.alerts.stop(),
+        gauges=[open_alerts],
     )
     app.state.alerts = AlertEvaluator(app.state.engine, app.state.outbox, settings)
     return app

@@ -109,3 +109,11 @@ def test_erased_responses_leave_the_alert_evidence(api, send, ev):
     send(ev.event("respondent.erased", {"respondent_external_id": "c1", "response_ids": ["r1"]}))
     [alert] = api.get("/v1/alerts").json()["items"]
     assert "r1" not in alert["response_ids"]
+
+
+def test_metrics_shows_the_open_alerts(api, send, ev):
+    send(ev.touchpoint())
+    send(*breach(ev))
+    evaluate(api)
+    lines = api.client.get("/metrics").text.splitlines()
+    assert 'cx_alerts_open{rule="target_breach",status="open"} 1.0' in lines
