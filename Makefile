@@ -45,10 +45,30 @@ BACKENDS := journey feedback metrics
 SERVICES := $(BACKENDS) gateway
 KEYS := data/keys
 
-INGEST_KEY := $(KEYS)/metrics-ingest.key
+INGEST_KEY = $(KEYS)/metrics-ingest.key
 INGEST_URL := http://127.0.0.1:8003/v1/events
 
 RUN_ENV := data/run.env
+# make run DB=postgres: the same on PostgreSQL, one database per service on this server
+# (created when missing), 2 workers and 2 relay processes each.
+DB ?= sqlite
+POSTGRES ?= postgresql://postgres@127.0.0.1:5432
+ifeq ($(DB),postgres)
+  PROCFILE := Procfile.postgres
+  RELAYS := -c journey-relay=2,feedback-relay=2,metrics-relay=2
+  export JOURNEY_DATABASE_URL := $(POSTGRES)/cxloop_journey
+  export FEEDBACK_DATABASE_URL := $(POSTGRES)/cxloop_feedback
+  export METRICS_DATABASE_URL := $(POSTGRES)/cxloop_metrics
+  export GATEWAY_DATABASE_URL := $(POSTGRES)/cxloop_gateway
+  export JOURNEY_RELAY_IN_PROCESS := false
+  export FEEDBACK_RELAY_IN_PROCESS := false
+  export METRICS_RELAY_IN_PROCESS := false
+  KEYS := data/keys/postgres
+  RUN_ENV := data/run-postgres.env
+else
+  PROCFILE := Procfile
+  RELAYS :=
+endif
 
 # Every process from the Procfile through honcho: one coloured log, Ctrl-C stops all. Keys are
 # made once and kept in data/keys/; the relays deliver to metrics, the gateway calls each
@@ -71,7 +91,7 @@ run: install
 	    echo "GATEWAY_$$(echo $$s | tr a-z A-Z)_API_KEY=$$(cat $(KEYS)/gateway-$$s.key)"; done; \
 	} > $(RUN_ENV)
 	@echo "cxloop: open http://127.0.0.1:8000 (journey :8001, feedback :8002, metrics :8003; Ctrl-C stops all)"
-	@$(RUN) honcho start -f Procfile -e $(RUN_ENV)
+	@$(RUN) honcho start -f $(PROCFILE) -e $(RUN_ENV) $(RELAYS)
 
 api-key: install
 	@for s in $(BACKENDS); do \
@@ -109,6 +129,12 @@ screenshots: install $(CHROMIUM)
 
 reset:
 	rm -rf data
+ifeq ($(DB),postgres)
+	@$(RUN) python -c "import sqlalchemy as sa; \
+	e = sa.create_engine('$(POSTGRES)/postgres'.replace('postgresql:', 'postgresql+psycopg:', 1), \
+	  isolation_level='AUTOCOMMIT'); c = e.connect(); \
+	[c.execute(sa.text(f'DROP DATABASE IF EXISTS cxloop_{s} WITH (FORCE)')) for s in '$(SERVICES)'.split()]"
+endif
 
 openapi: install
 	@for s in $(BACKENDS); do $(RUN) python -c "import json; from $$s.main import create_app; \

@@ -6,7 +6,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from cxshared.db import make_engine
 
@@ -20,7 +21,30 @@ def alembic_config(script_location: Path, database_url: str) -> Config:
 
 
 def upgrade(script_location: Path, database_url: str, revision: str = "head") -> None:
+    ensure_database(database_url)
     command.upgrade(alembic_config(script_location, database_url), revision)
+
+
+def ensure_database(database_url: str) -> None:
+    """On PostgreSQL, create the service's database when it does not exist yet (one database
+    per service, on a server the operator gives; the role needs CREATEDB for this)."""
+    url = make_url(database_url)
+    name = url.database
+    if url.get_backend_name() != "postgresql" or not name:
+        return
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if not exists:
+                quoted = connection.dialect.identifier_preparer.quote(name)
+                connection.execute(text(f"CREATE DATABASE {quoted}"))
+    finally:
+        server.dispose()
 
 
 def head_revisions(script_location: Path) -> set[str]:
