@@ -47,6 +47,26 @@ def run_cli(
 ) -> int:
     """`api_keys=False` for a service with no API of its own to key (the gateway): no relay
     and no key commands."""
+    extra = commands_of_service or {}
+    parser = build_parser(name, extra, api_keys=api_keys)
+    args = parser.parse_args(argv)
+
+    settings = settings_factory()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    if args.command != "migrate":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return _run(args, name, settings, app_path, script_location, extra)
+    except (ValueError, SchemaMismatch) as exc:
+        print(f"cx-{name} {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def build_parser(
+    name: str, commands_of_service: dict[str, Command] | None = None, *, api_keys: bool = True
+) -> argparse.ArgumentParser:
+    """The command line of `cx-<name>` (deployment files are checked against it)."""
+    extra = commands_of_service or {}
     parser = argparse.ArgumentParser(prog=f"cx-{name}", description=f"cxloop {name} service")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="upgrade the database to the latest schema")
@@ -63,20 +83,9 @@ def run_cli(
     serve.add_argument("--reload", action="store_true")
     if api_keys:
         _add_key_commands(commands)
-    extra = commands_of_service or {}
     for command_name, command in extra.items():
         command.configure(commands.add_parser(command_name, help=command.help))
-    args = parser.parse_args(argv)
-
-    settings = settings_factory()
-    configure_logging(log_format=settings.log_format, level=settings.log_level)
-    if args.command != "migrate":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-    try:
-        return _run(args, name, settings, app_path, script_location, extra)
-    except (ValueError, SchemaMismatch) as exc:
-        print(f"cx-{name} {args.command}: {exc}", file=sys.stderr)
-        return 2
+    return parser
 
 
 def _add_key_commands(commands: Any) -> None:

@@ -1,5 +1,6 @@
 """Settings base: each service subclasses it with its own env prefix (JOURNEY_, FEEDBACK_ ...)."""
 
+import os
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -9,7 +10,11 @@ _PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "todo", "xxx", "
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # Secrets may also come as files named after their variable (journey_ingest_api_key …)
+    # in the directory CX_SECRETS_DIR names: docker-compose's key volume, Docker secrets.
+    model_config = SettingsConfigDict(
+        extra="ignore", populate_by_name=True, secrets_dir=os.environ.get("CX_SECRETS_DIR")
+    )
 
     database_url: str = "sqlite:///./data/service.db"
     host: str = "127.0.0.1"

@@ -60,6 +60,14 @@ def _disable_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
     return 0
 
 
+COMMANDS = {
+    "create-user": Command("create a staff user", _configure_create_user, _create_user),
+    "disable-user": Command(
+        "disable a staff user and end their sessions", _configure_disable_user, _disable_user
+    ),
+}
+
+
 def main() -> None:
     sys.exit(
         run_cli(
@@ -68,13 +76,6 @@ def main() -> None:
             app_path="gateway.main:create_app",
             script_location=MIGRATIONS,
             api_keys=False,
-            commands_of_service={
-                "create-user": Command("create a staff user", _configure_create_user, _create_user),
-                "disable-user": Command(
-                    "disable a staff user and end their sessions",
-                    _configure_disable_user,
-                    _disable_user,
-                ),
-            },
+            commands_of_service=COMMANDS,
         )
     )

@@ -1,0 +1,141 @@
+"""docker-compose.yml, infra/setup.sh and infra/Dockerfile agree with the services: commands
+their command lines accept, ports and environment names their settings have, the keys each
+service reads made by the setup. So the deployment files cannot rot unnoticed."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+import feedback.config
+import gateway.cli
+import gateway.config
+import journey.config
+import metrics.cli
+import metrics.config
+from cxshared.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = {
+    "journey": journey.config.Settings,
+    "feedback": feedback.config.Settings,
+    "metrics": metrics.config.Settings,
+    "gateway": gateway.config.Settings,
+}
+PARSERS = {
+    "journey": lambda: build_parser("journey"),
+    "feedback": lambda: build_parser("feedback"),
+    "metrics": lambda: build_parser("metrics", metrics.cli.COMMANDS),
+    "gateway": lambda: build_parser("gateway", gateway.cli.COMMANDS, api_keys=False),
+}
+SHARED_ENVIRONMENT = {"CX_SECRETS_DIR", "LOG_FORMAT", "LOG_LEVEL"}
+
+
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+
+def parses(command: list[str]) -> str:
+    """The service a `cx-<service> …` command belongs to, once its parser accepts it."""
+    service = command[0].removeprefix("cx-")
+    assert service in PARSERS, command
+    try:
+        PARSERS[service]().parse_args(command[1:])
+    except SystemExit as exit_:
+        pytest.fail(f"cx-{service} refuses {command[1:]} ({exit_})")
+    return service
+
+
+def setting_of(name: str) -> tuple[str, str]:
+    """JOURNEY_INGEST_URL -> (journey, ingest_url), or a failure naming the variable."""
+    for service, settings in SETTINGS.items():
+        prefix = f"{service.upper()}_"
+        if name.upper().startswith(prefix):
+            field = name[len(prefix) :].lower()
+            assert field in settings.model_fields, f"{name}: {service} has no setting {field}"
+            return service, field
+    pytest.fail(f"{name} is no service's setting")
+
+
+def test_every_service_runs_a_command_its_command_line_accepts():
+    services = compose()
+    seen = set()
+    for name, service in services.items():
+        command = service.get("command")
+        if name in ("postgres", "setup"):
+            continue
+        seen.add(parses(command))
+        assert name.startswith(command[0].removeprefix("cx-")), (name, command)
+    assert seen == set(SETTINGS)
+    relays = {n for n, s in services.items() if s.get("command", [""])[-1] == "relay"}
+    assert relays == {"journey-relay", "feedback-relay", "metrics-relay"}
+    assert all(services[n]["deploy"]["replicas"] >= 2 for n in relays)
+
+
+def test_ports_are_the_services_own_and_environment_names_are_settings():
+    for name, service in compose().items():
+        if name == "postgres":
+            continue
+        environment = service.get("environment", {})
+        for variable in environment:
+            if variable in SHARED_ENVIRONMENT:
+                continue
+            owner, _ = setting_of(variable)
+            if name != "setup":
+                assert name.startswith(owner), f"{name} sets {variable}"
+        if "ports" in service:
+            owner = service["command"][0].removeprefix("cx-")
+            [mapping] = service["ports"]
+            assert int(mapping.split(":")[-1]) == SETTINGS[owner]().port
+            assert "--port" not in service["command"]
+        if name in ("journey", "feedback", "metrics"):
+            # Producers run their relays as processes of their own.
+            relay_setting = f"{name.upper()}_RELAY_IN_PROCESS"
+            assert environment.get(relay_setting) == "false"
+
+
+def test_setup_migrates_everything_and_makes_every_key_a_service_reads():
+    script = (ROOT / "infra" / "setup.sh").read_text().replace("\\\n", " ")
+    # Shell defaults (${CX_ADMIN_EMAIL:-admin@example.com}) read as their default, and each
+    # `for service in …; do …; done` as its body once per service.
+    script = re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", script)
+    script = re.sub(
+        r"for service in ([\w ]+); do(.*?)done",
+        lambda m: "\n".join(
+            re.sub(r"\$\{?service\}?", name, m.group(2)) for name in m.group(1).split()
+        ),
+        script,
+        flags=re.S,
+    )
+    commands = [
+        shlex.split(line.strip().rstrip(";").replace('"', ""))
+        for line in script.splitlines()
+        if line.strip().startswith("cx-")
+    ]
+    written = set()
+    for command in commands:
+        parses(command)
+        if "--file" in command:
+            written.add(Path(command[command.index("--file") + 1]).name)
+    migrated = {c[0].removeprefix("cx-") for c in commands if c[1:2] == ["migrate"]}
+    assert migrated == set(SETTINGS)
+    expected = {"journey_ingest_api_key", "feedback_ingest_api_key"} | {
+        f"gateway_{s}_api_key" for s in ("journey", "feedback", "metrics")
+    }
+    assert written == expected
+    for key in written:
+        setting_of(key.upper())
+
+
+def test_the_image_is_built_from_the_lock_with_the_makefiles_uv():
+    dockerfile = (ROOT / "infra" / "Dockerfile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    uv = re.search(r"UV_VERSION := (\S+)", makefile).group(1)
+    assert f"uv=={uv}" in dockerfile
+    assert "uv sync --frozen" in dockerfile
+    assert "USER cxloop" in dockerfile
+    for source in re.findall(r"^COPY (?!--from)(.+) \S+$", dockerfile, re.M):
+        for path in source.split():
+            assert (ROOT / path).exists(), path
