@@ -134,66 +134,74 @@ def running_world(
     `browser` is false, Chromium."""
     factories = {name: database_factory_for(name, path) for name, path in MIGRATIONS.items()}
     urls = {name: factory.new_url() for name, factory in factories.items()}
-    ports = {name: free_port() for name in MIGRATIONS}
     live = LiveServices(logs)
-    ingest = make_key(urls["metrics"], "relays", Scope.INGEST)
-    gateway_keys = {
-        name: make_key(urls[name], "gateway", Scope.WRITE, Scope.GATEWAY)
-        for name in ("journey", "feedback", "metrics")
-    }
-    keys = {
-        "journey": bearer(make_key(urls["journey"], "tests", Scope.WRITE, Scope.ADMIN)),
-        "feedback": bearer(make_key(urls["feedback"], "tests", Scope.WRITE, Scope.ADMIN)),
-        "metrics": bearer(make_key(urls["metrics"], "tests", Scope.WRITE, Scope.ADMIN)),
-    }
-    ingest_url = f"http://127.0.0.1:{ports['metrics']}/v1/events"
-
-    def producer(prefix: str, name: str) -> dict[str, str]:
-        return {
-            f"{prefix}_DATABASE_URL": urls[name],
-            f"{prefix}_INGEST_URL": ingest_url,
-            f"{prefix}_INGEST_API_KEY": ingest,
-            f"{prefix}_RELAY_POLL_SECONDS": "0.2",
-            f"{prefix}_RELAY_BACKOFF_BASE_SECONDS": "0.2",
-            f"{prefix}_RELAY_BACKOFF_MAX_SECONDS": "1",
+    try:
+        ingest = make_key(urls["metrics"], "relays", Scope.INGEST)
+        gateway_keys = {
+            name: make_key(urls[name], "gateway", Scope.WRITE, Scope.GATEWAY)
+            for name in ("journey", "feedback", "metrics")
         }
+        keys = {
+            "journey": bearer(make_key(urls["journey"], "tests", Scope.WRITE, Scope.ADMIN)),
+            "feedback": bearer(make_key(urls["feedback"], "tests", Scope.WRITE, Scope.ADMIN)),
+            "metrics": bearer(make_key(urls["metrics"], "tests", Scope.WRITE, Scope.ADMIN)),
+        }
+        # Each server takes a port the kernel gives it; metrics first, since the producers deliver
+        # to it, the gateway last, since it calls the three.
+        metrics_env = {
+            "METRICS_DATABASE_URL": urls["metrics"],
+            "METRICS_ALERT_DEBOUNCE_SECONDS": "0",
+        }
+        servers = {"metrics": live.start("metrics", env=metrics_env)}
+        ingest_url = f"{servers['metrics'].base_url}/v1/events"
 
-    envs = {
-        "journey": producer("JOURNEY", "journey"),
-        "feedback": {
-            **producer("FEEDBACK", "feedback"),
-            "FEEDBACK_TRUSTED_PROXIES": json.dumps(["127.0.0.1"]),
-            "FEEDBACK_RATE_LIMIT_PER_CLIENT": "100000",
-        },
-        "metrics": {"METRICS_DATABASE_URL": urls["metrics"], "METRICS_ALERT_DEBOUNCE_SECONDS": "0"},
-        "gateway": {
+        def producer(prefix: str, name: str) -> dict[str, str]:
+            return {
+                f"{prefix}_DATABASE_URL": urls[name],
+                f"{prefix}_INGEST_URL": ingest_url,
+                f"{prefix}_INGEST_API_KEY": ingest,
+                f"{prefix}_RELAY_POLL_SECONDS": "0.2",
+                f"{prefix}_RELAY_BACKOFF_BASE_SECONDS": "0.2",
+                f"{prefix}_RELAY_BACKOFF_MAX_SECONDS": "1",
+            }
+
+        envs = {
+            "journey": producer("JOURNEY", "journey"),
+            "feedback": {
+                **producer("FEEDBACK", "feedback"),
+                "FEEDBACK_TRUSTED_PROXIES": json.dumps(["127.0.0.1"]),
+                "FEEDBACK_RATE_LIMIT_PER_CLIENT": "100000",
+            },
+            "metrics": metrics_env,
+        }
+        for name in ("journey", "feedback"):
+            servers[name] = live.start(name, env=envs[name])
+        envs["gateway"] = {
             "GATEWAY_DATABASE_URL": urls["gateway"],
-            "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{ports['gateway']}",
             "GATEWAY_SURVEY_CACHE_SECONDS": "0",
             "GATEWAY_BACKEND_TIMEOUT_SECONDS": "3",
             **{
-                f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
+                f"GATEWAY_{name.upper()}_URL": str(servers[name].base_url)
                 for name in ("journey", "feedback", "metrics")
             },
             **{f"GATEWAY_{name.upper()}_API_KEY": key for name, key in gateway_keys.items()},
             **(gateway_env or {}),
-        },
-    }
-    engine = make_engine(urls["gateway"], pool_size=1)
-    for role in Role:
-        create_user(
-            engine,
-            email=f"{role.value}@example.com",
-            name=f"{role.value.title()} User",
-            role=role,
-            password=PASSWORD,
-        )
-    engine.dispose()
-    servers = {
-        name: live.start(name, env=envs[name], port=ports[name])
-        for name in ("journey", "feedback", "metrics", "gateway")
-    }
-    try:
+        }
+        engine = make_engine(urls["gateway"], pool_size=1)
+        for role in Role:
+            create_user(
+                engine,
+                email=f"{role.value}@example.com",
+                name=f"{role.value.title()} User",
+                role=role,
+                password=PASSWORD,
+            )
+        engine.dispose()
+        servers["gateway"] = live.start("gateway", env=envs["gateway"])
+        # A server stopped by a test comes back on the same port, where the others expect it.
+        ports = {
+            name: int(str(server.base_url).rsplit(":", 1)[1]) for name, server in servers.items()
+        }
         if not browser:
             yield World(live, servers, envs, ports, urls, keys, None)
             return

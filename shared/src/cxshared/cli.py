@@ -147,7 +147,7 @@ def _run(
             app_path,
             factory=True,
             host=args.host or settings.host,
-            port=args.port or settings.port,
+            port=settings.port if args.port is None else args.port,
             workers=args.workers,
             reload=args.reload,
             log_config=None,
