@@ -1,7 +1,7 @@
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import structlog
@@ -44,7 +44,7 @@ VENDOR = {"htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js"}
 
 log = structlog.get_logger("gateway")
 
-Backend = TypeVar("Backend", JourneyClient, MetricsClient)
+Backend = TypeVar("Backend", JourneyClient, FeedbackClient, MetricsClient)
 
 
 def create_app(
@@ -79,12 +79,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.journey = _client(JourneyClient, settings, replaced)
-    app.state.feedback = FeedbackClient(
-        base_url=settings.feedback_url,
-        api_key=settings.feedback_api_key,
-        timeout=settings.backend_timeout_seconds,
-        transport=replaced.get("feedback"),
-        survey_fresh_seconds=settings.survey_cache_seconds,
+    app.state.feedback = _client(
+        FeedbackClient, settings, replaced, survey_fresh_seconds=settings.survey_cache_seconds
     )
     app.state.metrics = _client(MetricsClient, settings, replaced)
 
@@ -128,13 +124,37 @@ def create_app(
 
 
 def _client(
-    kind: type[Backend], settings: Settings, transports: Mapping[str, httpx.AsyncBaseTransport]
+    kind: type[Backend],
+    settings: Settings,
+    transports: Mapping[str, httpx.AsyncBaseTransport],
+    **options: Any,
 ) -> Backend:
     return kind(
         base_url=getattr(settings, f"{kind.name}_url"),
         api_key=getattr(settings, f"{kind.name}_api_key"),
         timeout=settings.backend_timeout_seconds,
         transport=transports.get(kind.name),
+        **options,
+    )
+
+
+def _error_page(
+    request: Request,
+    title: str,
+    message: str,
+    status_code: int,
+    *,
+    in_place: bool = False,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """An error as a page; `in_place`, as a fragment where an htmx request expected one."""
+    fragment = in_place and is_htmx(request)
+    return render(
+        request,
+        "errors/_message.html" if fragment else "errors/page.html",
+        {"title": title, "message": message},
+        status_code=status_code,
+        headers=headers,
     )
 
 
@@ -148,56 +168,37 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
-        template = "errors/_message.html" if is_htmx(request) else "errors/page.html"
-        return render(
-            request,
-            template,
-            {"title": "Not allowed", "message": exc.detail},
-            status_code=403,
-        )
+        return _error_page(request, "Not allowed", exc.detail, 403, in_place=True)
 
     @app.exception_handler(UpstreamNotFound)
     async def upstream_not_found(request: Request, exc: UpstreamNotFound) -> Response:
-        return render(
-            request,
-            "errors/page.html",
-            {"title": "Not found", "message": "There is nothing here: it may have been removed."},
-            status_code=404,
-        )
+        message = "There is nothing here: it may have been removed."
+        return _error_page(request, "Not found", message, 404)
 
     @app.exception_handler(UpstreamError)
     async def upstream(request: Request, exc: UpstreamError) -> Response:
-        template = "errors/_message.html" if is_htmx(request) else "errors/page.html"
-        return render(
+        return _error_page(
             request,
-            template,
-            {
-                "title": f"The {exc.backend} service is unavailable",
-                "message": f"The {exc.backend} service {exc.detail}. Try again in a moment.",
-            },
-            status_code=503,
+            f"The {exc.backend} service is unavailable",
+            f"The {exc.backend} service {exc.detail}. Try again in a moment.",
+            503,
+            in_place=True,
         )
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         titles = {404: "Not found", 405: "Not allowed", 413: "Too large"}
-        return render(
+        message = exc.detail if exc.status_code != 404 else "There is nothing here."
+        return _error_page(
             request,
-            "errors/page.html",
-            {
-                "title": titles.get(exc.status_code, "Request refused"),
-                "message": exc.detail if exc.status_code != 404 else "There is nothing here.",
-            },
-            status_code=exc.status_code,
+            titles.get(exc.status_code, "Request refused"),
+            message,
+            exc.status_code,
             headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")}))
-        return render(
-            request,
-            "errors/page.html",
-            {"title": "Request refused", "message": f"These fields are not valid: {fields}."},
-            status_code=422,
-        )
+        message = f"These fields are not valid: {fields}."
+        return _error_page(request, "Request refused", message, 422)

@@ -1,23 +1,14 @@
 """The gateway's command line, as an operator uses it."""
 
-import os
 import re
-import subprocess
 
 from cxshared.db import make_engine
-from cxshared.testing.processes import console_script
+from cxshared.testing.processes import run_command
 from gateway.users.service import authenticate
 
 
 def cx_gateway(database_url, *args, stdin=None):
-    return subprocess.run(
-        [console_script("cx-gateway"), *args],
-        env={**os.environ, "GATEWAY_DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=60,
-    )
+    return run_command("gateway", database_url, *args, stdin=stdin)
 
 
 def test_create_user_shows_a_generated_password_once_and_it_signs_in(stack):

@@ -1,20 +1,11 @@
 """Backup then restore gives back the same data (every service has these commands; they are
 shared, so journey stands for all)."""
 
-import os
-import subprocess
-
-from cxshared.testing.processes import console_script
+from cxshared.testing.processes import run_command
 
 
-def cx_journey(database_url, *args):
-    return subprocess.run(
-        [console_script("cx-journey"), *args],
-        env={**os.environ, "JOURNEY_DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def cx_journey(database_url, *args, stdin=None):
+    return run_command("journey", database_url, *args, stdin=stdin)
 
 
 def snapshot(api):

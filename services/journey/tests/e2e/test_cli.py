@@ -1,22 +1,14 @@
 """The command line, as an operator uses it."""
 
 import json
-import os
-import subprocess
 
 import httpx
 
-from cxshared.testing.processes import console_script
+from cxshared.testing.processes import run_command
 
 
-def cx_journey(database_url, *args):
-    return subprocess.run(
-        [console_script("cx-journey"), *args],
-        env={**os.environ, "JOURNEY_DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def cx_journey(database_url, *args, stdin=None):
+    return run_command("journey", database_url, *args, stdin=stdin)
 
 
 def test_create_use_list_and_revoke_a_key(database_url, live_journey):

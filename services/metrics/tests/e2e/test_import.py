@@ -2,14 +2,12 @@
 
 import io
 import json
-import os
-import subprocess
 
 from sqlmodel import select
 
 from cxshared.db import make_engine
 from cxshared.testing.databases import fetch_all
-from cxshared.testing.processes import console_script
+from cxshared.testing.processes import run_command
 from metrics.customers.models import LatestNps
 from metrics.facts.models import ResponseFact
 from metrics.ingest import importer
@@ -25,14 +23,7 @@ ROWS = [
 
 
 def cx_metrics(database_url, *args, stdin=None):
-    return subprocess.run(
-        [console_script("cx-metrics"), *args],
-        env={**os.environ, "METRICS_DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        input=stdin,
-    )
+    return run_command("metrics", database_url, *args, stdin=stdin)
 
 
 def stored(database_url, model):

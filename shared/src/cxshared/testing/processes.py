@@ -105,6 +105,20 @@ def console_script(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
+def run_command(
+    service: str, database_url: str, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`cx-<service> args…` on that database, as an operator runs it; output captured."""
+    return subprocess.run(
+        [console_script(f"cx-{service}"), *args],
+        env={**os.environ, f"{service.upper()}_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+    )
+
+
 class LiveServices:
     """Real `cx-<service>` processes for one test, all stopped at its end. Servers listen on a
     free loopback port, or on `port` to come back where their clients expect them."""

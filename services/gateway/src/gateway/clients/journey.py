@@ -109,9 +109,6 @@ class JourneyClient(BackendClient):
         )
         return JourneySummary.model_validate(response.json())
 
-    async def get_journey_summary(self, journey_id: str) -> JourneySummary:
-        return JourneySummary.model_validate(await self.get_json(f"/v1/journeys/{journey_id}"))
-
     async def list_opportunities(self, journey_id: str) -> list[Opportunity]:
         page = await self.get_json(
             "/v1/opportunities", params={"journey_id": journey_id, "limit": 200}

@@ -5,10 +5,11 @@ and the responses with filters and a CSV export."""
 import csv
 import io
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -548,19 +549,41 @@ def _line_of(exc: UpstreamInvalid, offset: int) -> str:
 BANDS = ("promoter", "passive", "detractor")
 
 
-def _response_filters(
-    survey_id: str, since: date | None, until: date | None, band: str, text: str, status: str
-) -> dict[str, Any]:
-    return {
-        "survey_id": survey_id,
-        "since": datetime.combine(since, time()).isoformat() + "Z" if since else None,
-        "until": datetime.combine(until + timedelta(days=1), time()).isoformat() + "Z"
-        if until
-        else None,
-        "band": band if band in BANDS else None,
-        "text": text.strip() or None,
-        "status": status if status in ("partial", "complete") else None,
-    }
+@dataclass(frozen=True)
+class ResponseFilters:
+    """The responses page's filters, as the page's query string and as feedback's."""
+
+    since: Annotated[date | None, Query()] = None
+    until: Annotated[date | None, Query()] = None
+    band: Annotated[str, Query(max_length=20)] = ""
+    text: Annotated[str, Query(max_length=200)] = ""
+    status: Annotated[str, Query(max_length=20)] = ""
+
+    def query(self) -> dict[str, str]:
+        """The filters set, for links that keep them (the export, the next page)."""
+        values = {
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+            "band": self.band,
+            "text": self.text,
+            "status": self.status,
+        }
+        return {k: v for k, v in values.items() if v}
+
+    def for_feedback(self, survey_id: str) -> dict[str, Any]:
+        """Whole days, the last one included; unknown bands and statuses ignored."""
+        until = self.until + timedelta(days=1) if self.until else None
+        return {
+            "survey_id": survey_id,
+            "since": datetime.combine(self.since, time()).isoformat() + "Z" if self.since else None,
+            "until": datetime.combine(until, time()).isoformat() + "Z" if until else None,
+            "band": self.band if self.band in BANDS else None,
+            "text": self.text.strip() or None,
+            "status": self.status if self.status in ("partial", "complete") else None,
+        }
+
+
+ResponseQuery = Annotated[ResponseFilters, Depends()]
 
 
 @router.get("/surveys/{survey_id}/responses")
@@ -568,31 +591,17 @@ async def responses(
     request: Request,
     user: Staff,
     survey_id: str,
-    since: Annotated[date | None, Query()] = None,
-    until: Annotated[date | None, Query()] = None,
-    band: Annotated[str, Query(max_length=20)] = "",
-    text: Annotated[str, Query(max_length=200)] = "",
-    status: Annotated[str, Query(max_length=20)] = "",
+    filters: ResponseQuery,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    filters = _response_filters(survey_id, since, until, band, text, status)
     feedback = feedback_client(request)
     parts = await fetch(
         survey=feedback.get_survey(survey_id),
-        page=feedback.list_responses({**filters, "cursor": cursor, "limit": 50}),
+        page=feedback.list_responses(
+            {**filters.for_feedback(survey_id), "cursor": cursor, "limit": 50}
+        ),
     )
     found, next_cursor = parts["page"] or ([], None)
-    query = {
-        k: v
-        for k, v in {
-            "since": since and since.isoformat(),
-            "until": until and until.isoformat(),
-            "band": band,
-            "text": text,
-            "status": status,
-        }.items()
-        if v
-    }
     return render(
         request,
         "surveys/responses.html",
@@ -601,7 +610,7 @@ async def responses(
             "survey": parts["survey"],
             "responses": found,
             "next_cursor": next_cursor,
-            "query": query,
+            "query": filters.query(),
             "bands": BANDS,
             "notices": parts.notices(),
         },
@@ -610,17 +619,11 @@ async def responses(
 
 @router.get("/surveys/{survey_id}/responses.csv")
 async def export_responses(
-    request: Request,
-    user: Staff,
-    survey_id: str,
-    since: Annotated[date | None, Query()] = None,
-    until: Annotated[date | None, Query()] = None,
-    band: Annotated[str, Query(max_length=20)] = "",
-    text: Annotated[str, Query(max_length=200)] = "",
-    status: Annotated[str, Query(max_length=20)] = "",
+    request: Request, user: Staff, survey_id: str, filters: ResponseQuery
 ) -> Response:
-    filters = _response_filters(survey_id, since, until, band, text, status)
-    upstream = await feedback_client(request).open_export({**filters, "format": "csv"})
+    upstream = await feedback_client(request).open_export(
+        {**filters.for_feedback(survey_id), "format": "csv"}
+    )
     return StreamingResponse(
         upstream.aiter_bytes(),
         media_type="text/csv; charset=utf-8",
