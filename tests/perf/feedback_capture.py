@@ -1,6 +1,5 @@
 """Complete NPS + comment submissions to one feedback worker, against the baseline."""
 
-import asyncio
 import os
 import statistics
 import time
@@ -12,6 +11,7 @@ import httpx
 from cxshared.testing.databases import DatabaseFactory
 from cxshared.testing.processes import ServiceProcess, console_script, free_port
 from feedback.main import MIGRATIONS
+from tests.perf.load import Load, run_load
 
 COMMENTS = [
     "Arrived a day late and the box was damaged.",
@@ -22,29 +22,6 @@ COMMENTS = [
 ]
 
 
-async def load(url: str, body_for, *, clients: int, seconds: float) -> tuple[int, list[float], int]:
-    latencies: list[float] = []
-    failures = 0
-    deadline = time.perf_counter() + seconds
-
-    async def client_loop(n: int) -> None:
-        nonlocal failures
-        async with httpx.AsyncClient(timeout=30) as client:
-            i = 0
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                response = await client.post(url, json=body_for(n, i))
-                latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 201:
-                    failures += 1
-                i += 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client_loop(n) for n in range(clients)))
-    elapsed = time.perf_counter() - started
-    return int(len(latencies) / elapsed), latencies, failures
-
-
 def submission(n: int, i: int) -> dict[str, object]:
     return {
         "submission_id": uuid.uuid4().hex,
@@ -53,13 +30,14 @@ def submission(n: int, i: int) -> dict[str, object]:
     }
 
 
-def report(name: str, rate: int, latencies: list[float], failures: int, base: int | None) -> str:
-    p50 = statistics.median(latencies)
-    p99 = statistics.quantiles(latencies, n=100)[98]
-    ratio = f"{rate / base:5.0%} of baseline" if base else "(baseline)"
+def report(name: str, load: Load, base: Load | None) -> str:
+    p50 = statistics.median(load.latencies)
+    p99 = statistics.quantiles(load.latencies, n=100)[98]
+    ratio = f"{load.rate / base.rate:5.0%} of baseline" if base else "(baseline)"
+    failures = f"   failures by status: {load.failures}" if load.failures else ""
     return (
-        f"{name:<38} {rate:6d} responses/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
-        f"{ratio}{'   failures: ' + str(failures) if failures else ''}"
+        f"{name:<38} {load.rate:6.0f} responses/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
+        f"{ratio}{failures}"
     )
 
 
@@ -85,15 +63,12 @@ def run(workdir: Path, backend: str, *, clients: int, seconds: float) -> list[st
         ).start()
         try:
             _wait(f"http://127.0.0.1:{port}/docs")
-            rate, latencies, failures = asyncio.run(
-                load(
-                    f"http://127.0.0.1:{port}/submit", submission, clients=clients, seconds=seconds
-                )
-            )
-            lines.append(report(f"baseline on {backend}", rate, latencies, failures, None))
+            url = f"http://127.0.0.1:{port}/submit"
+            run_load(url, body=submission, expect=201, clients=clients, seconds=2)  # warm up
+            base = run_load(url, body=submission, expect=201, clients=clients, seconds=seconds)
+            lines.append(report(f"baseline on {backend}", base, None))
         finally:
             baseline.stop()
-        base = rate
         port = free_port()
         server = ServiceProcess(
             [console_script("cx-feedback"), "serve", "--port", str(port)],
@@ -108,15 +83,10 @@ def run(workdir: Path, backend: str, *, clients: int, seconds: float) -> list[st
         ).start()
         try:
             _publish_survey(feedback_db, server.base_url or "")
-            rate, latencies, failures = asyncio.run(
-                load(
-                    f"{server.base_url}/v1/public/surveys/bench/responses",
-                    submission,
-                    clients=clients,
-                    seconds=seconds,
-                )
-            )
-            lines.append(report(f"feedback capture on {backend}", rate, latencies, failures, base))
+            url = f"{server.base_url}/v1/public/surveys/bench/responses"
+            run_load(url, body=submission, expect=201, clients=clients, seconds=2)  # warm up
+            load = run_load(url, body=submission, expect=201, clients=clients, seconds=seconds)
+            lines.append(report(f"feedback capture on {backend}", load, base))
         finally:
             server.stop()
     finally:

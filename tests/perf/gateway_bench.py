@@ -2,56 +2,16 @@
 one worker, and a journey map of 60 touchpoints with its live scores, each against the
 gateway's own /healthz measured the same way in the same run."""
 
-import asyncio
 import statistics
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
 from cxshared.testing.databases import DatabaseFactory
 from tests.browser.world import PASSWORD, World, running_world
-
-
-def _throughput(url: str, *, clients: int, seconds: float) -> tuple[float, list[float]]:
-    """Requests a second from `clients` keep-alive connections, and each request's latency (ms).
-
-    The load comes from plain HTTP/1.1 over asyncio streams, not an HTTP client library: on a
-    two-core machine the client shares the CPU with the server, and a full client library cost
-    more CPU than the page it asked for, so it measured itself.
-    """
-    parts = urlsplit(url)
-    request = (
-        f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: text/html\r\n\r\n"
-    ).encode()
-
-    async def run() -> list[float]:
-        latencies: list[float] = []
-        deadline = time.perf_counter() + seconds
-
-        async def connection() -> None:
-            reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-            try:
-                while time.perf_counter() < deadline:
-                    started = time.perf_counter()
-                    writer.write(request)
-                    head = await reader.readuntil(b"\r\n\r\n")
-                    status = int(head.split(b" ", 2)[1])
-                    assert status == 200, status
-                    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-                    await reader.readexactly(length)
-                    latencies.append((time.perf_counter() - started) * 1000)
-            finally:
-                writer.close()
-
-        await asyncio.gather(*(connection() for _ in range(clients)))
-        return latencies
-
-    started = time.perf_counter()
-    latencies = asyncio.run(run())
-    return len(latencies) / (time.perf_counter() - started), latencies
+from tests.perf.load import run_load
 
 
 def _p(samples: list[float], q: int) -> float:
@@ -123,16 +83,19 @@ def run(workdir: Path, db: str, *, clients: int, seconds: float, requests: int) 
         world.post("feedback", f"/v1/surveys/{survey_id}/publish")
         health, survey = f"{world.gateway}/healthz", f"{world.gateway}/s/bench"
         assert "Recommend us?" in httpx.get(survey).text  # the question, not a message
-        _throughput(survey, clients=clients, seconds=2)  # warm up
-        base_rate, base_latency = _throughput(health, clients=clients, seconds=seconds)
-        rate, latency = _throughput(survey, clients=clients, seconds=seconds)
+        accept = {"Accept": "text/html"}
+        run_load(survey, clients=clients, seconds=2, headers=accept)  # warm up
+        base = run_load(health, clients=clients, seconds=seconds, headers=accept)
+        page = run_load(survey, clients=clients, seconds=seconds, headers=accept)
+        assert not base.failures and not page.failures, (base.failures, page.failures)
         yield f"{'':<46} {'pages/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
-        for name, r, lat in (
-            ("GET /healthz (baseline)", base_rate, base_latency),
-            ("GET /s/{slug}, the public survey page", rate, latency),
+        for name, load in (
+            ("GET /healthz (baseline)", base),
+            ("GET /s/{slug}, the public survey page", page),
         ):
-            yield f"{name:<46} {r:9.0f} {statistics.median(lat):8.1f} {_p(lat, 99):8.1f}"
-        yield f"survey page: {rate / base_rate:.2f}x of /healthz (target: 500 pages/s)"
+            lat = load.latencies
+            yield f"{name:<46} {load.rate:9.0f} {statistics.median(lat):8.1f} {_p(lat, 99):8.1f}"
+        yield f"survey page: {page.rate / base.rate:.2f}x of /healthz (target: 500 pages/s)"
         yield ""
 
         journey_id = _journey(world, stages=6, per_stage=10)
