@@ -25,7 +25,13 @@ def configure_logging(*, log_format: str = "console", level: str = "INFO") -> No
         shared = _SHARED
 
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Below the level, drop the event before any processor runs (the request line of
+        # every request is one).
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
@@ -45,4 +51,8 @@ def configure_logging(*, log_format: str = "console", level: str = "INFO") -> No
         uvicorn_logger.propagate = True
     # Our middleware logs one request.completed line per request; uvicorn's would repeat it.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # The server's own start and stop lines ("Uvicorn running on ...") are kept at any level:
+    # they say where it listens, which operators and the test harness read.
+    uvicorn_error = logging.getLogger("uvicorn.error")
+    uvicorn_error.setLevel(min(logging.INFO, root.level))
     logging.getLogger("httpx").setLevel(logging.WARNING)
