@@ -164,3 +164,9 @@ def write_session(engine: Engine) -> Iterator[Session]:
 def read_session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def column_values(row: SQLModel) -> dict[str, Any]:
+    """A table model's column values, for a Core insert: a fraction of `model_dump`'s cost on
+    the paths that insert a row per request."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}  # type: ignore[attr-defined]

@@ -5,11 +5,13 @@ client address is the peer's, or, when the peer is a trusted proxy, the last add
 X-Forwarded-For that is not itself a trusted proxy.
 """
 
+import functools
 import ipaddress
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col
 from starlette.requests import Request
@@ -55,24 +57,35 @@ def hit(engine: Engine, limits: dict[str, int], *, now: datetime | None = None) 
         count(session, limits, now=now)
 
 
-def count(session: Session, limits: dict[str, int], *, now: datetime | None = None) -> None:
-    """Counts one request under each key (key -> limit a minute) in the caller's write
-    transaction, in one statement; 429 past any limit."""
-    now = now or utcnow()
-    window = now.replace(second=0, microsecond=0)
-    dialect = session.get_bind().dialect.name
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """The one-row upsert that counts a request, built once per dialect: SQLAlchemy caches a
+    statement's compiled form, but building the statement (and its cache key) anew cost more
+    than running it."""
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
     table = RateLimitBucket.__table__  # type: ignore[attr-defined]
-    statement = (
-        insert(RateLimitBucket)
-        .values([{"key": key, "window_start": window, "count": 1} for key in limits])
+    return (
+        insert(table)
+        .values(key=bindparam("key"), window_start=bindparam("window_start"), count=1)
         .on_conflict_do_update(
-            index_elements=["key", "window_start"],
-            set_={"count": table.c.count + 1},
+            index_elements=["key", "window_start"], set_={"count": table.c.count + 1}
         )
-        .returning(table.c.key, table.c.count)
+        .returning(table.c.count)
     )
-    seen = {key: count for key, count in session.execute(statement).all()}
+
+
+def _increment(session: Session, key: str, window: datetime) -> int:
+    """The key's count in the window, after adding one."""
+    statement = _upsert(session.get_bind().dialect.name)
+    return int(session.execute(statement, {"key": key, "window_start": window}).scalar_one())
+
+
+def count(session: Session, limits: dict[str, int], *, now: datetime | None = None) -> None:
+    """Counts one request under each key (key -> limit a minute) in the caller's write
+    transaction; 429 past any limit."""
+    now = now or utcnow()
+    window = now.replace(second=0, microsecond=0)
+    seen = {key: _increment(session, key, window) for key in limits}
     if random.random() < 0.01:  # now and then, drop windows long gone
         session.execute(
             delete(RateLimitBucket).where(col(RateLimitBucket.window_start) < window - WINDOW)

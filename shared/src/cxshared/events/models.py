@@ -57,12 +57,18 @@ class WebhookSubscription(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     def wants(self, event_type: str) -> bool:
-        for pattern in self.event_types:
-            if pattern in ("*", event_type):
-                return True
-            if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
-                return True
-        return False
+        return wants(self.event_types, event_type)
+
+
+def wants(patterns: list[str], event_type: str) -> bool:
+    """Whether a subscription to `patterns` ("*", "response.*", "response.completed") gets
+    events of `event_type`."""
+    for pattern in patterns:
+        if pattern in ("*", event_type):
+            return True
+        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
+            return True
+    return False
 
 
 class OutboxDelivery(SQLModel, table=True):

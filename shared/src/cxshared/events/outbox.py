@@ -6,10 +6,19 @@ from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
+from cxshared.db import column_values
+from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription, wants
+
+# Built once: building a statement costs more than running it.
+_INSERT_EVENT = insert(OutboxEvent.__table__)  # type: ignore[attr-defined]
+_INSERT_DELIVERY = insert(OutboxDelivery.__table__)  # type: ignore[attr-defined]
+_SUBSCRIBED = WebhookSubscription.__table__  # type: ignore[attr-defined]
+_SUBSCRIPTIONS = select(_SUBSCRIBED.c.id, _SUBSCRIBED.c.event_types).where(
+    _SUBSCRIBED.c.enabled.is_(True)
+)
 
 
 @dataclass(frozen=True)
@@ -33,24 +42,24 @@ class Outbox:
     def publish(
         self, session: Session, *, type: str, subject: str, data: dict[str, Any]
     ) -> OutboxEvent:
-        """Adds the event and its deliveries to `session`; they commit (or not) with the caller."""
+        """Writes the event and its deliveries in `session`; they commit or not with the caller."""
         event = OutboxEvent(type=type, source=self.source, subject=subject, data=data)
-        subscriptions = session.exec(  # type: ignore[call-overload]
-            select(WebhookSubscription).where(WebhookSubscription.enabled.is_(True))  # type: ignore[attr-defined]
-        ).scalars()
+        subscriptions = session.execute(_SUBSCRIPTIONS).all()
         deliveries = [
             OutboxDelivery(event_id=event.id, destination=f"sink:{s.name}") for s in self.sinks
         ]
         deliveries += [
-            OutboxDelivery(event_id=event.id, destination="webhook", subscription_id=sub.id)
-            for sub in subscriptions
-            if sub.wants(type)
+            OutboxDelivery(event_id=event.id, destination="webhook", subscription_id=sub_id)
+            for sub_id, patterns in subscriptions
+            if wants(patterns, type)
         ]
         if not deliveries and type in self.forget_after_delivery:
             return event
-        session.add(event)
-        session.flush()  # the deliveries below refer to the event; no ORM relationship orders them
-        session.add_all(deliveries)
+        # Core inserts, not the unit of work: they run at once, in this order (the deliveries
+        # refer to the event), and cost a fraction of a flush on the busiest write path.
+        session.execute(_INSERT_EVENT, column_values(event))
+        if deliveries:
+            session.execute(_INSERT_DELIVERY, [column_values(d) for d in deliveries])
         if deliveries:  # nothing to send: the relay need not look
             sa_event.listen(session, "after_commit", self._wake, once=True)
         return event

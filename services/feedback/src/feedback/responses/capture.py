@@ -3,13 +3,15 @@
 import secrets
 import time
 import weakref
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from cxshared.db import begin_write, column_values
 from cxshared.events.outbox import Outbox
 from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
@@ -23,6 +25,13 @@ from feedback.surveys.questions import QuestionType, judge
 # through another worker reaches this one within that second; one made through this worker
 # at once (writes call `forget`).
 CACHE_SECONDS = 1.0
+# The statements a capture runs, built once: building one costs more than running it.
+_RESPONSES = Response.__table__  # type: ignore[attr-defined]
+_INSERT_RESPONSE = insert(_RESPONSES)
+_SUBMITTED = select(_RESPONSES.c.id).where(
+    _RESPONSES.c.survey_id == bindparam("survey_id"),
+    _RESPONSES.c.submission_id == bindparam("submission_id"),
+)
 _cache: "weakref.WeakKeyDictionary[Engine, dict[str, tuple[float, Survey, SurveyVersion]]]" = (
     weakref.WeakKeyDictionary()
 )
@@ -60,6 +69,11 @@ def _version(session: Session, survey_id: str, number: int) -> SurveyVersion:
 
 def closed_reason(session: Session, survey: Survey, now: datetime) -> str | None:
     """Why the survey takes no answers now, or None when it does."""
+    return _scheduled_reason(survey, now) or _full_reason(session, survey)
+
+
+def _scheduled_reason(survey: Survey, now: datetime) -> str | None:
+    """Why the survey's status or dates refuse answers now (no database work)."""
     if survey.status == SurveyStatus.PAUSED:
         return "paused"
     if survey.status != SurveyStatus.ACTIVE:
@@ -68,6 +82,10 @@ def closed_reason(session: Session, survey: Survey, now: datetime) -> str | None
         return "not_open_yet"
     if survey.closes_at and now >= survey.closes_at:
         return "closed"
+    return None
+
+
+def _full_reason(session: Session, survey: Survey) -> str | None:
     if survey.response_cap is not None:
         completed = session.exec(
             select(func.count())
@@ -88,7 +106,10 @@ _CLOSED_DETAIL = {
 
 
 def _refuse_if_closed(session: Session, survey: Survey) -> None:
-    reason = closed_reason(session, survey, utcnow())
+    _refuse(closed_reason(session, survey, utcnow()))
+
+
+def _refuse(reason: str | None) -> None:
     if reason:
         raise Problem(
             409,
@@ -119,22 +140,34 @@ def _invitation(session: Session, survey: Survey, token: str) -> Invitation:
     return invitation
 
 
-def submit(
-    *,
-    session: Session,
-    outbox: Outbox,
-    slug: str,
-    body: SubmissionCreate,
-    client_ip: str | None,
-) -> tuple[Response, bool, str]:
-    """The response, whether this call created it (False: a retry of an earlier one), and the
-    thank-you message of the version answered."""
+@dataclass
+class Prepared:
+    """An answer judged against its version and ready to store, or the earlier response with
+    the same submission id."""
+
+    survey: Survey
+    version: SurveyVersion
+    response: Response
+    invitation: Invitation | None = None
+    existing: Response | None = None
+
+    @property
+    def thanks(self) -> str:
+        return str(self.version.definition["thank_you"])
+
+
+def prepare(
+    *, session: Session, slug: str, body: SubmissionCreate, client_ip: str | None
+) -> Prepared:
+    """Everything a capture needs that only reads: the survey, a retry's first result, the
+    invitation, the judged answers and the row to insert. It runs before the write
+    transaction, so that SQLite's single writer is held only for the writes (`store`)."""
     survey, version = published(session, slug)
-    thanks = version.definition["thank_you"]
     existing = _by_submission(session, survey.id, body.submission_id)
     if existing is not None:
-        return existing, False, thanks
-    _refuse_if_closed(session, survey)
+        return Prepared(survey, version, existing, existing=existing)
+    now = utcnow()
+    _refuse(_scheduled_reason(survey, now))
     invitation = _invitation(session, survey, body.invitation) if body.invitation else None
     external_id = (
         invitation.external_id
@@ -160,7 +193,6 @@ def submit(
     answers, errors = judge(version.definition["questions"], body.answers, complete=body.complete)
     if errors:
         raise _invalid(errors)
-    now = utcnow()
     per_invitation = invitation is not None and survey.one_response_per_invitation
     response = Response(
         survey_id=survey.id,
@@ -184,16 +216,26 @@ def submit(
         submitted_at=now,
     )
     _apply(response, answers, version, complete=body.complete, now=now)
-    session.add(response)
+    return Prepared(survey, version, response, invitation=invitation)
+
+
+def store(*, session: Session, outbox: Outbox, prepared: Prepared) -> tuple[Response, bool]:
+    """Writes a prepared answer and its event, in the caller's write transaction: the response,
+    and whether this call created it (False: a retry of an earlier one)."""
+    survey, response, invitation = prepared.survey, prepared.response, prepared.invitation
+    if prepared.existing is not None:
+        return prepared.existing, False
+    _refuse(_full_reason(session, survey))
     try:
-        session.flush()
+        session.execute(_INSERT_RESPONSE, column_values(response))
     except IntegrityError:
         # The same submission (or the same invitation) was stored a moment ago by a request
         # that ran at the same time: the first one stands.
         session.rollback()
-        existing = _by_submission(session, survey.id, body.submission_id)
+        begin_write(session)  # the caller goes on writing (its rate limits) in this session
+        existing = _by_submission(session, survey.id, response.submission_id)
         if existing is not None:
-            return existing, False, thanks
+            return existing, False
         raise Problem(
             409,
             "invitation-answered",
@@ -201,10 +243,10 @@ def submit(
             "This invitation has been answered already.",
         ) from None
     if invitation is not None:
-        _advance(invitation, response, now)
+        _advance(invitation, response, response.submitted_at)
         session.add(invitation)
-    _publish(session, outbox, response, survey, version)
-    return response, True, thanks
+    _publish(session, outbox, response, survey, prepared.version)
+    return response, True
 
 
 def resume(
@@ -252,11 +294,11 @@ def resume(
 
 
 def _by_submission(session: Session, survey_id: str, submission_id: str) -> Response | None:
-    return session.exec(
-        select(Response).where(
-            Response.survey_id == survey_id, Response.submission_id == submission_id
-        )
-    ).first()
+    params = {"survey_id": survey_id, "submission_id": submission_id}
+    # A plain-column query first: nearly every submission is new, and an ORM query costs
+    # several times more even when it finds nothing.
+    found = session.execute(_SUBMITTED, params).scalar()
+    return None if found is None else session.get(Response, found)
 
 
 def _flags(body: SubmissionCreate, survey: Survey, now: datetime) -> list[str]:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from cxshared.db import begin_write
 from cxshared.deps import LateSessionDep, SessionDep
+from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
 from feedback.ratelimits import count_in, public_rate_limit
 from feedback.responses import capture
@@ -104,19 +105,28 @@ def get_public_survey(
 def submit_response(
     slug: str, body: SubmissionCreate, session: LateSessionDep, request: Request, response: Response
 ) -> Any:
+    client_ip = request.client.host if request.client else None
+    refused: Problem | None = None
+    try:
+        prepared = capture.prepare(session=session, slug=slug, body=body, client_ip=client_ip)
+    except Problem as problem:
+        refused = problem
+    session.commit()  # the reads end here; the write transaction below holds only the writes
     begin_write(session)
-    count_in(session, request)
-    stored, created, thank_you = capture.submit(
-        session=session,
-        outbox=request.app.state.outbox,
-        slug=slug,
-        body=body,
-        client_ip=request.client.host if request.client else None,
+    if refused is not None:
+        count_in(session, request)
+        session.commit()  # a refused request counts against the limits too
+        raise refused
+    stored, created = capture.store(
+        session=session, outbox=request.app.state.outbox, prepared=prepared
     )
+    # Counted last: every capture updates the same two counter rows, which PostgreSQL keeps
+    # locked from the update to the commit.
+    count_in(session, request)
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
-    return _result(stored, thank_you)
+    return _result(stored, prepared.thanks)
 
 
 @router.patch(
