@@ -16,34 +16,66 @@ class ServiceSettings(BaseSettings):
         extra="ignore", populate_by_name=True, secrets_dir=os.environ.get("CX_SECRETS_DIR")
     )
 
-    database_url: str = "sqlite:///./data/service.db"
-    host: str = "127.0.0.1"
-    port: int = 8000
+    database_url: str = Field(
+        "sqlite:///./data/service.db",
+        description="SQLAlchemy URL of the service's own database: sqlite:///path or "
+        "postgresql://user@host/db.",
+    )
+    host: str = Field("127.0.0.1", description="Address `serve` listens on.")
+    port: int = Field(8000, description="Port `serve` listens on.")
 
     log_format: Literal["console", "json"] = Field(
-        "console", validation_alias=AliasChoices("LOG_FORMAT", "log_format")
+        "console",
+        validation_alias=AliasChoices("LOG_FORMAT", "log_format"),
+        description="console (readable, coloured on a terminal) or json (one object a line).",
     )
-    log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    log_level: str = Field(
+        "INFO",
+        validation_alias=AliasChoices("LOG_LEVEL", "log_level"),
+        description="DEBUG, INFO, WARNING or ERROR.",
+    )
 
-    max_body_bytes: int = 1_000_000
+    max_body_bytes: int = Field(
+        1_000_000, description="Larger request bodies are refused with 413."
+    )
 
-    # Outbox relay.
-    relay_in_process: bool = True
-    relay_poll_seconds: float = 1.0
-    relay_batch_size: int = 50
-    relay_lease_seconds: float = 60.0
-    relay_max_attempts: int = 12
-    relay_backoff_base_seconds: float = 2.0
-    relay_backoff_max_seconds: float = 3600.0
-    relay_timeout_seconds: float = 10.0
+    relay_in_process: bool = Field(
+        True,
+        description="Run the outbox relay inside `serve`; off when `relay` processes run apart.",
+    )
+    relay_poll_seconds: float = Field(
+        1.0, description="How often the relay looks for due deliveries when nothing wakes it."
+    )
+    relay_batch_size: int = Field(50, description="Deliveries the relay claims at a time.")
+    relay_lease_seconds: float = Field(
+        60.0,
+        description="How long a claimed delivery is the relay's; after that another may take it.",
+    )
+    relay_max_attempts: int = Field(
+        12, description="Attempts before a delivery is dead (replayable from the API)."
+    )
+    relay_backoff_base_seconds: float = Field(
+        2.0, description="First retry delay; it doubles with each attempt, with jitter."
+    )
+    relay_backoff_max_seconds: float = Field(3600.0, description="Longest retry delay.")
+    relay_timeout_seconds: float = Field(
+        10.0, description="Time allowed to a webhook receiver or sink for one delivery."
+    )
 
-    # Where every event is delivered besides webhook subscribers (metrics' ingest endpoint).
-    ingest_url: str | None = None
-    ingest_api_key: SecretStr | None = None
+    ingest_url: str | None = Field(
+        None,
+        description="Metrics' ingest endpoint, which receives every event besides webhook "
+        "subscribers (journey and feedback).",
+    )
+    ingest_api_key: SecretStr | None = Field(
+        None, description="API key (scope ingest) for ingest_url."
+    )
 
-    # Webhook URLs on private, loopback or link-local addresses are refused unless this is set
-    # (local development only).
-    webhook_allow_private_urls: bool = False
+    webhook_allow_private_urls: bool = Field(
+        False,
+        description="Accept webhook URLs on private, loopback or link-local addresses "
+        "(local development only).",
+    )
 
     @field_validator("ingest_api_key")
     @classmethod
@@ -51,6 +83,11 @@ class ServiceSettings(BaseSettings):
         if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
             raise ValueError("is a placeholder; set a real secret")
         return value
+
+    @classmethod
+    def describe(cls, name: str) -> str:
+        """The description of a setting, for a subclass that changes only its default."""
+        return cls.model_fields[name].description or ""
 
     @property
     def is_sqlite(self) -> bool:

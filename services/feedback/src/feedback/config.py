@@ -1,5 +1,6 @@
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from cxshared.settings import ServiceSettings
@@ -8,14 +9,24 @@ from cxshared.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FEEDBACK_", extra="ignore", populate_by_name=True)
 
-    database_url: str = "sqlite:///./data/feedback.db"
-    port: int = 8002
+    database_url: str = Field(
+        "sqlite:///./data/feedback.db", description=ServiceSettings.describe("database_url")
+    )
+    port: int = Field(8002, description=ServiceSettings.describe("port"))
 
-    # Public endpoints: requests a minute, shared by every worker.
-    rate_limit_per_client: int = 120
-    rate_limit_per_survey: int = 3000
-    # Proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8).
-    trusted_proxies: list[str] = []
+    rate_limit_per_client: int = Field(
+        120,
+        description="Requests a minute to the public endpoints from one client address, "
+        "shared by every worker; over it, 429 with Retry-After.",
+    )
+    rate_limit_per_survey: int = Field(
+        3000, description="Requests a minute to one survey's public endpoints, from everyone."
+    )
+    trusted_proxies: list[str] = Field(
+        [],
+        description="Proxies whose X-Forwarded-For is believed, as a JSON list of addresses "
+        'or networks (["10.0.0.0/8"]); the gateway\'s address belongs here.',
+    )
 
 
 @lru_cache

@@ -9,35 +9,55 @@ from cxshared.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
 
-    database_url: str = "sqlite:///./data/gateway.db"
-    port: int = 8000
-    # The gateway has no outbox of its own.
-    relay_in_process: bool = False
+    database_url: str = Field(
+        "sqlite:///./data/gateway.db", description=ServiceSettings.describe("database_url")
+    )
+    port: int = Field(8000, description=ServiceSettings.describe("port"))
+    relay_in_process: bool = Field(False, description="The gateway has no outbox of its own.")
 
-    # The backends, each with the key the gateway uses for it (scopes write + gateway, so the
-    # backend records the staff user who acted).
-    journey_url: str = "http://127.0.0.1:8001"
-    journey_api_key: SecretStr | None = None
-    feedback_url: str = "http://127.0.0.1:8002"
-    feedback_api_key: SecretStr | None = None
-    metrics_url: str = "http://127.0.0.1:8003"
-    metrics_api_key: SecretStr | None = None
-    # A backend slower than this is shown as missing on the page rather than holding it up.
-    backend_timeout_seconds: float = Field(5.0, gt=0)
-
-    # A survey definition is reused this long, then revalidated with feedback by its ETag.
-    survey_cache_seconds: float = Field(2.0, ge=0)
-
-    # Staff sessions end after this long without a request, and after this long in any case.
-    session_idle_minutes: int = Field(60, ge=1)
-    session_absolute_hours: int = Field(12, ge=1)
-    # Cookies only over HTTPS: on behind TLS in production, off for http://127.0.0.1.
-    secure_cookies: bool = False
-    # Proxies in front of the gateway whose X-Forwarded-For is believed (addresses or networks).
-    # Feedback must in turn trust the gateway's address, to rate-limit each respondent.
-    trusted_proxies: list[str] = []
-    # The address customers reach the gateway at, for survey links and the embed snippet.
-    public_url: str = "http://127.0.0.1:8000"
+    journey_url: str = Field("http://127.0.0.1:8001", description="Journey's base URL.")
+    journey_api_key: SecretStr | None = Field(
+        None,
+        description="The gateway's key for journey (scopes write and gateway, so the backend "
+        "records the staff user who acted).",
+    )
+    feedback_url: str = Field("http://127.0.0.1:8002", description="Feedback's base URL.")
+    feedback_api_key: SecretStr | None = Field(None, description="The gateway's key for feedback.")
+    metrics_url: str = Field("http://127.0.0.1:8003", description="Metrics' base URL.")
+    metrics_api_key: SecretStr | None = Field(None, description="The gateway's key for metrics.")
+    backend_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="A backend slower than this is shown as missing on the page rather than "
+        "holding it up.",
+    )
+    survey_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="A survey definition is reused this long, then revalidated with feedback "
+        "by its ETag.",
+    )
+    session_idle_minutes: int = Field(
+        60, ge=1, description="Staff sessions end after this long without a request."
+    )
+    session_absolute_hours: int = Field(
+        12, ge=1, description="Staff sessions end after this long in any case."
+    )
+    secure_cookies: bool = Field(
+        False,
+        description="Cookies only over HTTPS: on behind TLS in production, off for "
+        "http://127.0.0.1.",
+    )
+    trusted_proxies: list[str] = Field(
+        [],
+        description="Proxies in front of the gateway whose X-Forwarded-For is believed (JSON "
+        "list of addresses or networks). Feedback must in turn trust the gateway's address.",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The address customers reach the gateway at, for survey links and the "
+        "embed snippet.",
+    )
 
 
 @lru_cache

@@ -1,5 +1,6 @@
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from cxshared.settings import ServiceSettings
@@ -8,8 +9,10 @@ from cxshared.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="JOURNEY_", extra="ignore", populate_by_name=True)
 
-    database_url: str = "sqlite:///./data/journey.db"
-    port: int = 8001
+    database_url: str = Field(
+        "sqlite:///./data/journey.db", description=ServiceSettings.describe("database_url")
+    )
+    port: int = Field(8001, description=ServiceSettings.describe("port"))
 
 
 @lru_cache

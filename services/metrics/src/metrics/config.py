@@ -9,38 +9,77 @@ from cxshared.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="METRICS_", extra="ignore", populate_by_name=True)
 
-    database_url: str = "sqlite:///./data/metrics.db"
-    port: int = 8003
+    database_url: str = Field(
+        "sqlite:///./data/metrics.db", description=ServiceSettings.describe("database_url")
+    )
+    port: int = Field(8003, description=ServiceSettings.describe("port"))
 
-    # Below this many responses a score is flagged "too few responses" (a touchpoint target's
-    # own min_responses takes precedence) and no alert or significant change rests on it.
-    min_responses: int = Field(30, ge=1)
+    min_responses: int = Field(
+        30,
+        ge=1,
+        description="Below this many responses a score is flagged too few responses (a "
+        "touchpoint target's own min_responses takes precedence) and no alert rests on it.",
+    )
 
-    # Alerts: the window a signal is judged on, and the baseline before it.
-    alert_window_days: int = Field(28, ge=1, le=365)
-    alert_baseline_days: int = Field(90, ge=7, le=730)
-    ewma_lambda: float = Field(0.2, gt=0, le=1)
-    ewma_limit_sigmas: float = Field(3.0, gt=0)
-    # Baselines with fewer answers a day than this use the Bernoulli CUSUM instead of EWMA.
-    low_volume_per_day: float = Field(10.0, ge=0)
-    cusum_odds_ratio: float = Field(2.0, gt=1)
-    cusum_threshold: float = Field(4.5, gt=0)
-    # How often every touchpoint is evaluated even when nothing arrives, and how soon a
-    # touchpoint that received answers is evaluated again.
-    alert_schedule_seconds: float = Field(3600, gt=0)
-    alert_debounce_seconds: float = Field(5, ge=0)
-    alerts_in_process: bool = True
-    alert_response_ids: int = Field(50, ge=1, le=1000)
+    alert_window_days: int = Field(
+        28, ge=1, le=365, description="The recent window an alert signal is judged on."
+    )
+    alert_baseline_days: int = Field(
+        90, ge=7, le=730, description="The baseline period before the window."
+    )
+    ewma_lambda: float = Field(0.2, gt=0, le=1, description="EWMA smoothing weight.")
+    ewma_limit_sigmas: float = Field(
+        3.0, gt=0, description="EWMA control limit, in standard errors of the baseline."
+    )
+    low_volume_per_day: float = Field(
+        10.0,
+        ge=0,
+        description="Baselines with fewer answers a day use the Bernoulli CUSUM instead of EWMA.",
+    )
+    cusum_odds_ratio: float = Field(
+        2.0, gt=1, description="The rise in the odds of a bad answer the CUSUM looks for."
+    )
+    cusum_threshold: float = Field(4.5, gt=0, description="CUSUM decision threshold (h).")
+    alert_schedule_seconds: float = Field(
+        3600, gt=0, description="How often every touchpoint is evaluated, answers or not."
+    )
+    alert_debounce_seconds: float = Field(
+        5, ge=0, description="How soon a touchpoint that received answers is evaluated again."
+    )
+    alerts_in_process: bool = Field(
+        True,
+        description="Evaluate alerts on a schedule inside `serve`; off: only when asked "
+        "(POST /v1/alerts/evaluate).",
+    )
+    alert_response_ids: int = Field(
+        50,
+        ge=1,
+        le=1000,
+        description="Response ids an alert keeps as its evidence (bad answers in the window).",
+    )
 
-    # Commercial outcomes. Churn priors per NPS category are used while a category has fewer
-    # than min_responses customers with a known outcome.
-    churn_prior_promoter: float = Field(0.05, ge=0, le=1)
-    churn_prior_passive: float = Field(0.10, ge=0, le=1)
-    churn_prior_detractor: float = Field(0.20, ge=0, le=1)
-    margin_rate: float = Field(0.30, ge=0, le=1)
-    discount_rate: float = Field(0.10, ge=0, le=1)
-    # Annual retention for CLV; empty means observed from customers' churn dates.
-    retention: float | None = Field(None, ge=0, lt=1)
+    churn_prior_promoter: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Annual churn assumed for promoters while fewer than min_responses "
+        "of them have a known outcome.",
+    )
+    churn_prior_passive: float = Field(0.10, ge=0, le=1, description="The same, for passives.")
+    churn_prior_detractor: float = Field(0.20, ge=0, le=1, description="The same, for detractors.")
+    margin_rate: float = Field(
+        0.30, ge=0, le=1, description="Gross margin on revenue, for lifetime value."
+    )
+    discount_rate: float = Field(
+        0.10, ge=0, le=1, description="Annual discount rate, for lifetime value."
+    )
+    retention: float | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        description="Annual retention for lifetime value; empty: observed from customers' "
+        "churn dates.",
+    )
 
 
 @lru_cache
