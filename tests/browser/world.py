@@ -129,9 +129,10 @@ def running_world(
     *,
     browser: bool = True,
     gateway_env: dict[str, str] | None = None,
+    backend_env: dict[str, str] | None = None,
 ) -> Iterator[World]:
-    """The four services (the gateway with `gateway_env` added to its settings) and, unless
-    `browser` is false, Chromium."""
+    """The four services (the gateway with `gateway_env` added to its settings, each backend
+    with `backend_env`) and, unless `browser` is false, Chromium."""
     factories = {name: database_factory_for(name, path) for name, path in MIGRATIONS.items()}
     urls = {name: factory.new_url() for name, factory in factories.items()}
     live = LiveServices(logs)
@@ -151,6 +152,7 @@ def running_world(
         metrics_env = {
             "METRICS_DATABASE_URL": urls["metrics"],
             "METRICS_ALERT_DEBOUNCE_SECONDS": "0",
+            **(backend_env or {}),
         }
         servers = {"metrics": live.start("metrics", env=metrics_env)}
         ingest_url = f"{servers['metrics'].base_url}/v1/events"
@@ -163,6 +165,7 @@ def running_world(
                 f"{prefix}_RELAY_POLL_SECONDS": "0.2",
                 f"{prefix}_RELAY_BACKOFF_BASE_SECONDS": "0.2",
                 f"{prefix}_RELAY_BACKOFF_MAX_SECONDS": "1",
+                **(backend_env or {}),
             }
 
         envs = {

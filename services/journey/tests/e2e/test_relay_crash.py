@@ -6,17 +6,8 @@ import time
 
 import httpx
 
+from cxshared.testing.processes import eventually
 from cxshared.testing.receiver import Receiver
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_relay_killed_after_send_redelivers_with_the_same_webhook_id(api, live_journey):
@@ -51,12 +42,14 @@ def test_relay_killed_after_send_redelivers_with_the_same_webhook_id(api, live_j
         assert (delivery["state"], delivery["attempts"]) == ("pending", 0)
 
         live_journey("relay", env=env)
-        delivered = wait_for(
+        delivered = eventually(
             lambda: [
                 d
                 for d in httpx.get(deliveries_url, headers=admin).json()["items"]
                 if d["state"] == "delivered"
-            ]
+            ],
+            30,
+            "the restarted relay delivered",
         )
         assert delivered[0]["id"] == delivery["id"]
         assert len(receiver.received) == 2

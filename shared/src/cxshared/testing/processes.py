@@ -6,10 +6,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -156,3 +159,14 @@ class LiveServices:
     def stop_all(self) -> None:
         for process in reversed(self.started):
             process.stop()
+
+
+def eventually(condition: Callable[[], T], timeout: float, what: str = "condition") -> T:
+    """The first truthy value `condition` gives, polled every 0.1 s; fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not after {timeout} s")

@@ -1,0 +1,202 @@
+"""All four services as real processes on loopback, with a webhook receiver subscribed to each
+backend: customers answer through the gateway's survey page, their scores reach metrics, the
+degraded touchpoint opens an alert, every event reaches the receiver with a valid signature,
+and one request id follows a request from the gateway into feedback's JSON log."""
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from cxshared.db import make_engine
+from cxshared.events.models import OutboxEvent
+from cxshared.events.signing import sign
+from cxshared.testing.databases import DatabaseFactory
+from cxshared.testing.processes import eventually
+from cxshared.testing.receiver import Received, Receiver
+from tests.browser.world import World, running_world
+
+BACKENDS = ("journey", "feedback", "metrics")
+CUSTOMERS = 40
+
+
+def signed(delivery: Received, secret: str) -> bool:
+    """Whether the delivery carries a valid Standard Webhooks signature made with `secret`."""
+    expected = sign(
+        secret,
+        msg_id=delivery.headers["webhook-id"],
+        timestamp=int(delivery.headers["webhook-timestamp"]),
+        body=delivery.body,
+    )
+    return expected in delivery.headers["webhook-signature"].split(" ")
+
+
+@pytest.fixture(scope="module")
+def world(
+    tmp_path_factory: pytest.TempPathFactory,
+    database_factory_for: Callable[[str, Path], DatabaseFactory],
+) -> Iterator[World]:
+    allow_loopback_receivers = {
+        f"{name.upper()}_WEBHOOK_ALLOW_PRIVATE_URLS": "true" for name in BACKENDS
+    }
+    with running_world(
+        tmp_path_factory.mktemp("e2e-logs"),
+        database_factory_for,
+        browser=False,
+        backend_env={
+            **allow_loopback_receivers,
+            "METRICS_RELAY_POLL_SECONDS": "0.2",
+            "METRICS_RELAY_BACKOFF_BASE_SECONDS": "0.2",
+        },
+    ) as world:
+        yield world
+
+
+def answer_through_gateway(world: World, slug: str, score: int, request_id: str) -> None:
+    """What a customer's browser does without JavaScript: load the page, post the form."""
+    with httpx.Client(base_url=world.gateway, timeout=10) as browser:
+        page = browser.get(f"/s/{slug}")
+        assert page.status_code == 200, page.text
+        form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+        answered = browser.post(
+            f"/s/{slug}",
+            data={**form, "a_nps": str(score)},
+            headers={"X-Request-ID": request_id},
+        )
+        assert answered.status_code == 303, answered.text
+        assert answered.headers["location"].endswith(f"/s/{slug}/thanks")
+
+
+def outbox_ids(database_url: str) -> set[str]:
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            return set(connection.execute(select(OutboxEvent.id)).scalars())  # type: ignore[call-overload]
+    finally:
+        engine.dispose()
+
+
+def log_events(world: World, service: str) -> list[dict[str, Any]]:
+    lines = []
+    for path in sorted(world.live.log_dir.glob(f"{service}-serve-*.log")):
+        for line in path.read_text().splitlines():
+            if line.startswith("{"):
+                lines.append(json.loads(line))
+    return lines
+
+
+def test_an_answer_through_the_gateway_reaches_metrics_alerts_and_every_receiver(
+    world: World,
+) -> None:
+    receiver = Receiver().start()
+    secrets = {
+        service: world.post(
+            service, "/v1/webhooks", {"url": f"{receiver.url}/{service}", "event_types": ["*"]}
+        )["secret"]
+        for service in BACKENDS
+    }
+
+    def received(service: str) -> list[Received]:
+        return [r for r in receiver.received if r.path == f"/hook/{service}"]
+
+    def ids(service: str) -> set[str]:
+        return {r.headers["webhook-id"] for r in received(service)}
+
+    journey = world.post(
+        "journey",
+        "/v1/journeys/documents",
+        {
+            "name": "Delivery",
+            "stages": [
+                {
+                    "name": "Deliver",
+                    "touchpoints": [
+                        {
+                            "name": "Courier at the door",
+                            "channel": "field",
+                            "interaction": "human",
+                            "owner_name": "Priya Shah",
+                            "standard": "Delivered in the promised hour",
+                            "targets": [{"metric": "nps", "value": 40}],
+                        }
+                    ],
+                }
+            ],
+        },
+    )
+    [stage] = journey["stages"]
+    [touchpoint] = stage["touchpoints"]
+    survey = world.post(
+        "feedback",
+        "/v1/surveys",
+        {
+            "slug": "courier",
+            "title": "How was your delivery?",
+            "touchpoint_id": touchpoint["id"],
+            "min_seconds_to_complete": 0,
+            "questions": [
+                {"key": "nps", "type": "nps", "prompt": "Recommend us?", "required": True}
+            ],
+        },
+    )
+    world.post("feedback", f"/v1/surveys/{survey['id']}/publish")
+    overlay = f"/v1/journeys/{journey['id']}/overlay"
+    eventually(
+        lambda: httpx.get(world.api("metrics") + overlay, headers=world.keys["metrics"]).is_success,
+        15,
+        "metrics knows the journey",
+    )
+
+    request_ids = [f"e2e-{uuid.uuid4().hex}" for _ in range(CUSTOMERS)]
+    for i, request_id in enumerate(request_ids):
+        # Three in four detractors: NPS -50 against a target of 40.
+        answer_through_gateway(world, "courier", 0 if i % 4 else 10, request_id)
+
+    def nps() -> dict[str, Any] | None:
+        scores = world.get(
+            "metrics",
+            f"/v1/scores?metric=nps&group_by=touchpoint&touchpoint_id={touchpoint['id']}",
+        )["overall"]
+        return scores if scores["n"] == CUSTOMERS else None
+
+    scores = eventually(nps, 20, f"{CUSTOMERS} answers in metrics")
+    assert scores["value"] == -50.0
+
+    def open_alert() -> list[dict[str, Any]]:
+        return world.get("metrics", "/v1/alerts?status=open")["items"]  # type: ignore[no-any-return]
+
+    [alert] = eventually(open_alert, 30, "an open alert")
+    assert (alert["touchpoint_id"], alert["rule"], alert["owner_name"]) == (
+        touchpoint["id"],
+        "target_breach",
+        "Priya Shah",
+    )
+
+    # Every event each backend wrote reaches its receiver, signed; a repeat is the same id.
+    for service in BACKENDS:
+        written = outbox_ids(world.urls[service])
+        eventually(lambda: written <= ids(service), 30, f"{service}'s events delivered")
+        assert ids(service) == written
+        assert all(signed(r, secrets[service]) for r in received(service))
+    types = [json.loads(r.body)["type"] for r in receiver.received]
+    assert types.count("response.completed") == CUSTOMERS
+    assert "touchpoint.created" in types or "journey.created" in types
+    assert "alert.opened" in types
+
+    # One request id, from the customer's request to the gateway into feedback's log.
+    gateway_ids = {e.get("request_id") for e in log_events(world, "gateway")}
+    feedback_lines = [
+        e for e in log_events(world, "feedback") if e.get("request_id") == request_ids[0]
+    ]
+    assert request_ids[0] in gateway_ids
+    # The gateway revalidated the survey's definition by its ETag, then saved the answer.
+    assert [(e["event"], e["path"], e["status"]) for e in feedback_lines] == [
+        ("request.completed", "/v1/public/surveys/courier", 304),
+        ("request.completed", "/v1/public/surveys/courier/responses", 201),
+    ]
