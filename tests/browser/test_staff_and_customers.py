@@ -169,6 +169,23 @@ def test_answer_through_embed_js_from_an_allowed_origin_only(world, host_page):
     assert "How likely are you" not in (frame.content() if frame else "")
 
 
+def test_staff_pages_cannot_be_framed_by_any_site(world, host_page):
+    """Clickjacking: another site framing a signed-in staff page gets an empty frame."""
+    page = world.signed_in("editor")
+    host_page.html = "".join(
+        f'<iframe id="f{i}" src="{world.gateway}{path}" width="800" height="400"></iframe>'
+        for i, path in enumerate(("/dashboard", "/journeys", "/surveys", "/login"))
+    )
+    page.goto(host_page.origin + "/")
+    time.sleep(1)
+    for i in range(4):
+        frame = page.query_selector(f"#f{i}").content_frame()
+        assert frame is None or "cxloop" not in frame.content(), i
+    # The same pages open at home.
+    page.goto(world.gateway + "/journeys")
+    assert "cxloop" in page.content()
+
+
 def test_a_new_answer_moves_the_dashboard(world):
     made = design(world)
     page = world.signed_in("viewer")
