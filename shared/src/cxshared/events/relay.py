@@ -21,6 +21,7 @@ import structlog
 from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session
 
+from cxshared import faults
 from cxshared.db import is_sqlite, read_session, write_session
 from cxshared.events.models import DeliveryState, OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.events.outbox import Outbox
@@ -98,8 +99,10 @@ class Relay:
         claims = self.claim()
         if not claims:
             return 0
+        faults.point("relay.after_claim")
         groups = _groups(claims)
         outcomes = list(self.pool.map(self._send_group, groups))
+        faults.point("relay.after_send")
         self.settle(
             [
                 pair
