@@ -3,7 +3,9 @@ named failure points. Each scenario drains, then checks the one invariant: every
 customer was told was saved has exactly one fact in metrics, the webhook receiver saw each of
 its events at least once, and no event was applied twice."""
 
+import asyncio
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from cxshared.events.models import DeliveryState, OutboxDelivery, OutboxEvent
 from cxshared.testing.databases import DatabaseFactory, fetch_all
 from cxshared.testing.processes import ServiceProcess, eventually
 from cxshared.testing.receiver import Receiver
+from feedback.responses.models import Response
 from metrics.facts.models import ResponseFact
 from tests.browser.world import World, running_world
 
@@ -192,6 +195,97 @@ def test_a_relay_killed_at_a_failure_point_loses_nothing_and_applies_nothing_twi
     if point == "relay.after_send":
         assert counts.duplicates > 0  # the receiver saw repeats, and dropped them by id
     print(f"\nkilled at {point}: {counts}")
+
+
+async def submit_until_saved(
+    url: str, submission_ids: list[str]
+) -> tuple[dict[str, str], list[int]]:
+    """Every submission, concurrently, each retried with its own id until acknowledged (as
+    the survey page does); the response id each was given, and every status seen."""
+    saved: dict[str, str] = {}
+    statuses: list[int] = []
+
+    async def one(client: httpx.AsyncClient, submission_id: str) -> None:
+        while True:
+            try:
+                response = await client.post(
+                    url, json={"submission_id": submission_id, "answers": {"nps": 9}}
+                )
+                statuses.append(response.status_code)
+                if response.status_code in (200, 201):
+                    saved[submission_id] = response.json()["id"]
+                    return
+            except httpx.TransportError:
+                statuses.append(0)  # no answer: the server is down
+            await asyncio.sleep(0.2)
+
+    limits = httpx.Limits(max_connections=len(submission_ids))
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        await asyncio.wait_for(
+            asyncio.gather(*(one(client, s) for s in submission_ids)), timeout=180
+        )
+    return saved, statuses
+
+
+def responses_per_submission(world: World, submission_ids: list[str]) -> dict[str, int]:
+    rows = fetch_all(
+        world.urls["feedback"],
+        select(Response.submission_id, func.count())
+        .where(Response.submission_id.in_(submission_ids))  # type: ignore[attr-defined]
+        .group_by(Response.submission_id),
+    )
+    return dict(rows)  # type: ignore[arg-type]
+
+
+def test_feedback_killed_during_500_concurrent_submissions_clients_retry(
+    world: World, receiver: Receiver, slug: str
+) -> None:
+    url = f"{world.api('feedback')}/v1/public/surveys/{slug}/responses"
+    submission_ids = [uuid.uuid4().hex for _ in range(500)]
+    killed = threading.Event()
+
+    def kill_midway() -> None:
+        """SIGKILL once feedback has stored 100 of them, then start it again."""
+        eventually(
+            lambda: sum(responses_per_submission(world, submission_ids).values()) >= 100,
+            60,
+            "100 answers stored",
+        )
+        world.servers["feedback"].kill()
+        killed.set()
+        world.start("feedback")
+
+    running = relay(world)
+    killer = threading.Thread(target=kill_midway, daemon=True)
+    try:
+        killer.start()
+        saved, statuses = asyncio.run(submit_until_saved(url, submission_ids))
+        killer.join(60)
+        assert killed.is_set()
+        assert 0 in statuses, sorted(set(statuses))  # some met the dead server, and retried
+        assert set(saved) == set(submission_ids)
+        # One response per submission id, however many times it was sent.
+        assert set(responses_per_submission(world, submission_ids).values()) == {1}
+        assert len(set(saved.values())) == 500
+        counts = check_invariant(world, receiver, len(submission_ids), list(saved.values()))
+    finally:
+        running.stop()
+    assert counts.facts == 500
+    print(f"\nfeedback killed mid-burst: {counts}, requests sent: {len(statuses)}")
+
+
+def test_200_concurrent_submitters_meet_no_lock_and_no_server_error(
+    world: World, slug: str
+) -> None:
+    url = f"{world.api('feedback')}/v1/public/surveys/{slug}/responses"
+    submission_ids = [uuid.uuid4().hex for _ in range(200)]
+    log = world.servers["feedback"].log_path
+    logged_before = len(log.read_text())
+    saved, statuses = asyncio.run(submit_until_saved(url, submission_ids))
+    assert statuses == [201] * 200, sorted(set(statuses))  # the first try of each, no retries
+    assert set(responses_per_submission(world, submission_ids).values()) == {1}
+    assert "database is locked" not in log.read_text()[logged_before:]
+    print(f"\n200 concurrent submitters: {len(saved)} saved, statuses {sorted(set(statuses))}")
 
 
 def test_an_unknown_fault_name_is_refused_at_start(world: World) -> None:
