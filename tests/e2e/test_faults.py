@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -81,6 +82,15 @@ def slug(world: World) -> str:
     return "faults"
 
 
+def rows_per(database_url: str, column: Any, values: list[str]) -> dict[str, int]:
+    """How many rows hold each of `values` in `column` (values with none are left out)."""
+    rows = fetch_all(
+        database_url,
+        select(column, func.count()).where(column.in_(values)).group_by(column),
+    )
+    return dict(rows)  # type: ignore[arg-type]
+
+
 def relay(world: World, faults: str = "") -> ServiceProcess:
     return world.live.start(
         "feedback", "relay", env={**world.envs["feedback"], "CX_FAULTS": faults}
@@ -108,13 +118,7 @@ def check_invariant(
     each of its events reached the receiver."""
 
     def facts() -> dict[str, int]:
-        rows = fetch_all(
-            world.urls["metrics"],
-            select(ResponseFact.response_id, func.count())
-            .where(ResponseFact.response_id.in_(acknowledged))  # type: ignore[attr-defined]
-            .group_by(ResponseFact.response_id),
-        )
-        return dict(rows)  # type: ignore[arg-type]
+        return rows_per(world.urls["metrics"], ResponseFact.response_id, acknowledged)
 
     events = set(
         fetch_all(
@@ -228,13 +232,7 @@ async def submit_until_saved(
 
 
 def responses_per_submission(world: World, submission_ids: list[str]) -> dict[str, int]:
-    rows = fetch_all(
-        world.urls["feedback"],
-        select(Response.submission_id, func.count())
-        .where(Response.submission_id.in_(submission_ids))  # type: ignore[attr-defined]
-        .group_by(Response.submission_id),
-    )
-    return dict(rows)  # type: ignore[arg-type]
+    return rows_per(world.urls["feedback"], Response.submission_id, submission_ids)
 
 
 def test_feedback_killed_during_500_concurrent_submissions_clients_retry(
