@@ -91,10 +91,9 @@ def rows_per(database_url: str, column: Any, values: list[str]) -> dict[str, int
     return dict(rows)  # type: ignore[arg-type]
 
 
-def relay(world: World, faults: str = "") -> ServiceProcess:
-    return world.live.start(
-        "feedback", "relay", env={**world.envs["feedback"], "CX_FAULTS": faults}
-    )
+def relay(world: World, faults: str = "", **settings: str) -> ServiceProcess:
+    env = {**world.envs["feedback"], **settings, "CX_FAULTS": faults}
+    return world.live.start("feedback", "relay", env=env)
 
 
 def submit(world: World, slug: str, n: int) -> tuple[int, list[str]]:
@@ -199,6 +198,25 @@ def test_a_relay_killed_at_a_failure_point_loses_nothing_and_applies_nothing_twi
     if point == "relay.after_send":
         assert counts.duplicates > 0  # the receiver saw repeats, and dropped them by id
     print(f"\nkilled at {point}: {counts}")
+
+
+def test_two_relays_one_killed_holding_leases_nothing_stuck_nothing_sent_twice(
+    world: World, receiver: Receiver, slug: str
+) -> None:
+    submitted, acknowledged = submit(world, slug, 40)
+    small = {"FEEDBACK_RELAY_BATCH_SIZE": "4"}  # many claims, so both relays hold some
+    doomed = relay(world, "relay.after_claim=kill", **small)
+    survivor = relay(world, **small)
+    try:
+        assert doomed.process is not None
+        assert doomed.process.wait(30) == -9, "the doomed relay never held a lease"
+        counts = check_invariant(world, receiver, submitted, acknowledged)
+    finally:
+        survivor.stop()
+    # The survivor waited out the dead relay's leases, then sent what they held: once.
+    assert counts.facts == counts.deliveries == 40
+    assert counts.duplicates == 0
+    print(f"\ntwo relays, one killed: {counts}")
 
 
 async def submit_until_saved(
