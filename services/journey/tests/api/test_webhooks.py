@@ -53,6 +53,24 @@ def drain(relay, rounds=5):
         "http://2130706433/hook",
         "ftp://hooks.example.com/",
         "https://user:pw@hooks.example.com/",
+        # Other spellings of loopback and of the cloud metadata address, private and special
+        # ranges, other schemes, and an address hidden behind credentials.
+        "http://0x7f.0.0.1/hook",
+        "http://017700000001/hook",
+        "http://127.1/hook",
+        "http://[0:0:0:0:0:ffff:7f00:1]/hook",
+        "http://[::ffff:a9fe:a9fe]/latest/meta-data",
+        "http://metadata.google.internal/computeMetadata/v1/",
+        "http://[fe80::1]/hook",
+        "http://[fd00::1]/hook",
+        "http://100.64.0.1/hook",
+        "http://[::]/hook",
+        "http://224.0.0.1/hook",
+        "http://255.255.255.255/hook",
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:6379/_FLUSHALL",
+        "http://hooks.example.com@127.0.0.1/hook",
+        "http://127.0.0.1:8000\\@hooks.example.com/",
     ],
 )
 def test_unsafe_urls_are_refused_at_save(api, url):
