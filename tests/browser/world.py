@@ -130,9 +130,12 @@ def running_world(
     browser: bool = True,
     gateway_env: dict[str, str] | None = None,
     backend_env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Iterator[World]:
     """The four services (the gateway with `gateway_env` added to its settings, each backend
-    with `backend_env`) and, unless `browser` is false, Chromium."""
+    with `backend_env`, each with `workers` worker processes) and, unless `browser` is false,
+    Chromium."""
+    serve = ("serve", "--workers", str(workers)) if workers > 1 else ("serve",)
     factories = {name: database_factory_for(name, path) for name, path in MIGRATIONS.items()}
     urls = {name: factory.new_url() for name, factory in factories.items()}
     live = LiveServices(logs)
@@ -154,7 +157,7 @@ def running_world(
             "METRICS_ALERT_DEBOUNCE_SECONDS": "0",
             **(backend_env or {}),
         }
-        servers = {"metrics": live.start("metrics", env=metrics_env)}
+        servers = {"metrics": live.start("metrics", *serve, env=metrics_env)}
         ingest_url = f"{servers['metrics'].base_url}/v1/events"
 
         def producer(prefix: str, name: str) -> dict[str, str]:
@@ -178,7 +181,7 @@ def running_world(
             "metrics": metrics_env,
         }
         for name in ("journey", "feedback"):
-            servers[name] = live.start(name, env=envs[name])
+            servers[name] = live.start(name, *serve, env=envs[name])
         envs["gateway"] = {
             "GATEWAY_DATABASE_URL": urls["gateway"],
             "GATEWAY_SURVEY_CACHE_SECONDS": "0",
@@ -200,7 +203,7 @@ def running_world(
                 password=PASSWORD,
             )
         engine.dispose()
-        servers["gateway"] = live.start("gateway", env=envs["gateway"])
+        servers["gateway"] = live.start("gateway", *serve, env=envs["gateway"])
         # A server stopped by a test comes back on the same port, where the others expect it.
         ports = {
             name: int(str(server.base_url).rsplit(":", 1)[1]) for name, server in servers.items()

@@ -28,7 +28,8 @@ from cxshared.testing.processes import ServiceProcess, console_script, free_port
 from cxshared.testing.receiver import Receiver
 from journey.config import Settings
 from journey.main import MIGRATIONS
-from tests.perf import feedback_capture, gateway_bench, metrics_bench
+from tests.perf import feedback_capture, gateway_bench, load_suite, metrics_bench
+from tests.perf.load import document
 
 
 def timed(call: Callable[[], object], n: int) -> list[float]:
@@ -52,29 +53,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def document(stages: int, touchpoints: int) -> dict[str, object]:
-    return {
-        "name": "Benchmark journey",
-        "stages": [
-            {
-                "name": f"Stage {s}",
-                "touchpoints": [
-                    {
-                        "name": f"Touchpoint {s}.{t}",
-                        "channel": "web",
-                        "interaction": "digital",
-                        "owner_name": "Owner",
-                        "standard": "Answered within a minute",
-                        "targets": [{"metric": "csat", "value": 80}],
-                    }
-                    for t in range(touchpoints)
-                ],
-            }
-            for s in range(stages)
-        ],
-    }
 
 
 def bench_api(url: str, headers: dict[str, str], n: int, pid: int) -> None:
@@ -176,12 +154,27 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument(
-        "--only", choices=["journey", "feedback", "metrics", "gateway"], default=None
+        "--only", choices=["journey", "feedback", "metrics", "gateway", "load"], default=None
     )
+    parser.add_argument("--customers", type=int, default=1000, help="the load suite's")
+    parser.add_argument("--staff", type=int, default=10)
+    parser.add_argument("--load-seconds", type=float, default=180)
+    parser.add_argument("--think", type=float, default=30, help="a customer's pause, s")
     parser.add_argument("--responses", type=int, default=1_000_000, help="metrics' large history")
     args = parser.parse_args()
     os.environ["CX_TEST_DATABASE"] = args.db
     configure_logging(level="WARNING")
+    if args.only in (None, "load"):
+        with tempfile.TemporaryDirectory() as tmp:
+            print("load: customers answering while staff browse\n")
+            for line in load_suite.run(
+                Path(tmp), args.db, customers=args.customers, staff=args.staff,
+                seconds=args.load_seconds, think=args.think,
+            ):  # fmt: skip
+                print(line, flush=True)
+            print()
+    if args.only == "load":
+        return
     if args.only in (None, "gateway"):
         with tempfile.TemporaryDirectory() as tmp:
             print(f"gateway on {args.db}: one worker per service\n")

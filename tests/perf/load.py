@@ -80,3 +80,27 @@ def run_load(
     started = time.perf_counter()
     asyncio.run(main())
     return Load(len(latencies) / (time.perf_counter() - started), latencies, failures)
+
+
+def document(stages: int, touchpoints: int) -> dict[str, object]:
+    """A journey of `stages` x `touchpoints`, each with an owner, a standard and a target."""
+    return {
+        "name": "Benchmark journey",
+        "stages": [
+            {
+                "name": f"Stage {s}",
+                "touchpoints": [
+                    {
+                        "name": f"Touchpoint {s}.{t}",
+                        "channel": "web",
+                        "interaction": "digital",
+                        "owner_name": "Owner",
+                        "standard": "Answered within a minute",
+                        "targets": [{"metric": "csat", "value": 80}],
+                    }
+                    for t in range(touchpoints)
+                ],
+            }
+            for s in range(stages)
+        ],
+    }
