@@ -11,6 +11,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    status: int = 0  # what the receiver answered (0 until it has)
 
 
 @dataclass
@@ -29,13 +30,13 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
-                receiver.received.append(
-                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                )
+                record = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                receiver.received.append(record)
                 receiver.arrived.set()
                 if receiver.hold is not None:
                     receiver.hold.wait(30)
                 status = receiver.status_for(body) if receiver.status_for else receiver.status
+                record.status = status
                 self.send_response(status)
                 if receiver.location:
                     self.send_header("Location", receiver.location)
@@ -57,6 +58,10 @@ class Receiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def accepted(self) -> list[Received]:
+        """What it received and answered with a 2xx."""
+        return [r for r in self.received if 200 <= r.status < 300]
 
     def stop(self) -> None:
         if self.hold is not None:
