@@ -8,13 +8,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.world import HostPage
+
 pytestmark = pytest.mark.slow
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert("y")>'
 
 
-def design(world, host_origin: str | None = None) -> dict[str, Any]:
-    """A journey of two stages and three touchpoints, and a published survey on the first."""
+def design(world, *origins: str) -> dict[str, Any]:
+    """A journey of two stages and three touchpoints, and a published survey on the first
+    that pages of `origins` may embed."""
     tag = uuid.uuid4().hex[:6]
     team = world.post("journey", "/v1/teams", {"name": f"Logistics {tag}"})
     journey = world.post(
@@ -56,7 +59,7 @@ def design(world, host_origin: str | None = None) -> dict[str, Any]:
             "slug": slug,
             "title": "How was your delivery?",
             "touchpoint_id": courier["id"],
-            "allowed_origins": [host_origin] if host_origin else [],
+            "allowed_origins": list(origins),
             "min_seconds_to_complete": 0,
             "questions": [
                 {
@@ -137,7 +140,7 @@ def test_build_and_publish_a_survey(world):
 
 
 def test_answer_through_embed_js_from_an_allowed_origin_only(world, host_page):
-    made = design(world, host_origin=host_page.origin)
+    made = design(world, host_page.origin)
     host_page.html = (
         f'<!doctype html><h1>Shop</h1><script src="{world.gateway}/embed.js" '
         f'data-survey="{made["slug"]}" data-field-order_id="A-77"></script>'
@@ -184,6 +187,66 @@ def test_staff_pages_cannot_be_framed_by_any_site(world, host_page):
     # The same pages open at home.
     page.goto(world.gateway + "/journeys")
     assert "cxloop" in page.content()
+
+
+def framed(page: Page, host: HostPage, urls: dict[str, str], *, hostname: str = "") -> list[bool]:
+    """Whether each of `urls` shows (its text appears) when a page of `host` frames it (at
+    `hostname` instead of 127.0.0.1 if given: the same server, another origin)."""
+    host.html = "".join(f'<iframe id="f{i}" src="{url}"></iframe>' for i, url in enumerate(urls))
+    origin = host.origin.replace("127.0.0.1", hostname) if hostname else host.origin
+    page.goto(origin + "/")
+    page.wait_for_load_state("load")
+    time.sleep(0.5)
+    shown = []
+    for i, text in enumerate(urls.values()):
+        frame = page.query_selector(f"#f{i}").content_frame()
+        shown.append(frame is not None and text in frame.content())
+    return shown
+
+
+def test_frame_ancestors_let_in_exactly_the_origins_a_survey_lists(world, host_page):
+    """Two sites a survey lists may frame it; a third site, a listed site under another host
+    name, and every site for a survey that lists none may not; no site frames a staff page."""
+    second, third = HostPage(), HostPage()
+    try:
+        listed = design(world, host_page.origin, second.origin)
+        unlisted = design(world)
+        prompt = "How likely are you to recommend us?"
+        urls = {
+            f"{world.gateway}/s/{listed['slug']}": prompt,
+            f"{world.gateway}/s/{unlisted['slug']}": prompt,
+            f"{world.gateway}/dashboard": "Dashboard",
+        }
+        page = world.signed_in("editor")
+        matrix = {
+            "listed site": framed(page, host_page, urls),
+            "second listed site": framed(page, second, urls),
+            "unlisted site": framed(page, third, urls),
+            "listed site, other host name": framed(page, host_page, urls, hostname="localhost"),
+        }
+        assert matrix == {
+            "listed site": [True, False, False],
+            "second listed site": [True, False, False],
+            "unlisted site": [False, False, False],
+            "listed site, other host name": [False, False, False],
+        }
+    finally:
+        second.shutdown()
+        third.shutdown()
+
+
+def test_the_api_docs_work_under_their_content_security_policy(world):
+    """Swagger UI and ReDoc load from the service itself, start, and load nothing else."""
+    page = world.chromium.new_context().new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else 0)
+    page.goto(world.api("feedback") + "/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    assert "/v1/public/surveys/{slug}/responses" in page.content()
+    page.goto(world.api("feedback") + "/redoc")
+    page.wait_for_selector("text=Download OpenAPI specification")
+    # The one thing refused: ReDoc's logo from its makers' CDN.
+    assert all("cdn.redoc.ly" in message for message in refused), refused
 
 
 def test_a_new_answer_moves_the_dashboard(world):

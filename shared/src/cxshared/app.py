@@ -17,7 +17,11 @@ from cxshared.events.webhooks import outbox_router, webhooks_router
 from cxshared.health import health_router
 from cxshared.idempotency import IdempotencyMiddleware, document_idempotency
 from cxshared.logging import configure_logging
-from cxshared.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from cxshared.middleware import (
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
 from cxshared.migrations import check_at_head
 from cxshared.observability import (
     Gauges,
@@ -99,6 +103,8 @@ def create_service_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, service=name)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost, so that every answer carries the headers, a 413 or a 500 too.
+    app.add_middleware(SecurityHeadersMiddleware, cache_control="no-store")
     install_problem_handlers(app)
     app.include_router(health_router(script_location))
     app.include_router(metrics_router([outbox_gauges, *gauges]))

@@ -15,7 +15,11 @@ from cxshared.client import UpstreamError, UpstreamNotFound
 from cxshared.db import make_engine
 from cxshared.health import health_router
 from cxshared.logging import configure_logging
-from cxshared.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from cxshared.middleware import (
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
 from cxshared.migrations import check_at_head
 from cxshared.observability import RequestMetricsMiddleware, metrics_router
 from gateway.auth import Forbidden, SignInRequired, login_url
@@ -32,7 +36,7 @@ from gateway.pages import (
     public_survey,
     surveys,
 )
-from gateway.web import SecurityHeadersMiddleware, is_htmx, render, see_other
+from gateway.web import STAFF_CSP, is_htmx, render, see_other
 
 HERE = Path(__file__).resolve().parent
 MIGRATIONS = HERE / "migrations"
@@ -85,9 +89,13 @@ def create_app(
     app.state.metrics = _client(MetricsClient, settings, replaced)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestMetricsMiddleware, service="gateway")
     app.add_middleware(RequestIdMiddleware)
+    # Outermost, so that every answer carries the headers, a 500 too.
+    # Pages are not kept by the browser: after sign-out, Back shows no one's data.
+    app.add_middleware(
+        SecurityHeadersMiddleware, csp=STAFF_CSP, html_csp=STAFF_CSP, cache_control="no-store"
+    )
     _install_error_pages(app)
 
     app.include_router(health_router(MIGRATIONS))
@@ -119,8 +127,18 @@ def create_app(
             headers={"Cache-Control": "public, max-age=3600"},
         )
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", RevalidatedFiles(directory=STATIC), name="static")
     return app
+
+
+class RevalidatedFiles(StaticFiles):
+    """The stylesheet and scripts, kept by the browser and checked (ETag) on each use, so that
+    an upgrade shows at once."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
 
 def _client(

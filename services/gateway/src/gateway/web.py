@@ -8,8 +8,6 @@ from typing import Any
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import present
 from gateway.users.service import SignedIn
@@ -69,33 +67,6 @@ def redirect_for(request: Request, url: str) -> Response:
     if request.headers.get("HX-Request") == "true":
         return Response(status_code=204, headers={"HX-Location": url})
     return see_other(url)
-
-
-class SecurityHeadersMiddleware:
-    """nosniff, a referrer policy, and a CSP on every answer; a route that sets its own CSP (the
-    public survey page, with its frame-ancestors) keeps it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if "content-security-policy" not in headers:
-                    headers["Content-Security-Policy"] = STAFF_CSP
-                    # For browsers older than frame-ancestors.
-                    headers["X-Frame-Options"] = "DENY"
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 # How figures read (present.py), for every template.

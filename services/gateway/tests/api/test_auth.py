@@ -7,9 +7,11 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from cxshared.db import make_engine
+from cxshared.testing.security import assert_every_route_sends_security_headers
 from cxshared.timeutil import utcnow
 from gateway.users.models import StaffSession, User
 from gateway.users.service import set_disabled
+from gateway.web import STAFF_CSP
 
 
 def _engine(stack):
@@ -157,11 +159,18 @@ def test_a_change_without_csrf_token_or_from_another_origin_is_refused(
     assert stored["version"] == touchpoint["version"]
 
 
-def test_every_page_carries_the_security_headers(stack, editor):
-    for response in (stack.gateway.get("/login"), editor.get("/journeys")):
-        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
-        assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert response.headers["Referrer-Policy"] == "same-origin"
+def test_every_answer_carries_the_security_headers(stack, editor, viewer):
+    """Every route (pages, fragments, forms, static files, probes), signed in or not, and the
+    answers that come from no route: the staff pages' CSP and no framing, no caching."""
+    checked = assert_every_route_sends_security_headers(stack.gateway, {"no session": {}})
+    checked += assert_every_route_sends_security_headers(viewer.client, {"a viewer": {}})
+    checked += assert_every_route_sends_security_headers(
+        editor.client, {"an editor": {}, "an editor's htmx request": {"HX-Request": "true"}}
+    )
+    assert checked > 200
+    page = editor.get("/journeys")
+    assert page.headers["Content-Security-Policy"] == STAFF_CSP
+    assert page.headers["Cache-Control"] == "no-store"
 
 
 def test_metrics_count_pages_by_their_template(stack, viewer, delivery_journey):

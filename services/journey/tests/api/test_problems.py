@@ -1,5 +1,7 @@
 """Every error is problem+json; bad input is never a 500."""
 
+from cxshared.testing.security import assert_security_headers
+
 PROBLEM = "application/problem+json"
 
 
@@ -104,3 +106,4 @@ def test_unexpected_errors_are_500_problems_without_internals(api):
     assert body["type"] == "urn:cxloop:problem:internal"
     assert body["request_id"] == response.headers["x-request-id"]
     assert "secret" not in response.text
+    assert_security_headers(response)

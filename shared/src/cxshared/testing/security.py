@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from sqlalchemy import MetaData, select
+from starlette.routing import Mount
 
 from cxshared.auth import ACTING_USER_HEADER, Scope, revoke_api_key
 from cxshared.db import make_engine
@@ -104,3 +105,58 @@ def assert_routes_refuse_strangers(app: Any, api: Api) -> int:
         refused += 1
     assert database_fingerprint(api.database_url) == before, "a refused request changed data"
     return refused
+
+
+def every_route(app: Any) -> list[tuple[str, str]]:
+    """(method, concrete path) for every route the app has, with a made-up id in each path
+    parameter: the documented operations, the app's own routes (docs, static files) and the
+    probes, which the OpenAPI leaves out."""
+    found = {(method.upper(), _concrete(path)) for method, path, _ in operations(app)}
+    found |= {("GET", probe) for probe in ("/healthz", "/readyz", "/metrics")}
+    for route in app.routes:
+        if isinstance(route, Mount):
+            found.add(("GET", f"{route.path}/no-such-file"))
+            continue
+        for method in set(getattr(route, "methods", None) or ()) - {"HEAD"}:
+            found.add((method, _concrete(route.path)))
+    return sorted(found)
+
+
+def assert_security_headers(response: Any, *, cache_control: bool = True) -> None:
+    """The headers every answer carries: no sniffing, a referrer and an opener policy, a CSP
+    that says who may frame it (and, when no one, X-Frame-Options too), and caching rules."""
+    where = f"{response.request.method} {response.request.url.path} ({response.status_code})"
+    headers = response.headers
+    assert headers.get("x-content-type-options") == "nosniff", where
+    assert headers.get("referrer-policy"), where
+    assert headers.get("cross-origin-opener-policy") == "same-origin", where
+    csp = headers.get("content-security-policy", "")
+    assert "frame-ancestors" in csp, where
+    if "frame-ancestors 'none'" in csp:
+        assert headers.get("x-frame-options") == "DENY", where
+    if cache_control:
+        assert headers.get("cache-control"), where
+
+
+def assert_every_route_sends_security_headers(
+    client: Any, callers: dict[str, dict[str, str]], *, cache_control: bool = True
+) -> int:
+    """Calls every route of the client's app as each of `callers` (name → headers), and some
+    answers that come from no route (404, 405, 413, a malformed body); checks the headers on
+    each. Returns how many answers were checked."""
+    checked = 0
+    requests: list[tuple[str, str, bytes | None]] = [
+        (method, path, None) for method, path in every_route(client.app)
+    ]
+    requests += [
+        ("GET", "/no-such-page", None),
+        ("DELETE", "/healthz", None),
+        ("POST", "/healthz", b"x" * 5_000_000),
+        ("POST", "/healthz", b"{not json"),
+    ]
+    for headers in callers.values():
+        for method, path, body in requests:
+            response = client.request(method, path, headers=headers, content=body)
+            assert_security_headers(response, cache_control=cache_control)
+            checked += 1
+    return checked
