@@ -7,6 +7,7 @@ last answer metrics counted every one.
 """
 
 import asyncio
+import os
 import random
 import re
 import statistics
@@ -131,19 +132,61 @@ async def staff_member(
         http.close()
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its children (a uvicorn supervisor and workers)."""
-    total, pending = 0, [pid]
+def tree(pid: int) -> list[int]:
+    """A process and all its children (a uvicorn supervisor and its workers)."""
+    found, pending = [], [pid]
     while pending:
         current = pending.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its children."""
+    total = 0
+    for current in tree(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
             total += int(status.split("VmRSS:")[1].split()[0])
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(c) for c in (task / "children").read_text().split()]
         except (FileNotFoundError, IndexError, ProcessLookupError):
             continue
     return total / 1024
+
+
+def cpu_of(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def cpu_seconds(world: World) -> dict[str, float]:
+    """CPU time so far of each service, of PostgreSQL's processes and of this load generator."""
+    used = {
+        name: sum(cpu_of(pid) for pid in tree(server.process.pid))
+        for name, server in world.servers.items()
+        if server.process
+    }
+    postgres = [
+        int(p.parent.name) for p in Path("/proc").glob("[0-9]*/comm") if _comm(p) == "postgres"
+    ]
+    used["postgresql"] = sum(cpu_of(pid) for pid in postgres)
+    used["load generator"] = sum(os.times()[:2])
+    return used
+
+
+def _comm(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
 
 
 async def watch_memory(world: World, peaks: dict[str, float], stop: asyncio.Event) -> None:
@@ -208,6 +251,7 @@ def run(workdir: Path, db: str, *, customers: int, staff: int, seconds: float,
             ]
             stats, peaks = Stats(), {}
             started = time.perf_counter()
+            cpu_before = cpu_seconds(world)
 
             async def load() -> None:
                 deadline = time.perf_counter() + seconds
@@ -224,6 +268,7 @@ def run(workdir: Path, db: str, *, customers: int, staff: int, seconds: float,
 
             asyncio.run(load())
             elapsed = time.perf_counter() - started
+            cpu = {n: s - cpu_before[n] for n, s in cpu_seconds(world).items()}
             last = time.perf_counter()
             while counted(world, made["touchpoint"]) < stats.answers:
                 if time.perf_counter() - last > 300:
@@ -250,4 +295,7 @@ def run(workdir: Path, db: str, *, customers: int, staff: int, seconds: float,
         )
     yield f"errors in all: {sum(stats.errors.values())} {dict(stats.statuses) or ''}"
     yield "peak memory: " + ", ".join(f"{n} {mb:.0f} MB" for n, mb in sorted(peaks.items()))
+    yield "CPU used (share of one core): " + ", ".join(
+        f"{n} {seconds / elapsed:.0%}" for n, seconds in sorted(cpu.items())
+    )
     yield (f"every answer in metrics {lag:.1f} s after the last ({in_metrics} of {stats.answers})")
