@@ -6,6 +6,7 @@ with ``BEGIN IMMEDIATE`` so that two writers queue on the lock instead of failin
 """
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -30,6 +31,8 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 WRITE_OPTION = "cx_write"
+# The longest a PostgreSQL statement waits for a row lock.
+LOCK_TIMEOUT_MS = 5_000
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -65,7 +68,15 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         if parsed.drivername == "postgresql":
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-        return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            # No request waits longer than this for a row lock: it fails instead of queueing
+            # behind a stuck transaction (and code on the event loop never waits unbounded).
+            connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"},
+        )
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +102,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return engine
 
 
-def _serialize_writers(engine: Engine) -> None:
+class _Writers:
     """Writers in one process queue on a lock instead of in SQLite's busy handler.
 
     SQLite admits one writer at a time; a writer that finds the database locked sleeps and
@@ -100,51 +111,90 @@ def _serialize_writers(engine: Engine) -> None:
     rollback (the pool's reset on return goes through rollback too), so the next writer starts
     the moment the previous one ends. Other processes still meet in the busy handler.
     """
-    lock = threading.Lock()
-    holders: set[int] = set()
-    dialect = engine.dialect
-    commit, rollback = dialect.do_commit, dialect.do_rollback
 
-    def release(dbapi_connection: Any) -> None:
+    def __init__(self, engine: Engine) -> None:
+        self.lock = threading.Lock()
+        self.holders: set[int] = set()
+        # Threads that took the lock in `try_begin_write`, for the begin hook to take over.
+        self.taken: set[int] = set()
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self.release(dbapi_connection)
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self.release(dbapi_connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+        event.listen(engine, "begin", self.begin)
+
+    def release(self, dbapi_connection: Any) -> None:
         # Commit and rollback get the pool's proxy, begin gets the raw connection: compare raw.
         raw = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
-        if id(raw) in holders:
-            holders.discard(id(raw))
-            lock.release()
+        if id(raw) in self.holders:
+            self.holders.discard(id(raw))
+            self.lock.release()
 
-    def do_commit(dbapi_connection: Any) -> None:
-        try:
-            commit(dbapi_connection)
-        finally:
-            release(dbapi_connection)
-
-    def do_rollback(dbapi_connection: Any) -> None:
-        try:
-            rollback(dbapi_connection)
-        finally:
-            release(dbapi_connection)
-
-    dialect.do_commit = do_commit  # type: ignore[method-assign]
-    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Connection) -> None:
+    def begin(self, connection: Connection) -> None:
         if not connection.get_execution_options().get(WRITE_OPTION, False):
             connection.exec_driver_sql("BEGIN")
             return
         raw = connection.connection.dbapi_connection
-        if lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-            holders.add(id(raw))
+        thread = threading.get_ident()
+        if thread in self.taken:
+            self.taken.discard(thread)
+            self.holders.add(id(raw))
+        elif self.lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            self.holders.add(id(raw))
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            release(raw)
+            self.release(raw)
             raise
+
+
+_WRITERS: "weakref.WeakKeyDictionary[Engine, _Writers]" = weakref.WeakKeyDictionary()
+
+
+def _serialize_writers(engine: Engine) -> None:
+    _WRITERS[engine] = _Writers(engine)
 
 
 def begin_write(session: Session) -> None:
     """Make the session's next transaction a write transaction (BEGIN IMMEDIATE on SQLite)."""
     session.connection(execution_options={WRITE_OPTION: True})
+
+
+def try_begin_write(session: Session) -> bool:
+    """`begin_write` if it need not wait for another writer of this process; False, with
+    nothing started, if it would. For code on the event loop, which must never wait for a
+    writer whose end may itself wait for the loop (a request's session is closed by the loop).
+    PostgreSQL has no such lock: there the write starts (waits for row locks are bounded by
+    LOCK_TIMEOUT_MS on every connection)."""
+    engine = session.get_bind()
+    writers = _WRITERS.get(engine) if isinstance(engine, Engine) else None
+    if writers is None:
+        session.connection(execution_options={WRITE_OPTION: True})
+        return True
+    if not writers.lock.acquire(blocking=False):
+        return False
+    thread = threading.get_ident()
+    writers.taken.add(thread)
+    try:
+        session.connection(execution_options={WRITE_OPTION: True})
+    finally:
+        if thread in writers.taken:  # the begin hook never ran: the lock is still ours
+            writers.taken.discard(thread)
+            writers.lock.release()
+    return True
 
 
 @contextmanager

@@ -5,8 +5,10 @@ import threading
 import time
 
 from sqlalchemy import text
+from sqlmodel import Session
 
-from cxshared.db import make_engine, read_session, write_session
+from cxshared.db import make_engine, read_session, try_begin_write, write_session
+from cxshared.testing.databases import writer_held
 
 
 def test_pragmas_are_set_on_every_connection(tmp_path):
@@ -78,4 +80,33 @@ def test_a_failed_write_releases_the_write_lock(tmp_path):
     with write_session(engine) as session:
         session.execute(text("CREATE TABLE t (n INTEGER)"))
     assert time.monotonic() - started < 1
+    engine.dispose()
+
+
+def test_the_event_loop_path_never_waits_for_another_writer_of_its_process(tmp_path):
+    """`try_begin_write` starts a write only when no other writer of the process holds the
+    lock, and then holds it like `begin_write` until its commit; a failure releases it."""
+    engine = make_engine(f"sqlite:///{tmp_path}/x.db")
+    with write_session(engine) as session:
+        session.execute(text("CREATE TABLE t (n INTEGER)"))
+    with writer_held(engine), Session(engine) as session:
+        started = time.monotonic()
+        assert try_begin_write(session) is False  # at once, nothing started
+        assert time.monotonic() - started < 0.5
+        assert not session.in_transaction()
+    with Session(engine) as session:
+        assert try_begin_write(session) is True
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        # It holds the lock now: a third writer is refused until the commit.
+        with Session(engine) as third:
+            assert try_begin_write(third) is False
+        session.commit()
+        with Session(engine) as third:
+            assert try_begin_write(third) is True
+            third.rollback()
+        with Session(engine) as fourth:  # the rollback let go of it too
+            assert try_begin_write(fourth) is True
+            fourth.rollback()
+    with read_session(engine) as session:
+        assert session.execute(text("SELECT count(*) FROM t")).scalar() == 1
     engine.dispose()

@@ -1,12 +1,15 @@
 """Capturing answers: judged by the server, stored exactly once."""
 
 import threading
+import time
 import uuid
 
 import httpx
+import pytest
 from sqlmodel import Session, select
 
 from cxshared.events.models import OutboxEvent
+from cxshared.testing.databases import backend, writer_held
 
 URL = "/v1/public/surveys/delivery/responses"
 
@@ -65,6 +68,51 @@ def test_a_retry_returns_the_first_result_and_stores_nothing(api, published):
     assert again.json() == first.json()
     assert len(api.get("/v1/responses").json()["items"]) == 1
     assert len(events(api, "response.completed")) == 1
+
+
+def test_a_retry_gets_its_first_result_where_a_new_answer_would_be_refused(api, published):
+    """The retry is found by the unique key, not looked up first: answers that no longer pass,
+    a survey filled or paused since, still give the customer their first result."""
+    first = api.client.post(URL, json=(payload := submission(answers={"nps": 9, "ease": 6})))
+    assert first.status_code == 201
+    survey = f"/v1/surveys/{published['id']}"
+    for change, refusal in (
+        (None, "validation"),
+        ({"response_cap": 1}, "survey-full"),
+        ({"status": "paused"}, "survey-paused"),
+    ):
+        if change:
+            assert api.patch(survey, change).status_code == 200
+        answers = {"nps": 99} if refusal == "validation" else {"nps": 1, "ease": 1}
+        again = api.client.post(URL, json={**payload, "answers": answers})
+        assert (again.status_code, again.json()) == (200, first.json()), refusal
+        new = api.client.post(URL, json=submission(answers=answers))
+        assert new.json()["type"] == f"urn:cxloop:problem:{refusal}"
+    assert len(api.get("/v1/responses").json()["items"]) == 1
+    assert len(events(api, "response.completed")) == 1
+
+
+@pytest.mark.skipif(backend() != "sqlite", reason="SQLite's one writer; PostgreSQL has row locks")
+def test_an_answer_waits_for_another_writer_without_holding_up_the_service(api, published):
+    """While another writer of the process holds the database (here a transaction left open
+    for a second), an answer waits for it in a worker thread: the event loop goes on serving,
+    and the answer is stored once the writer is done."""
+    answered: list[httpx.Response] = []
+    answer = threading.Thread(
+        target=lambda: answered.append(
+            api.client.post(URL, json=submission(answers={"nps": 9, "ease": 6}))
+        )
+    )
+    with writer_held(api.client.app.state.engine):
+        answer.start()
+        time.sleep(0.3)
+        assert not answered  # it waits for the writer...
+        started = time.monotonic()
+        assert api.client.get("/healthz").status_code == 200  # ...and the service answers
+        assert api.get(f"/v1/surveys/{published['id']}").status_code == 200
+        assert time.monotonic() - started < 1
+    answer.join(20)
+    assert answered[0].status_code == 201, answered[0].text
 
 
 def test_a_completion_missing_a_required_answer_is_refused_naming_it(api, published):

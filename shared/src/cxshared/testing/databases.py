@@ -8,15 +8,18 @@ the local server with trust auth).
 
 import os
 import shutil
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from cxshared.db import make_engine
+from cxshared.db import make_engine, write_session
 from cxshared.migrations import upgrade
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -112,3 +115,25 @@ def fetch_all(database_url: str, statement: Any) -> list[Any]:
             return list(session.exec(statement).all())
     finally:
         engine.dispose()
+
+
+@contextmanager
+def writer_held(engine: Engine) -> Iterator[None]:
+    """Another thread's write transaction, open for the length of the block (it has taken
+    SQLite's write lock by the time the block starts)."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with write_session(engine) as session:
+            session.execute(text("SELECT 1"))
+            holding.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    holding.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(10)

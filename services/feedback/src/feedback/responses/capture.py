@@ -159,13 +159,30 @@ class Prepared:
 def prepare(
     *, session: Session, slug: str, body: SubmissionCreate, client_ip: str | None
 ) -> Prepared:
-    """Everything a capture needs that only reads: the survey, a retry's first result, the
-    invitation, the judged answers and the row to insert. It runs before the write
-    transaction, so that SQLite's single writer is held only for the writes (`store`)."""
+    """Everything a capture needs that only reads: the survey, the invitation, the judged
+    answers and the row to insert. It runs before the write transaction, so that SQLite's
+    single writer is held only for the writes (`store`).
+
+    Nearly every submission is new, so it is not looked up first: the insert's unique key
+    finds a retry (`store`). A retry that would now be refused (the survey closed since, or
+    the answers sent again differ) gets its first result instead of the refusal."""
     survey, version = published(session, slug)
-    existing = _by_submission(session, survey.id, body.submission_id)
-    if existing is not None:
+    try:
+        return _prepare_new(session, survey, version, body, client_ip)
+    except Problem:
+        existing = _by_submission(session, survey.id, body.submission_id)
+        if existing is None:
+            raise
         return Prepared(survey, version, existing, existing=existing)
+
+
+def _prepare_new(
+    session: Session,
+    survey: Survey,
+    version: SurveyVersion,
+    body: SubmissionCreate,
+    client_ip: str | None,
+) -> Prepared:
     now = utcnow()
     _refuse(_scheduled_reason(survey, now))
     invitation = _invitation(session, survey, body.invitation) if body.invitation else None
@@ -225,12 +242,12 @@ def store(*, session: Session, outbox: Outbox, prepared: Prepared) -> tuple[Resp
     survey, response, invitation = prepared.survey, prepared.response, prepared.invitation
     if prepared.existing is not None:
         return prepared.existing, False
-    _refuse(_full_reason(session, survey))
     try:
+        _refuse(_full_reason(session, survey))
         session.execute(_INSERT_RESPONSE, column_values(response))
     except IntegrityError:
-        # The same submission (or the same invitation) was stored a moment ago by a request
-        # that ran at the same time: the first one stands.
+        # The same submission (or the same invitation) was stored before, perhaps a moment
+        # ago by a request that ran at the same time: the first one stands.
         session.rollback()
         begin_write(session)  # the caller goes on writing (its rate limits) in this session
         existing = _by_submission(session, survey.id, response.submission_id)
@@ -242,6 +259,12 @@ def store(*, session: Session, outbox: Outbox, prepared: Prepared) -> tuple[Resp
             "Already answered",
             "This invitation has been answered already.",
         ) from None
+    except Problem:
+        # Full now; a retry of an answer stored before it filled still gets its result.
+        existing = _by_submission(session, survey.id, response.submission_id)
+        if existing is not None:
+            return existing, False
+        raise
     if invitation is not None:
         _advance(invitation, response, response.submitted_at)
         session.add(invitation)

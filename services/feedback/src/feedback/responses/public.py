@@ -2,10 +2,13 @@
 
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
-from cxshared.db import begin_write
+from cxshared.db import begin_write, try_begin_write
 from cxshared.deps import LateSessionDep, SessionDep
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
@@ -102,31 +105,70 @@ def get_public_survey(
     },
     summary="Answer a survey (exactly once per submission id)",
 )
-def submit_response(
+async def submit_response(
     slug: str, body: SubmissionCreate, session: LateSessionDep, request: Request, response: Response
 ) -> Any:
     client_ip = request.client.host if request.client else None
     refused: Problem | None = None
+    prepared: capture.Prepared | None = None
     try:
         prepared = capture.prepare(session=session, slug=slug, body=body, client_ip=client_ip)
     except Problem as problem:
         refused = problem
     session.commit()  # the reads end here; the write transaction below holds only the writes
-    begin_write(session)
-    if refused is not None:
-        count_in(session, request)
-        session.commit()  # a refused request counts against the limits too
-        raise refused
-    stored, created = capture.store(
-        session=session, outbox=request.app.state.outbox, prepared=prepared
-    )
-    # Counted last: every capture updates the same two counter rows, which PostgreSQL keeps
-    # locked from the update to the commit.
-    count_in(session, request)
-    session.commit()
+    # The reads and writes of a capture are short and, on SQLite, queue for the one writer
+    # anyway: done here on the event loop they save the hop to a worker thread and its wait
+    # for the GIL (a third more captures a second on one worker). Only when another writer of
+    # this process holds the lock (a staff request between its steps, which may need this
+    # loop to finish) do they wait for it in a worker thread instead.
+    try:
+        if try_begin_write(session):
+            stored, created = _write(session, request, prepared, refused)
+        else:
+
+            def after_the_others() -> tuple[Any, bool]:
+                begin_write(session)
+                return _write(session, request, prepared, refused)
+
+            stored, created = await anyio.to_thread.run_sync(after_the_others)
+    except OperationalError:
+        # PostgreSQL: a row lock not granted within the bound (see try_begin_write).
+        raise Problem(
+            503,
+            "unavailable",
+            "Service unavailable",
+            "Too busy to save this answer; send it again in a moment.",
+            headers={"Retry-After": "1"},
+        ) from None
     if not created:
         response.status_code = status.HTTP_200_OK
+    assert prepared is not None
     return _result(stored, prepared.thanks)
+
+
+def _write(
+    session: Session, request: Request, prepared: capture.Prepared | None, refused: Problem | None
+) -> tuple[Any, bool]:
+    """The capture's write transaction, begun by the caller: the response and its event, then
+    the rate-limit counts, then the commit. Rolls back before raising, so that no writer lock
+    outlives the call."""
+    try:
+        if refused is not None:
+            count_in(session, request)
+            session.commit()  # a refused request counts against the limits too
+            raise refused
+        assert prepared is not None
+        stored, created = capture.store(
+            session=session, outbox=request.app.state.outbox, prepared=prepared
+        )
+        # Counted last: every capture updates the same two counter rows, which PostgreSQL
+        # keeps locked from the update to the commit.
+        count_in(session, request)
+        session.commit()
+        return stored, created
+    except BaseException:
+        session.rollback()
+        raise
 
 
 @router.patch(
