@@ -325,6 +325,21 @@ def test_hostile_answers_show_as_text_on_every_staff_page(world):
     assert world.dialogs == []
 
 
+def test_back_after_sign_out_shows_no_staff_page(world):
+    """The back/forward cache keeps even no-store pages: after sign-out, Back must not show
+    the page that was open, only the sign-in page."""
+    design(world)
+    page = world.signed_in("editor")
+    page.goto(f"{world.gateway}/journeys")
+    page.click("text=Sign out")
+    page.wait_for_url(f"{world.gateway}/login**")
+    page.go_back()
+    page.wait_for_url(f"{world.gateway}/login?next=/journeys", timeout=10_000)
+    assert "Sign out" not in page.content()
+    # Nor is any page kept for htmx to restore it later.
+    assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") is None
+
+
 def test_a_form_posted_without_its_csrf_token_is_refused(world):
     made = design(world)
     page = world.signed_in("editor")

@@ -123,4 +123,6 @@ async def logout(request: Request, user: Staff) -> Response:
     )
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
+    # Pages kept for Back (the back/forward cache keeps even no-store pages) go too.
+    response.headers["Clear-Site-Data"] = '"cache"'
     return response

@@ -1,5 +1,5 @@
-/* cxloop staff pages: copy buttons (data-copy="<id of the field to copy>"). Everything else
-   is plain HTML and htmx. */
+/* cxloop staff pages: copy buttons (data-copy="<id of the field to copy>"), and no page shown
+   again from the back/forward cache. Everything else is plain HTML and htmx. */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -15,5 +15,14 @@
     };
     if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done);
     else if (document.execCommand("copy")) done();
+  });
+})();
+
+(function () {
+  "use strict";
+  // A page restored by Back after sign-out would show data to whoever holds the browser:
+  // ask the server again, which sends a signed-out visitor to sign in.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) window.location.reload();
   });
 })();
