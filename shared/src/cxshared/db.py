@@ -34,6 +34,8 @@ WRITE_OPTION = "cx_write"
 # The longest a PostgreSQL statement waits for a row lock.
 LOCK_TIMEOUT_MS = 5_000
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Each SQLite engine's queue of writers (below).
+_WRITERS: "weakref.WeakKeyDictionary[Engine, _Writers]" = weakref.WeakKeyDictionary()
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -98,7 +100,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    _serialize_writers(engine)
+    _WRITERS[engine] = _Writers(engine)
     return engine
 
 
@@ -161,13 +163,6 @@ class _Writers:
             raise
 
 
-_WRITERS: "weakref.WeakKeyDictionary[Engine, _Writers]" = weakref.WeakKeyDictionary()
-
-
-def _serialize_writers(engine: Engine) -> None:
-    _WRITERS[engine] = _Writers(engine)
-
-
 def begin_write(session: Session) -> None:
     """Make the session's next transaction a write transaction (BEGIN IMMEDIATE on SQLite)."""
     session.connection(execution_options={WRITE_OPTION: True})
@@ -182,14 +177,14 @@ def try_begin_write(session: Session) -> bool:
     engine = session.get_bind()
     writers = _WRITERS.get(engine) if isinstance(engine, Engine) else None
     if writers is None:
-        session.connection(execution_options={WRITE_OPTION: True})
+        begin_write(session)
         return True
     if not writers.lock.acquire(blocking=False):
         return False
     thread = threading.get_ident()
     writers.taken.add(thread)
     try:
-        session.connection(execution_options={WRITE_OPTION: True})
+        begin_write(session)
     finally:
         if thread in writers.taken:  # the begin hook never ran: the lock is still ours
             writers.taken.discard(thread)

@@ -6,7 +6,6 @@ import time
 import uuid
 
 import structlog
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -155,9 +154,16 @@ class SecurityHeadersMiddleware:
         cache_control: str | None = None,
     ) -> None:
         self.app = app
-        self.csp = csp
-        self.html_csp = html_csp
-        self.cache_control = cache_control
+        self.csp = csp.encode()
+        self.html_csp = html_csp.encode()
+        # Added unless the answer has its own; built once, since every answer passes here.
+        self.defaults = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if cache_control:
+            self.defaults.append((b"cache-control", cache_control.encode()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -166,17 +172,19 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if "content-security-policy" not in headers:
-                    html = headers.get("content-type", "").startswith("text/html")
-                    headers["Content-Security-Policy"] = self.html_csp if html else self.csp
-                    # For browsers older than frame-ancestors.
-                    headers["X-Frame-Options"] = "DENY"
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                if self.cache_control:
-                    headers.setdefault("Cache-Control", self.cache_control)
+                headers = list(message.get("headers", ()))
+                names = {name.lower() for name, _ in headers}
+                if b"content-security-policy" not in names:
+                    html = any(
+                        name.lower() == b"content-type" and value.startswith(b"text/html")
+                        for name, value in headers
+                    )
+                    headers.append(
+                        (b"content-security-policy", self.html_csp if html else self.csp)
+                    )
+                    headers.append((b"x-frame-options", b"DENY"))  # browsers before CSP 2
+                headers += [(name, value) for name, value in self.defaults if name not in names]
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -91,8 +91,7 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, service="gateway")
     app.add_middleware(RequestIdMiddleware)
-    # Outermost, so that every answer carries the headers, a 500 too.
-    # Pages are not kept by the browser: after sign-out, Back shows no one's data.
+    # Outermost, so that every answer carries the headers, a 500 too. Pages go to no cache.
     app.add_middleware(
         SecurityHeadersMiddleware, csp=STAFF_CSP, html_csp=STAFF_CSP, cache_control="no-store"
     )
