@@ -25,7 +25,9 @@ def _allowed_names(route: APIRoute) -> frozenset[str]:
     return _allowed[key]
 
 
-def reject_unknown_query_parameters(request: Request) -> None:
+async def reject_unknown_query_parameters(request: Request) -> None:
+    # Async though it does no I/O: FastAPI runs a plain function dependency in a worker
+    # thread, and this one runs on every request of every service.
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.query_params:
         return
