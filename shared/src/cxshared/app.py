@@ -95,6 +95,10 @@ def create_service_app(
         lifespan=lifespan,
         responses=COMMON_PROBLEMS,
         dependencies=[Depends(reject_unknown_query_parameters)],
+        # cxloop exports Prometheus metrics and JSON logs, not OpenTelemetry: with this on,
+        # FastAPI asks OpenTelemetry for its providers on every request (environment lookups
+        # included), a few percent of a capture's time.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = engine
