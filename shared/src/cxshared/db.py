@@ -5,14 +5,16 @@ with ``BEGIN IMMEDIATE`` so that two writers queue on the lock instead of failin
 "database is locked"; reads stay deferred and run beside a writer.
 """
 
+import functools
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, make_url
@@ -211,7 +213,32 @@ def read_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def column_values(row: SQLModel) -> dict[str, Any]:
-    """A table model's column values, for a Core insert: a fraction of `model_dump`'s cost on
-    the paths that insert a row per request."""
-    return {column.key: getattr(row, column.key) for column in row.__table__.columns}  # type: ignore[attr-defined]
+def new_row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
+    """A new row's column values for a Core insert, every column not given taking the model's
+    default as its constructor would. For the paths that insert a row per request: a table
+    model's constructor validates nothing yet costs 0.1-0.25 ms (pydantic looks at each default
+    factory's signature, SQLAlchemy instruments each attribute), more than the insert."""
+    defaults = _defaults(model)
+    unknown = values.keys() - defaults.keys()
+    if unknown:
+        raise TypeError(f"{model.__name__} has no column {', '.join(sorted(unknown))}")
+    row = {}
+    for key, (default, factory) in defaults.items():
+        if key in values:
+            row[key] = values[key]
+        elif factory is not None:
+            row[key] = factory()
+        elif default is PydanticUndefined:
+            raise TypeError(f"{model.__name__}.{key} needs a value")
+        else:
+            row[key] = default
+    return row
+
+
+@functools.cache
+def _defaults(model: type[SQLModel]) -> dict[str, tuple[Any, Callable[[], Any] | None]]:
+    fields = model.model_fields
+    return {
+        column.key: (fields[column.key].default, fields[column.key].default_factory)  # type: ignore[misc]
+        for column in model.__table__.columns  # type: ignore[attr-defined]
+    }

@@ -1,11 +1,14 @@
 """Pure logic of the shared mechanisms."""
 
 import time
+from datetime import datetime, timedelta
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 
 from cxshared.concurrency import matches
+from cxshared.db import new_row
+from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.events.signing import new_secret, signature_header
 from cxshared.pagination import decode_cursor, encode_cursor
 from cxshared.problems import Problem, field_path
@@ -118,3 +121,37 @@ def test_settings_refuse_placeholder_secrets(monkeypatch):
     assert ServiceSettings().log_format == "json"
     with pytest.raises(ValueError, match="placeholder"):
         ServiceSettings(ingest_api_key="changeme")
+
+
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [
+        (OutboxEvent, {"type": "t.done", "source": "feedback", "subject": "s1", "data": {}}),
+        (OutboxDelivery, {"event_id": "e1", "destination": "sink:ingest"}),
+        (WebhookSubscription, {"url": "https://example.com/h", "event_types": [], "secret": "x"}),
+    ],
+)
+def test_new_rows_take_the_defaults_the_constructor_gives(model, values):
+    row, built = new_row(model, **values), model(**values)
+    columns = [column.key for column in model.__table__.columns]
+    assert list(row) == columns
+    for key in columns:
+        made = model.model_fields[key].default_factory is not None and key not in values
+        expected = getattr(built, key)
+        if made and key == "id":  # a fresh id each time
+            assert isinstance(row[key], str) and row[key] != expected
+        elif made and isinstance(expected, datetime):  # now, a moment apart
+            assert abs(row[key] - expected) < timedelta(seconds=5)
+        else:
+            assert row[key] == expected, key
+
+
+def test_new_rows_refuse_unknown_and_missing_columns():
+    with pytest.raises(TypeError, match="no column colour"):
+        new_row(OutboxDelivery, event_id="e1", destination="webhook", colour="red")
+    with pytest.raises(TypeError, match="destination needs a value"):
+        new_row(OutboxDelivery, event_id="e1")
+    first, second = (
+        new_row(OutboxDelivery, event_id="e1", destination="webhook") for _ in range(2)
+    )
+    assert first["id"] != second["id"]

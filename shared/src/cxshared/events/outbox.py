@@ -9,7 +9,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from cxshared.db import column_values
+from cxshared.db import new_row
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription, wants
 
 # Built once: building a statement costs more than running it.
@@ -39,30 +39,34 @@ class Outbox:
     # has them, and not kept at all when there is no destination.
     forget_after_delivery: frozenset[str] = frozenset()
 
-    def publish(
-        self, session: Session, *, type: str, subject: str, data: dict[str, Any]
-    ) -> OutboxEvent:
-        """Writes the event and its deliveries in `session`; they commit or not with the caller."""
-        event = OutboxEvent(type=type, source=self.source, subject=subject, data=data)
+    def publish(self, session: Session, *, type: str, subject: str, data: dict[str, Any]) -> str:
+        """Writes the event and its deliveries in `session`; they commit or not with the caller.
+        Returns the event's id."""
+        event = new_row(OutboxEvent, type=type, source=self.source, subject=subject, data=data)
         subscriptions = session.execute(_SUBSCRIPTIONS).all()
         deliveries = [
-            OutboxDelivery(event_id=event.id, destination=f"sink:{s.name}") for s in self.sinks
+            new_row(OutboxDelivery, event_id=event["id"], destination=f"sink:{s.name}")
+            for s in self.sinks
         ]
         deliveries += [
-            OutboxDelivery(event_id=event.id, destination="webhook", subscription_id=sub_id)
+            new_row(
+                OutboxDelivery,
+                event_id=event["id"],
+                destination="webhook",
+                subscription_id=sub_id,
+            )
             for sub_id, patterns in subscriptions
             if wants(patterns, type)
         ]
         if not deliveries and type in self.forget_after_delivery:
-            return event
+            return str(event["id"])
         # Core inserts, not the unit of work: they run at once, in this order (the deliveries
         # refer to the event), and cost a fraction of a flush on the busiest write path.
-        session.execute(_INSERT_EVENT, column_values(event))
+        session.execute(_INSERT_EVENT, event)
         if deliveries:
-            session.execute(_INSERT_DELIVERY, [column_values(d) for d in deliveries])
-        if deliveries:  # nothing to send: the relay need not look
+            session.execute(_INSERT_DELIVERY, deliveries)
             sa_event.listen(session, "after_commit", self._wake, once=True)
-        return event
+        return str(event["id"])
 
     def sink(self, name: str) -> Sink | None:
         return next((s for s in self.sinks if s.name == name), None)
