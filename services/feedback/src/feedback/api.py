@@ -12,15 +12,17 @@ from feedback.responses.router import router as responses
 from feedback.surveys.router import router as surveys
 
 api_router = APIRouter(prefix="/v1")
+# The public routes first: a request is matched against the routes in order, at a cost for
+# each, and respondents' answers are the busiest path (no path is shared between the groups).
 for router in (
+    public_responses,
+    public_invitations,
+    public_fatigue,
     surveys,
     invitations,
     responses,
     respondents,
     fatigue,
-    public_responses,
-    public_invitations,
-    public_fatigue,
 ):
     api_router.include_router(router)
 
