@@ -199,7 +199,8 @@ def main() -> None:
     if args.only != "journey":
         with tempfile.TemporaryDirectory() as tmp:
             print(
-                f"feedback capture: {args.clients} clients, {args.seconds:g} s each, one worker\n"
+                f"feedback capture: {args.clients} clients, {args.seconds:g} s each, one worker "
+                f"(baseline and capture take turns, {feedback_capture.SLICE_SECONDS:g} s at a time)\n"
             )
             for line in feedback_capture.run(
                 Path(tmp), args.db, clients=args.clients, seconds=args.seconds

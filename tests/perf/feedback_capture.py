@@ -4,6 +4,7 @@ import os
 import statistics
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,11 @@ def submission(n: int, i: int) -> dict[str, object]:
     }
 
 
+# The two servers take turns in slices this long, so that a machine whose speed drifts during
+# the run (a shared one) slows both alike and the ratio stays fair.
+SLICE_SECONDS = 4.0
+
+
 def report(name: str, load: Load, base: Load | None) -> str:
     p50 = statistics.median(load.latencies)
     p99 = statistics.quantiles(load.latencies, n=100)[98]
@@ -42,33 +48,28 @@ def report(name: str, load: Load, base: Load | None) -> str:
 
 
 def run(workdir: Path, backend: str, *, clients: int, seconds: float) -> list[str]:
-    factory = DatabaseFactory(
-        service="feedback", script_location=MIGRATIONS, workdir=workdir, worker="bench"
-    )
-    lines = []
-    try:
+    """Both servers run side by side (the idle one costs nothing) and take turns under load,
+    `seconds` each in all."""
+    with ExitStack() as stack:
+        factory = DatabaseFactory(
+            service="feedback", script_location=MIGRATIONS, workdir=workdir, worker="bench"
+        )
+        stack.callback(factory.close)
         base_url_db, feedback_db = factory.new_url(), factory.new_url()
-        port = free_port()
+        base_port = free_port()
         baseline = ServiceProcess(
             [
                 console_script("uvicorn"),
                 "tests.perf.baseline_app:app",
                 "--port",
-                str(port),
+                str(base_port),
                 "--log-level",
                 "warning",
             ],
             env={"BASELINE_DATABASE_URL": base_url_db, "PYTHONPATH": os.getcwd()},
             log_path=workdir / "baseline.log",
         ).start()
-        try:
-            _wait(f"http://127.0.0.1:{port}/docs")
-            url = f"http://127.0.0.1:{port}/submit"
-            run_load(url, body=submission, expect=201, clients=clients, seconds=2)  # warm up
-            base = run_load(url, body=submission, expect=201, clients=clients, seconds=seconds)
-            lines.append(report(f"baseline on {backend}", base, None))
-        finally:
-            baseline.stop()
+        stack.callback(baseline.stop)
         port = free_port()
         server = ServiceProcess(
             [console_script("cx-feedback"), "serve", "--port", str(port)],
@@ -81,17 +82,39 @@ def run(workdir: Path, backend: str, *, clients: int, seconds: float) -> list[st
             log_path=workdir / "feedback.log",
             base_url=f"http://127.0.0.1:{port}",
         ).start()
-        try:
-            _publish_survey(feedback_db, server.base_url or "")
-            url = f"{server.base_url}/v1/public/surveys/bench/responses"
-            run_load(url, body=submission, expect=201, clients=clients, seconds=2)  # warm up
-            load = run_load(url, body=submission, expect=201, clients=clients, seconds=seconds)
-            lines.append(report(f"feedback capture on {backend}", load, base))
-        finally:
-            server.stop()
-    finally:
-        factory.close()
-    return lines
+        stack.callback(server.stop)
+        _wait(f"http://127.0.0.1:{base_port}/docs")
+        _publish_survey(feedback_db, server.base_url or "")
+        urls = {
+            "baseline": f"http://127.0.0.1:{base_port}/submit",
+            "feedback": f"{server.base_url}/v1/public/surveys/bench/responses",
+        }
+        loads: dict[str, list[Load]] = {name: [] for name in urls}
+        for url in urls.values():  # warm up
+            run_load(url, body=submission, expect=201, clients=clients, seconds=2)
+        for _ in range(max(1, round(seconds / SLICE_SECONDS))):
+            for name, url in urls.items():
+                loads[name].append(
+                    run_load(
+                        url, body=submission, expect=201, clients=clients, seconds=SLICE_SECONDS
+                    )
+                )
+        base, capture = (_combined(loads[name]) for name in urls)
+    return [
+        report(f"baseline on {backend}", base, None),
+        report(f"feedback capture on {backend}", capture, base),
+    ]
+
+
+def _combined(slices: list[Load]) -> Load:
+    """One load from a server's slices: all their requests over all their time."""
+    latencies = [ms for load in slices for ms in load.latencies]
+    elapsed = sum(len(load.latencies) / load.rate for load in slices)
+    failures: dict[int, int] = {}
+    for load in slices:
+        for status, n in load.failures.items():
+            failures[status] = failures.get(status, 0) + n
+    return Load(len(latencies) / elapsed, latencies, failures)
 
 
 def _wait(url: str) -> None:
