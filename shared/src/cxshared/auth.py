@@ -198,7 +198,7 @@ def authenticate(
 def require(scope: Scope) -> object:
     """A dependency that authenticates and demands `scope`."""
 
-    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.has(scope):
             raise Problem(
                 403,

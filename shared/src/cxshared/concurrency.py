@@ -13,7 +13,7 @@ from fastapi import Depends, Header, Response
 from cxshared.problems import Problem
 
 
-def _if_match(
+async def _if_match(
     if_match: Annotated[
         str | None,
         Header(

@@ -31,7 +31,7 @@ class PageParams(BaseModel):
     limit: int = DEFAULT_LIMIT
 
 
-def page_params(
+async def page_params(
     cursor: Annotated[
         str | None, Query(max_length=512, description="Opaque cursor from a previous page.")
     ] = None,

@@ -18,7 +18,7 @@ class WriteContext:
     outbox: Outbox
 
 
-def write_context(request: Request, session: SessionDep, principal: Writer) -> WriteContext:
+async def write_context(request: Request, session: SessionDep, principal: Writer) -> WriteContext:
     return WriteContext(session=session, actor=principal.actor, outbox=request.app.state.outbox)
 
 
