@@ -86,7 +86,7 @@ def count(session: Session, limits: dict[str, int], *, now: datetime | None = No
     transaction; 429 past any limit."""
     now = now or utcnow()
     window = now.replace(second=0, microsecond=0)
-    # Sorted: every request takes the rows' locks in one order, so no two wait on each other.
+    # Sorted: every request locks the rows in one order, so two requests never deadlock.
     seen = _increment(session, sorted(limits), window)
     if random.random() < 0.01:  # now and then, drop windows long gone
         session.execute(

@@ -43,15 +43,16 @@ class Outbox:
         """Writes the event and its deliveries in `session`; they commit or not with the caller.
         Returns the event's id."""
         event = new_row(OutboxEvent, type=type, source=self.source, subject=subject, data=data)
+        event_id = str(event["id"])
         subscriptions = session.execute(_SUBSCRIPTIONS).all()
         deliveries = [
-            new_row(OutboxDelivery, event_id=event["id"], destination=f"sink:{s.name}")
+            new_row(OutboxDelivery, event_id=event_id, destination=f"sink:{s.name}")
             for s in self.sinks
         ]
         deliveries += [
             new_row(
                 OutboxDelivery,
-                event_id=event["id"],
+                event_id=event_id,
                 destination="webhook",
                 subscription_id=sub_id,
             )
@@ -59,14 +60,15 @@ class Outbox:
             if wants(patterns, type)
         ]
         if not deliveries and type in self.forget_after_delivery:
-            return str(event["id"])
+            return event_id
         # Core inserts, not the unit of work: they run at once, in this order (the deliveries
         # refer to the event), and cost a fraction of a flush on the busiest write path.
         session.execute(_INSERT_EVENT, event)
         if deliveries:
             session.execute(_INSERT_DELIVERY, deliveries)
+            # Only then is there something to send: otherwise the relay need not look.
             sa_event.listen(session, "after_commit", self._wake, once=True)
-        return str(event["id"])
+        return event_id
 
     def sink(self, name: str) -> Sink | None:
         return next((s for s in self.sinks if s.name == name), None)
