@@ -8,6 +8,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.telemetry import TelemetryConfig
 from fastapi_offline import FastAPIOffline
 
 from cxshared.db import make_engine
@@ -34,6 +35,11 @@ from cxshared.query import reject_unknown_query_parameters
 from cxshared.settings import ServiceSettings
 
 log = structlog.get_logger("cxshared.app")
+
+# cxloop exports Prometheus metrics and JSON logs, not OpenTelemetry. With FastAPI's native
+# telemetry on, every request asks OpenTelemetry for its providers (environment lookups
+# included): a few percent of a capture's time.
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def make_outbox(
@@ -95,10 +101,7 @@ def create_service_app(
         lifespan=lifespan,
         responses=COMMON_PROBLEMS,
         dependencies=[Depends(reject_unknown_query_parameters)],
-        # cxloop exports Prometheus metrics and JSON logs, not OpenTelemetry: with this on,
-        # FastAPI asks OpenTelemetry for its providers on every request (environment lookups
-        # included), a few percent of a capture's time.
-        telemetry={"tracing": False, "metrics": False, "logs": False},
+        telemetry=NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from cxshared.app import NO_TELEMETRY
 from cxshared.client import UpstreamError, UpstreamNotFound
 from cxshared.db import make_engine
 from cxshared.health import health_router
@@ -79,6 +80,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        telemetry=NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.engine = engine
