@@ -57,6 +57,32 @@ def test_an_open_alert_shows_owner_evidence_and_comments_and_is_acknowledged_in_
     assert courier["id"] == stored["touchpoint_id"]
 
 
+def test_an_alert_shows_each_wording_once_with_how_many_said_it(
+    stack, viewer, delivery_journey, tools
+):
+    courier = _courier(delivery_journey)
+    tools.relay(stack)
+    tools.answers(stack, courier["id"], [0, 1], comment="Left in the rain")
+    tools.answers(stack, courier["id"], [2, 3, 0], comment="Never rang the bell.")
+    tools.answers(stack, courier["id"], [1], comment="never  rang the BELL")
+    tools.answers(stack, courier["id"], [2], comment="Driver was rude")
+    tools.answers(stack, courier["id"], [0], comment="Parcel was crushed")
+    tools.answers(stack, courier["id"], [10], comment="A promoter's praise")
+    stack.metrics.post("/v1/alerts/evaluate", headers=stack.metrics.admin)
+    html = viewer.get("/dashboard").text
+    alert_html = html[html.index('<article class="alert"') :]
+    alert_html = alert_html[: alert_html.index("</article>")]
+    said = re.findall(
+        r"<li [^>]*><p>([^<]*)</p>(?:<small>(\d+) answers say this</small>)?", alert_html
+    )
+    # The most said first (three ways of writing one complaint are one), then the newest.
+    assert said == [
+        ("never  rang the BELL", "4"),
+        ("Left in the rain", "2"),
+        ("Parcel was crushed", ""),
+    ]
+
+
 def test_a_viewer_cannot_acknowledge(stack, viewer, delivery_journey, tools):
     _breached(stack, delivery_journey, tools)
     html = viewer.get("/dashboard").text
