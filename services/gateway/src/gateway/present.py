@@ -23,6 +23,14 @@ def figure(metric: str, value: float | None) -> str:
     return f"{value:.1f}"
 
 
+def change(metric: str, difference: float) -> str:
+    """A difference between two periods: NPS and CSAT in points, CES on its scale; one decimal,
+    signed, and a change that rounds to nothing reads 0.0, never -0.0."""
+    rounded = round(difference, 1)
+    unit = " points" if metric in ("nps", "csat") else ""
+    return f"{rounded:+.1f}{unit}" if rounded else f"0.0{unit}"
+
+
 def interval(metric: str, score: Score) -> str:
     if score.low is None or score.high is None:
         return ""

@@ -2,7 +2,7 @@
 
 from gateway.charts import Measured, emotion_chart, quadrant_chart, trend_chart
 from gateway.clients.models import Question
-from gateway.present import figure
+from gateway.present import change, figure
 from gateway.surveys.display import next_question, shown
 
 
@@ -73,3 +73,14 @@ def test_figures_read_as_people_expect():
     assert figure("csat", 84.6) == "85%"
     assert figure("ces", 5.25) == "5.2"
     assert figure("nps", None) == "\u2013"
+
+
+def test_a_change_is_signed_and_never_minus_zero():
+    assert [change("nps", d) for d in (4.26, -3.14, -0.04, 0.04, 0.0)] == [
+        "+4.3 points",
+        "-3.1 points",
+        "0.0 points",
+        "0.0 points",
+        "0.0 points",
+    ]
+    assert [change("ces", d) for d in (-0.04, -0.25, 0.35)] == ["0.0", "-0.2", "+0.3"]

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from cxshared.client import UpstreamConflict
 from cxshared.timeutil import utcnow
+from gateway import present
 from gateway.auth import Editor, Staff
 from gateway.charts import Measured, quadrant_chart, trend_chart
 from gateway.clients.models import (
@@ -59,8 +60,7 @@ def _change_words(metric: str, change: ScoreChange | None) -> str:
         return "no earlier period to compare"
     if change.current.too_few or change.base.too_few:
         return "too few responses to call a change"
-    unit = " points" if metric in ("nps", "csat") else ""
-    amount = f"{change.difference:+.1f}{unit}"
+    amount = present.change(metric, change.difference)
     if change.significant:
         return f"{amount} on the previous period: a real change (p = {change.p_adjusted:.3f})"
     return f"{amount} on the previous period: within chance, not a real change"
