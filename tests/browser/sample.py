@@ -38,13 +38,25 @@ TARGETS = {
     "Courier delivers": {"metric": "nps", "value": 40, "min_responses": 30},
     "Order e-mail": {"metric": "csat", "value": 85, "min_responses": 30},
 }
-COMMENTS = {
-    True: ["Quick and easy, thank you!", "Great service, arrived early.", "Lovely packaging."],
-    False: [
-        "The parcel was left in the rain and soaked.",
-        "Courier never rang the bell, had to collect it from the depot.",
-        "Took three tries to pay, very frustrating.",
-    ],
+# What customers write, good and bad, about each touchpoint.
+COMMENTS: dict[str, tuple[list[str], list[str]]] = {
+    "Search results": (["Found it in seconds."], ["Search showed nothing for 'decaf'."]),
+    "Product page": (["Clear photos and sizes."], ["No idea which grind to pick."]),
+    "Basket": (["Easy to change quantities."], ["The basket emptied itself overnight."]),
+    "Checkout": (["Quick and easy, thank you!"], ["Took three tries to pay, very frustrating."]),
+    "Payment": (["Paid with one tap."], ["I was charged twice."]),
+    "Order e-mail": (["Lovely order e-mail."], ["The confirmation went to spam."]),
+    "Tracking": (["Tracking was spot on."], ["Tracking did not update for two days."]),
+    "Courier delivers": (
+        ["Great service, arrived early.", "Friendly courier, on the dot."],
+        [
+            "The parcel was left in the rain and soaked.",
+            "Courier never rang the bell, had to collect it from the depot.",
+            "Arrived two days late.",
+        ],
+    ),
+    "Help centre": (["The answer was right there."], ["The help article was out of date."]),
+    "Support chat": (["Sorted in five minutes."], ["Waited 40 minutes for the chat."]),
 }
 
 
@@ -127,7 +139,11 @@ def build(world: World, *, seed: int = 7, days: int = 90) -> dict[str, Any]:
                 ]  # fmt: skip
                 if rng.random() < 0.2:
                     answers.append(
-                        {"question": "why", "type": "text", "value": rng.choice(COMMENTS[nps >= 7])}
+                        {
+                            "question": "why",
+                            "type": "text",
+                            "value": rng.choice(COMMENTS[name][nps < 7]),
+                        }
                     )
                 at = now - timedelta(days=day, hours=rng.randint(0, 23))
                 response_id = str(uuid.uuid4())
