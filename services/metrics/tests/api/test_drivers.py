@@ -112,7 +112,10 @@ def test_drivers_with_too_few_customers_rank_nothing_and_say_why(api, send, ev):
     )
     body = api.get("/v1/drivers").json()
     assert body["drivers"] == [] and body["method"] is None and body["r_squared"] is None
-    assert "1 customers" in body["insufficient"]
+    assert body["insufficient"] == (
+        "30 customers who answered a relationship NPS survey and a touchpoint survey are "
+        "needed; there is 1."
+    )
     assert {d["touchpoint_id"] for d in body["too_little_data"]} == {
         *TOUCHPOINTS,
         "tp-rare",

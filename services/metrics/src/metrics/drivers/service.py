@@ -160,7 +160,7 @@ def analyse(session: Session, query: Query) -> dict[str, Any]:
             matrix[i, j] = rows[customer].touchpoints.get(touchpoint.id, np.nan)
     y = np.array([outcome[c] for c in customers], dtype=float)
 
-    insufficient = _insufficient(query, len(customers), y, ranked)
+    insufficient = _insufficient(query, basis, len(customers), y, ranked)
     if insufficient:
         apart, ranked = touchpoints, []
     importance, correlations = _importance(query.outcome, matrix, y, len(ranked))
@@ -205,12 +205,12 @@ def _churned(churn_date: date | None, scores_of: CustomerScores) -> bool:
     return churn_date is not None and churn_date <= scores_of.last_answer.date() + FOLLOW_UP
 
 
-def _insufficient(query: Query, customers: int, y: Any, ranked: list[Any]) -> str | None:
+def _insufficient(
+    query: Query, basis: str, customers: int, y: Any, ranked: list[Any]
+) -> str | None:
     if customers < query.min_customers:
-        return (
-            f"{customers} customers have an outcome and a touchpoint answer; "
-            f"{query.min_customers} are needed."
-        )
+        there = "there is 1" if customers == 1 else f"there are {customers}"
+        return f"{query.min_customers} {basis} are needed; {there}."
     if not ranked:
         return f"No touchpoint was answered by {query.min_customers} of those customers."
     if query.outcome is Outcome.CHURN:
