@@ -1,7 +1,11 @@
 """Signing in and out, sessions, roles and CSRF."""
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -9,6 +13,7 @@ from sqlmodel import Session, select
 from cxshared.db import make_engine
 from cxshared.testing.security import assert_every_route_sends_security_headers
 from cxshared.timeutil import utcnow
+from gateway.users import service
 from gateway.users.models import StaffSession, User
 from gateway.users.service import set_disabled
 from gateway.web import STAFF_CSP
@@ -121,6 +126,39 @@ def test_passwords_are_stored_as_argon2id(stack):
     with Session(_engine(stack)) as session:
         users = session.exec(select(User)).all()
     assert users and all(u.password_hash.startswith("$argon2id$") for u in users)
+
+
+class CountingHasher(PasswordHasher):
+    """The real Argon2 hasher, counting how many verifications run at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+        self.running = self.most = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            return super().verify(hash, password)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_no_more_password_checks_run_at_once_than_there_are_cores(stack, monkeypatch):
+    # Each holds 64 MiB while it runs: twenty sign-ins at one moment must not take 1.3 GB.
+    hasher = CountingHasher()
+    monkeypatch.setattr(service, "_hasher", hasher)
+    engine = _engine(stack)
+    attempts = [("viewer@example.com", "correct horse battery"), ("nobody@example.com", "x")] * 10
+    with ThreadPoolExecutor(len(attempts)) as pool:
+        users = list(
+            pool.map(lambda a: service.authenticate(engine, email=a[0], password=a[1]), attempts)
+        )
+    assert [u is not None for u in users] == [True, False] * 10
+    assert 1 <= hasher.most <= (os.cpu_count() or 1)
 
 
 def test_a_viewer_sees_pages_but_cannot_change_anything(stack, viewer, delivery_journey):
