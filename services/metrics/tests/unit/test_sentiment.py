@@ -46,3 +46,10 @@ def test_the_labels_follow_vaders_thresholds() -> None:
         "positive",
         None,
     ]
+
+
+def test_a_request_to_fix_something_is_not_praise() -> None:
+    assert (
+        label(sentiment("Again, the courier never rang the bell. Please fix this.")) != "positive"
+    )
+    assert label(sentiment("Disappointed: left in the rain. Please fix this.")) == "negative"

@@ -27,6 +27,8 @@ SERVICE_WORDS = {
     "crashed": -1.7,
     "complicated": -1.0,
     "expensive": -1.0,
+    # "Please fix this" is a complaint; VADER's +1.3 for "please" made it read as praise.
+    "fix": -1.5,
     "quick": 1.5,
     "fast": 1.3,
     "smooth": 1.5,
