@@ -1,7 +1,8 @@
 """Pure parts of the gateway: charts as coordinates, display logic, figures as words."""
 
 from gateway.charts import Measured, emotion_chart, quadrant_chart, trend_chart
-from gateway.clients.models import Question
+from gateway.clients.models import Question, Score, ScoreChange
+from gateway.pages.dashboard import change_words
 from gateway.present import change, figure
 from gateway.surveys.display import next_question, shown
 
@@ -84,3 +85,16 @@ def test_a_change_is_signed_and_never_minus_zero():
         "0.0 points",
     ]
     assert [change("ces", d) for d in (-0.04, -0.25, 0.35)] == ["0.0", "-0.2", "+0.3"]
+
+
+def test_a_real_change_gives_its_p_value_and_a_tiny_one_as_below_a_thousandth():
+    def changed(p: float) -> ScoreChange:
+        score = Score(value=10.0, low=5.0, high=15.0, n=400, too_few=False, min_responses=30)
+        return ScoreChange(
+            current=score, base=score, difference=-4.5, p_adjusted=p, significant=True
+        )
+
+    assert change_words("nps", changed(0.0004)) == (
+        "-4.5 points on the previous period: a real change (p < 0.001)"
+    )
+    assert change_words("nps", changed(0.0123)).endswith("(p = 0.012)")

@@ -54,7 +54,7 @@ def _measured(points: list[SeriesPoint], interval: str) -> list[Measured]:
     ]
 
 
-def _change_words(metric: str, change: ScoreChange | None) -> str:
+def change_words(metric: str, change: ScoreChange | None) -> str:
     """The change against the previous period, said plainly."""
     if change is None or change.difference is None:
         return "no earlier period to compare"
@@ -62,7 +62,9 @@ def _change_words(metric: str, change: ScoreChange | None) -> str:
         return "too few responses to call a change"
     amount = present.change(metric, change.difference)
     if change.significant:
-        return f"{amount} on the previous period: a real change (p = {change.p_adjusted:.3f})"
+        p = change.p_adjusted or 0.0
+        said = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        return f"{amount} on the previous period: a real change ({said})"
     return f"{amount} on the previous period: within chance, not a real change"
 
 
@@ -118,7 +120,7 @@ async def dashboard(
             {
                 "metric": metric,
                 "change": change,
-                "words": _change_words(metric, change),
+                "words": change_words(metric, change),
                 "chart": trend_chart(metric, _measured(points, interval)) if points else None,
             }
         )
