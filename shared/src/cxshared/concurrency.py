@@ -38,16 +38,12 @@ def set_etag(response: Response, version: int) -> None:
 
 
 def matches(if_match: str | None, version: int) -> bool:
+    """If-Match compares strongly (RFC 9110, 13.1.1): a weak tag (`W/"3"`) never matches, since
+    it only claims an equivalent representation, not the version a write must start from."""
     if if_match is None:
         return True
-    for candidate in if_match.split(","):
-        tag = candidate.strip()
-        if tag == "*":
-            return True
-        tag = tag.removeprefix("W/")
-        if tag == etag_for(version):
-            return True
-    return False
+    current = etag_for(version)
+    return any(tag.strip() in ("*", current) for tag in if_match.split(","))
 
 
 def ensure_fresh(

@@ -8,6 +8,12 @@ def base(**extra):
 def test_publishing_freezes_a_version_and_edits_make_the_next(api, published):
     survey_id = published["id"]
     assert (published["status"], published["published_version"]) == ("active", 1)
+    weak = api.patch(
+        f"/v1/surveys/{survey_id}",
+        {"title": "How did we do?"},
+        headers={**api.writer, "If-Match": f'W/"{published["version"]}"'},
+    )
+    assert weak.status_code == 412  # If-Match compares strongly: a weak tag never matches
     edited = api.patch(
         f"/v1/surveys/{survey_id}",
         {"title": "How did we do?"},

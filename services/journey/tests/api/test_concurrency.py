@@ -57,3 +57,14 @@ def test_two_concurrent_edits_one_wins_one_gets_412(api, journey_map, live_journ
         headers=api.reader,
     ).json()["items"]
     assert sum(1 for change in history if change["action"] == "update") == 5
+
+
+def test_a_weak_etag_never_passes_if_match(api, journey_map):
+    """RFC 9110 compares If-Match strongly: W/"1" is not "1", so the write is refused."""
+    url = f"/v1/touchpoints/{journey_map['confirm']['id']}"
+    etag = api.get(url).headers["etag"]
+    weak = api.patch(url, {"owner_name": "Lou"}, headers={**api.writer, "If-Match": f"W/{etag}"})
+    assert weak.status_code == 412
+    assert api.get(url).json()["owner_name"] != "Lou"
+    strong = api.patch(url, {"owner_name": "Lou"}, headers={**api.writer, "If-Match": etag})
+    assert strong.status_code == 200

@@ -77,6 +77,12 @@ def test_an_open_alert_can_be_acknowledged_once(api, send, ev):
         headers={**api.writer, "If-Match": '"7"'},
     )
     assert stale.status_code == 412
+    weak = api.patch(
+        f"/v1/alerts/{alert['id']}",
+        {"status": "acknowledged"},
+        headers={**api.writer, "If-Match": 'W/"1"'},
+    )
+    assert weak.status_code == 412  # If-Match compares strongly
     done = api.patch(
         f"/v1/alerts/{alert['id']}", {"status": "acknowledged", "note": "Courier briefed"}
     )
