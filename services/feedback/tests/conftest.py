@@ -41,13 +41,13 @@ def api(settings: Settings) -> Iterator[Api]:
 
 @pytest.fixture
 def live_feedback(database_url: str, live_services: LiveServices) -> Callable[..., ServiceProcess]:
-    def start(*args: str) -> ServiceProcess:
-        env = {
+    def start(*args: str, env: dict[str, str] | None = None) -> ServiceProcess:
+        base = {
             "FEEDBACK_DATABASE_URL": database_url,
             "FEEDBACK_RELAY_IN_PROCESS": "false",
             "FEEDBACK_RATE_LIMIT_PER_CLIENT": "1000000",
         }
-        return live_services.start("feedback", "serve", *args, env=env)
+        return live_services.start("feedback", "serve", *args, env={**base, **(env or {})})
 
     return start
 

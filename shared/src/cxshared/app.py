@@ -33,6 +33,7 @@ from cxshared.observability import (
 from cxshared.problems import COMMON_PROBLEMS, ProblemDetail, install_problem_handlers
 from cxshared.query import reject_unknown_query_parameters
 from cxshared.settings import ServiceSettings
+from cxshared.text_guard import TextGuardMiddleware
 
 log = structlog.get_logger("cxshared.app")
 
@@ -107,6 +108,8 @@ def create_service_app(
     app.state.engine = engine
     app.state.outbox = outbox
     app.add_middleware(IdempotencyMiddleware, engine=engine)
+    # Outside the idempotency record: a body refused for its text claims no key.
+    app.add_middleware(TextGuardMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, service=name)
     app.add_middleware(RequestIdMiddleware)

@@ -21,7 +21,11 @@ def configure_logging(*, log_format: str = "console", level: str = "INFO") -> No
         renderer = structlog.processors.JSONRenderer()
         shared = [*_SHARED, structlog.processors.format_exc_info]
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        # Plain tracebacks: structlog's default with rich installed renders every frame's local
+        # variables, which took ~20 s for one failed write, all of it on the event loop.
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
         shared = _SHARED
 
     structlog.configure(

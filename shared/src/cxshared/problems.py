@@ -174,7 +174,7 @@ async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
         status=422,
         slug="invalid-value",
         title="Invalid value",
-        detail="A value could not be stored (such as a NUL character or a number out of range).",
+        detail="A value could not be stored (such as broken Unicode or a number out of range).",
         request=request,
     )
 
@@ -210,6 +210,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(DataError, _on_data_error)
+    # Text the driver cannot encode; TextGuardMiddleware refuses it earlier, naming the field.
+    app.add_exception_handler(UnicodeEncodeError, _on_data_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(Exception, _on_unexpected)
 

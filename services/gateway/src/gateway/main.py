@@ -23,6 +23,7 @@ from cxshared.middleware import (
 )
 from cxshared.migrations import check_at_head
 from cxshared.observability import RequestMetricsMiddleware, metrics_router
+from cxshared.text_guard import FieldErrors, TextGuardMiddleware
 from gateway.auth import Forbidden, SignInRequired, login_url
 from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
@@ -90,6 +91,7 @@ def create_app(
     )
     app.state.metrics = _client(MetricsClient, settings, replaced)
 
+    app.add_middleware(TextGuardMiddleware, refuse=_refuse_text)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, service="gateway")
     app.add_middleware(RequestIdMiddleware)
@@ -175,6 +177,15 @@ def _error_page(
         status_code=status_code,
         headers=headers,
     )
+
+
+async def _refuse_text(request: Request, errors: FieldErrors) -> Response:
+    fields = ", ".join(error["field"] for error in errors)
+    message = (
+        f"These fields hold characters that cannot be stored (a NUL character or broken "
+        f"Unicode): {fields}. Remove them and send the form again."
+    )
+    return _error_page(request, "Request refused", message, 422, in_place=True)
 
 
 def _install_error_pages(app: FastAPI) -> None:
