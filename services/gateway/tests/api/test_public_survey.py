@@ -142,12 +142,17 @@ def test_progress_is_saved_and_resumes_from_its_link(stack, delivery_survey):
 def test_the_page_may_be_framed_only_by_the_surveys_origins(stack, delivery_survey):
     page = Respondent(stack).open("/s/delivery?origin=https://shop.example")
     csp = page.headers["Content-Security-Policy"]
-    assert "frame-ancestors 'self' https://shop.example" in csp
+    # The listed origins alone: not 'self' (no page of the gateway frames a survey).
+    assert csp.endswith("frame-ancestors https://shop.example")
     assert "X-Frame-Options" not in page.headers
     assert 'data-parent-origin="https://shop.example"' in page.text
     other = Respondent(stack).open("/s/delivery?origin=https://evil.example")
     assert "data-parent-origin" not in other.text
     assert "evil.example" not in other.headers["Content-Security-Policy"]
+    stack.feedback.patch(f"/v1/surveys/{delivery_survey['id']}", {"allowed_origins": []})
+    stack.feedback.post(f"/v1/surveys/{delivery_survey['id']}/publish")
+    unlisted = Respondent(stack).open("/s/delivery")
+    assert unlisted.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
 
 
 def test_html_and_css_of_the_survey_page_stay_under_30_kb(stack, delivery_survey):

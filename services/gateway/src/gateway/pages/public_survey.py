@@ -48,9 +48,10 @@ NOT_SAVED = "Your answer could not be saved just now. Please send it again."
 
 
 def survey_csp(survey: PublicSurvey | None) -> str:
-    """The survey's page may be framed by the origins it lists, and by no one else."""
+    """The survey's page may be framed by the origins it lists, and by no one else: not by the
+    gateway's own pages either (none frames a survey), and by no one when it lists none."""
     origins = [o for o in (survey.allowed_origins if survey else []) if _ORIGIN.match(o)]
-    ancestors = " ".join(["'self'", *origins])
+    ancestors = " ".join(origins) or "'none'"
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}"
