@@ -153,6 +153,7 @@ def test_the_page_may_be_framed_only_by_the_surveys_origins(stack, delivery_surv
     stack.feedback.post(f"/v1/surveys/{delivery_survey['id']}/publish")
     unlisted = Respondent(stack).open("/s/delivery")
     assert unlisted.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
+    assert unlisted.headers["X-Frame-Options"] == "DENY"
 
 
 def test_html_and_css_of_the_survey_page_stay_under_30_kb(stack, delivery_survey):

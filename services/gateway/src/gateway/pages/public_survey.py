@@ -66,6 +66,7 @@ def _page(
     *,
     status_code: int = 200,
 ) -> Response:
+    csp = survey_csp(survey)
     response = render(
         request,
         template,
@@ -76,9 +77,11 @@ def _page(
             **context,
         },
         status_code=status_code,
-        headers={"Content-Security-Policy": survey_csp(survey)},
+        headers={"Content-Security-Policy": csp},
     )
     response.headers["Cache-Control"] = "no-store"
+    if csp.endswith("frame-ancestors 'none'"):
+        response.headers["X-Frame-Options"] = "DENY"  # browsers before CSP 2
     return response
 
 
