@@ -56,7 +56,7 @@ RUNS = settings(
 
 
 def nps(scores: list[int]) -> float:
-    """METRICS.md's NPS: % promoters (9-10) minus % detractors (0-6)."""
+    """docs/metrics.md's NPS: % promoters (9-10) minus % detractors (0-6)."""
     promoters = sum(score >= 9 for score in scores)
     detractors = sum(score <= 6 for score in scores)
     return 100 * (promoters - detractors) / len(scores)

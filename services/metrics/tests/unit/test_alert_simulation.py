@@ -1,5 +1,5 @@
-"""How the alert rules behave on simulated touchpoints (METRICS.md): on a stable touchpoint
-(NPS 30, 50 responses a day) fewer than one false alert a year; after a 10-point drop, an alert
+"""How the alert rules behave on simulated touchpoints (docs/metrics.md, "Definitions"): on a
+stable touchpoint (NPS 30, 50 responses a day) fewer than one false alert a year; after a 10-point drop, an alert
 within 14 days on average."""
 
 from datetime import date, timedelta

@@ -1,5 +1,5 @@
-"""Every statistic metrics reports, on fixed data, against METRICS.md's hand-worked values and
-against scipy / statsmodels where they implement the same method."""
+"""Every statistic metrics reports, on fixed data, against the hand-worked values of
+docs/metrics.md and against scipy / statsmodels where they implement the same method."""
 
 import itertools
 import math

@@ -1,4 +1,4 @@
-"""The alert rules of METRICS.md as pure functions of a touchpoint's daily figures.
+"""The alert rules of docs/metrics.md as pure functions of a touchpoint's daily figures.
 
 - Target breach: over the window (the last `alert_window_days` days, today included), the whole
   95% interval lies on the wrong side of the target, with n at least the minimum.

@@ -1,4 +1,5 @@
-"""Commercial outcomes (METRICS.md): churn by NPS category, revenue at risk, CLV."""
+"""Commercial outcomes (docs/metrics.md, "Definitions: Commercial outcomes"): churn by NPS
+category, revenue at risk, CLV."""
 
 from collections import defaultdict
 from dataclasses import dataclass

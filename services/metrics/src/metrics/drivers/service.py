@@ -1,4 +1,5 @@
-"""Key-driver analysis (METRICS.md, "Drivers"): which touchpoints explain loyalty and churn.
+"""Key-driver analysis (docs/metrics.md, "Definitions: Drivers"): which touchpoints explain
+loyalty and churn.
 
 The unit is the customer (the respondent's external id). A customer's score at a touchpoint is the
 mean of their experience scores there in the period (each response's scored answers rescaled to

@@ -164,7 +164,7 @@ def estimate(metric: str, sums: Sums) -> estimates.Estimate:
 
 
 def extras(metric: str, sums: Sums) -> dict[str, Any]:
-    """The companion figures METRICS.md names: mean satisfaction for CSAT, % agree for CES."""
+    """The companion figures docs/metrics.md names: mean satisfaction for CSAT, % agree for CES."""
     if metric == "csat":
         mean = estimates.mean(sums["csat_sum"], sums["csat_sum_sq"], int(sums["csat_n"]))
         return {"mean_satisfaction": _interval(mean)}

@@ -1,6 +1,6 @@
-"""Control charts for degradation (METRICS.md): an EWMA chart of the daily score against the
-touchpoint's own baseline, or, for low-volume touchpoints, a Bernoulli CUSUM on the share of bad
-answers (detractors for NPS).
+"""Control charts for degradation (docs/metrics.md, "Definitions: Change and degradation"): an
+EWMA chart of the daily score against the touchpoint's own baseline, or, for low-volume
+touchpoints, a Bernoulli CUSUM on the share of bad answers (detractors for NPS).
 
 Each day is given by its sufficient statistics: `n`, the sum and the sum of squares of the
 per-response score (NPS: +100 promoter, 0 passive, -100 detractor; CSAT: 100 for a top-two answer,

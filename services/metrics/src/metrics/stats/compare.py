@@ -1,5 +1,5 @@
 """Is a change real? Two-sided tests between two periods or segments, and Benjamini-Hochberg
-across the groups compared (METRICS.md, "Change and degradation")."""
+across the groups compared (docs/metrics.md, "Definitions: Change and degradation")."""
 
 import math
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Relative importance of drivers (METRICS.md, "Drivers").
+"""Relative importance of drivers (docs/metrics.md, "Definitions: Drivers").
 
 - Against a continuous outcome (relationship NPS): Johnson's relative weights, and the Shapley
   value of R² (general dominance) when there are at most 15 drivers. Both split the model's R²

@@ -1,4 +1,4 @@
-"""Point estimates and their 95% intervals, exactly as METRICS.md defines them.
+"""Point estimates and their 95% intervals, exactly as docs/metrics.md defines them.
 
 Every function takes the sufficient statistics that the daily rollups keep (counts, sums, sums of
 squares), so a score over any period costs one sum over rollup rows, never a pass over responses.
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 # service starts without importing all of scipy.stats (about a second of CPU).
 from scipy.special import ndtri, stdtrit
 
-Z_95 = float(ndtri(0.975))  # 1.95996..., METRICS.md's 1.96
+Z_95 = float(ndtri(0.975))  # 1.95996..., the 1.96 of docs/metrics.md
 
 
 @dataclass(frozen=True)
