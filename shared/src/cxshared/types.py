@@ -1,4 +1,5 @@
-"""Constrained strings for API schemas: bounded, trimmed, and free of NUL characters.
+"""Constrained types for API schemas: strings bounded, trimmed and free of NUL characters, and
+whole numbers that are never booleans.
 
 PostgreSQL cannot store NUL in text, so it is refused at the edge. Every rule is part of the
 published schema (a `pattern` spelled with explicit characters, so that every regex engine
@@ -59,3 +60,24 @@ def _iso(pattern: re.Pattern[str], what: str) -> Callable[[Any], Any]:
 
 IsoDate = Annotated[date, BeforeValidator(_iso(_ISO_DATE, "date"))]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso(_ISO_DATETIME, "datetime"))]
+
+
+def refuse_booleans(value: Any) -> Any:
+    """Pydantic's lax mode reads JSON's true and false as 1 and 0 (`{"nps": true}` was stored as
+    an NPS of 1); JSON Schema's integer and number include neither. Lists are checked item by
+    item."""
+    items = value if isinstance(value, list) else (value,)
+    if any(isinstance(item, bool) for item in items):
+        raise PydanticCustomError("bool_not_number", "true and false are not numbers")
+    return value
+
+
+NOT_BOOLEAN = BeforeValidator(refuse_booleans)
+WholeNumber = Annotated[int, NOT_BOOLEAN]
+"""An integer as JSON Schema has it: 3 or 3.0, never true or false. (Pydantic's strict int would
+refuse 3.0, which the published schema allows.) Numbers with a fraction are `float` fields
+declared `strict=True`: they take 3 and 3.5, never true or a string.
+
+Constraints go in `Field(...)` as the default, or, where the field is nullable or annotated,
+before the validator: `Annotated[int, Field(ge=0), NOT_BOOLEAN] | None`. After it, pydantic
+publishes them as `ge`/`le` instead of JSON Schema's `minimum`/`maximum`."""

@@ -266,3 +266,18 @@ def test_ip_addresses_are_kept_only_when_the_survey_asks(api, published):
     api.patch(f"/v1/surveys/{published['id']}", {"store_ip": True})
     second = api.client.post(URL, json=submission(answers={"nps": 9, "ease": 6})).json()
     assert api.get(f"/v1/responses/{second['id']}").json()["client_ip"] == "testclient"
+
+
+def test_true_and_false_are_not_numbers(api, published):
+    """Lax validation read true as 1: {"nps": true} was stored as a complete response."""
+    for answers in (
+        {"nps": True, "ease": 5},
+        {"nps": False, "ease": 5},
+        {"nps": 9, "ease": True},
+        {"nps": 4, "ease": 5, "topics": [True]},
+    ):
+        refused = api.client.post(URL, json=submission(answers=answers))
+        assert refused.status_code == 422, (answers, refused.text)
+        [error] = refused.json()["errors"]
+        assert error["field"].startswith("answers."), error
+    assert api.get("/v1/responses").json()["items"] == []

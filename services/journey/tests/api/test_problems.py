@@ -107,3 +107,18 @@ def test_unexpected_errors_are_500_problems_without_internals(api):
     assert body["request_id"] == response.headers["x-request-id"]
     assert "secret" not in response.text
     assert_security_headers(response)
+
+
+def test_true_and_false_are_not_numbers(api, journey_map):
+    url = f"/v1/touchpoints/{journey_map['confirm']['id']}"
+    before = api.get(url).json()
+    for body, field in (
+        ({"targets": [{"metric": "nps", "value": True}]}, "targets[0].nps.value"),
+        ({"targets": [{"metric": "csat", "value": 80, "min_responses": True}]}, "min_responses"),
+        ({"designed_emotion": False}, "designed_emotion"),
+    ):
+        refused = api.patch(url, body)
+        assert refused.status_code == 422, refused.text
+        assert any(field in e["field"] for e in refused.json()["errors"]), refused.json()
+    assert api.get(url).json() == before
+    assert api.post("/v1/journeys", {"name": "J", "review_cadence_days": True}).status_code == 422

@@ -13,17 +13,17 @@ def threaded_dependencies(app: Any) -> set[str]:
     each in a worker thread, a hop that is right for one that waits on the database and pure
     cost for one that only reads the request."""
     found = set()
-    for dependant in _dependants(app.routes):
+    for dependant in route_dependants(app.routes):
         for call in _calls(dependant):
             if not _is_async(call):
                 found.add(f"{call.__module__}.{call.__qualname__}")
     return found
 
 
-def _dependants(routes: list[Any]) -> Iterator[Dependant]:
+def route_dependants(routes: list[Any]) -> Iterator[Dependant]:
     for route in routes:
         if hasattr(route, "effective_candidates"):  # a router included in another
-            yield from _dependants(route.effective_candidates())
+            yield from route_dependants(route.effective_candidates())
         elif isinstance(route, APIRoute) or isinstance(
             getattr(route, "original_route", None), APIRoute
         ):

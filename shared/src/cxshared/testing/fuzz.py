@@ -19,7 +19,10 @@ from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 PREFIX = "urn:cxloop:problem:"
-COMMON_FIELD_CODES = frozenset({"unknown_reference", "duplicate", "null_not_allowed"})
+# unstorable_text: a lone surrogate or a NUL (cxshared.text_guard); JSON Schema cannot say so.
+COMMON_FIELD_CODES = frozenset(
+    {"unknown_reference", "duplicate", "null_not_allowed", "unstorable_text"}
+)
 COMMON_PROBLEMS = frozenset(
     {
         "idempotency-key-reused",

@@ -1,21 +1,11 @@
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cxshared.types import WholeNumber
 from feedback.fatigue.models import RuleKind
 from feedback.responses.schemas import Channel, Respondent
-
-
-def _not_bool(value: Any) -> Any:
-    # Pydantic reads true as 1; JSON Schema's integer does not include booleans.
-    if isinstance(value, bool):
-        raise PydanticCustomError("int_type", "Input should be a valid integer")
-    return value
-
-
-NotBool = Annotated[int, BeforeValidator(_not_bool)]
 
 
 class RuleCreate(BaseModel):
@@ -25,8 +15,8 @@ class RuleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: RuleKind
-    days: NotBool = Field(ge=1, le=3650, examples=[14])
-    max_count: NotBool = Field(1, ge=1, le=100)
+    days: WholeNumber = Field(ge=1, le=3650, examples=[14])
+    max_count: WholeNumber = Field(1, ge=1, le=100)
 
     @model_validator(mode="after")
     def _once_means_one(self) -> Self:

@@ -1,10 +1,10 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from cxshared.pagination import Page
-from cxshared.types import Email
+from cxshared.types import Email, WholeNumber
 from feedback.invitations.models import InvitationStatus
 from feedback.responses.schemas import Channel
 
@@ -16,16 +16,16 @@ class Invitee(BaseModel):
 
     external_id: ExternalId
     email: Email | None = None
-    attributes: Annotated[dict[str, str | int | float | bool], Field(max_length=30)] = Field(
-        default_factory=dict
-    )
+    attributes: Annotated[
+        dict[str, str | WholeNumber | StrictFloat | bool], Field(max_length=30)
+    ] = Field(default_factory=dict)
 
 
 class InvitationBatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     respondents: Annotated[list[Invitee], Field(min_length=1, max_length=5000)]
-    expires_in_days: int = Field(30, ge=1, le=365)
+    expires_in_days: WholeNumber = Field(30, ge=1, le=365)
     channel: Channel = Channel.EMAIL
 
 

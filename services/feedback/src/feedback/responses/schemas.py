@@ -2,10 +2,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from cxshared.pagination import Page
-from cxshared.types import Email, IsoDateTime, OptionalName
+from cxshared.types import Email, IsoDateTime, OptionalName, refuse_booleans
 from feedback.responses.models import ResponseStatus
 
 SubmissionId = Annotated[
@@ -17,7 +17,8 @@ SubmissionId = Annotated[
         examples=["6f1c2b9e-4c1d-4e4f-9a55-0d6f1c2b9e4c"],
     ),
 ]
-AnswerValue = int | str | list[int | str] | None
+
+AnswerValue = Annotated[int | str | list[int | str] | None, BeforeValidator(refuse_booleans)]
 Answers = Annotated[
     dict[Annotated[str, Field(max_length=40)], AnswerValue],
     Field(max_length=50, description="Question key to answer.", examples=[{"nps": 9}]),

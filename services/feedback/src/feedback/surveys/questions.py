@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from cxshared.types import LongText, Name
+from cxshared.types import NOT_BOOLEAN, LongText, Name, WholeNumber
 
 Key = Annotated[
     str,
@@ -23,7 +23,7 @@ Key = Annotated[
     ),
 ]
 ChoiceValue = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", examples=["late"])]
-Scalar = int | str
+Scalar = WholeNumber | str
 
 
 class QuestionType(StrEnum):
@@ -92,7 +92,7 @@ class CesQuestion(_Question):
 
 class RatingQuestion(_Question):
     type: Literal[QuestionType.RATING]
-    scale: int = Field(5, ge=2, le=10, description="Answers run from 1 to this.")
+    scale: WholeNumber = Field(5, ge=2, le=10, description="Answers run from 1 to this.")
 
 
 class Choice(BaseModel):
@@ -123,7 +123,7 @@ class SingleChoiceQuestion(_Question):
 class MultiChoiceQuestion(_Question):
     type: Literal[QuestionType.MULTI_CHOICE]
     choices: Choices
-    max_selected: int | None = Field(None, ge=1, le=50)
+    max_selected: Annotated[int, Field(ge=1, le=50), NOT_BOOLEAN] | None = None
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
@@ -133,7 +133,7 @@ class MultiChoiceQuestion(_Question):
 
 class TextQuestion(_Question):
     type: Literal[QuestionType.TEXT]
-    max_length: int = Field(1000, ge=1, le=10_000)
+    max_length: WholeNumber = Field(1000, ge=1, le=10_000)
 
 
 Question = Annotated[

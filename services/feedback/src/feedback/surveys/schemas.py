@@ -6,7 +6,7 @@ from pydantic_core import PydanticCustomError
 
 from cxshared.pagination import Page
 from cxshared.schemas import ReadBase, WriteBase
-from cxshared.types import Identifier, IsoDateTime, LongText, Name
+from cxshared.types import NOT_BOOLEAN, Identifier, IsoDateTime, LongText, Name, WholeNumber
 from feedback.surveys.models import SurveyStatus
 from feedback.surveys.questions import Questions, check_question_list
 
@@ -41,7 +41,7 @@ class SurveySettings(BaseModel):
     )
     opens_at: IsoDateTime | None = None
     closes_at: IsoDateTime | None = None
-    response_cap: int | None = Field(None, ge=1, le=10_000_000)
+    response_cap: Annotated[int, Field(ge=1, le=10_000_000), NOT_BOOLEAN] | None = None
     allowed_origins: Annotated[list[Origin], Field(max_length=50)] = Field(default_factory=list)
     hidden_fields: Annotated[list[HiddenField], Field(max_length=30)] = Field(
         default_factory=list,
@@ -52,11 +52,14 @@ class SurveySettings(BaseModel):
         True, description="When false, an answer needs a respondent id or an invitation."
     )
     one_response_per_invitation: bool = True
-    fatigue_days: int | None = Field(
-        None, ge=1, le=3650, description="Ask a person this survey at most once per N days."
+    fatigue_days: Annotated[int, Field(ge=1, le=3650), NOT_BOOLEAN] | None = Field(
+        None, description="Ask a person this survey at most once per N days."
     )
-    min_seconds_to_complete: int = Field(
-        3, ge=0, le=3600, description="Faster completions are kept but flagged as likely bots."
+    min_seconds_to_complete: WholeNumber = Field(
+        3,
+        ge=0,
+        le=3600,
+        description="Faster completions are kept but flagged as likely bots.",
     )
     store_ip: bool = Field(False, description="Keep the respondent's IP address (off: not kept).")
 
@@ -80,13 +83,13 @@ class SurveyUpdate(WriteBase):
     touchpoint_id: Identifier | None = None
     opens_at: IsoDateTime | None = None
     closes_at: IsoDateTime | None = None
-    response_cap: int | None = Field(None, ge=1, le=10_000_000)
+    response_cap: Annotated[int, Field(ge=1, le=10_000_000), NOT_BOOLEAN] | None = None
     allowed_origins: Annotated[list[Origin], Field(max_length=50)] | None = None
     hidden_fields: Annotated[list[HiddenField], Field(max_length=30)] | None = None
     allow_anonymous: bool | None = None
     one_response_per_invitation: bool | None = None
-    fatigue_days: int | None = Field(None, ge=1, le=3650)
-    min_seconds_to_complete: int | None = Field(None, ge=0, le=3600)
+    fatigue_days: Annotated[int, Field(ge=1, le=3650), NOT_BOOLEAN] | None = None
+    min_seconds_to_complete: Annotated[int, Field(ge=0, le=3600), NOT_BOOLEAN] | None = None
     store_ip: bool | None = None
     questions: Questions | None = None
     status: SurveyStatus | None = Field(

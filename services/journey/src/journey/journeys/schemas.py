@@ -1,10 +1,20 @@
 from datetime import date
+from typing import Annotated
 
 from pydantic import Field
 
 from cxshared.pagination import Page
 from cxshared.schemas import ReadBase, WriteBase
-from cxshared.types import Email, Identifier, IsoDate, LongText, Name, OptionalName
+from cxshared.types import (
+    NOT_BOOLEAN,
+    Email,
+    Identifier,
+    IsoDate,
+    LongText,
+    Name,
+    OptionalName,
+    WholeNumber,
+)
 from journey.journeys.models import JourneyState, JourneyStatus
 
 Cadence = Field(ge=1, le=3650, description="Days between reviews of this journey.")
@@ -18,7 +28,7 @@ class JourneyCreate(WriteBase):
     status: JourneyStatus = JourneyStatus.DRAFT
     owner_name: OptionalName = Field("", examples=["Sam Reyes"])
     owner_email: Email | None = Field(None, examples=["sam@example.com"])
-    review_cadence_days: int = Field(90, ge=1, le=3650, description=Cadence.description)
+    review_cadence_days: WholeNumber = Field(90, ge=1, le=3650, description=Cadence.description)
     last_reviewed_date: IsoDate | None = None
 
 
@@ -30,7 +40,7 @@ class JourneyUpdate(WriteBase):
     status: JourneyStatus | None = None
     owner_name: OptionalName | None = None
     owner_email: Email | None = None
-    review_cadence_days: int | None = Field(None, ge=1, le=3650)
+    review_cadence_days: Annotated[int, Field(ge=1, le=3650), NOT_BOOLEAN] | None = None
     last_reviewed_date: IsoDate | None = None
 
 

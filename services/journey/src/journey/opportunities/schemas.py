@@ -4,7 +4,7 @@ from pydantic import Field
 
 from cxshared.pagination import Page
 from cxshared.schemas import ReadBase, WriteBase
-from cxshared.types import Email, Identifier, LongText, Name, OptionalName
+from cxshared.types import NOT_BOOLEAN, Email, Identifier, LongText, Name, OptionalName, WholeNumber
 from journey.opportunities.models import OpportunityKind, OpportunityStatus
 
 Evidence = Annotated[
@@ -21,9 +21,9 @@ class OpportunityFields(WriteBase):
     status: OpportunityStatus = OpportunityStatus.OPEN
     owner_name: OptionalName = ""
     owner_email: Email | None = None
-    customer_value: int = Field(50, ge=0, le=100)
-    business_value: int = Field(50, ge=0, le=100)
-    effort: int = Field(3, ge=0, le=5, description="0 (trivial) to 5 (very large).")
+    customer_value: WholeNumber = Field(50, ge=0, le=100)
+    business_value: WholeNumber = Field(50, ge=0, le=100)
+    effort: WholeNumber = Field(3, ge=0, le=5, description="0 (trivial) to 5 (very large).")
     evidence: Evidence = Field(default_factory=list)
 
 
@@ -38,9 +38,9 @@ class OpportunityUpdate(WriteBase):
     status: OpportunityStatus | None = None
     owner_name: OptionalName | None = None
     owner_email: Email | None = None
-    customer_value: int | None = Field(None, ge=0, le=100)
-    business_value: int | None = Field(None, ge=0, le=100)
-    effort: int | None = Field(None, ge=0, le=5)
+    customer_value: Annotated[int, Field(ge=0, le=100), NOT_BOOLEAN] | None = None
+    business_value: Annotated[int, Field(ge=0, le=100), NOT_BOOLEAN] | None = None
+    effort: Annotated[int, Field(ge=0, le=5), NOT_BOOLEAN] | None = None
     evidence: Evidence | None = None
 
 

@@ -1,8 +1,10 @@
+from typing import Annotated
+
 from pydantic import Field
 
 from cxshared.pagination import Page
 from cxshared.schemas import ReadBase, WriteBase
-from cxshared.types import LongText, Name
+from cxshared.types import NOT_BOOLEAN, LongText, Name, WholeNumber
 
 EMOTION = "Designed emotion from -2 (very negative) to +2 (very positive)."
 
@@ -16,15 +18,19 @@ class StageCreate(WriteBase):
         "customer's functional and emotional state.",
         examples=["I know exactly what I pay and when it arrives, and I feel in control."],
     )
-    designed_emotion: int = Field(0, ge=-2, le=2, description=EMOTION)
-    position: int | None = Field(None, ge=0, description="Where to insert; default: last.")
+    designed_emotion: WholeNumber = Field(0, ge=-2, le=2, description=EMOTION)
+    position: Annotated[int, Field(ge=0), NOT_BOOLEAN] | None = Field(
+        None, description="Where to insert; default: last."
+    )
 
 
 class StageUpdate(WriteBase):
     name: Name | None = None
     description: LongText | None = None
     experience: LongText | None = None
-    designed_emotion: int | None = Field(None, ge=-2, le=2, description=EMOTION)
+    designed_emotion: Annotated[int, Field(ge=-2, le=2), NOT_BOOLEAN] | None = Field(
+        None, description=EMOTION
+    )
 
 
 class StageRead(ReadBase):
@@ -37,7 +43,9 @@ class StageRead(ReadBase):
 
 
 class Move(WriteBase):
-    position: int = Field(ge=0, description="The new 0-based position; past the end means last.")
+    position: WholeNumber = Field(
+        ge=0, description="The new 0-based position; past the end means last."
+    )
 
 
 StagePage = Page[StageRead]

@@ -6,7 +6,7 @@ from pydantic_core import PydanticCustomError
 
 from cxshared.pagination import Page
 from cxshared.schemas import ReadBase, WriteBase
-from cxshared.types import Email, Identifier, LongText, Name, OptionalName
+from cxshared.types import NOT_BOOLEAN, Email, Identifier, LongText, Name, OptionalName, WholeNumber
 from journey.touchpoints.models import Channel, Interaction
 
 
@@ -25,8 +25,11 @@ class _TargetBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     direction: Direction = Direction.AT_LEAST
-    min_responses: int = Field(
-        30, ge=1, le=100_000, description="Below this many responses the score is 'too few'."
+    min_responses: WholeNumber = Field(
+        30,
+        ge=1,
+        le=100_000,
+        description="Below this many responses the score is 'too few'.",
     )
 
 
@@ -34,21 +37,21 @@ class NpsTarget(_TargetBase):
     """NPS, from -100 to 100."""
 
     metric: Literal[Metric.NPS]
-    value: float = Field(ge=-100, le=100, allow_inf_nan=False, examples=[40])
+    value: float = Field(ge=-100, le=100, allow_inf_nan=False, examples=[40], strict=True)
 
 
 class CsatTarget(_TargetBase):
     """CSAT as the top-two-box percentage, 0 to 100."""
 
     metric: Literal[Metric.CSAT]
-    value: float = Field(ge=0, le=100, allow_inf_nan=False, examples=[85])
+    value: float = Field(ge=0, le=100, allow_inf_nan=False, examples=[85], strict=True)
 
 
 class CesTarget(_TargetBase):
     """CES as the mean score on its 1-7 scale."""
 
     metric: Literal[Metric.CES]
-    value: float = Field(ge=1, le=7, allow_inf_nan=False, examples=[5.5])
+    value: float = Field(ge=1, le=7, allow_inf_nan=False, examples=[5.5], strict=True)
 
 
 Target = Annotated[NpsTarget | CsatTarget | CesTarget, Field(discriminator="metric")]
@@ -77,9 +80,13 @@ class TouchpointCreate(WriteBase):
         "with the delivery date'.",
     )
     moment_of_truth: bool = False
-    designed_emotion: int | None = Field(None, ge=-2, le=2, description=EMOTION)
+    designed_emotion: Annotated[int, Field(ge=-2, le=2), NOT_BOOLEAN] | None = Field(
+        None, description=EMOTION
+    )
     targets: Targets = Field(default_factory=list)
-    position: int | None = Field(None, ge=0, description="Where to insert; default: last.")
+    position: Annotated[int, Field(ge=0), NOT_BOOLEAN] | None = Field(
+        None, description="Where to insert; default: last."
+    )
 
     @model_validator(mode="after")
     def _targets(self) -> Self:
@@ -97,7 +104,9 @@ class TouchpointUpdate(WriteBase):
     owner_email: Email | None = None
     standard: LongText | None = None
     moment_of_truth: bool | None = None
-    designed_emotion: int | None = Field(None, ge=-2, le=2, description=EMOTION)
+    designed_emotion: Annotated[int, Field(ge=-2, le=2), NOT_BOOLEAN] | None = Field(
+        None, description=EMOTION
+    )
     targets: Targets | None = None
 
     @model_validator(mode="after")
@@ -127,7 +136,9 @@ class TouchpointMove(WriteBase):
     stage_id: Identifier | None = Field(
         None, description="Another stage of the same journey; default: stay in this stage."
     )
-    position: int = Field(ge=0, description="The new 0-based position; past the end means last.")
+    position: WholeNumber = Field(
+        ge=0, description="The new 0-based position; past the end means last."
+    )
 
 
 TouchpointPage = Page[TouchpointRead]

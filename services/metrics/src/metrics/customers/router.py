@@ -26,7 +26,7 @@ class CustomerWrite(BaseModel):
     external_id: ExternalId = Field(description="The respondent external id responses carry.")
     name: Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")] = ""
     segment: Annotated[str, Field(max_length=100, pattern=r"^[^\x00]*$")] = ""
-    annual_revenue: float = Field(0, ge=0, le=1e12, allow_inf_nan=False)
+    annual_revenue: float = Field(0, ge=0, le=1e12, allow_inf_nan=False, strict=True)
     start_date: IsoDate | None = None
     churn_date: IsoDate | None = Field(None, description="When they left; empty while active.")
 
@@ -95,7 +95,8 @@ async def import_customers(request: Request, session: SessionDep, _: Writer) -> 
     for line, raw in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         values = {k: v for k, v in raw.items() if k and v not in (None, "")}
         try:
-            rows.append(CustomerWrite.model_validate(values))
+            # Every CSV value is text: "1200" is read as a number here, as nowhere in JSON.
+            rows.append(CustomerWrite.model_validate(values, strict=False))
         except ValidationError as exc:
             first = exc.errors()[0]
             raise Problem(

@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cxshared.types import IsoDateTime
+from cxshared.types import NOT_BOOLEAN, IsoDateTime
 
 EventId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
@@ -20,7 +20,7 @@ class EventEnvelope(BaseModel):
     )
     subject: Annotated[str, Field(max_length=200)] = ""
     data: dict[str, Any]
-    schema_version: Annotated[int, Field(ge=1, le=1)] = 1
+    schema_version: Annotated[int, Field(ge=1, le=1), NOT_BOOLEAN] = 1
 
 
 class EventBatch(BaseModel):
