@@ -6,6 +6,7 @@ from typing import Any
 from cxshared.cli import Command, run_cli
 from gateway.config import get_settings
 from gateway.main import MIGRATIONS
+from gateway.users import throttle
 from gateway.users.models import Role
 from gateway.users.service import UserError, create_user, has_users, set_disabled
 
@@ -60,10 +61,28 @@ def _disable_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
     return 0
 
 
+def _configure_unlock_user(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--email", required=True)
+
+
+def _unlock_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
+    email = args.email.strip().lower()
+    if throttle.clear(engine, email=email):
+        print(f"{email}: failed sign-ins forgotten; the account takes passwords again")
+    else:
+        print(f"{email}: no failed sign-ins recorded, nothing to lift")
+    return 0
+
+
 COMMANDS = {
     "create-user": Command("create a staff user", _configure_create_user, _create_user),
     "disable-user": Command(
         "disable a staff user and end their sessions", _configure_disable_user, _disable_user
+    ),
+    "unlock-user": Command(
+        "lift the lock that failed sign-ins put on an account",
+        _configure_unlock_user,
+        _unlock_user,
     ),
 }
 

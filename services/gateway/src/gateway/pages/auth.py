@@ -1,6 +1,7 @@
 """Sign in and sign out."""
 
 import hmac
+import math
 import secrets
 from typing import Annotated
 
@@ -10,7 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from cxshared.problems import Problem
 from cxshared.ratelimit import client_address, hit
+from cxshared.timeutil import utcnow
 from gateway.auth import SESSION_COOKIE, Staff, check_csrf, same_origin, settings_of
+from gateway.users import throttle
 from gateway.users.service import authenticate, end_session, start_session
 from gateway.web import render, see_other
 
@@ -20,6 +23,8 @@ router = APIRouter()
 # that the form must repeat (double submit), so no other site can sign a browser in.
 LOGIN_CSRF_COOKIE = "cx_login_csrf"
 LOGIN_ATTEMPTS_PER_MINUTE = 10
+# A browser that signed in before (users/throttle.py): not held back by others' guesses.
+DEVICE_COOKIE = "cx_device"
 
 
 def _safe_next(next_url: str | None) -> str:
@@ -30,7 +35,13 @@ def _safe_next(next_url: str | None) -> str:
 
 
 def _login_form(
-    request: Request, *, next_url: str, email: str = "", error: str = "", status_code: int = 200
+    request: Request,
+    *,
+    next_url: str,
+    email: str = "",
+    error: str = "",
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
     response = render(
@@ -44,6 +55,7 @@ def _login_form(
             "login_token": token,
         },
         status_code=status_code,
+        headers=headers,
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -80,9 +92,14 @@ async def login(
             status_code=403,
         )
     engine = request.app.state.engine
-    address = client_address(request, [])
+    account = email.strip().lower()
+    device = await run_in_threadpool(
+        throttle.trusted_device, engine, token=request.cookies.get(DEVICE_COOKIE, ""), email=account
+    )
+    # A known browser has its own budget; any other counts against its address.
+    budget = f"login-device:{device}" if device else f"login:{client_address(request, [])}"
     try:
-        await run_in_threadpool(hit, engine, {f"login:{address}": LOGIN_ATTEMPTS_PER_MINUTE})
+        await run_in_threadpool(hit, engine, {budget: LOGIN_ATTEMPTS_PER_MINUTE})
     except Problem as exc:
         return _login_form(
             request,
@@ -90,9 +107,29 @@ async def login(
             email=email,
             error=f"Too many attempts. {exc.detail}",
             status_code=429,
+            headers=exc.headers,
+        )
+    until = (
+        None if device else await run_in_threadpool(throttle.locked_until, engine, email=account)
+    )
+    if until is not None:
+        minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+        return _login_form(
+            request,
+            next_url=next_url,
+            email=email,
+            error=(
+                f"Too many failed sign-ins for this account: try again in {minutes} min "
+                f"(after {until:%H:%M} UTC), from a browser you signed in with before, or ask "
+                "an administrator to lift the lock."
+            ),
+            status_code=429,
+            headers={"Retry-After": str(minutes * 60)},
         )
     user = await run_in_threadpool(authenticate, engine, email=email, password=password)
     if user is None:
+        if not device:
+            await run_in_threadpool(throttle.record_failure, engine, email=account)
         return _login_form(
             request,
             next_url=next_url,
@@ -100,6 +137,10 @@ async def login(
             error="That email and password do not match an active account.",
             status_code=422,
         )
+    await run_in_threadpool(throttle.clear, engine, email=account)
+    device_token = await run_in_threadpool(
+        throttle.remember_device, engine, user=user, token=request.cookies.get(DEVICE_COOKIE)
+    )
     token, _ = await run_in_threadpool(start_session, engine, user=user)
     response = see_other(next_url)
     response.set_cookie(
@@ -109,6 +150,15 @@ async def login(
         samesite="lax",
         secure=settings_of(request).secure_cookies,
         path="/",
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_token,
+        max_age=int(throttle.DEVICE_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=settings_of(request).secure_cookies,
+        path="/login",
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
