@@ -10,11 +10,13 @@ from feedback.responses import export
 URL = "/v1/public/surveys/delivery/responses"
 
 
-def answer(api, nps, text=None, respondent=None, complete=True, ease=4):
+def answer(api, nps, text=None, respondent=None, complete=True, ease=4, hidden=None):
     answers = {"nps": nps, "ease": ease}
     if text is not None:
         answers["what_went_wrong"] = text
     body = {"submission_id": uuid.uuid4().hex, "answers": answers, "complete": complete}
+    if hidden:
+        body["hidden"] = hidden
     if respondent:
         body["respondent"] = {"external_id": respondent}
     response = api.client.post(URL, json=body)
@@ -63,6 +65,35 @@ def test_csv_export_escapes_formulas_and_has_a_column_per_question(api, publishe
         "plain",
     ]
     assert {row["nps"] for row in table} == {"3"}
+
+
+def test_csv_export_has_a_column_per_hidden_field_across_surveys(api, published):
+    answer(api, 9, hidden={"order_id": "=A-1", "segment": "small_business"})
+    answer(api, 2)
+    for params in ({"survey_id": published["id"]}, {}):
+        response = api.get("/v1/responses/export", params=params)
+        table = list(csv.DictReader(io.StringIO(response.text)))
+        assert "hidden" not in table[0]
+        assert [row["hidden.order_id"] for row in table] == ["'=A-1", ""]  # still guarded
+        assert [row["hidden.segment"] for row in table] == ["small_business", ""]
+
+
+def test_the_data_dictionary_names_every_column_of_the_export(api, published):
+    answer(api, 9, hidden={"order_id": "A-1"})
+    params = {"survey_id": published["id"]}
+    header = next(csv.reader(io.StringIO(api.get("/v1/responses/export", params=params).text)))
+    response = api.get("/v1/responses/export", params={**params, "format": "dictionary"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [row["column"] for row in rows] == header
+    meaning = {row["column"]: row for row in rows}
+    assert meaning["nps"]["meaning"] == "How likely are you to recommend us?"
+    assert meaning["nps"]["values"] == "0-10"
+    assert meaning["topics"]["type"] == "multi_choice"
+    assert "late = Late" in meaning["topics"]["values"]
+    assert meaning["hidden.order_id"]["type"] == "hidden"
+    assert meaning["submitted_at"]["meaning"]
 
 
 def test_jsonl_export_keeps_values_as_data(api, published):

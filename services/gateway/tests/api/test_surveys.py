@@ -232,3 +232,34 @@ def test_responses_are_listed_filtered_escaped_and_exported(stack, editor, deliv
     body = export.text
     assert "'=HYPERLINK" in body  # formula cells are escaped by the export
     assert body.count("\n") == 2  # a header and the one detractor
+
+
+def test_a_question_key_is_whole_words_of_its_prompt(stack, editor):
+    survey_id = _new(editor, stack, slug="keys")
+    for prompt in ("How likely are you to recommend us to a friend?",) * 2 + ("3 things?",):
+        added = editor.post(
+            f"/surveys/{survey_id}/questions",
+            {"version": _version(stack, survey_id), "type": "nps", "prompt": prompt},
+        )
+        assert added.status_code == 303, added.text
+    keys = [q["key"] for q in _survey(stack, survey_id)["questions"]]
+    assert keys == [
+        "how_likely_are_you_to_recommend_us_to",
+        "how_likely_are_you_to_recommend_us_to_2",
+        "q_3_things",
+    ]
+
+
+def test_the_export_comes_with_what_each_column_holds(stack, editor, delivery_survey):
+    survey_id = delivery_survey["id"]
+    page = editor.get(f"/surveys/{survey_id}/responses?band=detractor").text
+    link = f"/surveys/{survey_id}/responses-dictionary.csv?band=detractor"
+    assert link in page
+    dictionary = editor.get(link)
+    assert dictionary.status_code == 200
+    assert dictionary.headers["content-type"].startswith("text/csv")
+    assert "attachment" in dictionary.headers["content-disposition"]
+    header = editor.get(f"/surveys/{survey_id}/responses.csv").text.splitlines()[0]
+    rows = dictionary.text.splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == header.split(",")
+    assert "How likely are you to recommend us?" in dictionary.text

@@ -1,9 +1,12 @@
-"""Streaming exports: rows are read in batches and written as they come."""
+"""Streaming exports: rows are read in batches and written as they come. A CSV export has a
+column per hidden field (`hidden.<name>`) and, for one survey, per question (its key); its
+data dictionary says what each column holds (docs/feedback.md, "Reading and exporting")."""
 
 import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, Select
@@ -24,8 +27,21 @@ FIXED = [
     "respondent_email",
     "channel",
     "flags",
-    "hidden",
 ]
+# What each fixed column holds, for the data dictionary.
+FIXED_MEANING = {
+    "response_id": "The response's id.",
+    "survey_id": "The survey answered.",
+    "version": "The survey version answered (its questions as they were then).",
+    "status": "complete, or partial (not finished yet).",
+    "submitted_at": "When the latest answers arrived (UTC).",
+    "completed_at": "When the response was completed (UTC); empty while partial.",
+    "respondent_external_id": "Who answered, as your systems know them.",
+    "respondent_email": "The respondent's e-mail address, when known.",
+    "channel": "Where it was answered: web, embed, email, sms, in_app, qr or other.",
+    "flags": "honeypot, too_fast: kept, but likely not a person.",
+}
+HIDDEN_PREFIX = "hidden."
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -44,23 +60,52 @@ def rows(engine: Engine, query: Select[Any]) -> Iterator[Response]:
         after = batch[-1].id
 
 
-def question_keys(engine: Engine, survey_id: str | None) -> list[str] | None:
-    """The survey's question keys across its versions, newest first; None for many surveys."""
-    if survey_id is None:
-        return None
+@dataclass
+class Columns:
+    """The columns after the fixed ones: a column per hidden field, then one per question of
+    the survey (each question as its newest version asks it), or `questions` None when the
+    export spans surveys and the answers are one JSON column."""
+
+    hidden: list[str] = field(default_factory=list)
+    questions: list[dict[str, Any]] | None = None
+
+    def header(self) -> list[str]:
+        answers = [q["key"] for q in self.questions] if self.questions is not None else ["answers"]
+        return FIXED + [HIDDEN_PREFIX + name for name in self.hidden] + answers
+
+
+def columns(engine: Engine, query: Select[Any], survey_id: str | None) -> Columns:
+    """The hidden fields of every survey the selection holds answers to (or of `survey_id`),
+    across their versions; the questions when the export is of one survey."""
     with Session(engine) as session:
-        survey = session.get(Survey, survey_id)
-        versions = session.exec(
-            select(SurveyVersion)
-            .where(SurveyVersion.survey_id == survey_id)
-            .order_by(col(SurveyVersion.number).desc())
-        ).all()
-        keys: list[str] = []
-        for questions in [v.definition["questions"] for v in versions] + (
-            [survey.questions] if survey else []
-        ):
-            keys.extend(q["key"] for q in questions if q["key"] not in keys)
-    return keys
+        if survey_id is not None:
+            surveys = [survey_id]
+        else:
+            chosen = query.subquery()
+            surveys = list(session.scalars(select(chosen.c.survey_id).distinct()).all())
+        found = Columns(questions=[] if survey_id is not None else None)
+        by_key: dict[str, dict[str, Any]] = {}
+        for one in surveys:
+            survey = session.get(Survey, one)
+            versions = session.exec(
+                select(SurveyVersion)
+                .where(SurveyVersion.survey_id == one)
+                .order_by(col(SurveyVersion.number).desc())
+            ).all()
+            definitions = [v.definition for v in versions] + (
+                [{"hidden_fields": survey.hidden_fields, "questions": survey.questions}]
+                if survey
+                else []
+            )
+            for definition in definitions:
+                found.hidden.extend(
+                    n for n in definition.get("hidden_fields", []) if n not in found.hidden
+                )
+                for question in definition["questions"]:
+                    by_key.setdefault(question["key"], question)
+        if found.questions is not None:
+            found.questions = list(by_key.values())
+    return found
 
 
 def safe_cell(value: Any) -> str:
@@ -85,29 +130,70 @@ def _fixed(response: Response) -> list[Any]:
         response.respondent_email,
         response.channel,
         response.flags,
-        json.dumps(response.hidden, ensure_ascii=False) if response.hidden else None,
     ]
 
 
-def csv_lines(responses: Iterator[Response], keys: list[str] | None) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+class _Lines:
+    """CSV lines, one at a time, every cell safe for a spreadsheet."""
 
-    def line(values: list[Any]) -> str:
-        writer.writerow([safe_cell(v) for v in values])
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer)
+
+    def __call__(self, values: list[Any]) -> str:
+        self.writer.writerow([safe_cell(v) for v in values])
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
         return text
 
-    yield line(FIXED + (keys if keys is not None else ["answers"]))
+
+def csv_lines(responses: Iterator[Response], columns: Columns) -> Iterator[str]:
+    line = _Lines()
+    yield line(columns.header())
+    keys = [q["key"] for q in columns.questions] if columns.questions is not None else None
     for response in responses:
+        hidden = [response.hidden.get(name) for name in columns.hidden]
         answers = (
             [response.answers.get(k) for k in keys]
             if keys is not None
             else [json.dumps(response.answers, ensure_ascii=False)]
         )
-        yield line(_fixed(response) + answers)
+        yield line(_fixed(response) + hidden + answers)
+
+
+def _values(question: dict[str, Any]) -> str:
+    """The answers a question takes, in words."""
+    kind = question["type"]
+    scales = {"nps": "0-10", "csat": "1-5 (very dissatisfied to very satisfied)",
+              "ces": "1-7 (strongly disagree to strongly agree)"}  # fmt: skip
+    if kind in scales:
+        return scales[kind]
+    if kind == "rating":
+        return f"1-{question.get('scale', 5)}"
+    if kind in ("single_choice", "multi_choice"):
+        listed = "; ".join(f"{c['value']} = {c['label']}" for c in question.get("choices", []))
+        return listed + ("; several separated by ;" if kind == "multi_choice" else "")
+    return (
+        f"text, at most {question['max_length']} characters" if "max_length" in question else "text"
+    )
+
+
+def dictionary_lines(columns: Columns) -> Iterator[str]:
+    """The data dictionary of a CSV export: a row per column, in the export's order, with
+    what it holds (a question's prompt) and the values it takes."""
+    line = _Lines()
+    yield line(["column", "meaning", "type", "values"])
+    for name in FIXED:
+        yield line([name, FIXED_MEANING[name], "", ""])
+    for name in columns.hidden:
+        yield line([HIDDEN_PREFIX + name, f"Hidden field {name}, passed in with the answer.",
+                    "hidden", "text"])  # fmt: skip
+    if columns.questions is None:
+        yield line(["answers", "Every answer, as JSON: question key to answer.", "json", ""])
+        return
+    for question in columns.questions:
+        yield line([question["key"], question["prompt"], question["type"], _values(question)])
 
 
 def jsonl(responses: Iterator[Response]) -> Iterator[str]:

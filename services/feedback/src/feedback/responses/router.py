@@ -86,11 +86,14 @@ def list_responses(
 
 @router.get(
     "/export",
-    summary="Export responses as CSV or JSON Lines, streamed",
+    summary="Export responses as CSV or JSON Lines, streamed, or the CSV's data dictionary",
     description="Same filters as the list. Streamed in batches, so a large export never sits in "
-    "memory. With `survey_id`, CSV has a column per question; otherwise answers are one JSON "
-    "column. CSV cells that start with =, +, -, @, tab or carriage return are prefixed with ' "
-    "so that spreadsheets do not run them as formulas.",
+    "memory. CSV has a column per hidden field (`hidden.<name>`) of the surveys exported and, "
+    "with `survey_id`, a column per question named by its key; otherwise answers are one JSON "
+    "column. `format=dictionary` gives, for the same filters, a CSV with a row per column of "
+    "that export: its name, its meaning (a question's prompt), type and the values it takes. "
+    "CSV cells that start with =, +, -, @, tab or carriage return are prefixed with ' so that "
+    "spreadsheets do not run them as formulas.",
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/csv": {}, "application/x-ndjson": {}}, "description": "The export."}
@@ -100,19 +103,24 @@ def export_responses(
     _: Reader,
     request: Request,
     filters: Filters,
-    export_format: Annotated[Literal["csv", "jsonl"], Query(alias="format")] = "csv",
+    export_format: Annotated[Literal["csv", "jsonl", "dictionary"], Query(alias="format")] = "csv",
 ) -> StreamingResponse:
     engine = request.app.state.engine
-    rows = export.rows(engine, filters.query)
     if export_format == "jsonl":
         return StreamingResponse(
-            export.jsonl(rows),
+            export.jsonl(export.rows(engine, filters.query)),
             media_type="application/x-ndjson",
             headers={"Content-Disposition": 'attachment; filename="responses.jsonl"'},
         )
-    keys = export.question_keys(engine, filters.survey_id)
+    columns = export.columns(engine, filters.query, filters.survey_id)
+    if export_format == "dictionary":
+        return StreamingResponse(
+            export.dictionary_lines(columns),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="responses-dictionary.csv"'},
+        )
     return StreamingResponse(
-        export.csv_lines(rows, keys),
+        export.csv_lines(export.rows(engine, filters.query), columns),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="responses.csv"'},
     )

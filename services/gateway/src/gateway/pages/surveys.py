@@ -268,9 +268,22 @@ def _questions(survey: Survey) -> list[dict[str, Any]]:
     return [q.model_dump(exclude_defaults=True) for q in survey.questions]
 
 
+KEY_LENGTH = 40  # feedback's limit on a question key
+
+
 def _new_key(prompt: str, kind: str, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]+", "_", prompt.lower()).strip("_")[:30] or kind
-    base = base if base[0].isalpha() else f"q_{base}"
+    """A key made of the prompt's first whole words (an export's column header), never a
+    word cut short; room is left for a number that tells two alike apart."""
+    words = re.findall(r"[a-z0-9]+", prompt.lower())
+    if words and not words[0][0].isalpha():
+        words.insert(0, "q")
+    base = ""
+    for word in words:
+        longer = f"{base}_{word}" if base else word
+        if len(longer) > KEY_LENGTH - 3:
+            break
+        base = longer
+    base = base or kind
     key, n = base, 2
     while key in taken:
         key, n = f"{base}_{n}", n + 1
@@ -617,16 +630,31 @@ async def responses(
     )
 
 
+@router.get("/surveys/{survey_id}/responses-dictionary.csv")
+async def export_dictionary(
+    request: Request, user: Staff, survey_id: str, filters: ResponseQuery
+) -> Response:
+    """What each column of the CSV export holds: a question's prompt, type and values."""
+    return await _export(request, filters, survey_id, "dictionary", f"{survey_id}-dictionary")
+
+
 @router.get("/surveys/{survey_id}/responses.csv")
 async def export_responses(
     request: Request, user: Staff, survey_id: str, filters: ResponseQuery
 ) -> Response:
+    return await _export(request, filters, survey_id, "csv", survey_id)
+
+
+async def _export(
+    request: Request, filters: ResponseFilters, survey_id: str, kind: str, name: str
+) -> Response:
+    """Feedback's CSV, passed on as it arrives."""
     upstream = await feedback_client(request).open_export(
-        {**filters.for_feedback(survey_id), "format": "csv"}
+        {**filters.for_feedback(survey_id), "format": kind}
     )
     return StreamingResponse(
         upstream.aiter_bytes(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="responses-{survey_id}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="responses-{name}.csv"'},
         background=BackgroundTask(upstream.aclose),
     )
