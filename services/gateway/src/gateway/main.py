@@ -30,6 +30,7 @@ from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
 from gateway.config import Settings, get_settings
 from gateway.pages import (
+    answers,
     auth,
     dashboard,
     journeys,
@@ -105,6 +106,7 @@ def create_app(
     app.include_router(metrics_router([]))
     app.include_router(auth.router)
     app.include_router(dashboard.router)
+    app.include_router(answers.router)
     app.include_router(journeys.router)
     app.include_router(ownership.router)
     app.include_router(opportunities.router)

@@ -1,6 +1,7 @@
 """How figures read on a page: one place, registered as template filters."""
 
-from datetime import datetime
+from datetime import date, datetime
+from urllib.parse import urlencode
 
 from gateway.clients.models import Question, Score, Target, Touchpoint
 
@@ -43,6 +44,17 @@ def target_text(target: Target | dict[str, object]) -> str:
     direction = target.get("direction") if isinstance(target, dict) else target.direction
     word = "at most" if direction == "at_most" else "at least"
     return f"{METRIC_NAMES.get(metric, metric)} {word} {figure(metric, float(str(value)))}"
+
+
+def answers_url(metric: str, **filters: str | int | date | None) -> str:
+    """The page listing the answers behind a score: the score's metric and its filters
+    (touchpoint_id, journey_id, stage_id, channel, segment, category; the period as `days`,
+    or `from` and `to` given as start and end)."""
+    names = {"start": "from", "end": "to"}
+    params = {"metric": metric} | {
+        names.get(key, key): str(value) for key, value in filters.items() if value not in (None, "")
+    }
+    return "/answers?" + urlencode(params)
 
 
 def status_of(score: Score | None) -> str:

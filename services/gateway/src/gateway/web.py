@@ -84,5 +84,6 @@ environment.globals.update(
     CHANNELS=present.CHANNELS,
     EMOTIONS=present.EMOTIONS,
     headline_metric=present.headline_metric,
+    answers_url=present.answers_url,
     question_summary=present.question_summary,
 )

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from metrics.alerts.router import router as alerts
+from metrics.answers.router import router as answers
 from metrics.comments.router import router as comments
 from metrics.customers.router import router as customers
 from metrics.drivers.router import router as drivers
@@ -10,7 +11,7 @@ from metrics.ingest.router import router as ingest
 from metrics.scores.router import router as scores
 
 api_router = APIRouter(prefix="/v1")
-for router in (ingest, scores, comments, customers, drivers, alerts):
+for router in (ingest, scores, answers, comments, customers, drivers, alerts):
     api_router.include_router(router)
 
 EVENT_TYPES = ["alert.opened", "alert.resolved"]

@@ -6,10 +6,12 @@ from typing import Any
 from cxshared.client import BackendClient, UpstreamNotFound
 from gateway.clients.models import (
     Alert,
+    AnswerPage,
     Comment,
     Drivers,
     Filters,
     Overlay,
+    Score,
     ScoreChange,
     SeriesPoint,
 )
@@ -45,6 +47,48 @@ class MetricsClient(BackendClient):
             params={"metric": metric, **_period(start, end), **filters.params()},
         )
         return ScoreChange.model_validate(found["changes"][0])
+
+    async def score(
+        self, metric: str, *, start: date, end: date, touchpoint_id: str | None, filters: Filters
+    ) -> Score:
+        """The metric over the period, all groups together."""
+        found = await self.get_json(
+            "/v1/scores",
+            params={
+                "metric": metric,
+                **_period(start, end),
+                **filters.params(),
+                "touchpoint_id": touchpoint_id,
+            },
+        )
+        return Score.model_validate(found["overall"])
+
+    async def answers(
+        self,
+        metric: str,
+        *,
+        start: date,
+        end: date,
+        touchpoint_id: str | None,
+        filters: Filters,
+        category: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> AnswerPage:
+        """The answers a score with the same filters counts, newest first, and their total."""
+        found = await self.get_json(
+            "/v1/answers",
+            params={
+                "metric": metric,
+                **_period(start, end),
+                **filters.params(),
+                "touchpoint_id": touchpoint_id,
+                "category": category,
+                "cursor": cursor,
+                "limit": limit,
+            },
+        )
+        return AnswerPage.model_validate(found)
 
     async def series(
         self, metric: str, *, interval: str, start: date, end: date, filters: Filters

@@ -227,6 +227,29 @@ class Comment(Remote):
     segment: str | None = None
 
 
+class Answer(Remote):
+    """A response as the scores count it (metrics' fact)."""
+
+    response_id: str
+    survey_id: str
+    touchpoint_id: str = ""
+    respondent_id: str | None = None
+    submitted_at: datetime
+    channel: str = ""
+    segment: str = ""
+    nps: int | None = None
+    csat: int | None = None
+    ces: int | None = None
+    comment: str | None = None
+    sentiment: float | None = None
+
+
+class AnswerPage(Remote):
+    items: list[Answer]
+    total: int
+    next_cursor: str | None = None
+
+
 class Driver(Remote):
     touchpoint_id: str
     name: str

@@ -3,15 +3,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, or_
-from sqlmodel import col, select
+from sqlmodel import col
 
 from cxshared.auth import Reader
 from cxshared.deps import SessionDep
-from cxshared.pagination import PageParams, decode_cursor, encode_cursor, page_params
-from cxshared.problems import Problem
+from cxshared.pagination import PageParams, encode_cursor, page_params
+from metrics.answers import service as answers
 from metrics.comments.sentiment import NEGATIVE_BELOW, POSITIVE_ABOVE, label
-from metrics.dimension.models import TouchpointDim
 from metrics.facts.models import ResponseFact
 from metrics.scores import service
 from metrics.scores.router import FilterParams
@@ -19,7 +17,6 @@ from metrics.scores.schemas import GroupBy
 
 router = APIRouter(prefix="/comments", tags=["comments"])
 F = ResponseFact
-BANDS = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
 
 
 class CommentRead(BaseModel):
@@ -66,62 +63,19 @@ def list_comments(
     sentiment: Annotated[Literal["negative", "neutral", "positive"] | None, Query()] = None,
     band: Annotated[Literal["promoter", "passive", "detractor"] | None, Query()] = None,
 ) -> CommentPage:
-    f = filters.filters
-    query = select(F).where(
-        col(F.comment).is_not(None),
-        col(F.flagged).is_(False),
-        col(F.day).between(f.start, f.end),
+    query = answers.selection(filters.filters, "nps" if band else None, band).where(
+        col(F.comment).is_not(None)
     )
-    for column, value in (
-        (F.touchpoint_id, f.touchpoint_id),
-        (F.channel, f.channel),
-        (F.segment, f.segment),
-        (F.survey_id, f.survey_id),
-    ):
-        if value is not None:
-            query = query.where(col(column) == value)
-    if f.needs_dimension:
-        query = query.join(TouchpointDim, col(TouchpointDim.id) == F.touchpoint_id)
-        for dimension_column, wanted in (
-            (TouchpointDim.journey_id, f.journey_id),
-            (TouchpointDim.stage_id, f.stage_id),
-            (TouchpointDim.owner_team_id, f.owner_team_id),
-        ):
-            if wanted is not None:
-                query = query.where(col(dimension_column) == wanted)
     if sentiment == "negative":
         query = query.where(col(F.sentiment) < NEGATIVE_BELOW)
     elif sentiment == "positive":
         query = query.where(col(F.sentiment) > POSITIVE_ABOVE)
     elif sentiment == "neutral":
         query = query.where(col(F.sentiment).between(NEGATIVE_BELOW, POSITIVE_ABOVE))
-    if band is not None:
-        query = query.where(col(F.nps).between(*BANDS[band]))
-    if params.cursor:
-        submitted, response_id = decode_cursor(params.cursor, 2)
-        try:
-            after = datetime.fromisoformat(str(submitted))
-        except ValueError as exc:
-            raise Problem(
-                400, "invalid-cursor", "Invalid cursor", "The cursor is not one we made."
-            ) from exc
-        query = query.where(
-            or_(
-                col(F.submitted_at) < after,
-                and_(col(F.submitted_at) == after, col(F.response_id) < str(response_id)),
-            )
-        )
-    rows = list(
-        session.execute(
-            query.order_by(col(F.submitted_at).desc(), col(F.response_id).desc()).limit(
-                params.limit + 1
-            )
-        ).scalars()
+    rows, last = answers.page(
+        session, query, after=answers.after(params.cursor), limit=params.limit
     )
-    cursor = None
-    if len(rows) > params.limit:
-        rows = rows[: params.limit]
-        cursor = encode_cursor([rows[-1].submitted_at.isoformat(), rows[-1].response_id])
+    cursor = encode_cursor([last[0].isoformat(), last[1]]) if last else None
     return CommentPage(items=[_read(r) for r in rows], next_cursor=cursor)
 
 

@@ -1,0 +1,128 @@
+"""The answers behind a score: every score on the map, the dashboard and an alert links here
+with its own filters, and this page lists the responses that score counts, with the score
+beside them (docs/gateway.md, "From a score to its answers")."""
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from cxshared.client import UpstreamNotFound
+from cxshared.timeutil import utcnow
+from gateway.auth import Staff
+from gateway.clients.models import AnswerPage, Filters, Score, Touchpoint
+from gateway.pages.common import fetch, journey_client, metrics_client
+from gateway.present import CHANNELS, METRIC_NAMES
+from gateway.web import render
+
+router = APIRouter()
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 3 * 366
+CATEGORIES = {
+    "nps": {"promoter": "promoters (9-10)", "passive": "passives (7-8)",
+            "detractor": "detractors (0-6)"},
+    "csat": {"satisfied": "satisfied (4-5)", "not_satisfied": "not satisfied (1-3)"},
+    "ces": {"agree": "found it easy (5-7)", "not_agree": "did not find it easy (1-4)"},
+}  # fmt: skip
+Day = Annotated[date | None, Query()]
+Text = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")]
+
+
+def period(days: int | None, start: date | None, end: date | None) -> tuple[date, date]:
+    """The period a score covered: its first and last days, or the `days` up to today."""
+    today = utcnow().date()
+    end = min(end or today, today)
+    if start is None or start > end:
+        start = end - timedelta(days=(days if days and 0 < days <= MAX_DAYS else DEFAULT_DAYS) - 1)
+    return max(start, end - timedelta(days=MAX_DAYS - 1)), end
+
+
+async def _touchpoint(request: Request, touchpoint_id: str) -> Touchpoint | None:
+    """The touchpoint, or None once deleted from the map (its answers stay in the scores)."""
+    try:
+        return await journey_client(request).get_touchpoint(touchpoint_id)
+    except UpstreamNotFound:
+        return None
+
+
+@router.get("/answers")
+async def answers(
+    request: Request,
+    user: Staff,
+    metric: Annotated[str, Query(max_length=10)] = "nps",
+    category: Text = None,
+    touchpoint_id: Text = None,
+    journey_id: Text = None,
+    stage_id: Text = None,
+    channel: Text = None,
+    segment: Text = None,
+    days: Annotated[int | None, Query()] = None,
+    start: Annotated[Day, Query(alias="from")] = None,
+    end: Annotated[Day, Query(alias="to")] = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
+    metric = metric if metric in METRIC_NAMES else "nps"
+    category = category if category in CATEGORIES[metric] else None
+    filters = Filters(
+        journey_id=journey_id or None,
+        stage_id=stage_id or None,
+        channel=channel if channel in CHANNELS else None,
+        segment=segment or None,
+    )
+    first, last = period(days, start, end)
+    metrics = metrics_client(request)
+    calls: dict[str, Any] = {
+        "score": metrics.score(
+            metric, start=first, end=last, touchpoint_id=touchpoint_id or None, filters=filters
+        ),
+        "answers": metrics.answers(
+            metric,
+            start=first,
+            end=last,
+            touchpoint_id=touchpoint_id or None,
+            filters=filters,
+            category=category,
+            cursor=cursor or None,
+        ),
+    }
+    if touchpoint_id:
+        calls["touchpoint"] = _touchpoint(request, touchpoint_id)
+    parts = await fetch(**calls)
+    touchpoint: Touchpoint | None = parts["touchpoint"] if touchpoint_id else None
+    journey = None
+    if touchpoint is not None:
+        found_journey = await fetch(
+            journey=journey_client(request).get_journey(touchpoint.journey_id)
+        )
+        journey = found_journey["journey"]
+    found: AnswerPage | None = parts["answers"]
+    score: Score | None = parts["score"]
+    # What a link to another category, the next page or back keeps: every filter but those.
+    kept = {
+        "touchpoint_id": touchpoint_id or None,
+        **filters.params(),
+        "start": first,
+        "end": last,
+    }
+    return render(
+        request,
+        "answers/index.html",
+        {
+            "title": f"Answers behind {METRIC_NAMES[metric]}",
+            "metric": metric,
+            "category": category,
+            "categories": CATEGORIES[metric],
+            "start": first,
+            "end": last,
+            "filters": filters,
+            "touchpoint": touchpoint,
+            "journey": journey,
+            "kept": kept,
+            "score": score,
+            "page": found,
+            "cursor": cursor,
+            "notices": parts.notices(),
+        },
+    )
