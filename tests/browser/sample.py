@@ -81,6 +81,7 @@ def build(world: World, *, seed: int = 7, days: int = 90) -> dict[str, Any]:
     document = {
         "name": "Buying online",
         "owner_name": "Sam Okafor",
+        "status": "live",
         "description": "From the first visit to the parcel at the door.",
         "stages": [
             {

@@ -173,7 +173,7 @@ def test_hostile_text_in_every_field_stays_text_on_every_page(world: Any) -> Non
         f"/touchpoints/{touchpoint_id}/card",
         f"/touchpoints/{touchpoint_id}/edit",
         f"/touchpoints/{touchpoint_id}/history",
-        "/ownership",
+        "/ownership?drafts=true",
         f"/ownership/touchpoints/{touchpoint_id}/assign",
         f"/journeys/{journey_id}/opportunities",
         "/surveys",

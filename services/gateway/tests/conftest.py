@@ -224,6 +224,7 @@ def delivery_journey(stack: Stack) -> dict[str, Any]:
     document = {
         "name": "Delivery and returns",
         "owner_name": "Sam",
+        "status": "live",
         "stages": [
             {
                 "name": "Delivery",

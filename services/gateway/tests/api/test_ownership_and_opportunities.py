@@ -119,3 +119,45 @@ def test_the_opportunities_board_with_evidence(stack, editor, delivery_journey, 
         rf'href="/responses/{response_id}"',
         editor.get(f"/journeys/{journey_id}/opportunities").text,
     )
+
+
+def test_a_future_state_copy_stays_out_of_ownership_unless_asked_for(
+    stack, editor, delivery_journey
+):
+    copied = stack.journey.post(
+        f"/v1/journeys/{delivery_journey['id']}/copy",
+        json={"state": "future"},
+        headers=stack.journey.writer,
+    )
+    assert copied.status_code == 201, copied.text
+    page = editor.get("/ownership").text
+    gaps = page[page.index("gaps-title") : page.index("handoffs-title")]
+    assert "Delivery and returns (future state)" not in gaps
+    assert gaps.count("Tracking page") == 1
+    assert "Delivery and returns (future state) is a draft or a future state" in page
+    everything = editor.get("/ownership?drafts=true").text
+    gaps = everything[everything.index("gaps-title") : everything.index("handoffs-title")]
+    assert gaps.count("Tracking page") == 2 and "Delivery and returns (future state)" in gaps
+    assert 'name="drafts" value="true" checked' in everything
+
+
+def test_touchpoint_pickers_name_the_journey(stack, editor, delivery_journey, delivery_survey):
+    stack.journey.post(
+        f"/v1/journeys/{delivery_journey['id']}/copy",
+        json={"state": "future"},
+        headers=stack.journey.writer,
+    )
+    for path in ("/surveys", f"/surveys/{delivery_survey['id']}"):
+        page = editor.get(path).text
+        groups = re.findall(r'<optgroup label="([^"]+)">', page)
+        assert groups == [
+            "Delivery and returns",
+            "Delivery and returns (future state) \u2013 draft",
+        ]
+    courier = delivery_journey["stages"][0]["touchpoints"][0]
+    created = editor.post(
+        "/surveys", {"title": "At the door", "slug": "door", "touchpoint_id": courier["id"]}
+    )
+    assert created.status_code == 303, created.text
+    listed = editor.get("/surveys").text
+    assert "<td>Courier delivers · Delivery and returns</td>" in listed

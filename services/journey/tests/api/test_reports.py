@@ -2,6 +2,15 @@
 
 from datetime import date, timedelta
 
+import pytest
+
+
+@pytest.fixture
+def journey_map(journey_map, api):
+    """The map, live: the reports cover live current-state journeys unless asked for more."""
+    api.patch(f"/v1/journeys/{journey_map['journey']['id']}", {"status": "live"})
+    return journey_map
+
 
 def test_ownership_gaps_handoffs_and_load(api, journey_map):
     report = api.get("/v1/reports/ownership").json()
@@ -44,6 +53,7 @@ def test_reviews_overdue_by_cadence(api):
         "/v1/journeys",
         {
             "name": "Fresh",
+            "status": "live",
             "review_cadence_days": 30,
             "last_reviewed_date": str(today - timedelta(days=10)),
         },
@@ -52,6 +62,7 @@ def test_reviews_overdue_by_cadence(api):
         "/v1/journeys",
         {
             "name": "Stale",
+            "status": "live",
             "review_cadence_days": 30,
             "owner_name": "Sam",
             "last_reviewed_date": str(today - timedelta(days=45)),
@@ -77,3 +88,42 @@ def test_standards_report_lists_missing_standard_or_target(api, journey_map):
         "Courier at the door": ["standard", "target"],
         "Where is my order call": ["standard", "target"],
     }
+
+
+def test_drafts_and_future_states_are_left_out_unless_asked_for(api, journey_map):
+    journey_id = journey_map["journey"]["id"]
+    future = api.post(f"/v1/journeys/{journey_id}/copy", {"state": "future"})
+    assert future.status_code == 201, future.text
+    future_id = future.json()["id"]
+    api.created("/v1/journeys", {"name": "Idea", "last_reviewed_date": "2020-01-01"})
+
+    def report(kind, **params):
+        response = api.get(f"/v1/reports/{kind}", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    ownership = report("ownership")
+    assert {g["journey_id"] for g in ownership["gaps"]} == {journey_id}
+    assert len(ownership["handoffs"]) == 1
+    assert sorted(ownership["left_out"]) == ["Delivery (future state)", "Idea"]
+    assert sum(o["touchpoints"] for o in ownership["per_owner"]) == 3
+    assert {g["journey_id"] for g in report("standards")["gaps"]} == {journey_id}
+    assert report("reviews")["overdue"] == []
+
+    everything = report("ownership", include_drafts="true")
+    assert {g["journey_id"] for g in everything["gaps"]} == {journey_id, future_id}
+    assert len(everything["handoffs"]) == 2 and everything["left_out"] == []
+    assert "Idea" in {
+        r["journey_name"] for r in report("reviews", include_drafts="true")["overdue"]
+    }
+    asked = report("ownership", journey_id=future_id)
+    assert {g["journey_id"] for g in asked["gaps"]} == {future_id}
+
+
+def test_a_handoff_is_a_change_of_owning_team_between_consecutive_touchpoints(api, journey_map):
+    # Confirmation email and Courier are both Fulfilment: consecutive, but no handoff. A
+    # touchpoint without a team is a gap: no handoff into or out of it.
+    api.patch(f"/v1/touchpoints/{journey_map['help']['id']}", {"owner_team_id": None})
+    report = api.get("/v1/reports/ownership").json()
+    assert report["handoffs"] == []
+    assert {g["touchpoint_name"] for g in report["gaps"]} == {"Where is my order call"}

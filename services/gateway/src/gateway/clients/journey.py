@@ -1,5 +1,6 @@
 """Every call the gateway makes to the journey service."""
 
+import asyncio
 from typing import Any
 
 from cxshared.client import BackendClient
@@ -10,6 +11,7 @@ from gateway.clients.models import (
     Opportunity,
     Team,
     Touchpoint,
+    TouchpointGroup,
     TouchpointSummary,
 )
 
@@ -27,6 +29,23 @@ class JourneyClient(BackendClient):
     async def list_touchpoints(self) -> list[TouchpointSummary]:
         page = await self.get_json("/v1/touchpoints", params={"limit": 200})
         return [TouchpointSummary.model_validate(item) for item in page["items"]]
+
+    async def touchpoints_by_journey(self) -> list[TouchpointGroup]:
+        """Every touchpoint under its journey's name: live current-state journeys first, then
+        drafts and future states, each in name order."""
+        touchpoints, journeys = await asyncio.gather(self.list_touchpoints(), self.list_journeys())
+        ordered = sorted(
+            journeys, key=lambda j: (j.status != "live" or j.state != "current", j.name.lower())
+        )
+        groups = [
+            TouchpointGroup(
+                journey_id=j.id,
+                label=TouchpointGroup.label_of(j),
+                touchpoints=[t for t in touchpoints if t.journey_id == j.id],
+            )
+            for j in ordered
+        ]
+        return [g for g in groups if g.touchpoints]
 
     async def list_teams(self) -> list[Team]:
         page = await self.get_json("/v1/teams", params={"limit": 200})
@@ -86,14 +105,19 @@ class JourneyClient(BackendClient):
             "DELETE", f"/v1/stages/{stage_id}", if_match=version, acting_user=acting_user
         )
 
-    async def ownership(self, *, journey_id: str | None) -> dict[str, Any]:
+    async def ownership(self, *, journey_id: str | None, include_drafts: bool) -> dict[str, Any]:
+        """Gaps, handoffs and load of live current-state journeys (or of `journey_id`); with
+        `include_drafts`, of drafts and future states too."""
         found: dict[str, Any] = await self.get_json(
-            "/v1/reports/ownership", params={"journey_id": journey_id}
+            "/v1/reports/ownership",
+            params={"journey_id": journey_id, "include_drafts": include_drafts or None},
         )
         return found
 
-    async def overdue_reviews(self) -> list[dict[str, Any]]:
-        found = await self.get_json("/v1/reports/reviews")
+    async def overdue_reviews(self, *, include_drafts: bool = False) -> list[dict[str, Any]]:
+        found = await self.get_json(
+            "/v1/reports/reviews", params={"include_drafts": include_drafts or None}
+        )
         overdue: list[dict[str, Any]] = found["overdue"]
         return overdue
 

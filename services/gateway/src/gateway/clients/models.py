@@ -339,6 +339,28 @@ class TouchpointSummary(Remote):
     stage_id: str
 
 
+class TouchpointGroup(Remote):
+    """A journey's touchpoints, for a picker: two journeys may both have a "Checkout"."""
+
+    journey_id: str
+    label: str = Field(description="The journey's name, and whether it is a draft or future.")
+    touchpoints: list[TouchpointSummary]
+
+    @staticmethod
+    def label_of(journey: JourneySummary) -> str:
+        notes = []
+        if journey.state == "future" and "future" not in journey.name.lower():
+            notes.append("future state")
+        if journey.status != "live":
+            notes.append(journey.status)
+        return journey.name + (f" \u2013 {', '.join(notes)}" if notes else "")
+
+
+def touchpoint_names(groups: list[TouchpointGroup]) -> dict[str, str]:
+    """Each touchpoint's name with its journey's: what a list of surveys shows."""
+    return {t.id: f"{t.name} · {g.label}" for g in groups for t in g.touchpoints}
+
+
 class Opportunity(Remote):
     id: str
     version: int

@@ -16,12 +16,18 @@ router = APIRouter()
 
 
 async def _page(
-    request: Request, journey_id: str | None, *, status_code: int = 200, **extra: Any
+    request: Request,
+    journey_id: str | None,
+    *,
+    include_drafts: bool = False,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response:
+    """Live current-state journeys only, unless `include_drafts` (docs/journey.md)."""
     journey = journey_client(request)
     parts = await fetch(
-        report=journey.ownership(journey_id=journey_id),
-        overdue=journey.overdue_reviews(),
+        report=journey.ownership(journey_id=journey_id, include_drafts=include_drafts),
+        overdue=journey.overdue_reviews(include_drafts=include_drafts),
         teams=journey.list_teams(),
         journeys=journey.list_journeys(),
     )
@@ -35,6 +41,7 @@ async def _page(
             "teams": parts["teams"] or [],
             "journeys": parts["journeys"] or [],
             "journey_id": journey_id or "",
+            "include_drafts": include_drafts,
             "versions": {j.id: j.version for j in parts["journeys"] or []},
             "notices": parts.notices(),
             "errors": {},
@@ -46,9 +53,12 @@ async def _page(
 
 @router.get("/ownership")
 async def ownership(
-    request: Request, user: Staff, journey_id: Annotated[str | None, Query(max_length=64)] = None
+    request: Request,
+    user: Staff,
+    journey_id: Annotated[str | None, Query(max_length=64)] = None,
+    drafts: Annotated[bool, Query(description="Also drafts and future states")] = False,
 ) -> Response:
-    return await _page(request, journey_id or None)
+    return await _page(request, journey_id or None, include_drafts=drafts)
 
 
 @router.get("/ownership/touchpoints/{touchpoint_id}/assign")

@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 
 from cxshared.client import UpstreamConflict, UpstreamInvalid
 from gateway.auth import Editor, Staff
-from gateway.clients.models import PublicSurvey, Survey
+from gateway.clients.models import PublicSurvey, Survey, touchpoint_names
 from gateway.pages.common import feedback_client, fetch, journey_client
 from gateway.present import OPERATOR_WORDS
 from gateway.web import is_htmx, redirect_for, render
@@ -47,17 +47,16 @@ INVITATION_BATCH = 500
 async def list_surveys(request: Request, user: Staff) -> Response:
     parts = await fetch(
         surveys=feedback_client(request).list_surveys(),
-        touchpoints=journey_client(request).list_touchpoints(),
+        touchpoints=journey_client(request).touchpoints_by_journey(),
     )
-    names = {t.id: t.name for t in parts["touchpoints"] or []}
     return render(
         request,
         "surveys/index.html",
         {
             "title": "Surveys",
             "surveys": parts["surveys"],
-            "touchpoints": parts["touchpoints"] or [],
-            "touchpoint_names": names,
+            "touchpoint_groups": parts["touchpoints"] or [],
+            "touchpoint_names": touchpoint_names(parts["touchpoints"] or []),
             "notices": parts.notices(),
             "errors": {},
             "values": {},
@@ -84,7 +83,7 @@ async def create_survey(
         errors = exc.field_errors if isinstance(exc, UpstreamInvalid) else {"slug": exc.detail}
         parts = await fetch(
             surveys=feedback_client(request).list_surveys(),
-            touchpoints=journey_client(request).list_touchpoints(),
+            touchpoints=journey_client(request).touchpoints_by_journey(),
         )
         return render(
             request,
@@ -92,8 +91,8 @@ async def create_survey(
             {
                 "title": "Surveys",
                 "surveys": parts["surveys"],
-                "touchpoints": parts["touchpoints"] or [],
-                "touchpoint_names": {t.id: t.name for t in parts["touchpoints"] or []},
+                "touchpoint_groups": parts["touchpoints"] or [],
+                "touchpoint_names": touchpoint_names(parts["touchpoints"] or []),
                 "notices": parts.notices(),
                 "errors": errors or {"title": exc.detail},
                 "values": fields,
@@ -120,7 +119,7 @@ async def _builder(
 ) -> Response:
     parts = await fetch(
         survey=feedback_client(request).get_survey(survey_id),
-        touchpoints=journey_client(request).list_touchpoints(),
+        touchpoints=journey_client(request).touchpoints_by_journey(),
     )
     survey: Survey = parts["survey"]
     if survey is None:
@@ -135,7 +134,7 @@ async def _builder(
     context = {
         "title": survey.title,
         "survey": survey,
-        "touchpoints": parts["touchpoints"] or [],
+        "touchpoint_groups": parts["touchpoints"] or [],
         "notices": parts.notices(),
         "types": QUESTION_TYPES,
         "operators": OPERATORS,

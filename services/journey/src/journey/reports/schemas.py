@@ -42,6 +42,10 @@ class OwnershipReport(BaseModel):
         "whose owner teams differ."
     )
     per_owner: list[OwnerLoad]
+    left_out: list[str] = Field(
+        default_factory=list,
+        description="Draft and future-state journeys not reported (ask with include_drafts).",
+    )
 
 
 class OverdueReview(BaseModel):
@@ -57,6 +61,10 @@ class OverdueReview(BaseModel):
 class ReviewsReport(BaseModel):
     as_of: date
     overdue: list[OverdueReview]
+    left_out: list[str] = Field(
+        default_factory=list,
+        description="Draft and future-state journeys not reported (ask with include_drafts).",
+    )
 
 
 class StandardGap(TouchpointRef):
@@ -65,3 +73,7 @@ class StandardGap(TouchpointRef):
 
 class StandardsReport(BaseModel):
     gaps: list[StandardGap]
+    left_out: list[str] = Field(
+        default_factory=list,
+        description="Draft and future-state journeys not reported (ask with include_drafts).",
+    )

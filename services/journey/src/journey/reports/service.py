@@ -1,13 +1,20 @@
-"""Where the CX model breaks: ownership gaps and handoffs, overdue reviews, missing standards."""
+"""Where the CX model breaks: ownership gaps and handoffs, overdue reviews, missing standards.
+
+These are operational reports: they cover the journeys customers live now (current state,
+not a draft) unless asked to include drafts and future states, or asked about one journey.
+A handoff is two consecutive touchpoints of a journey (in stage order, then card order)
+owned by different teams (docs/journey.md, "Ownership and handoffs")."""
 
 import itertools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from journey.journeys.models import Journey, JourneyStatus
+from journey.journeys.models import Journey, JourneyState, JourneyStatus
 from journey.reports.schemas import (
     Handoff,
     OverdueReview,
@@ -41,7 +48,39 @@ class _Row:
         )
 
 
-def _rows(session: Session, journey_id: str | None, include_archived: bool) -> list[_Row]:
+@dataclass(frozen=True)
+class Scope:
+    """Which journeys a report covers: one (whatever its state), or every operational one,
+    with drafts and future states and archived ones only when asked for."""
+
+    journey_id: str | None = None
+    include_archived: bool = False
+    include_drafts: bool = False
+
+    def where(self, query: Any) -> Any:
+        if self.journey_id is not None:
+            return query.where(Journey.id == self.journey_id)
+        if not self.include_archived:
+            query = query.where(Journey.status != JourneyStatus.ARCHIVED)
+        if not self.include_drafts:
+            query = query.where(
+                Journey.status != JourneyStatus.DRAFT, Journey.state == JourneyState.CURRENT
+            )
+        return query
+
+
+def left_out(session: Session, scope: Scope) -> list[str]:
+    """The names of the draft and future-state journeys a report left out."""
+    if scope.journey_id is not None or scope.include_drafts:
+        return []
+    query = select(Journey.name).where(
+        Journey.status != JourneyStatus.ARCHIVED,
+        or_(col(Journey.status) == JourneyStatus.DRAFT, col(Journey.state) == JourneyState.FUTURE),
+    )
+    return list(session.exec(query.order_by(col(Journey.name))).all())
+
+
+def _rows(session: Session, scope: Scope) -> list[_Row]:
     """Touchpoints in journey order: journey, stage position, touchpoint position."""
     query = (
         select(Touchpoint, Stage, Journey)
@@ -49,17 +88,11 @@ def _rows(session: Session, journey_id: str | None, include_archived: bool) -> l
         .join(Journey, col(Journey.id) == col(Touchpoint.journey_id))
         .order_by(col(Journey.id), col(Stage.position), col(Touchpoint.position))
     )
-    if journey_id is not None:
-        query = query.where(Journey.id == journey_id)
-    if not include_archived:
-        query = query.where(Journey.status != JourneyStatus.ARCHIVED)
-    return [_Row(t, s, j) for t, s, j in session.exec(query).all()]
+    return [_Row(t, s, j) for t, s, j in session.exec(scope.where(query)).all()]
 
 
-def ownership(
-    *, session: Session, journey_id: str | None, include_archived: bool
-) -> OwnershipReport:
-    rows = _rows(session, journey_id, include_archived)
+def ownership(*, session: Session, scope: Scope) -> OwnershipReport:
+    rows = _rows(session, scope)
     teams = {t.id: t.name for t in session.exec(select(Team)).all()}
     gaps = []
     for row in rows:
@@ -102,15 +135,15 @@ def ownership(
         )
         for (team_id, name), count in sorted(load.items(), key=lambda kv: (-kv[1], str(kv[0])))
     ]
-    return OwnershipReport(gaps=gaps, handoffs=handoffs, per_owner=per_owner)
+    return OwnershipReport(
+        gaps=gaps, handoffs=handoffs, per_owner=per_owner, left_out=left_out(session, scope)
+    )
 
 
-def reviews(*, session: Session, as_of: date) -> ReviewsReport:
+def reviews(*, session: Session, as_of: date, scope: Scope) -> ReviewsReport:
     """A journey is due `review_cadence_days` after its last review (or its creation)."""
     overdue = []
-    journeys = session.exec(
-        select(Journey).where(Journey.status != JourneyStatus.ARCHIVED).order_by(col(Journey.id))
-    ).all()
+    journeys = session.exec(scope.where(select(Journey)).order_by(col(Journey.id))).all()
     for journey in journeys:
         reviewed = journey.last_reviewed_date or journey.created_at.date()
         due = reviewed + timedelta(days=journey.review_cadence_days)
@@ -127,14 +160,12 @@ def reviews(*, session: Session, as_of: date) -> ReviewsReport:
                 )
             )
     overdue.sort(key=lambda r: -r.days_overdue)
-    return ReviewsReport(as_of=as_of, overdue=overdue)
+    return ReviewsReport(as_of=as_of, overdue=overdue, left_out=left_out(session, scope))
 
 
-def standards(
-    *, session: Session, journey_id: str | None, include_archived: bool
-) -> StandardsReport:
+def standards(*, session: Session, scope: Scope) -> StandardsReport:
     gaps = []
-    for row in _rows(session, journey_id, include_archived):
+    for row in _rows(session, scope):
         missing = []
         if not row.touchpoint.standard.strip():
             missing.append("standard")
@@ -142,4 +173,4 @@ def standards(
             missing.append("target")
         if missing:
             gaps.append(StandardGap(**row.ref().model_dump(), missing=missing))
-    return StandardsReport(gaps=gaps)
+    return StandardsReport(gaps=gaps, left_out=left_out(session, scope))
