@@ -6,6 +6,7 @@ from typing import Any
 from cxshared.client import BackendClient, UpstreamNotFound
 from gateway.clients.models import (
     Alert,
+    AlertPage,
     AnswerPage,
     Comment,
     Drivers,
@@ -109,6 +110,27 @@ class MetricsClient(BackendClient):
             "/v1/alerts", params={"status": "open", "journey_id": journey_id, "limit": 50}
         )
         return [Alert.model_validate(item) for item in page["items"]]
+
+    async def alerts(
+        self,
+        *,
+        status: str | None = None,
+        journey_id: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> AlertPage:
+        """Alerts, newest first: all of them, or those of one status."""
+        return AlertPage.model_validate(
+            await self.get_json(
+                "/v1/alerts",
+                params={
+                    "status": status,
+                    "journey_id": journey_id,
+                    "cursor": cursor,
+                    "limit": limit,
+                },
+            )
+        )
 
     async def get_alert(self, alert_id: str) -> Alert:
         return Alert.model_validate(await self.get_json(f"/v1/alerts/{alert_id}"))

@@ -214,6 +214,13 @@ class Alert(Remote):
     response_ids: list[str] = Field(default_factory=list)
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    note: str = ""
+    resolved_at: datetime | None = None
+
+
+class AlertPage(Remote):
+    items: list[Alert]
+    next_cursor: str | None = None
 
 
 class Comment(Remote):

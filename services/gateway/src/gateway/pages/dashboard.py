@@ -2,40 +2,34 @@
 revenue at risk, churn by NPS category, the drivers quadrant and recent comments. Its filters
 live in the URL, so a view can be shared."""
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from cxshared.client import UpstreamConflict
 from cxshared.timeutil import utcnow
 from gateway import present
-from gateway.auth import Editor, Staff
+from gateway.auth import Staff
 from gateway.charts import Measured, quadrant_chart, trend_chart
 from gateway.clients.models import (
     Alert,
-    Comment,
     Drivers,
     Filters,
     Journey,
     ScoreChange,
     SeriesPoint,
 )
+from gateway.pages.alerts import comments_behind
 from gateway.pages.common import fetch, journey_client, metrics_client
 from gateway.present import CHANNELS
-from gateway.web import is_htmx, redirect_for, render
+from gateway.web import render
 
 router = APIRouter()
 
 METRICS = ("nps", "csat", "ces")
 PERIODS = {7: "last 7 days", 30: "last 30 days", 90: "last 90 days", 365: "last 12 months"}
 DEFAULT_DAYS = 30
-# Under an alert: the three comments said most often among the newest fifty behind it.
-ALERT_COMMENTS = 3
-ALERT_COMMENTS_READ = 50
-ALERT_CHANGED = "alert-changed"
 
 
 def _period(days: int) -> tuple[date, date]:
@@ -111,7 +105,7 @@ async def dashboard(
         calls["journey"] = journey_client(request).get_journey(filters.journey_id)
     parts = await fetch(**calls)
     alerts: list[Alert] = parts["alerts"] or []
-    behind = await fetch(**{alert.id: _comments_behind(request, alert) for alert in alerts[:10]})
+    behind = await fetch(**{alert.id: comments_behind(request, alert) for alert in alerts[:10]})
     tiles = []
     for metric in METRICS:
         change: ScoreChange | None = parts[f"change_{metric}"]
@@ -151,45 +145,6 @@ async def dashboard(
     return render(request, "dashboard/index.html", context)
 
 
-@dataclass(frozen=True)
-class Said:
-    """A comment (the newest of its wording) and how many of the comments read said it."""
-
-    comment: Comment
-    times: int
-
-
-def _wording(text: str) -> str:
-    """What two comments share when they say the same: case, spacing and the final full
-    stop or exclamation mark aside."""
-    return " ".join(text.casefold().split()).rstrip(".!")
-
-
-def most_said(comments: list[Comment], limit: int) -> list[Said]:
-    """The `limit` wordings said most often in `comments` (newest first), each with its
-    newest comment; a tie goes to the more recent."""
-    by_wording: dict[str, list[Comment]] = {}
-    for comment in comments:
-        by_wording.setdefault(_wording(comment.comment), []).append(comment)
-    ranked = sorted(by_wording.values(), key=len, reverse=True)
-    return [Said(group[0], len(group)) for group in ranked[:limit]]
-
-
-async def _comments_behind(request: Request, alert: Alert) -> list[Said]:
-    """The comments at the alert's touchpoint in the window its evidence covers, those said
-    most often first: for an NPS alert those of detractors, for the others the negative ones."""
-    window = alert.evidence.get("window") or {}
-    comments = await metrics_client(request).comments(
-        filters=Filters(),
-        touchpoint_id=alert.touchpoint_id,
-        start=date.fromisoformat(window["from"]) if "from" in window else None,
-        band="detractor" if alert.metric == "nps" else None,
-        sentiment=None if alert.metric == "nps" else "negative",
-        limit=ALERT_COMMENTS_READ,
-    )
-    return most_said(comments, ALERT_COMMENTS)
-
-
 def _quadrant(drivers: Drivers | None) -> Any:
     if drivers is None or drivers.insufficient or not drivers.drivers or not drivers.thresholds:
         return None
@@ -203,33 +158,3 @@ def _quadrant(drivers: Drivers | None) -> Any:
         importance_split=float(drivers.thresholds.get("importance") or 0),
         performance_split=float(drivers.thresholds.get("performance") or 0),
     )
-
-
-@router.post("/alerts/{alert_id}/acknowledge")
-async def acknowledge_alert(
-    request: Request,
-    user: Editor,
-    alert_id: str,
-    version: Annotated[int, Form()],
-    note: Annotated[str, Form(max_length=5000)] = "",
-) -> Response:
-    metrics = metrics_client(request)
-    try:
-        alert = await metrics.acknowledge_alert(
-            alert_id, version=version, note=note, acting_user=user.user.email
-        )
-        message = ""
-    except UpstreamConflict as exc:
-        alert = await metrics.get_alert(alert_id)
-        message = exc.detail
-    if not is_htmx(request):
-        return redirect_for(request, "/dashboard")
-    parts = await fetch(behind=_comments_behind(request, alert))
-    response = render(
-        request,
-        "dashboard/_alert.html",
-        {"alert": alert, "behind": parts["behind"] or [], "message": message},
-        status_code=409 if message else 200,
-    )
-    response.headers["HX-Trigger"] = ALERT_CHANGED
-    return response

@@ -2,6 +2,8 @@
 value, effort, priority and the responses that show it."""
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -17,6 +19,12 @@ router = APIRouter()
 COLUMNS = {"open": "Open", "in_progress": "In progress", "done": "Done", "dismissed": "Dismissed"}
 KINDS = {"pain_point": "Pain point", "unmet_need": "Unmet need", "idea": "Idea"}
 EVIDENCE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+BANDS = {
+    "detractor": "detractors (0-6)",
+    "passive": "passives (7-8)",
+    "promoter": "promoters (9-10)",
+}
+EVIDENCE_OFFERED = 20
 
 
 async def _board(
@@ -44,10 +52,41 @@ async def _board(
         "notices": parts.notices(),
         "errors": {},
         "values": {},
+        "found": None,
+        "picked": [],
+        "bands": BANDS,
         **extra,
     }
     template = "opportunities/_board.html" if is_htmx(request) else "opportunities/index.html"
     return render(request, template, context, status_code=status_code)
+
+
+@router.get("/opportunities")
+async def all_opportunities(request: Request, user: Staff) -> Response:
+    """Every journey with its opportunities counted by status and its three open ones with the
+    highest priority; each journey's board is a click away."""
+    journey = journey_client(request)
+    parts = await fetch(journeys=journey.list_journeys())
+    journeys = parts["journeys"] or []
+    boards = await fetch(**{j.id: journey.list_opportunities(j.id) for j in journeys})
+    rows = []
+    for summary in sorted(journeys, key=lambda j: (j.state != "current", j.name)):
+        items = boards[summary.id] or []
+        open_items = sorted((o for o in items if o.status == "open"), key=lambda o: -o.priority)
+        rows.append(
+            {
+                "journey": summary,
+                "counts": {key: sum(1 for o in items if o.status == key) for key in COLUMNS},
+                "top": open_items[:3],
+            }
+        )
+    context = {
+        "title": "Opportunities",
+        "rows": rows,
+        "column_names": COLUMNS,
+        "notices": parts.notices() + boards.notices(),
+    }
+    return render(request, "opportunities/all.html", context)
 
 
 @router.get("/journeys/{journey_id}/opportunities")
@@ -71,6 +110,10 @@ async def add_opportunity(
     business_value: Annotated[str, Form(max_length=3)] = "",
     effort: Annotated[str, Form(max_length=1)] = "",
     evidence: Annotated[str, Form(max_length=20000)] = "",
+    picked: Annotated[list[str] | None, Form(max_length=64)] = None,
+    find_text: Annotated[str, Form(max_length=200)] = "",
+    find_band: Annotated[str, Form(max_length=20)] = "",
+    find: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     values = {
         "place": place,
@@ -80,7 +123,13 @@ async def add_opportunity(
         "business_value": business_value,
         "effort": effort,
         "evidence": evidence,
+        "find_text": find_text,
+        "find_band": find_band,
     }
+    chosen = [i for i in picked or [] if EVIDENCE_ID.fullmatch(i)]
+    if find:
+        found = await _find_evidence(request, journey_id, place, find_text, find_band)
+        return await _board(request, journey_id, values=values, found=found, picked=chosen)
     errors: dict[str, str] = {}
     fields: dict[str, Any] = {"title": title.strip(), "kind": kind if kind in KINDS else "idea"}
     for name, raw, low, high in (
@@ -96,7 +145,7 @@ async def add_opportunity(
     ids = [i for i in re.split(r"[\s,]+", evidence) if i]
     if any(not EVIDENCE_ID.fullmatch(i) for i in ids):
         errors["evidence"] = "response ids, separated by spaces or commas"
-    fields["evidence"] = ids
+    fields["evidence"] = list(dict.fromkeys(chosen + ids))
     if not fields["title"]:
         errors["title"] = "Give it a title."
     if not place:
@@ -117,10 +166,51 @@ async def add_opportunity(
                 "title": exc.detail
             }
     if errors:
-        return await _board(request, journey_id, status_code=422, errors=errors, values=values)
+        return await _board(
+            request, journey_id, status_code=422, errors=errors, values=values, picked=chosen
+        )
     if not is_htmx(request):
         return redirect_for(request, f"/journeys/{journey_id}/opportunities")
     return await _board(request, journey_id)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A response offered as evidence: when, its NPS answer and what the customer wrote."""
+
+    id: str
+    at: datetime | None
+    nps: int | None
+    said: str
+
+
+async def _find_evidence(
+    request: Request, journey_id: str, place: str, text: str, band: str
+) -> list[Found]:
+    """The newest complete responses at the chosen touchpoint (any, for a stage or none) whose
+    comment contains `text`, in the NPS `band` when one is chosen."""
+    document = await journey_client(request).get_journey(journey_id)
+    touchpoints = {t.id for s in document.stages for t in s.touchpoints}
+    params = {
+        "status": "complete",
+        "touchpoint_id": place if place in touchpoints else None,
+        "text": text.strip() or None,
+        "band": band if band in BANDS else None,
+        "limit": EVIDENCE_OFFERED,
+    }
+    try:
+        items, _ = await feedback_client(request).list_responses(params)
+    except UpstreamInvalid:
+        return []
+    return [
+        Found(
+            id=item.id,
+            at=item.completed_at or item.submitted_at,
+            nps=next((v for v in item.answers.values() if type(v) is int), None),
+            said=" ".join(v for v in item.answers.values() if isinstance(v, str)),
+        )
+        for item in items
+    ]
 
 
 @router.post("/opportunities/{opportunity_id}/status")

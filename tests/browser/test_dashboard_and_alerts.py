@@ -1,0 +1,89 @@
+"""The dashboard, alerts and opportunities as a new user meets them, in a real browser against
+the four services as processes, with the sample business (three months of answers, a
+degrading courier, customers and opportunities)."""
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import sample
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def made(world) -> dict[str, Any]:
+    return sample.build(world)
+
+
+def test_an_acknowledged_alert_leaves_the_count_and_can_be_found_again(world, made):
+    page = world.signed_in("editor")
+    count = page.locator("#open-alert-count")
+    before = int(count.inner_text())
+    assert before >= 1
+    first = page.locator("article.alert").first
+    alert_id = first.get_attribute("id")
+    title = first.locator("h3").inner_text()
+    first.locator("button", has_text="Acknowledge").click()
+    expect(page.locator(f"#{alert_id}")).to_contain_text("acknowledged by editor@example.com")
+    # The header follows without a reload.
+    expect(count).to_have_text(str(before - 1))
+    page.reload()
+    expect(page.locator("#open-alert-count")).to_have_text(str(before - 1))
+    expect(page.locator(f"#{alert_id}")).to_have_count(0)
+    # And it is found again from the navigation.
+    page.locator("header.top nav").get_by_role("link", name="Alerts").click()
+    expect(page.locator("h1")).to_have_text("Alerts")
+    expect(page.locator(f"#{alert_id}")).to_contain_text(title)
+    expect(page.locator(f"#{alert_id}")).to_contain_text("acknowledged by editor@example.com")
+    page.get_by_role("link", name="Open", exact=True).click()
+    expect(page.locator(f"#{alert_id}")).to_have_count(0)
+    expect(page.locator("article.alert")).to_have_count(before - 1)
+
+
+def answer(world, slug: str, score: int, why: str) -> None:
+    customer = world.chromium.new_context().new_page()
+    customer.goto(f"{world.gateway}/s/{slug}")
+    customer.click(f"label[for=a-{score}]")
+    customer.click("button[type=submit]")
+    customer.fill("textarea", why)
+    customer.click("button[type=submit]")
+    customer.wait_for_selector("text=Thank you")
+    customer.context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_opportunities_from_the_navigation_with_priority_explained_and_evidence_searched(
+    world, made, javascript
+):
+    tag, where = ("with", "fence") if javascript else ("without", "hedge")
+    answer(world, "delivery", 2, f"Parcel thrown over the {where} ({tag} script)")
+    answer(world, "delivery", 9, "Lovely courier")
+    page = world.signed_in("editor", javascript=javascript)
+    page.locator("header.top nav").get_by_role("link", name="Opportunities").click()
+    expect(page.locator("h1")).to_have_text("Opportunities")
+    page.get_by_role("link", name="Buying online").click()
+    card = page.locator("article.card", has_text="Photo on delivery")
+    # customer 80, business 60, effort 2: (80 + 60) / 2 / 3 = 23.3
+    expect(card).to_contain_text("23 = (80 + 60) ÷ 2 ÷ (1 + 2)")
+    expect(page.locator("#opportunities")).to_contain_text("divided by 1 + effort")
+
+    page.fill("#f-title", f"Ask for a safe place ({tag} script)")
+    courier = made["touchpoints"]["Courier delivers"]["id"]
+    page.select_option("#f-place", courier)
+    page.fill("#f-find_text", where.upper())  # any case
+    page.select_option("#f-find_band", "detractor")
+    page.get_by_role("button", name="Search responses").click()
+    found = page.locator(".picks li")
+    expect(found).to_have_count(1)
+    pick = found.filter(has_text=f"({tag} script)")
+    expect(pick).to_contain_text("NPS answer 2")
+    pick.locator("input[type=checkbox]").check()
+    # What was typed before the search is still there.
+    expect(page.locator("#f-title")).to_have_value(f"Ask for a safe place ({tag} script)")
+    page.get_by_role("button", name="Add opportunity").click()
+    added = page.locator("article.card", has_text=f"Ask for a safe place ({tag} script)")
+    expect(added).to_contain_text("Evidence")
+    added.get_by_role("link", name="response 1").click()
+    expect(page.locator("main")).to_contain_text(f"Parcel thrown over the {where} ({tag} script)")
