@@ -87,3 +87,14 @@ def test_opportunities_from_the_navigation_with_priority_explained_and_evidence_
     expect(added).to_contain_text("Evidence")
     added.get_by_role("link", name="response 1").click()
     expect(page.locator("main")).to_contain_text(f"Parcel thrown over the {where} ({tag} script)")
+
+
+def test_today_so_far_is_drawn_apart_from_the_trend(world, made):
+    page = world.signed_in("viewer")
+    page.goto(f"{world.gateway}/dashboard?days=7")
+    tile = page.locator(".tile").first
+    expect(tile.locator("svg.trend .partial circle")).to_have_count(1)
+    expect(tile.locator(".partial-note")).to_contain_text("Today so far")
+    expect(tile.locator(".partial-note")).to_contain_text("not a whole day yet")
+    # The line stops at yesterday: one point per complete day, today's not among them.
+    expect(tile.locator("svg.trend circle.point, svg.trend circle.few")).to_have_count(6)

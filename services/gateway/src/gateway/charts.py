@@ -80,6 +80,8 @@ class TrendPoint:
     value: float
     n: int
     too_few: bool
+    low_y: float | None = None  # the interval's ends, for a point drawn apart
+    high_y: float | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,10 @@ class TrendChart:
     x_ticks: list[Tick]
     left: int
     bottom: int
+    # The period still under way (today, this week or month so far): drawn apart, hollow, with
+    # its interval as a whisker and a dashed link, outside the line and the band.
+    partial: TrendPoint | None = None
+    partial_link: str = ""
 
 
 # The whole scale of each metric: a trend never claims more room than this.
@@ -116,12 +122,20 @@ class Measured:
     high: float | None
     n: int
     too_few: bool
+    complete: bool = True  # False: the period is still under way
 
 
 def _axis(metric: str, measured: list[Measured]) -> tuple[float, float, float]:
-    """The y range (low, high) and tick step: the data with room, within the metric's scale."""
+    """The y range (low, high) and tick step: the data with room, within the metric's scale.
+    A period still under way counts by its value only: its wide interval would flatten the
+    rest."""
     floor, ceiling = SCALES.get(metric, (0.0, 100.0))
-    values = [v for m in measured for v in (m.value, m.low, m.high) if v is not None]
+    values = [
+        v
+        for m in measured
+        for v in ((m.value, m.low, m.high) if m.complete else (m.value,))
+        if v is not None
+    ]
     low = max(floor, min(values, default=floor))
     high = min(ceiling, max(values, default=ceiling))
     if high - low < 1e-9:
@@ -134,7 +148,8 @@ def trend_chart(
     metric: str, series: list[Measured], *, width: int = 560, height: int = 200
 ) -> TrendChart:
     """The value per period as a line and its 95% interval as a band around it, oldest first;
-    periods without answers keep their place on the axis but draw nothing."""
+    periods without answers keep their place on the axis but draw nothing. The last period,
+    when it is still under way, is kept out of the line and the band and drawn apart."""
     left, right, top, bottom = 44, 12, 12, 28
     low, high, step = _axis(metric, series)
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -145,11 +160,27 @@ def trend_chart(
     def y_of(value: float) -> float:
         return round(top + (high - value) / (high - low) * plot_h, 1)
 
+    def clipped(value: float) -> float:
+        return y_of(max(low, min(high, value)))
+
     points, upper, lower = [], [], []
+    partial = None
     for index, period in enumerate(series):
         if period.value is None:
             continue
         x = x_of(index)
+        if not period.complete:
+            partial = TrendPoint(
+                x,
+                y_of(period.value),
+                period.label,
+                period.value,
+                period.n,
+                period.too_few,
+                low_y=clipped(period.low if period.low is not None else period.value),
+                high_y=clipped(period.high if period.high is not None else period.value),
+            )
+            continue
         points.append(
             TrendPoint(x, y_of(period.value), period.label, period.value, period.n, period.too_few)
         )
@@ -171,6 +202,10 @@ def trend_chart(
         x_ticks=[Tick(x_of(i), p.label) for i, p in enumerate(series) if i % every == 0],
         left=left,
         bottom=height - bottom,
+        partial=partial,
+        partial_link=_path([(points[-1].x, points[-1].y), (partial.x, partial.y)])
+        if partial and points
+        else "",
     )
 
 

@@ -32,6 +32,26 @@ def test_a_trend_keeps_empty_periods_in_place_and_bands_the_interval():
     assert {t.label for t in chart.y_ticks} >= {"0", "40"}
 
 
+def test_a_period_still_under_way_stands_apart_from_the_line_and_the_band():
+    series = [
+        Measured("d1", 20.0, 10.0, 30.0, 60, False),
+        Measured("d2", 24.0, 14.0, 34.0, 60, False),
+        Measured("today", -35.0, -100.0, 60.0, 4, True, complete=False),
+    ]
+    chart = trend_chart("nps", series)
+    assert [p.label for p in chart.points] == ["d1", "d2"]  # the line ends at d2
+    assert chart.partial is not None and chart.partial.label == "today"
+    band_xs = {float(c.split(",")[0]) for c in chart.band.strip("MZ ").replace("L", "").split()}
+    assert chart.partial.x not in band_xs
+    assert chart.partial_link.startswith(f"M{chart.points[-1].x:.1f}")
+    # Its wide interval is a whisker inside the plot and does not stretch the axis.
+    assert min(float(t.label) for t in chart.y_ticks) > -100
+    assert chart.partial.high_y is not None and chart.partial.low_y is not None
+    assert chart.partial.high_y >= 0 and chart.partial.low_y <= chart.bottom
+    whole = trend_chart("nps", [*series[:2], Measured("d3", -35.0, -100.0, 60.0, 4, True)])
+    assert whole.partial is None and len(whole.points) == 3
+
+
 def test_the_quadrant_splits_where_the_drivers_service_split():
     chart = quadrant_chart(
         [("Courier", 0.5, -1.0, "concentrate_here"), ("E-mail", 0.1, 1.5, "possible_overkill")],

@@ -176,3 +176,23 @@ def test_overlay_shows_scores_and_emotions_per_stage_and_touchpoint(api, send, e
     assert first["emotion"]["measured"] == 0  # 10 -> +2, 0 -> -2
     assert first["emotion"]["negative_comments"] == 1
     assert api.get("/v1/journeys/unknown/overlay").status_code == 404
+
+
+def test_the_bucket_still_filling_says_it_is_not_complete(api, send, ev):
+    send(ev.response("today", nps=0, days_ago=0), ev.response("earlier", nps=10, days_ago=3))
+    today = ev.now.date()
+    start = today - timedelta(days=40)
+    for interval in ("day", "week", "month"):
+        points = api.get(
+            "/v1/scores/series",
+            params={"metric": "nps", "interval": interval, "from": start.isoformat()},
+        ).json()["points"]
+        assert points[-1]["complete"] is False, interval
+        assert points[-1]["end"] == today.isoformat()
+        assert all(p["complete"] for p in points[:-1]), interval
+    ended = (today - timedelta(days=1)).isoformat()
+    past = api.get(
+        "/v1/scores/series",
+        params={"metric": "nps", "interval": "day", "from": start.isoformat(), "to": ended},
+    ).json()["points"]
+    assert all(p["complete"] for p in past)

@@ -195,6 +195,7 @@ class SeriesPoint(Remote):
     high: float | None
     n: int
     too_few: bool
+    complete: bool = True
 
 
 class Alert(Remote):

@@ -28,6 +28,7 @@ from gateway.web import render
 router = APIRouter()
 
 METRICS = ("nps", "csat", "ces")
+SO_FAR = {"day": "today", "week": "this week", "month": "this month"}
 PERIODS = {7: "last 7 days", 30: "last 30 days", 90: "last 90 days", 365: "last 12 months"}
 DEFAULT_DAYS = 30
 
@@ -44,7 +45,8 @@ def _interval(days: int) -> str:
 def _measured(points: list[SeriesPoint], interval: str) -> list[Measured]:
     form = "%d %b" if interval != "month" else "%b %Y"
     return [
-        Measured(p.start.strftime(form), p.value, p.low, p.high, p.n, p.too_few) for p in points
+        Measured(p.start.strftime(form), p.value, p.low, p.high, p.n, p.too_few, p.complete)
+        for p in points
     ]
 
 
@@ -126,6 +128,7 @@ async def dashboard(
         "days": days,
         "periods": PERIODS,
         "interval": interval,
+        "so_far": SO_FAR[interval],
         "filters": filters,
         "query": query,
         "journeys": parts["journeys"] or [],

@@ -220,6 +220,8 @@ def _bucket_end(start: date, interval: Interval) -> date:
     "/scores/series",
     response_model=SeriesRead,
     summary="A score by day, week (Monday first) or month, each point with n and interval",
+    description="Each point says whether its bucket is `complete`: the bucket holding today "
+    "(the day, the week or the month so far) is not, and must not be read as a whole period.",
 )
 def get_series(
     request: Request,
@@ -246,13 +248,16 @@ def get_series(
         )
     minimum = minimum_for(request, target)
     points = []
+    today = utcnow().date()
     start = _bucket(filters.start, interval)
     while start <= filters.end:
         sums = buckets.get(start, service.EMPTY)
+        end = min(_bucket_end(start, interval), filters.end)
         points.append(
             SeriesPoint(
                 start=max(start, filters.start),
-                end=min(_bucket_end(start, interval), filters.end),
+                end=end,
+                complete=end < today,
                 **make_score(metric, sums, minimum=minimum, target=target),
             )
         )

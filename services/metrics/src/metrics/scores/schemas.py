@@ -77,6 +77,11 @@ class ScoresRead(BaseModel):
 class SeriesPoint(Score):
     start: date
     end: date
+    complete: bool = Field(
+        description="False while the point's last day (`end`, UTC) has not ended: today, this "
+        "week or this month so far. Its answers are real but not yet the whole period; show "
+        "it apart, never as a finished period (see docs/metrics.md)."
+    )
 
 
 class SeriesRead(BaseModel):
