@@ -33,7 +33,10 @@ def test_tiles_show_score_n_interval_and_change_said_plainly(
         or "not a real change" in nps_tile
         or "too few" in nps_tile
     )
-    assert '<path class="line" d="M' in html  # the trend, drawn as SVG on the server
+    # The trend, drawn as SVG on the server; every answer is from today, a day not over yet,
+    # so its one point stands apart as "so far".
+    assert '<svg class="trend"' in nps_tile and '<g class="partial">' in nps_tile
+    assert "Today so far (-100, n=8)" in nps_tile
 
 
 def test_an_open_alert_shows_owner_evidence_and_comments_and_is_acknowledged_in_place(
