@@ -226,6 +226,11 @@ class QuadrantChart:
     split_x: float
     split_y: float
     points: list[QuadrantPoint]
+    # The plot's box: the axes' labels sit outside it.
+    left: int
+    top: int
+    right: int
+    bottom: int
 
 
 def quadrant_chart(
@@ -235,17 +240,20 @@ def quadrant_chart(
     performance_split: float,
     size: int = 320,
 ) -> QuadrantChart:
-    """(name, importance share, performance -2..+2, quadrant) per ranked driver: performance
-    across, importance up, split where the drivers service split them."""
-    pad = 24
+    """(name, importance share, performance, quadrant) per ranked driver: performance across
+    (the gap to target as a share of the metric's scale, its reach the widest gap seen, the
+    same either side, so that the target sits in the middle), importance up from 0, split
+    where the drivers service split them."""
+    left, top, right, bottom = 30, 10, size - 10, size - 34
     most = max([d[1] for d in drivers] + [importance_split * 2, 0.01])
-    inner = size - 2 * pad
+    reach = max([abs(d[2] - performance_split) for d in drivers] + [0.05]) * 1.15
 
     def x_of(performance: float) -> float:
-        return round(pad + (performance + 2) / 4 * inner, 1)
+        share = (performance - performance_split + reach) / (2 * reach)
+        return round(left + share * (right - left), 1)
 
     def y_of(share: float) -> float:
-        return round(pad + (1 - share / most) * inner, 1)
+        return round(top + (1 - share / most) * (bottom - top), 1)
 
     return QuadrantChart(
         width=size,
@@ -256,4 +264,8 @@ def quadrant_chart(
             QuadrantPoint(x_of(p), y_of(share), name, quadrant, share, p)
             for name, share, p, quadrant in drivers
         ],
+        left=left,
+        top=top,
+        right=right,
+        bottom=bottom,
     )

@@ -63,6 +63,17 @@ def test_the_quadrant_splits_where_the_drivers_service_split():
     assert courier.y < chart.split_y < email.y  # importance up
 
 
+def test_the_quadrant_puts_the_target_in_the_middle_whatever_the_gaps():
+    chart = quadrant_chart(
+        [("Checkout", 0.3, -0.02, "concentrate_here"), ("Refund", 0.1, -0.2, "low_priority")],
+        importance_split=0.5,
+        performance_split=0.0,
+    )
+    assert chart.split_x == (chart.left + chart.right) / 2
+    checkout, refund = chart.points
+    assert chart.left <= refund.x < checkout.x < chart.split_x  # both below their targets
+
+
 def test_display_logic_follows_earlier_answers():
     nps = Question(key="nps", type="nps", prompt="Recommend?")
     why = Question(

@@ -85,23 +85,74 @@ def test_drivers_of_relationship_nps_rank_touchpoints_by_their_part_of_r_squared
         d["touchpoint_id"] for d in body["drivers"] + body["too_little_data"]
     }
 
-    # Quadrant: performance is the touchpoint's mean experience; importance against 1/3.
-    checkout = body["drivers"][0]
-    mean = np.mean([(s["tp-checkout"] - 5) / 2.5 for _, s, _ in rows])
-    assert (
-        abs(checkout["performance"]["value"] - mean) < 1e-9 and checkout["performance"]["n"] == 120
+    # Every touchpoint is in one list or the other.
+    ranked = {d["touchpoint_id"] for d in body["drivers"]}
+    assert ranked.isdisjoint(t["touchpoint_id"] for t in body["too_little_data"])
+
+
+def test_the_quadrant_judges_performance_against_each_target_as_the_alerts_do(api, send, ev):
+    future = ev.touchpoint("tp-future", name="Checkout", journey_id="journey-9")
+    future["data"]["journey"]["state"] = "future"
+    send(
+        ev.touchpoint(
+            "tp-checkout",
+            name="Checkout",
+            stage_id="stage-1",
+            targets=[{"metric": "nps", "value": 40, "direction": "at_least", "min_responses": 30}],
+        ),
+        ev.touchpoint(
+            "tp-courier",
+            name="Courier",
+            stage_id="stage-1",
+            targets=[{"metric": "nps", "value": -90, "direction": "at_least", "min_responses": 30}],
+        ),
+        ev.touchpoint("tp-app", name="App", stage_id="stage-1", targets=[]),
+        future,
     )
-    assert abs(body["thresholds"]["importance"] - 1 / 3) < 1e-12
-    for driver in body["drivers"]:
-        important = driver["share"] >= 1 / 3
-        good = driver["performance"]["value"] >= body["thresholds"]["performance"]
-        expected = {
-            (True, True): "keep_up",
-            (True, False): "concentrate_here",
-            (False, True): "possible_overkill",
-            (False, False): "low_priority",
-        }
-        assert driver["quadrant"] == expected[(important, good)]
+    rows = nps_customers(np.random.default_rng(7), 120)
+    events = []
+    for customer, scores, loyalty in rows:
+        events.extend(
+            ev.response(f"{customer}-{t}", touchpoint_id=t, nps=s, respondent=customer, days_ago=10)
+            for t, s in scores.items()
+        )
+        events.append(
+            ev.response(
+                f"{customer}-rel", touchpoint_id=None, nps=loyalty, respondent=customer, days_ago=5
+            )
+        )
+    send_in_batches(send, events)
+    assert api.post("/v1/alerts/evaluate", headers=api.admin).status_code == 200
+    breached = {
+        a["touchpoint_id"]
+        for a in api.get("/v1/alerts", params={"status": "open"}).json()["items"]
+        if a["rule"] == "target_breach"
+    }
+    assert breached == {"tp-checkout"}
+
+    body = api.get("/v1/drivers").json()
+    by_id = {d["touchpoint_id"]: d for d in body["drivers"]}
+    # The future-state copy (same name, no customers) is in neither list.
+    assert "tp-future" not in by_id
+    assert "tp-future" not in {t["touchpoint_id"] for t in body["too_little_data"]}
+    assert body["thresholds"]["performance"] == 0
+
+    checkout = by_id["tp-checkout"]["performance"]
+    assert checkout["metric"] == "nps" and checkout["target"] == 40
+    assert checkout["status"] == "breached" and checkout["n"] == 120
+    assert abs(checkout["value"] - (checkout["score"] - 40) / 200) < 1e-9
+    # Below its target, as its alert says: never "keep up" or "possible overkill".
+    assert by_id["tp-checkout"]["quadrant"] == "concentrate_here"
+
+    courier = by_id["tp-courier"]
+    assert courier["performance"]["status"] == "met" and courier["performance"]["value"] > 0
+    assert courier["quadrant"] == (
+        "keep_up" if courier["share"] >= body["thresholds"]["importance"] else "possible_overkill"
+    )
+    # No target, nothing to perform against: ranked by importance, placed in no quadrant.
+    app = by_id["tp-app"]
+    assert app["performance"]["value"] is None and app["quadrant"] is None
+    assert app["performance"]["experience"] is not None
 
 
 def test_drivers_with_too_few_customers_rank_nothing_and_say_why(api, send, ev):

@@ -28,6 +28,12 @@ from gateway.web import render
 router = APIRouter()
 
 METRICS = ("nps", "csat", "ces")
+QUADRANT_WORDS = {
+    "concentrate_here": "concentrate here",
+    "keep_up": "keep up the good work",
+    "low_priority": "low priority",
+    "possible_overkill": "possible overkill",
+}
 SO_FAR = {"day": "today", "week": "this week", "month": "this month"}
 PERIODS = {7: "last 7 days", 30: "last 30 days", 90: "last 90 days", 365: "last 12 months"}
 DEFAULT_DAYS = 30
@@ -142,6 +148,8 @@ async def dashboard(
         "risk": parts["risk"],
         "drivers": drivers,
         "quadrant": _quadrant(drivers),
+        "alerted": {alert.touchpoint_id for alert in alerts},
+        "quadrant_words": QUADRANT_WORDS,
         "notices": parts.notices(),
         "metrics_missing": "metrics" in parts.missing,
     }

@@ -18,10 +18,26 @@ router = APIRouter(tags=["drivers"])
 
 class Performance(BaseModel):
     value: float | None = Field(
-        description="Mean experience at the touchpoint over every answer in the period, "
-        "-2..+2 (scored answers rescaled)."
+        description="The touchpoint's score against its target over the period, as a share of "
+        "the metric's scale (NPS 200 points, CSAT 100, CES 6): 0 is on target, positive meets "
+        "it, negative falls short. With several targets, the one furthest below. Null "
+        "without a target (nothing to perform against) or without answers."
     )
-    n: int
+    metric: str | None = Field(None, description="The target's metric.")
+    score: float | None = Field(None, description="The metric over the period.")
+    low: float | None = None
+    high: float | None = None
+    n: int = Field(description="Answers behind the score.")
+    target: float | None = None
+    direction: str | None = None
+    status: str | None = Field(
+        None,
+        description="met / breached when the whole interval is on one side of the target (the "
+        "target-breach alert's rule), else uncertain.",
+    )
+    experience: float | None = Field(
+        None, description="Mean experience over every answer in the period, -2..+2."
+    )
 
 
 class Driver(BaseModel):
@@ -44,10 +60,11 @@ class RankedDriver(Driver):
     share: float = Field(description="importance / R²: the drivers' shares sum to 1.")
     performance: Performance
     quadrant: Quadrant | None = Field(
-        description="Importance above or below the average share (1/number of drivers) against "
-        "performance above or below the drivers' mean: concentrate_here (important, below), "
-        "keep_up (important, above), low_priority (less important, below), possible_overkill "
-        "(less important, above). Null without a performance figure."
+        description="Importance above or below an even share (1/number of drivers) against "
+        "performance at or above the touchpoint's target or below it: concentrate_here "
+        "(important, below target), keep_up (important, meeting it), low_priority (less "
+        "important, below), possible_overkill (less important, meeting it). Null without a "
+        "target."
     )
 
 
@@ -57,7 +74,7 @@ class Unranked(Driver):
 
 class Thresholds(BaseModel):
     importance: float | None = Field(description="The quadrant's importance line (share).")
-    performance: float | None = Field(description="The quadrant's performance line (-2..+2).")
+    performance: float | None = Field(description="The quadrant's performance line: 0, the target.")
 
 
 class DriversRead(BaseModel):
@@ -93,8 +110,10 @@ class DriversRead(BaseModel):
     "months of the customer's latest touchpoint answer (customer records); a touchpoint a "
     "customer did not answer takes the mean of those who did; importance is the logistic "
     "relative weight (Tonidandel and LeBreton). Touchpoints answered by fewer than the minimum "
-    "customers are listed in `too_little_data`, not ranked. The period defaults to the 365 "
-    "days up to today.",
+    "customers are listed in `too_little_data`, not ranked; a touchpoint is in one list or the "
+    "other. Future-state journeys are left out unless `journey_id` names one. Performance is "
+    "each touchpoint's score against its own target. The period defaults to the 365 days up "
+    "to today.",
 )
 def get_drivers(
     request: Request,

@@ -13,6 +13,9 @@ mean of their experience scores there in the period (each response's scored answ
   a touchpoint a customer did not answer takes the mean of those who did; n counts real answers.
 
 A touchpoint backed by fewer than the minimum customers is listed apart, not ranked.
+Performance, the quadrant's other axis, is the touchpoint's score against its own target (the
+comparison the target-breach alert makes), so the quadrant never calls a touchpoint below its
+target "possible overkill".
 """
 
 from collections import defaultdict
@@ -25,16 +28,21 @@ import numpy as np
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
+from metrics.alerts.rules import Target
 from metrics.customers.models import Customer
 from metrics.customers.outcomes import FOLLOW_UP
-from metrics.dimension.models import TouchpointDim
+from metrics.dimension.models import JourneyDim, TouchpointDim
 from metrics.facts.models import ResponseFact
 from metrics.scores import service as scores
 from metrics.stats import drivers as stats
+from metrics.stats import estimates
 
 F = ResponseFact
 # A logistic model says nothing with fewer churned (or kept) customers than this.
 MIN_OUTCOME_EVENTS = 10
+FUTURE_STATE = "future"
+# Each metric's whole scale: a gap to target is read as a share of it.
+SCALES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
 
 
 class Outcome(StrEnum):
@@ -43,10 +51,10 @@ class Outcome(StrEnum):
 
 
 class Quadrant(StrEnum):
-    CONCENTRATE_HERE = "concentrate_here"  # important, performing below the others
-    KEEP_UP = "keep_up"  # important, performing above
+    CONCENTRATE_HERE = "concentrate_here"  # important, below its target
+    KEEP_UP = "keep_up"  # important, meeting its target
     LOW_PRIORITY = "low_priority"  # less important, below
-    POSSIBLE_OVERKILL = "possible_overkill"  # less important, above
+    POSSIBLE_OVERKILL = "possible_overkill"  # less important, meeting it
 
 
 @dataclass
@@ -114,9 +122,14 @@ def churn_outcomes(session: Session, respondents: list[str]) -> dict[str, date |
 
 
 def candidate_touchpoints(session: Session, journey_id: str | None) -> list[TouchpointDim]:
+    """The touchpoints of the journey asked for, or of every journey as customers live it:
+    a future-state design has no customers yet, so it is left out unless asked for."""
     statement = select(TouchpointDim).where(col(TouchpointDim.deleted).is_(False))
     if journey_id is not None:
         statement = statement.where(col(TouchpointDim.journey_id) == journey_id)
+    else:
+        future = select(col(JourneyDim.id)).where(col(JourneyDim.state) == FUTURE_STATE)
+        statement = statement.where(col(TouchpointDim.journey_id).not_in(future))
     return list(
         session.execute(
             statement.order_by(col(TouchpointDim.journey_id), col(TouchpointDim.position))
@@ -124,15 +137,51 @@ def candidate_touchpoints(session: Session, journey_id: str | None) -> list[Touc
     )
 
 
-def performance(session: Session, query: Query) -> dict[str, tuple[float | None, int]]:
-    """Each touchpoint's mean experience (-2 ... +2) over every answer in the period."""
+def performance(
+    session: Session, query: Query, touchpoints: list[TouchpointDim]
+) -> dict[str, dict[str, Any]]:
+    """Each touchpoint's performance against its target over the period: the score of the
+    target's metric, its interval and status (met / breached / uncertain, the rule of the
+    target-breach alert), and the gap as a share of the metric's scale, so that NPS, CSAT and
+    CES targets share one axis. With several targets the one furthest below counts. Without
+    a target there is nothing to perform against: `value` is None. The mean experience
+    (-2 ... +2) is kept beside it for reference."""
     filters = scores.Filters(start=query.start, end=query.end, segment=query.segment)
     sums = scores.grouped_sums(session, filters, [scores.R.touchpoint_id])
     result = {}
-    for (touchpoint,), row in sums.items():
-        n = int(row["experience_n"])
-        result[touchpoint] = (row["experience_sum"] / n if n else None, n)
+    for touchpoint in touchpoints:
+        row = sums.get((touchpoint.id,), scores.EMPTY)
+        answers = int(row["experience_n"])
+        judged = [
+            _against(metric, target, scores.estimate(metric, row))
+            for metric, target in scores.targets_of(touchpoint).items()
+        ]
+        judged = [j for j in judged if j["value"] is not None]
+        worst = min(judged, key=lambda j: j["value"], default=None)
+        result[touchpoint.id] = {
+            **(worst or {"value": None, "n": 0}),
+            "experience": row["experience_sum"] / answers if answers else None,
+        }
     return result
+
+
+def _against(metric: str, target: Target, estimate: estimates.Estimate) -> dict[str, Any]:
+    low_end, high_end = SCALES[metric]
+    gap = None
+    if estimate.value is not None:
+        signed = estimate.value - target.value
+        gap = (signed if target.direction == "at_least" else -signed) / (high_end - low_end)
+    return {
+        "value": gap,
+        "metric": metric,
+        "score": estimate.value,
+        "low": estimate.low,
+        "high": estimate.high,
+        "n": estimate.n,
+        "target": target.value,
+        "direction": target.direction,
+        "status": scores.target_status(estimate, target, target.min_responses),
+    }
 
 
 def analyse(session: Session, query: Query) -> dict[str, Any]:
@@ -166,17 +215,16 @@ def analyse(session: Session, query: Query) -> dict[str, Any]:
         apart, ranked = touchpoints, []
     importance, correlations = _importance(query.outcome, matrix, y, len(ranked))
 
-    measured = performance(session, query)
+    measured = performance(session, query, ranked)
     drivers = []
     for j, touchpoint in enumerate(ranked):
-        value, n = measured.get(touchpoint.id, (None, 0))
         drivers.append(
             {
                 **_describe(touchpoint, answered_by[touchpoint.id]),
                 "correlation": correlations[j],
                 "importance": importance.weights[j],
                 "share": importance.shares[j],
-                "performance": {"value": value, "n": n},
+                "performance": measured[touchpoint.id],
             }
         )
     thresholds = _classify(drivers)
@@ -243,17 +291,15 @@ def _importance(
 
 
 def _classify(drivers: list[dict[str, Any]]) -> dict[str, float | None]:
-    """Importance above or below the average share (1/p); performance above or below the mean
-    performance of the ranked touchpoints."""
-    measured = [d["performance"]["value"] for d in drivers if d["performance"]["value"] is not None]
+    """Importance above or below an even share (1/p); performance at or above its target or
+    below it. A touchpoint without a target has no quadrant."""
     importance = 1 / len(drivers) if drivers else None
-    middle = float(np.mean(measured)) if measured else None
     for driver in drivers:
         value = driver["performance"]["value"]
-        if value is None or middle is None or importance is None:
+        if value is None or importance is None:
             driver["quadrant"] = None
             continue
-        important, good = driver["share"] >= importance, value >= middle
+        important, good = driver["share"] >= importance, value >= 0
         driver["quadrant"] = (
             Quadrant.KEEP_UP
             if important and good
@@ -263,7 +309,7 @@ def _classify(drivers: list[dict[str, Any]]) -> dict[str, float | None]:
             if good
             else Quadrant.LOW_PRIORITY
         ).value
-    return {"importance": importance, "performance": middle}
+    return {"importance": importance, "performance": 0.0 if drivers else None}
 
 
 def _describe(touchpoint: TouchpointDim, n: int) -> dict[str, Any]:
