@@ -184,8 +184,8 @@ def trend_chart(
         points.append(
             TrendPoint(x, y_of(period.value), period.label, period.value, period.n, period.too_few)
         )
-        upper.append((x, y_of(period.high if period.high is not None else period.value)))
-        lower.append((x, y_of(period.low if period.low is not None else period.value)))
+        upper.append((x, clipped(period.high if period.high is not None else period.value)))
+        lower.append((x, clipped(period.low if period.low is not None else period.value)))
     ticks = []
     value = low
     while value <= high + 1e-9:
