@@ -2,6 +2,7 @@
 the four services as processes, with the sample business (three months of answers, a
 degrading courier, customers and opportunities)."""
 
+import re
 from typing import Any
 
 import pytest
@@ -98,3 +99,22 @@ def test_today_so_far_is_drawn_apart_from_the_trend(world, made):
     expect(tile.locator(".partial-note")).to_contain_text("not a whole day yet")
     # The line stops at yesterday: one point per complete day, today's not among them.
     expect(tile.locator("svg.trend circle.point, svg.trend circle.few")).to_have_count(6)
+
+
+def test_segments_are_offered_matched_in_any_case_and_money_says_currency_and_period(world, made):
+    page = world.signed_in("viewer")
+    segment = page.locator("select[name=segment]")
+    expect(segment.locator("option", has_text="Business")).to_have_count(1)
+    segment.select_option(label=segment.locator("option", has_text="Business").inner_text())
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**segment=business**")
+    chosen = page.locator(".tile").first.locator(".detail").inner_text()
+    assert "n=" in chosen and "n=0" not in chosen
+    # Typed in another case (an old link, a hand-edited URL), the same answers.
+    page.goto(f"{world.gateway}/dashboard?segment=BUSINESS")
+    expect(page.locator(".tile").first.locator(".detail")).to_have_text(chosen)
+    expect(page.locator("select[name=segment] option:checked")).to_contain_text("Business")
+    risk = page.locator("section[aria-labelledby=risk-title]")
+    expect(risk).to_contain_text("€")
+    expect(risk).to_contain_text("a year")
+    expect(risk.locator("tbody th").first).to_have_text(re.compile(r"^[A-Z]"))

@@ -24,6 +24,25 @@ def figure(metric: str, value: float | None) -> str:
     return f"{value:.1f}"
 
 
+CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
+
+
+def money(amount: float | None, currency: str) -> str:
+    """A whole amount with its currency: €1,070,820; a code without a sign goes before it."""
+    if amount is None:
+        return "\u2013"
+    sign = CURRENCY_SIGNS.get(currency)
+    return f"{sign}{amount:,.0f}" if sign else f"{currency} {amount:,.0f}"
+
+
+def label(key: str | None) -> str:
+    """A stored key as people write it: small_business reads Small business."""
+    if not key:
+        return "none"
+    words = key.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def change(metric: str, difference: float) -> str:
     """A difference between two periods: NPS and CSAT in points, CES on its scale; one decimal,
     signed, and a change that rounds to nothing reads 0.0, never -0.0."""

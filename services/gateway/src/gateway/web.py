@@ -77,6 +77,8 @@ environment.filters.update(
     status_of=present.status_of,
     when=present.when,
     emotion_word=present.emotion_word,
+    money=present.money,
+    label=present.label,
 )
 environment.globals.update(
     METRIC_NAMES=present.METRIC_NAMES,

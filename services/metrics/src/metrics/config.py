@@ -67,6 +67,11 @@ class Settings(ServiceSettings):
     )
     churn_prior_passive: float = Field(0.10, ge=0, le=1, description="The same, for passives.")
     churn_prior_detractor: float = Field(0.20, ge=0, le=1, description="The same, for detractors.")
+    currency: str = Field(
+        "EUR",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of customers' annual revenue; every money figure says it.",
+    )
     margin_rate: float = Field(
         0.30, ge=0, le=1, description="Gross margin on revenue, for lifetime value."
     )

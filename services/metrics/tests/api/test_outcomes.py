@@ -110,3 +110,37 @@ def test_clv_shows_its_inputs(api):
     assert inputs["annual_margin"] == 600
     expected = 600 * inputs["retention"] / (1 + inputs["discount_rate"] - inputs["retention"])
     assert abs(clv["value"] - expected) < 1e-9
+
+
+def test_segments_are_offered_and_matched_in_any_case(api, send, ev):
+    customers(
+        api,
+        [
+            {"external_id": "e1", "segment": "enterprise", "annual_revenue": 1000},
+            {"external_id": "e2", "segment": "enterprise", "annual_revenue": 1000},
+            {"external_id": "s1", "segment": "small_business", "annual_revenue": 10},
+        ],
+    )
+    send(
+        ev.response("a", nps=10, segment="enterprise", comment="Great"),
+        ev.response("b", nps=0, segment="partner"),
+    )
+    offered = api.get("/v1/segments").json()["items"]
+    assert offered == [
+        {"key": "enterprise", "customers": 2},
+        {"key": "partner", "customers": 0},
+        {"key": "small_business", "customers": 1},
+    ]
+    for typed in ("Enterprise", "ENTERPRISE", "enterprise"):
+        score = api.get("/v1/scores", params={"metric": "nps", "segment": typed}).json()
+        assert score["overall"]["n"] == 1, typed
+        comments = api.get("/v1/comments", params={"segment": typed}).json()["items"]
+        assert [c["response_id"] for c in comments] == ["a"], typed
+        listed = api.get("/v1/customers", params={"segment": typed}).json()["items"]
+        assert len(listed) == 2, typed
+
+
+def test_money_says_its_currency_and_period(api):
+    risk = api.get("/v1/outcomes/revenue-at-risk").json()
+    assert (risk["currency"], risk["period"]) == ("EUR", "year")
+    assert api.get("/v1/outcomes/clv").json()["currency"] == "EUR"

@@ -181,6 +181,11 @@ class MetricsClient(BackendClient):
         )
         return found
 
+    async def segments(self) -> list[dict[str, Any]]:
+        """The segments metrics knows (customers' and answers'), each with its customers."""
+        found = await self.get_json("/v1/segments")
+        return list(found["items"])
+
     async def drivers(self, *, start: date, end: date, journey_id: str | None) -> Drivers:
         found = await self.get_json(
             "/v1/drivers",

@@ -108,6 +108,7 @@ async def dashboard(
         risk=metrics.revenue_at_risk(by="segment"),
         drivers=metrics.drivers(start=start, end=end, journey_id=filters.journey_id),
         journeys=journey_client(request).list_journeys(),
+        segments=metrics.segments(),
     )
     if filters.journey_id:
         calls["journey"] = journey_client(request).get_journey(filters.journey_id)
@@ -140,6 +141,7 @@ async def dashboard(
         "journeys": parts["journeys"] or [],
         "stages": journey.stages if journey else [],
         "channels": CHANNELS,
+        "segments": parts["segments"] or [],
         "tiles": tiles,
         "alerts": alerts,
         "alert_comments": {alert.id: behind[alert.id] or [] for alert in alerts[:10]},

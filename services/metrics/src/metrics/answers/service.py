@@ -11,7 +11,7 @@ from cxshared.pagination import decode_cursor
 from cxshared.problems import Problem
 from metrics.dimension.models import TouchpointDim
 from metrics.facts.models import ResponseFact
-from metrics.scores.service import Filters
+from metrics.scores.service import Filters, same_segment
 
 F = ResponseFact
 T = TouchpointDim
@@ -35,11 +35,12 @@ def selection(filters: Filters, metric: str | None, category: str | None) -> Sel
     for column, value in (
         (F.touchpoint_id, filters.touchpoint_id),
         (F.channel, filters.channel),
-        (F.segment, filters.segment),
         (F.survey_id, filters.survey_id),
     ):
         if value is not None:
             query = query.where(col(column) == value)
+    if filters.segment is not None:
+        query = query.where(same_segment(F.segment, filters.segment))
     if filters.needs_dimension:
         query = query.join(T, col(T.id) == F.touchpoint_id)
         for dimension_column, wanted in (

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from metrics.config import Settings
@@ -143,7 +144,7 @@ def customer_lifetime_value(
 ) -> dict[str, Any]:
     query = select(Customer)
     if segment is not None:
-        query = query.where(col(Customer.segment) == segment)
+        query = query.where(func.lower(Customer.segment) == func.lower(segment))
     active = [
         c for c in session.execute(query).scalars() if c.churn_date is None or c.churn_date > today
     ]

@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from cxshared.auth import Reader, Writer
@@ -12,7 +13,7 @@ from cxshared.pagination import Page, PageParams, page_params, paginate
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
 from cxshared.types import IsoDate
-from metrics.customers import outcomes
+from metrics.customers import outcomes, service
 from metrics.customers.models import Customer
 
 router = APIRouter(tags=["customers and outcomes"])
@@ -110,6 +111,26 @@ async def import_customers(request: Request, session: SessionDep, _: Writer) -> 
     return _upsert(session, rows)
 
 
+class Segment(BaseModel):
+    key: str = Field(description="As customers and answers carry it; filters match any case.")
+    customers: int = Field(description="Customer records in it (0: known from answers only).")
+
+
+class SegmentList(BaseModel):
+    items: list[Segment]
+
+
+@router.get(
+    "/segments",
+    response_model=SegmentList,
+    summary="The segments of customers and answers, for a segment filter to offer",
+)
+def list_segments(session: SessionDep, _: Reader) -> SegmentList:
+    return SegmentList(
+        items=[Segment(key=key, customers=n) for key, n in service.segments(session)]
+    )
+
+
 @router.get("/customers", response_model=Page[CustomerRead], summary="Customers, by external id")
 def list_customers(
     session: SessionDep,
@@ -119,7 +140,7 @@ def list_customers(
 ) -> Any:
     query = select(Customer)
     if segment is not None:
-        query = query.where(col(Customer.segment) == segment)
+        query = query.where(func.lower(Customer.segment) == func.lower(segment))
     items, cursor = paginate(session, query, order_by=[col(Customer.external_id)], params=params)
     return Page[CustomerRead](items=items, next_cursor=cursor)
 
@@ -153,7 +174,8 @@ def get_churn(session: SessionDep, _: Reader) -> dict[str, Any]:
     "annual revenue, with p the observed churn rate of the category (or the configured prior "
     "while fewer than the minimum customers back it; `churn_probabilities` says which). Flagged "
     "= the plain sum of annual revenue of active detractors. By journey and owner team, a "
-    "customer counts where their latest NPS answer was given.",
+    "customer counts where their latest NPS answer was given. Amounts are a year's revenue "
+    "(`period`) in `currency` (the METRICS_CURRENCY setting).",
 )
 def get_revenue_at_risk(
     request: Request,
@@ -161,11 +183,12 @@ def get_revenue_at_risk(
     _: Reader,
     by: Annotated[Literal["segment", "journey", "owner_team"] | None, Query()] = None,
 ) -> dict[str, Any]:
-    result = outcomes.revenue_at_risk(
-        session, request.app.state.settings, by=by, today=utcnow().date()
-    )
+    settings = request.app.state.settings
+    result = outcomes.revenue_at_risk(session, settings, by=by, today=utcnow().date())
     return {
         **result,
+        "currency": settings.currency,
+        "period": "year",
         "rule": {
             "expected": "sum over active customers of p(churn | latest NPS category)"
             " x annual revenue",
@@ -187,6 +210,10 @@ def get_clv(
     _: Reader,
     segment: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
 ) -> dict[str, Any]:
-    return outcomes.customer_lifetime_value(
-        session, request.app.state.settings, segment=segment, today=utcnow().date()
-    )
+    settings = request.app.state.settings
+    return {
+        **outcomes.customer_lifetime_value(
+            session, settings, segment=segment, today=utcnow().date()
+        ),
+        "currency": settings.currency,
+    }

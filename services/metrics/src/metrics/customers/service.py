@@ -1,11 +1,11 @@
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from metrics.customers.models import LatestNps
-from metrics.facts.models import ResponseFact
+from metrics.customers.models import Customer, LatestNps
+from metrics.facts.models import DailyRollup, ResponseFact
 from metrics.facts.values import Fact
 
 
@@ -75,3 +75,21 @@ def keep_latest_nps(session: Session, facts: Iterable[Fact]) -> None:
         for respondent, f in latest.items()
     ]
     session.execute(statement, rows)
+
+
+def segments(session: Session) -> list[tuple[str, int]]:
+    """Every segment metrics knows, with its customers: those of the customer records and
+    those answers carried (a segment with answers but no customer record counts 0)."""
+    counted = dict(
+        session.execute(
+            select(col(Customer.segment), func.count())
+            .where(col(Customer.segment) != "")
+            .group_by(col(Customer.segment))
+        ).all()
+    )
+    answered = session.execute(
+        select(col(DailyRollup.segment)).where(col(DailyRollup.segment) != "").distinct()
+    ).scalars()
+    for segment in answered:
+        counted.setdefault(segment, 0)
+    return sorted(counted.items(), key=lambda item: item[0].casefold())

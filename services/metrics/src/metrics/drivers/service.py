@@ -94,7 +94,7 @@ def customer_scores(session: Session, query: Query) -> dict[str, CustomerScores]
         .group_by(F.respondent_id, F.touchpoint_id)
     )
     if query.segment is not None:
-        statement = statement.where(col(F.segment) == query.segment)
+        statement = statement.where(scores.same_segment(F.segment, query.segment))
     result: dict[str, CustomerScores] = defaultdict(CustomerScores)
     for respondent, touchpoint, experience, nps, last in session.execute(statement).all():
         scores_of = result[respondent]

@@ -54,12 +54,13 @@ class Filters:
             (T.stage_id, self.stage_id),
             (table.touchpoint_id, self.touchpoint_id),
             (table.channel, self.channel),
-            (table.segment, self.segment),
             (table.survey_id, self.survey_id),
             (T.owner_team_id, self.owner_team_id),
         ):
             if value is not None:
                 query = query.where(col(column) == value)
+        if self.segment is not None:
+            query = query.where(same_segment(table.segment, self.segment))
         return query
 
     @property
@@ -68,6 +69,11 @@ class Filters:
 
 
 Sums = dict[str, float]
+
+
+def same_segment(column: Any, segment: str) -> Any:
+    """A segment filter matches any case: "Enterprise" finds "enterprise"."""
+    return func.lower(column) == func.lower(segment)
 
 
 def _period_column(table: Rollup) -> Any:
