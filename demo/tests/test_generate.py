@@ -7,6 +7,7 @@ from datetime import date
 
 from cxdemo import generate
 from cxdemo.business import DEGRADING
+from cxdemo.seed import touchpoint_survey
 
 TODAY = date(2026, 11, 25)
 IDS = {p.name: f"tp-{i}" for i, p in enumerate(generate.points())}
@@ -81,3 +82,12 @@ def test_weekends_are_quieter_and_comments_match_their_score():
     praise = {p.lower() for point in generate.points() for p in point.praise}
     assert all(any(p in c for p in praise) for c in happy[:200])
     assert not any(any(p in c for p in praise) for c in unhappy[:200])
+
+
+def test_each_touchpoint_survey_counts_its_questions_in_its_intro():
+    words = {"One": 1, "Two": 2, "Three": 3}
+    for point in generate.points():
+        if point.moment_of_truth:
+            survey = touchpoint_survey(point, IDS[point.name])
+            said = words[survey["intro"].split()[0]]
+            assert said == len(survey["questions"]), (point.name, survey["intro"])

@@ -124,33 +124,8 @@ def build_surveys(
     """A survey on every moment of truth, and the relationship NPS survey."""
     surveys = {}
     for point in generate.points():
-        if not point.moment_of_truth:
-            continue
-        second = (
-            {"key": "ces", "type": "ces", "prompt": f"{point.name} was easy.", "required": True}
-            if point.survey_metric == "ces"
-            else {"key": "csat", "type": "csat", "prompt": "How satisfied are you with it?"}
-        )
-        surveys[point.name] = _publish(
-            api,
-            {
-                "slug": _slug(point.name),
-                "title": f"{point.name}: how did we do?",
-                "intro": "Two quick questions; your answer goes to the team responsible.",
-                "thank_you": "Thank you. We read every answer.",
-                "touchpoint_id": touchpoints[point.name],
-                "hidden_fields": ["order_id", "customer_id"],
-                "allowed_origins": ["http://127.0.0.1:8080"],
-                "min_seconds_to_complete": 0,
-                "questions": [
-                    {"key": "nps", "type": "nps", "required": True,
-                     "prompt": "How likely are you to recommend us to a friend?"},
-                    second,
-                    {"key": "why", "type": "text", "max_length": 1000,
-                     "prompt": "What is the main reason for your score?"},
-                ],
-            },
-        )  # fmt: skip
+        if point.moment_of_truth:
+            surveys[point.name] = _publish(api, touchpoint_survey(point, touchpoints[point.name]))
     surveys["relationship"] = _publish(
         api,
         {
@@ -165,6 +140,37 @@ def build_surveys(
     )  # fmt: skip
     say(f"surveys: {len(surveys)} published")
     return surveys
+
+
+COUNTED = {1: "One quick question", 2: "Two quick questions", 3: "Three quick questions"}
+
+
+def touchpoint_survey(point: Point, touchpoint_id: str) -> dict[str, Any]:
+    """The survey at a moment of truth: NPS, its own metric (CES or CSAT) and why; the intro
+    counts the questions it asks."""
+    second = (
+        {"key": "ces", "type": "ces", "prompt": f"{point.name} was easy.", "required": True}
+        if point.survey_metric == "ces"
+        else {"key": "csat", "type": "csat", "prompt": "How satisfied are you with it?"}
+    )
+    questions = [
+        {"key": "nps", "type": "nps", "required": True,
+         "prompt": "How likely are you to recommend us to a friend?"},
+        second,
+        {"key": "why", "type": "text", "max_length": 1000,
+         "prompt": "What is the main reason for your score?"},
+    ]  # fmt: skip
+    return {
+        "slug": _slug(point.name),
+        "title": f"{point.name}: how did we do?",
+        "intro": f"{COUNTED[len(questions)]}; your answer goes to the team responsible.",
+        "thank_you": "Thank you. We read every answer.",
+        "touchpoint_id": touchpoint_id,
+        "hidden_fields": ["order_id", "customer_id"],
+        "allowed_origins": ["http://127.0.0.1:8080"],
+        "min_seconds_to_complete": 0,
+        "questions": questions,
+    }
 
 
 def _publish(api: Backends, body: dict[str, Any]) -> str:
