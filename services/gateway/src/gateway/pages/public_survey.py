@@ -26,7 +26,7 @@ from cxshared.ratelimit import client_address
 from cxshared.timeutil import utcnow
 from gateway.clients.models import PublicSurvey, Question, Submission
 from gateway.pages.common import feedback_client
-from gateway.surveys.display import next_question, position, shown
+from gateway.surveys.display import next_question, position, previous_question, shown
 from gateway.web import is_htmx, redirect_for, render
 
 router = APIRouter()
@@ -236,6 +236,8 @@ async def answer_step(
     if question is None or not state["submission_id"]:
         return redirect_for(request, f"/s/{slug}")
     value = _answer(question, form)
+    if form.get("back") and state["response_id"]:
+        return await _back(request, survey, state, question, value)
     if value is None and question.required:
         return _step(request, survey, question, state, error=REQUIRED, status_code=422)
     try:
@@ -267,6 +269,49 @@ async def answer_step(
     return _step(request, survey, following, state, value=saved.answers.get(following.key))
 
 
+async def _continue(
+    request: Request,
+    survey: PublicSurvey,
+    state: dict[str, str],
+    answers: dict[str, Any],
+    *,
+    complete: bool,
+) -> Submission:
+    """Add `answers` to the response this page is filling in (and complete it if asked)."""
+    return await feedback_client(request).continue_response(
+        survey.slug,
+        state["response_id"],
+        resume_token=state["resume_token"],
+        answers=answers,
+        complete=complete,
+        client=_client(request),
+    )
+
+
+async def _back(
+    request: Request, survey: PublicSurvey, state: dict[str, str], question: Question, value: Any
+) -> Response:
+    """Back: keep what was given on this step if feedback takes it (unanswered or refused, it
+    is simply not kept), and show the question before it, as answered."""
+    try:
+        try:
+            answers = {} if value is None else {question.key: value}
+            saved = await _continue(request, survey, state, answers, complete=False)
+        except UpstreamInvalid:
+            saved = await _continue(request, survey, state, {}, complete=False)
+    except UpstreamConflict:
+        return redirect_for(request, f"/s/{survey.slug}/thanks")
+    except UpstreamNotFound:
+        return _message(request, survey, "This answer can no longer be continued.", status_code=404)
+    except UpstreamUnavailable:
+        return _step(
+            request, survey, question, state, value=value, error=NOT_SAVED, status_code=503
+        )
+    before = previous_question(survey.questions, saved.answers, before=question.key)
+    shown_now = before or question
+    return _step(request, survey, shown_now, state, value=saved.answers.get(shown_now.key))
+
+
 async def _save(
     request: Request,
     survey: PublicSurvey,
@@ -280,24 +325,10 @@ async def _save(
     if state["response_id"]:
         # What was answered before is in feedback; the next question depends on all of it,
         # so ask with this answer merged in (a save that completes only if nothing follows).
-        saved = await feedback.continue_response(
-            survey.slug,
-            state["response_id"],
-            resume_token=state["resume_token"],
-            answers=answers,
-            complete=False,
-            client=_client(request),
-        )
+        saved = await _continue(request, survey, state, answers, complete=False)
         if next_question(survey.questions, saved.answers, after=question.key) is not None:
             return saved
-        return await feedback.continue_response(
-            survey.slug,
-            state["response_id"],
-            resume_token=state["resume_token"],
-            answers={},
-            complete=True,
-            client=_client(request),
-        )
+        return await _continue(request, survey, state, {}, complete=True)
     complete = next_question(survey.questions, answers, after=question.key) is None
     hidden = {k[2:]: v for k, v in state.items() if k.startswith("h_") and v}
     body: dict[str, Any] = {

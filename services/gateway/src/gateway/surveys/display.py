@@ -56,5 +56,18 @@ def next_question(
     return None
 
 
+def previous_question(
+    questions: list[Question], answers: dict[str, Any], *, before: str
+) -> Question | None:
+    """The last question before `before` shown for these answers: where Back goes."""
+    found = None
+    for question in questions:
+        if question.key == before:
+            return found
+        if shown(question, answers):
+            found = question
+    return None
+
+
 def position(questions: list[Question], key: str) -> int:
     return next((i for i, q in enumerate(questions) if q.key == key), 0) + 1
