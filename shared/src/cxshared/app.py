@@ -1,5 +1,6 @@
 """The app factory every backend service uses: middleware, problems, health, lifespan, relay."""
 
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -8,6 +9,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 from fastapi_offline import FastAPIOffline
 
@@ -41,6 +43,13 @@ log = structlog.get_logger("cxshared.app")
 # telemetry on, every request asks OpenTelemetry for its providers (environment lookups
 # included): a few percent of a capture's time.
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
+def operation_id(route: APIRoute) -> str:
+    """`<tag>-<action>` (`touchpoints-update-touchpoint`): stable while a path changes, so a
+    generated client keeps its method names. The action is the handler's verb_noun name."""
+    tag = str(route.tags[0]) if route.tags else "default"
+    return re.sub(r"[^a-z0-9]+", "-", f"{tag}-{route.name}".lower()).strip("-")
 
 
 def make_outbox(
@@ -103,6 +112,7 @@ def create_service_app(
         responses=COMMON_PROBLEMS,
         dependencies=[Depends(reject_unknown_query_parameters)],
         telemetry=NO_TELEMETRY,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.engine = engine
