@@ -13,6 +13,24 @@ CHANNELS = [
 ]  # fmt: skip
 
 
+# A touchpoint's fields as its editor names them (also in its history and a lost edit's notice).
+TOUCHPOINT_LABELS = {
+    "name": "Name",
+    "owner_team_id": "Team",
+    "owner_name": "Named owner",
+    "owner_email": "Owner's email",
+    "channel": "Channel",
+    "interaction": "Interaction",
+    "moment_of_truth": "Moment of truth",
+    "standard": "Experience standard",
+    "description": "Description",
+    "designed_emotion": "Designed emotion",
+    "target_nps": "NPS target",
+    "target_csat": "CSAT target",
+    "target_ces": "CES target",
+}
+
+
 def figure(metric: str, value: float | None) -> str:
     """NPS as a signed whole number, CSAT as a percentage, CES as a mean on its 1-7 scale."""
     if value is None:
@@ -137,3 +155,40 @@ def question_summary(question: Question) -> str:
         value = condition.get("value")
         parts.append(f"{condition.get('question')} {op}{'' if value is None else f' {value}'}")
     return "Shown only if " + " and ".join(parts) if parts else ""
+
+
+def differences(
+    theirs: dict[str, str], mine: dict[str, str], labels: dict[str, str], checkboxes: set[str]
+) -> list[tuple[str, str]]:
+    """Where the stored version of a form's resource differs from the form as its user sent
+    it: (field label, their value). Runs of white space compare equal, so a browser's line
+    endings are no difference; a checkbox is "on" or absent."""
+    found = []
+    for name, label in labels.items():
+        if name not in theirs:
+            continue
+        stored, sent = theirs[name], mine.get(name, "")
+        if stored.split() == sent.split():
+            continue
+        if name in checkboxes:
+            found.append((label, "yes" if stored == "on" else "no"))
+        else:
+            found.append((label, stored or "(empty)"))
+    return found
+
+
+# Who changed something, as a person would say it: API keys by what they are for.
+KEY_NAMES = {"demo": "the demo loader"}
+
+
+def actor_name(actor: str, *, start: bool = False) -> str:
+    """A staff user is their email; an API key is named for its use ("the demo loader") or
+    as a key ("the API key “bot”"). `start`: at the start of a sentence."""
+    if not actor:
+        words = "someone"
+    elif actor.startswith("api-key:"):
+        name = actor.removeprefix("api-key:")
+        words = KEY_NAMES.get(name, f"the API key “{name}”")
+    else:
+        return actor
+    return words[0].upper() + words[1:] if start else words

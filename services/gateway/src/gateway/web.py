@@ -79,6 +79,7 @@ environment.filters.update(
     emotion_word=present.emotion_word,
     money=present.money,
     label=present.label,
+    actor_name=present.actor_name,
 )
 environment.globals.update(
     METRIC_NAMES=present.METRIC_NAMES,

@@ -167,6 +167,62 @@ def test_a_stale_builder_overwrites_nothing(stack, editor):
     assert [q["prompt"] for q in _survey(stack, survey_id)["questions"]] == ["Recommend?"]
 
 
+def test_a_save_hands_its_new_version_to_the_forms_that_held_the_old_one(stack, editor):
+    survey_id = _new(editor, stack)
+    old = _version(stack, survey_id)
+    added = editor.htmx(
+        "POST", f"/surveys/{survey_id}/questions", {"version": old, "type": "nps", "prompt": "Q?"}
+    )
+    assert added.status_code == 200
+    new = _version(stack, survey_id)
+    # Out of band: every version input of the builder that still says `old` now says `new`.
+    bump = re.search(
+        r'<input type="hidden" name="version" value="(\d+)" hx-swap-oob="([^"]+)"', added.text
+    )
+    assert bump, added.text
+    assert bump.group(1) == str(new)
+    assert bump.group(2) == f"outerHTML:#survey-builder input[name=version][value='{old}']"
+    failed = editor.htmx(
+        "POST", f"/surveys/{survey_id}/questions", {"version": old, "type": "nps", "prompt": "R?"}
+    )
+    assert failed.status_code == 412 and "hx-swap-oob" not in failed.text
+
+
+def test_a_stale_settings_form_keeps_its_input_and_names_what_differs(stack, editor):
+    survey_id = _new(editor, stack)
+    old = _version(stack, survey_id)
+    stack.feedback.patch(
+        f"/v1/surveys/{survey_id}",
+        json={"title": "Theirs"},
+        headers={**stack.feedback.writer, "If-Match": f'"{old}"'},
+    )
+    form = {"version": old, "title": "After delivery", "slug": "after-delivery", "intro": "Mine"}
+    stale = editor.htmx("POST", f"/surveys/{survey_id}/settings", form)
+    assert stale.status_code == 412
+    assert "not saved" in stale.text and "Reload their version" in stale.text
+    assert '<th scope="row">Title</th><td>Theirs</td>' in stale.text
+    assert ">Mine</textarea>" in stale.text  # the typed introduction is still on screen
+    assert f'name="version" value="{old}"' in stale.text  # saving it again is still refused
+    assert (_survey(stack, survey_id)["title"], _survey(stack, survey_id)["intro"]) == (
+        "Theirs",
+        "",
+    )
+
+
+def test_cancel_closes_the_question_editor(stack, editor):
+    survey_id = _new(editor, stack)
+    editor.htmx(
+        "POST",
+        f"/surveys/{survey_id}/questions",
+        {"version": _version(stack, survey_id), "type": "nps", "prompt": "Q?"},
+    )
+    key = _survey(stack, survey_id)["questions"][0]["key"]
+    opened = editor.htmx("GET", f"/surveys/{survey_id}/questions/{key}/edit")
+    assert "Save question" in opened.text
+    closed = editor.htmx("GET", f"/surveys/{survey_id}/questions/{key}/edit?cancel=1")
+    assert closed.status_code == 200 and "Save question" not in closed.text
+
+
 def test_a_viewer_cannot_build(stack, viewer, editor):
     survey_id = _new(editor, stack)
     page = viewer.get(f"/surveys/{survey_id}").text

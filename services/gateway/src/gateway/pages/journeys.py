@@ -15,6 +15,7 @@ from gateway.auth import Editor, Staff
 from gateway.charts import emotion_chart
 from gateway.clients.models import Journey, Overlay, Team, Touchpoint
 from gateway.pages.common import fetch, journey_client, metrics_client
+from gateway.present import TOUCHPOINT_LABELS, differences
 from gateway.web import is_htmx, redirect_for, render
 
 router = APIRouter()
@@ -26,6 +27,8 @@ TOUCHPOINT_CHANGED = "touchpoint-changed"
 BOARD_CHANGED = "board-changed"
 
 Days = Annotated[int, Query(description="The period the scores cover, in days")]
+# The board's forms carry the period on screen, so the board they re-render keeps it.
+DaysField = Annotated[int, Form(description="The period the scores on screen cover, in days")]
 
 
 @router.get("/journeys")
@@ -40,6 +43,12 @@ async def list_journeys(request: Request, user: Staff) -> Response:
 
 def _days(days: int) -> int:
     return days if days in PERIODS else DEFAULT_DAYS
+
+
+def _map_url(journey_id: str, days: int, anchor: str = "") -> str:
+    """The map as the user left it: the same period, scrolled to `anchor`."""
+    query = "" if _days(days) == DEFAULT_DAYS else f"?days={_days(days)}"
+    return f"/journeys/{journey_id}{query}{f'#{anchor}' if anchor else ''}"
 
 
 async def _board(request: Request, journey_id: str, days: int) -> dict[str, Any]:
@@ -92,27 +101,28 @@ async def journey_map(
     return render(request, template, {"title": title, **context})
 
 
-async def _board_changed(request: Request, journey_id: str, **extra: Any) -> Response:
-    """After a change to the board: a plain form goes back to the map, htmx gets the board."""
+async def _board_changed(request: Request, journey_id: str, days: int, **extra: Any) -> Response:
+    """After a change to the board: a plain form goes back to the map, htmx gets the board;
+    both over the period the user was looking at."""
     if not is_htmx(request):
-        return redirect_for(request, f"/journeys/{journey_id}")
-    return await _board_fragment(request, journey_id, event=BOARD_CHANGED, **extra)
+        return redirect_for(request, _map_url(journey_id, days))
+    return await _board_fragment(request, journey_id, days, event=BOARD_CHANGED, **extra)
 
 
 async def _board_fragment(
-    request: Request, journey_id: str, *, event: str, **extra: Any
+    request: Request, journey_id: str, days: int, *, event: str, **extra: Any
 ) -> Response:
-    context = await _board(request, journey_id, DEFAULT_DAYS)
+    context = await _board(request, journey_id, _days(days))
     response = render(request, "journeys/_board.html", {**context, **extra})
     response.headers["HX-Trigger"] = event
     return response
 
 
 async def _board_with_error(
-    request: Request, journey_id: str, *, error: dict[str, str], status_code: int
+    request: Request, journey_id: str, days: int, *, error: dict[str, str], status_code: int
 ) -> Response:
     """The board again, with a message where the failed form is (`error`: form id -> text)."""
-    context = await _board(request, journey_id, DEFAULT_DAYS)
+    context = await _board(request, journey_id, _days(days))
     template = "journeys/_board.html" if is_htmx(request) else "journeys/map.html"
     title = context["journey"].name if context["journey"] else "Journey"
     return render(
@@ -120,11 +130,13 @@ async def _board_with_error(
     )
 
 
-async def _card(request: Request, touchpoint: Touchpoint, **extra: Any) -> Response:
+async def _card(request: Request, touchpoint: Touchpoint, days: int, **extra: Any) -> Response:
+    """One card, its scores over the period the board shows."""
     today = utcnow().date()
+    days = _days(days)
     parts = await fetch(
         overlay=metrics_client(request).journey_overlay(
-            touchpoint.journey_id, start=today - timedelta(days=DEFAULT_DAYS - 1), end=today
+            touchpoint.journey_id, start=today - timedelta(days=days - 1), end=today
         ),
         teams=journey_client(request).list_teams(),
     )
@@ -138,15 +150,18 @@ async def _card(request: Request, touchpoint: Touchpoint, **extra: Any) -> Respo
             "scores": overlay.touchpoint_scores() if overlay else {},
             "scores_missing": overlay is None,
             "team_names": {team.id: team.name for team in teams},
+            "days": days,
             **extra,
         },
     )
 
 
 @router.get("/touchpoints/{touchpoint_id}/card")
-async def touchpoint_card(request: Request, user: Staff, touchpoint_id: str) -> Response:
+async def touchpoint_card(
+    request: Request, user: Staff, touchpoint_id: str, days: Days = DEFAULT_DAYS
+) -> Response:
     touchpoint = await journey_client(request).get_touchpoint(touchpoint_id)
-    return await _card(request, touchpoint)
+    return await _card(request, touchpoint, days)
 
 
 async def _edit_form(
@@ -157,14 +172,25 @@ async def _edit_form(
     errors: dict[str, str] | None = None,
     conflict: Touchpoint | None = None,
     status_code: int = 200,
+    days: int = DEFAULT_DAYS,
 ) -> Response:
     teams = await journey_client(request).list_teams()
+    found: list[tuple[str, str]] = []
+    if conflict is not None:
+        names = {team.id: team.name for team in teams}
+        theirs = {k: str(v) for k, v in _form_values(conflict, checked="on").items()}
+        mine = {**(values or {})}
+        theirs["owner_team_id"] = names.get(theirs["owner_team_id"], "")
+        mine["owner_team_id"] = names.get(mine.get("owner_team_id", ""), "")
+        found = differences(theirs, mine, TOUCHPOINT_LABELS, {"moment_of_truth"})
     context = {
         "title": f"Edit {touchpoint.name}",
+        "days": _days(days),
         "tp": touchpoint,
         "values": values or _form_values(touchpoint),
         "errors": errors or {},
         "conflict": conflict,
+        "differences": found,
         "teams": teams,
     }
     template = "journeys/_touchpoint_form.html" if is_htmx(request) else "journeys/edit.html"
@@ -172,12 +198,15 @@ async def _edit_form(
 
 
 @router.get("/touchpoints/{touchpoint_id}/edit")
-async def edit_touchpoint(request: Request, user: Staff, touchpoint_id: str) -> Response:
+async def edit_touchpoint(
+    request: Request, user: Staff, touchpoint_id: str, days: Days = DEFAULT_DAYS
+) -> Response:
     touchpoint = await journey_client(request).get_touchpoint(touchpoint_id)
-    return await _edit_form(request, touchpoint)
+    return await _edit_form(request, touchpoint, days=days)
 
 
-def _form_values(touchpoint: Touchpoint) -> dict[str, Any]:
+def _form_values(touchpoint: Touchpoint, *, checked: Any = True) -> dict[str, Any]:
+    """The editor's fields as the stored touchpoint fills them (`checked`: a ticked box)."""
     values: dict[str, Any] = {
         "name": touchpoint.name,
         "description": touchpoint.description,
@@ -186,7 +215,7 @@ def _form_values(touchpoint: Touchpoint) -> dict[str, Any]:
         "owner_team_id": touchpoint.owner_team_id or "",
         "owner_name": touchpoint.owner_name,
         "owner_email": touchpoint.owner_email or "",
-        "moment_of_truth": touchpoint.moment_of_truth,
+        "moment_of_truth": checked if touchpoint.moment_of_truth else "",
         "standard": touchpoint.standard,
         "designed_emotion": ""
         if touchpoint.designed_emotion is None
@@ -251,13 +280,16 @@ async def update_touchpoint(
     user: Editor,
     touchpoint_id: str,
     version: Annotated[int, Form()],
+    days: DaysField = DEFAULT_DAYS,
 ) -> Response:
     journey = journey_client(request)
     current = await journey.get_touchpoint(touchpoint_id)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     changes, errors = _changes(form, current)
     if errors:
-        return await _edit_form(request, current, values=form, errors=errors, status_code=422)
+        return await _edit_form(
+            request, current, values=form, errors=errors, status_code=422, days=days
+        )
     try:
         updated = await journey.update_touchpoint(
             touchpoint_id, version=version, changes=changes, acting_user=user.user.email
@@ -265,15 +297,22 @@ async def update_touchpoint(
     except UpstreamConflict:
         # Someone else saved first: show whose version is there now and keep this form's
         # values on screen, unsaved. Nothing is overwritten.
-        return await _edit_form(request, current, values=form, conflict=current, status_code=412)
+        return await _edit_form(
+            request, current, values=form, conflict=current, status_code=412, days=days
+        )
     except UpstreamInvalid as exc:
         found = {_field_of(field): message for field, message in exc.field_errors.items()}
         return await _edit_form(
-            request, current, values=form, errors=found or {"": exc.detail}, status_code=422
+            request,
+            current,
+            values=form,
+            errors=found or {"": exc.detail},
+            status_code=422,
+            days=days,
         )
     if not is_htmx(request):
-        return redirect_for(request, f"/journeys/{updated.journey_id}#tp-{updated.id}")
-    response = await _card(request, updated, saved=True)
+        return redirect_for(request, _map_url(updated.journey_id, days, f"tp-{updated.id}"))
+    response = await _card(request, updated, days, saved=True)
     response.headers["HX-Trigger"] = TOUCHPOINT_CHANGED
     return response
 
@@ -285,6 +324,7 @@ async def move_touchpoint(
     touchpoint_id: str,
     version: Annotated[int, Form()],
     direction: Annotated[str, Form(pattern="^(up|down)$")],
+    days: DaysField = DEFAULT_DAYS,
 ) -> Response:
     journey = journey_client(request)
     current = await journey.get_touchpoint(touchpoint_id)
@@ -296,23 +336,27 @@ async def move_touchpoint(
                 touchpoint_id, version=version, position=position, acting_user=user.user.email
             )
     if not is_htmx(request):
-        return redirect_for(request, f"/journeys/{current.journey_id}#tp-{touchpoint_id}")
+        return redirect_for(request, _map_url(current.journey_id, days, f"tp-{touchpoint_id}"))
     return await _board_fragment(
-        request, current.journey_id, event=BOARD_CHANGED, focus=(touchpoint_id, direction)
+        request, current.journey_id, days, event=BOARD_CHANGED, focus=(touchpoint_id, direction)
     )
 
 
 @router.post("/touchpoints/{touchpoint_id}/delete")
 async def delete_touchpoint(
-    request: Request, user: Editor, touchpoint_id: str, version: Annotated[int, Form()]
+    request: Request,
+    user: Editor,
+    touchpoint_id: str,
+    version: Annotated[int, Form()],
+    days: DaysField = DEFAULT_DAYS,
 ) -> Response:
     journey = journey_client(request)
     current = await journey.get_touchpoint(touchpoint_id)
     try:
         await journey.delete_touchpoint(touchpoint_id, version=version, acting_user=user.user.email)
     except UpstreamConflict:
-        return await _edit_form(request, current, conflict=current, status_code=412)
-    return await _board_changed(request, current.journey_id)
+        return await _edit_form(request, current, conflict=current, status_code=412, days=days)
+    return await _board_changed(request, current.journey_id, days)
 
 
 @router.post("/stages/{stage_id}/touchpoints")
@@ -323,6 +367,7 @@ async def add_touchpoint(
     journey_id: Annotated[str, Form()],
     name: Annotated[str, Form(max_length=200)] = "",
     channel: Annotated[str, Form()] = "web",
+    days: DaysField = DEFAULT_DAYS,
 ) -> Response:
     fields = {
         "name": name.strip(),
@@ -336,9 +381,9 @@ async def add_touchpoint(
     except UpstreamInvalid as exc:
         message = "Give the touchpoint a name." if not name.strip() else exc.detail
         return await _board_with_error(
-            request, journey_id, error={f"add-{stage_id}": message}, status_code=422
+            request, journey_id, days, error={f"add-{stage_id}": message}, status_code=422
         )
-    return await _board_changed(request, journey_id)
+    return await _board_changed(request, journey_id, days)
 
 
 @router.post("/journeys/{journey_id}/stages")
@@ -347,6 +392,7 @@ async def add_stage(
     user: Editor,
     journey_id: str,
     name: Annotated[str, Form(max_length=200)] = "",
+    days: DaysField = DEFAULT_DAYS,
 ) -> Response:
     try:
         await journey_client(request).create_stage(
@@ -354,9 +400,13 @@ async def add_stage(
         )
     except UpstreamInvalid:
         return await _board_with_error(
-            request, journey_id, error={"add-stage": "Give the stage a name."}, status_code=422
+            request,
+            journey_id,
+            days,
+            error={"add-stage": "Give the stage a name."},
+            status_code=422,
         )
-    return await _board_changed(request, journey_id)
+    return await _board_changed(request, journey_id, days)
 
 
 @router.post("/stages/{stage_id}/delete")
@@ -366,6 +416,7 @@ async def delete_stage(
     stage_id: str,
     journey_id: Annotated[str, Form()],
     version: Annotated[int, Form()],
+    days: DaysField = DEFAULT_DAYS,
 ) -> Response:
     try:
         await journey_client(request).delete_stage(
@@ -373,9 +424,9 @@ async def delete_stage(
         )
     except UpstreamConflict as exc:
         return await _board_with_error(
-            request, journey_id, error={f"stage-{stage_id}": exc.detail}, status_code=409
+            request, journey_id, days, error={f"stage-{stage_id}": exc.detail}, status_code=409
         )
-    return await _board_changed(request, journey_id)
+    return await _board_changed(request, journey_id, days)
 
 
 @router.get("/touchpoints/{touchpoint_id}/history")

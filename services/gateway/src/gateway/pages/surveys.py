@@ -15,9 +15,9 @@ from starlette.background import BackgroundTask
 
 from cxshared.client import UpstreamConflict, UpstreamInvalid
 from gateway.auth import Editor, Staff
-from gateway.clients.models import PublicSurvey, Survey, touchpoint_names
+from gateway.clients.models import PublicSurvey, Question, Survey, touchpoint_names
 from gateway.pages.common import feedback_client, fetch, journey_client
-from gateway.present import OPERATOR_WORDS
+from gateway.present import OPERATOR_WORDS, differences
 from gateway.web import is_htmx, redirect_for, render
 
 router = APIRouter()
@@ -35,7 +35,9 @@ QUESTION_TYPES = {
 OPERATORS = {
     op: OPERATOR_WORDS[op] for op in ("lte", "gte", "eq", "neq", "answered", "not_answered")
 }
-SURVEYS_CHANGED = "survey-changed"
+SURVEYS_CHANGED = "survey-changed"  # the builder's head listens, and shows the survey's state
+SETTINGS_FRAGMENT = "surveys/_settings.html"
+QUESTIONS_FRAGMENT = "surveys/_questions.html"
 INVITATIONS_PER_UPLOAD = 5000
 INVITATION_BATCH = 500
 
@@ -115,8 +117,12 @@ async def _builder(
     *,
     template: str = "surveys/builder.html",
     status_code: int = 200,
+    conflict_in: str = "",
     **extra: Any,
 ) -> Response:
+    """The builder, or one of its fragments for htmx. `conflict_in` ("settings" or
+    "questions") says which form lost to another edit; its input (`settings_form` or
+    `question_form`) is compared with the stored survey to say what the other edit holds."""
     parts = await fetch(
         survey=feedback_client(request).get_survey(survey_id),
         touchpoints=journey_client(request).touchpoints_by_journey(),
@@ -131,10 +137,11 @@ async def _builder(
         )
     settings = request.app.state.settings
     link = f"{settings.public_url}/s/{survey.slug}"
-    context = {
+    touchpoint_groups = parts["touchpoints"] or []
+    context: dict[str, Any] = {
         "title": survey.title,
         "survey": survey,
-        "touchpoint_groups": parts["touchpoints"] or [],
+        "touchpoint_groups": touchpoint_groups,
         "notices": parts.notices(),
         "types": QUESTION_TYPES,
         "operators": OPERATORS,
@@ -144,11 +151,100 @@ async def _builder(
         "errors": {},
         "message": "",
         "editing": None,
+        "settings_form": {},
+        "question_form": {},
+        "stored_settings": settings_values(survey),
+        "conflict_in": conflict_in,
+        "differences": [],
+        "bumped": None,
         **extra,
     }
+    if conflict_in == "settings":
+        names = touchpoint_names(touchpoint_groups)
+        theirs = {**context["stored_settings"]}
+        theirs["touchpoint_id"] = names.get(theirs["touchpoint_id"], theirs["touchpoint_id"])
+        mine = {**context["settings_form"]}
+        mine["touchpoint_id"] = names.get(mine.get("touchpoint_id", ""), "")
+        context["differences"] = differences(theirs, mine, SETTINGS_LABELS, SETTINGS_CHECKBOXES)
+    elif conflict_in == "questions" and context["editing"]:
+        stored = next((q for q in survey.questions if q.key == context["editing"]), None)
+        if stored is not None:
+            context["differences"] = differences(
+                question_values(stored), context["question_form"], QUESTION_LABELS, {"required"}
+            )
     if is_htmx(request) and template != "surveys/builder.html":
         return render(request, template, context, status_code=status_code)
     return render(request, "surveys/builder.html", context, status_code=status_code)
+
+
+# Short names of the settings and question fields, for saying where two versions differ.
+SETTINGS_LABELS = {
+    "title": "Title",
+    "slug": "Address",
+    "touchpoint_id": "Touchpoint",
+    "intro": "Introduction",
+    "thank_you": "Thank-you message",
+    "allowed_origins": "Sites allowed to embed it",
+    "hidden_fields": "Hidden fields",
+    "opens_at": "Opens",
+    "closes_at": "Closes",
+    "response_cap": "Response cap",
+    "fatigue_days": "Ask a person at most once per … days",
+    "min_seconds_to_complete": "Flag answers faster than … s",
+    "allow_anonymous": "Anonymous answers allowed",
+    "one_response_per_invitation": "One answer per invitation",
+    "store_ip": "Keep respondents' IP addresses",
+}
+SETTINGS_CHECKBOXES = {"allow_anonymous", "one_response_per_invitation", "store_ip"}
+QUESTION_LABELS = {
+    "prompt": "Question",
+    "help": "Help text",
+    "key": "Key",
+    "choices": "Choices",
+    "max_selected": "At most … chosen",
+    "scale": "Scale",
+    "max_length": "Longest answer",
+    "required": "Required",
+}
+
+
+def settings_values(survey: Survey) -> dict[str, str]:
+    """The settings form's fields as the stored survey fills them."""
+
+    def moment(value: datetime | None) -> str:
+        return value.strftime("%Y-%m-%dT%H:%M") if value else ""
+
+    return {
+        "title": survey.title,
+        "slug": survey.slug,
+        "intro": survey.intro,
+        "thank_you": survey.thank_you,
+        "touchpoint_id": survey.touchpoint_id or "",
+        "allowed_origins": "\n".join(survey.allowed_origins),
+        "hidden_fields": ", ".join(survey.hidden_fields),
+        "response_cap": str(survey.response_cap or ""),
+        "fatigue_days": str(survey.fatigue_days or ""),
+        "min_seconds_to_complete": str(survey.min_seconds_to_complete or ""),
+        "opens_at": moment(survey.opens_at),
+        "closes_at": moment(survey.closes_at),
+        "allow_anonymous": "on" if survey.allow_anonymous else "",
+        "one_response_per_invitation": "on" if survey.one_response_per_invitation else "",
+        "store_ip": "on" if survey.store_ip else "",
+    }
+
+
+def question_values(question: Question) -> dict[str, str]:
+    """A question's editor fields as the stored question fills them."""
+    return {
+        "key": question.key,
+        "prompt": question.prompt,
+        "help": question.help,
+        "required": "on" if question.required else "",
+        "scale": str(question.scale or ""),
+        "max_length": str(question.max_length or ""),
+        "max_selected": str(question.max_selected or ""),
+        "choices": "\n".join(f"{c['value']} | {c['label']}" for c in question.choices),
+    }
 
 
 @router.get("/surveys/{survey_id}")
@@ -201,18 +297,31 @@ async def _save(
     changes: dict[str, Any],
     *,
     fragment: str,
-    values: dict[str, Any] | None = None,
+    form: dict[str, str] | None = None,
     editing: str | None = None,
 ) -> Response:
-    """One PATCH of the survey; the builder (or its fragment) again, with what went wrong."""
+    """One PATCH of the survey; the builder (or its fragment) again, with what went wrong and
+    the user's input kept. After a save, the page's other forms that held the version it
+    replaced get the new one, so their next save is not refused as stale; a form based on an
+    older version keeps it, and its save is refused as it should be."""
     feedback = feedback_client(request)
+    area = "settings" if fragment == SETTINGS_FRAGMENT else "questions"
+    settings_form = (form or {}) if area == "settings" else {}
+    question_form = (form or {}) if area == "questions" else {}
     try:
-        await feedback.update_survey(
+        saved = await feedback.update_survey(
             survey_id, version=version, changes=changes, acting_user=user.user.email
         )
-    except UpstreamConflict as exc:
+    except UpstreamConflict:
         return await _builder(
-            request, survey_id, template=fragment, status_code=412, message=exc.detail
+            request,
+            survey_id,
+            template=fragment,
+            status_code=412,
+            conflict_in=area,
+            editing=editing,
+            settings_form=settings_form,
+            question_form=question_form,
         )
     except UpstreamInvalid as exc:
         found = exc.field_errors
@@ -226,12 +335,15 @@ async def _save(
             template=fragment,
             status_code=422,
             errors=errors,
-            values=values or {},
             editing=editing,
+            settings_form=settings_form,
+            question_form=question_form,
         )
     if not is_htmx(request):
         return redirect_for(request, f"/surveys/{survey_id}")
-    response = await _builder(request, survey_id, template=fragment, message="Saved.")
+    response = await _builder(
+        request, survey_id, template=fragment, message="Saved.", bumped=(version, saved.version)
+    )
     response.headers["HX-Trigger"] = SURVEYS_CHANGED
     return response
 
@@ -252,13 +364,13 @@ async def save_settings(
         return await _builder(
             request,
             survey_id,
-            template="surveys/_settings.html",
+            template=SETTINGS_FRAGMENT,
             status_code=422,
             errors=errors,
-            values=form,
+            settings_form=form,
         )
     return await _save(
-        request, user, survey_id, version, changes, fragment="surveys/_settings.html", values=form
+        request, user, survey_id, version, changes, fragment=SETTINGS_FRAGMENT, form=form
     )
 
 
@@ -314,8 +426,8 @@ async def add_question(
         survey_id,
         version,
         {"questions": [*questions, question]},
-        fragment="surveys/_questions.html",
-        values={"new_prompt": prompt, "new_type": kind},
+        fragment=QUESTIONS_FRAGMENT,
+        form={"new_prompt": prompt, "new_type": kind},
     )
 
 
@@ -363,8 +475,16 @@ def _edited(form: dict[str, str], current: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/surveys/{survey_id}/questions/{key}/edit")
-async def edit_question(request: Request, user: Staff, survey_id: str, key: str) -> Response:
-    return await _builder(request, survey_id, template="surveys/_questions.html", editing=key)
+async def edit_question(
+    request: Request,
+    user: Staff,
+    survey_id: str,
+    key: str,
+    cancel: Annotated[bool, Query(description="Close the editor instead")] = False,
+) -> Response:
+    return await _builder(
+        request, survey_id, template=QUESTIONS_FRAGMENT, editing=None if cancel else key
+    )
 
 
 @router.post("/surveys/{survey_id}/questions/{key}")
@@ -384,8 +504,8 @@ async def update_question(
         survey_id,
         version,
         {"questions": questions},
-        fragment="surveys/_questions.html",
-        values=form,
+        fragment=QUESTIONS_FRAGMENT,
+        form=form,
         editing=key,
     )
 
@@ -411,7 +531,7 @@ async def move_question(
         survey_id,
         version,
         {"questions": questions},
-        fragment="surveys/_questions.html",
+        fragment=QUESTIONS_FRAGMENT,
     )
 
 
@@ -427,7 +547,7 @@ async def delete_question(
         survey_id,
         version,
         {"questions": questions},
-        fragment="surveys/_questions.html",
+        fragment=QUESTIONS_FRAGMENT,
     )
 
 
