@@ -157,6 +157,26 @@ def test_cancel_closes_the_question_editor(world):
     expect(page.locator("#questions")).to_contain_text("Would you recommend us?")
 
 
+def one_stage(world: World, *touchpoints: tuple[str, str, str]) -> dict[str, Any]:
+    """A journey of one stage holding (name, channel, interaction) touchpoints, no owners."""
+    return world.post(
+        "journey",
+        "/v1/journeys/documents",
+        {
+            "name": f"Journey {uuid.uuid4().hex[:6]}",
+            "stages": [
+                {
+                    "name": "Stage",
+                    "touchpoints": [
+                        {"name": name, "channel": channel, "interaction": interaction}
+                        for name, channel, interaction in touchpoints
+                    ],
+                }
+            ],
+        },
+    )
+
+
 # -- the journey board keeps its period ---------------------------------------------------------
 
 
@@ -164,22 +184,7 @@ def board_with_old_answers(world: World) -> dict[str, Any]:
     """A journey of one stage whose first touchpoint has 2 answers this week and 5 more two
     months ago: its card says n=2 over 30 days and n=7 over 90."""
     tag = uuid.uuid4().hex[:6]
-    journey = world.post(
-        "journey",
-        "/v1/journeys/documents",
-        {
-            "name": f"Period {tag}",
-            "stages": [
-                {
-                    "name": "Deliver",
-                    "touchpoints": [
-                        {"name": "Courier", "channel": "field", "interaction": "human"},
-                        {"name": "Tracking", "channel": "web", "interaction": "digital"},
-                    ],
-                }
-            ],
-        },
-    )
+    journey = one_stage(world, ("Courier", "field", "human"), ("Tracking", "web", "digital"))
     courier = journey["stages"][0]["touchpoints"][0]
     now = datetime.now(UTC).replace(microsecond=0)
     events = []
@@ -263,3 +268,42 @@ def test_the_board_keeps_its_period_without_javascript(world):
     page.wait_for_load_state()
     expect(page.locator(courier)).to_contain_text("n=7")
     expect(page.locator("#days")).to_have_value("90")
+
+
+# -- ownership follows an assignment --------------------------------------------------------------
+
+
+def test_assigning_an_owner_clears_the_gap_and_its_count(world):
+    tag = uuid.uuid4().hex[:6]
+    team = world.post("journey", "/v1/teams", {"name": f"Care {tag}"})
+    journey = one_stage(world, ("Chatbot", "chat", "digital"), ("Phone", "phone", "human"))
+    chatbot = journey["stages"][0]["touchpoints"][0]
+    page = world.signed_in("editor")
+    page.goto(f"{world.gateway}/ownership?journey_id={journey['id']}")
+    expect(page.locator("#gaps-title .count")).to_have_text("2")
+    row = page.locator("tr", has_text="Chatbot")
+    row.get_by_role("link", name="Assign an owner").click()
+    row.get_by_label("Team").select_option(label=f"Care {tag}")
+    row.get_by_label("Named owner").fill("Mia Laine")
+    row.get_by_role("button", name="Save").click()
+    expect(row).to_contain_text("Owned.")
+    expect(row.locator(".gap")).to_have_count(0)  # nothing left in red
+    expect(page.locator("#gaps-title .count")).to_have_text("1")
+    expect(page.locator("#ownership-report")).to_contain_text("Mia Laine")
+    stored = world.get("journey", f"/v1/touchpoints/{chatbot['id']}")
+    assert (stored["owner_name"], stored["owner_team_id"]) == ("Mia Laine", team["id"])
+
+
+def test_an_owner_lost_to_another_edit_keeps_what_was_typed(world):
+    journey = one_stage(world, ("Phone", "phone", "human"))
+    phone = journey["stages"][0]["touchpoints"][0]
+    page = world.signed_in("editor")
+    page.goto(f"{world.gateway}/ownership?journey_id={journey['id']}")
+    page.get_by_role("link", name="Assign an owner").click()
+    patch(world, "journey", f"/v1/touchpoints/{phone['id']}", phone["version"], {"name": "Hotline"})
+    page.get_by_label("Named owner").fill("Sam Okafor")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("form.assign .conflict")).to_contain_text("not saved")
+    expect(page.get_by_label("Named owner")).to_have_value("Sam Okafor")
+    assert world.get("journey", f"/v1/touchpoints/{phone['id']}")["owner_name"] == ""
+    expect(page.locator("#gaps-title .count")).to_have_text("1")

@@ -21,6 +21,10 @@ def test_gaps_are_listed_and_fixed_in_place(stack, editor, delivery_journey, sto
         },
     )
     assert saved.status_code == 200 and "Owned." in saved.text
+    # Its row's "missing" cell comes along (out of band), and the report is told to refresh.
+    assert f'<td id="missing-{tracking["id"]}" hx-swap-oob="true">' in saved.text
+    assert "nothing: owned" in saved.text
+    assert saved.headers["HX-Trigger"] == "touchpoint-changed"
     after = stored.touchpoint(tracking["id"])
     assert (after["owner_name"], after["owner_team_id"]) == (
         "Ola Berg",

@@ -9,10 +9,14 @@ from fastapi.responses import Response
 from cxshared.client import UpstreamConflict, UpstreamInvalid
 from cxshared.timeutil import utcnow
 from gateway.auth import Editor, Staff
+from gateway.clients.models import Touchpoint
 from gateway.pages.common import fetch, journey_client
 from gateway.web import is_htmx, redirect_for, render
 
 router = APIRouter()
+
+# Sent after an owner is saved in place; the page's report listens, and fetches itself again.
+TOUCHPOINT_CHANGED = "touchpoint-changed"
 
 
 async def _page(
@@ -65,13 +69,8 @@ async def ownership(
 async def owner_form(request: Request, user: Staff, touchpoint_id: str) -> Response:
     if not is_htmx(request):
         return redirect_for(request, f"/touchpoints/{touchpoint_id}/edit")
-    journey = journey_client(request)
-    parts = await fetch(tp=journey.get_touchpoint(touchpoint_id), teams=journey.list_teams())
-    return render(
-        request,
-        "ownership/_assigned.html",
-        {"tp": parts["tp"], "teams": parts["teams"] or [], "error": ""},
-    )
+    touchpoint = await journey_client(request).get_touchpoint(touchpoint_id)
+    return await _owner_form(request, touchpoint)
 
 
 @router.post("/touchpoints/{touchpoint_id}/owner")
@@ -91,25 +90,41 @@ async def assign_owner(
         "owner_name": owner_name.strip(),
         "owner_email": owner_email.strip() or None,
     }
-    error = ""
+    form = {
+        "version": str(version),
+        "owner_team_id": owner_team_id,
+        "owner_name": owner_name,
+        "owner_email": owner_email,
+    }
     try:
         touchpoint = await journey.update_touchpoint(
             touchpoint_id, version=version, changes=changes, acting_user=user.user.email
         )
-    except (UpstreamConflict, UpstreamInvalid) as exc:
-        touchpoint = await journey.get_touchpoint(touchpoint_id)
-        error = exc.detail
+    except UpstreamConflict:
+        # Saved by someone else first: say who, keep what was typed, overwrite nothing.
+        current = await journey.get_touchpoint(touchpoint_id)
+        return await _owner_form(request, current, values=form, conflict=current, status_code=412)
+    except UpstreamInvalid as exc:
+        current = await journey.get_touchpoint(touchpoint_id)
+        return await _owner_form(request, current, values=form, error=exc.detail, status_code=422)
     if not is_htmx(request):
         return redirect_for(request, "/ownership")
-    teams = await journey.list_teams()
-    response = render(
-        request,
-        "ownership/_assigned.html",
-        {"tp": touchpoint, "teams": teams, "error": error},
-        status_code=422 if error else 200,
-    )
-    response.headers["HX-Trigger"] = "touchpoint-changed"
+    # What the touchpoint still lacks, as the report says, for its row.
+    report = await journey.ownership(journey_id=touchpoint.journey_id)
+    gap = next((g for g in report["gaps"] if g["touchpoint_id"] == touchpoint_id), None)
+    response = await _owner_form(request, touchpoint, missing=gap["missing"] if gap else [])
+    response.headers["HX-Trigger"] = TOUCHPOINT_CHANGED
     return response
+
+
+async def _owner_form(
+    request: Request, touchpoint: Touchpoint, *, status_code: int = 200, **extra: Any
+) -> Response:
+    teams = await journey_client(request).list_teams()
+    context = {"tp": touchpoint, "teams": teams, "values": {}, "error": "", "conflict": None}
+    return render(
+        request, "ownership/_assigned.html", {**context, **extra}, status_code=status_code
+    )
 
 
 @router.post("/journeys/{journey_id}/reviewed")
