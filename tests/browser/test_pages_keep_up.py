@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from cxshared.auth import Scope
 from cxshared.testing.api import bearer, make_key
+from tests.browser.test_staff_and_customers import design
 from tests.browser.world import World
 
 pytestmark = pytest.mark.slow
@@ -307,3 +308,26 @@ def test_an_owner_lost_to_another_edit_keeps_what_was_typed(world):
     expect(page.get_by_label("Named owner")).to_have_value("Sam Okafor")
     assert world.get("journey", f"/v1/touchpoints/{phone['id']}")["owner_name"] == ""
     expect(page.locator("#gaps-title .count")).to_have_text("1")
+
+
+# -- a history reads as sentences ----------------------------------------------------------------
+
+
+def test_a_touchpoint_history_names_things_and_says_who_in_words(world):
+    made = design(world)
+    journey, courier, team = made["journey"], made["courier"], made["team"]
+    page = world.signed_in("editor")
+    page.goto(f"{world.gateway}/journeys/{journey['id']}")
+    page.locator(f"#tp-{courier['id']}").get_by_role("link", name="Edit").click()
+    page.get_by_label("Named owner").fill("Marta Nowak")
+    page.locator("form.editing").get_by_role("button", name="Save").click()
+    expect(page.locator(f"#tp-{courier['id']}")).to_contain_text("Marta Nowak")
+    page.locator(f"#tp-{courier['id']}").get_by_role("link", name="History").click()
+    history = page.locator("ol.history")
+    expect(history).to_contain_text("Changed by editor@example.com")
+    expect(history).to_contain_text("Created by the API key “tests”")
+    for words in (journey["name"], "Deliver", team["name"], "NPS at least +40", "Priya Shah"):
+        expect(history).to_contain_text(words)
+    text = history.inner_text()
+    for raw in (journey["id"], courier["stage_id"], team["id"], "False", "api-key:", "[{"):
+        assert raw not in text

@@ -1,9 +1,11 @@
 """How figures read on a page: one place, registered as template filters."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlencode
 
-from gateway.clients.models import Question, Score, Target, Touchpoint
+from gateway.clients.models import Change, Question, Score, Target, Touchpoint
 
 METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 EMOTIONS = {-2: "very negative", -1: "negative", 0: "neutral", 1: "positive", 2: "very positive"}
@@ -192,3 +194,69 @@ def actor_name(actor: str, *, start: bool = False) -> str:
     else:
         return actor
     return words[0].upper() + words[1:] if start else words
+
+
+# -- a change history, as a person reads it ---------------------------------------------------
+
+HISTORY_ACTIONS = {
+    "create": "Created",
+    "update": "Changed",
+    "reorder": "Moved",
+    "delete": "Removed",
+}
+HISTORY_LABELS = {
+    "journey_id": "Journey",
+    "stage_id": "Stage",
+    "position": "Place in its stage",
+    "targets": "Targets",
+    **TOUCHPOINT_LABELS,
+}
+HISTORY_HIDDEN = {"id", "version"}  # what identifies the record, not what it says
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    sentence: str  # "Created by the demo loader"
+    at: datetime
+    created: bool  # a creation lists values, not before and after
+    rows: list[tuple[str, str, str]]  # (field, before, after)
+
+
+def history_value(field: str, value: Any, names: dict[str, str]) -> str:
+    """One stored value in words: names for ids, targets as sentences, yes or no."""
+    if value is None or value == "" or value == []:
+        return "\u2013"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field.endswith("_id"):
+        return names.get(str(value), "one that no longer exists")
+    if field == "targets" and isinstance(value, list):
+        return "; ".join(target_text(t) for t in value if isinstance(t, dict))
+    if field == "designed_emotion" and isinstance(value, int):
+        return f"{value:+d} {EMOTIONS.get(value, '')}".strip()
+    if field == "position" and isinstance(value, int):
+        return str(value + 1)
+    if field == "channel":
+        return str(value).replace("_", " ")
+    return str(value)
+
+
+def history_entry(change: Change, names: dict[str, str]) -> HistoryEntry:
+    """`names`: the journeys, stages and teams the change may refer to, by id."""
+    action = HISTORY_ACTIONS.get(change.action, change.action.replace("_", " ").capitalize())
+    created = change.action == "create"
+    rows = []
+    for field, diff in change.changes.items():
+        if field in HISTORY_HIDDEN:
+            continue
+        label = HISTORY_LABELS.get(field, field.replace("_", " ").capitalize())
+        if isinstance(diff, dict) and "after" in diff:
+            before, after = diff.get("before"), diff["after"]
+        else:
+            before, after = None, diff
+        if created and after in (None, "", []):
+            continue  # a creation lists what was set
+        rows.append(
+            (label, history_value(field, before, names), history_value(field, after, names))
+        )
+    return HistoryEntry(f"{action} by {actor_name(change.actor)}", change.at, created, rows)

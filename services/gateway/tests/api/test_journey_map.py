@@ -84,6 +84,36 @@ def test_changing_the_owner_in_place_returns_the_card_and_records_who(
     assert "Marta Nowak" in history.text and "Priya Shah" in history.text
 
 
+def test_a_touchpoint_history_reads_as_sentences_with_names(stack, editor, delivery_journey):
+    courier = _touchpoints(delivery_journey)["Courier delivers"]
+    editor.htmx(
+        "POST",
+        f"/touchpoints/{courier['id']}",
+        {
+            "version": courier["version"],
+            "name": "Courier delivers",
+            "channel": "field",
+            "interaction": "human",
+            "owner_team_id": "",
+            "owner_name": "Priya Shah",
+            "target_nps": "45",
+        },
+    )
+    page = editor.get(f"/touchpoints/{courier['id']}/history").text
+    page = page[page.index('<ol class="history">') :]
+    # Names, not ids; targets, emotions and flags in words; who did it in a sentence.
+    for raw in (delivery_journey["id"], courier["stage_id"], delivery_journey["team"]["id"]):
+        assert raw not in page
+    assert "<td>Delivery and returns</td>" in page and "<td>Delivery</td>" in page
+    assert "<td>Logistics</td>" in page  # the team before the change
+    assert "<td>NPS at least +40</td><td>NPS at least +45</td>" in page
+    assert "Moment of truth</th><td>yes</td>" in page and "True" not in page
+    assert "{&#39;" not in page and "[{" not in page  # no Python reprs
+    assert re.search(r"Created by the API key “[^”]+”", page)
+    assert "Changed by editor@example.com" in page
+    assert "api-key:" not in page
+
+
 def test_a_plain_form_post_answers_303_to_the_map(stack, editor, delivery_journey, stored):
     courier = _touchpoints(delivery_journey)["Courier delivers"]
     response = editor.post(

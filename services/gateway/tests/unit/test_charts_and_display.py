@@ -1,5 +1,6 @@
 """Pure parts of the gateway: charts as coordinates, display logic, figures as words."""
 
+from gateway import present
 from gateway.charts import Measured, emotion_chart, quadrant_chart, trend_chart
 from gateway.clients.models import Question, Score, ScoreChange
 from gateway.pages.dashboard import change_words
@@ -129,3 +130,23 @@ def test_a_real_change_gives_its_p_value_and_a_tiny_one_as_below_a_thousandth():
         "-4.5 points on the previous period: a real change (p < 0.001)"
     )
     assert change_words("nps", changed(0.0123)).endswith("(p = 0.012)")
+
+
+def test_who_changed_something_reads_as_a_person_would_say_it():
+    assert present.actor_name("api-key:demo", start=True) == "The demo loader"
+    assert present.actor_name("api-key:crm-sync") == "the API key “crm-sync”"
+    assert present.actor_name("lena@example.com", start=True) == "lena@example.com"
+    assert present.actor_name("", start=True) == "Someone"
+
+
+def test_history_values_are_words_not_ids_or_reprs():
+    names = {"t1": "Logistics"}
+    assert present.history_value("owner_team_id", "t1", names) == "Logistics"
+    assert present.history_value("owner_team_id", "gone", names) == "one that no longer exists"
+    assert present.history_value("moment_of_truth", True, names) == "yes"
+    assert present.history_value("moment_of_truth", False, names) == "no"
+    targets = [{"metric": "csat", "value": 80.0, "direction": "at_least", "min_responses": 30}]
+    assert present.history_value("targets", targets, names) == "CSAT at least 80%"
+    assert present.history_value("designed_emotion", -1, names) == "-1 negative"
+    assert present.history_value("position", 0, names) == "1"
+    assert present.history_value("owner_email", None, names) == "\u2013"

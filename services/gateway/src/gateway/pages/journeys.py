@@ -15,7 +15,7 @@ from gateway.auth import Editor, Staff
 from gateway.charts import emotion_chart
 from gateway.clients.models import Journey, Overlay, Team, Touchpoint
 from gateway.pages.common import fetch, journey_client, metrics_client
-from gateway.present import TOUCHPOINT_LABELS, differences
+from gateway.present import TOUCHPOINT_LABELS, differences, history_entry
 from gateway.web import is_htmx, redirect_for, render
 
 router = APIRouter()
@@ -433,9 +433,23 @@ async def delete_stage(
 async def touchpoint_history(request: Request, user: Staff, touchpoint_id: str) -> Response:
     journey = journey_client(request)
     touchpoint = await journey.get_touchpoint(touchpoint_id)
-    changes = await journey.touchpoint_history(touchpoint_id)
+    parts = await fetch(
+        changes=journey.touchpoint_history(touchpoint_id),
+        document=journey.get_journey(touchpoint.journey_id),
+        teams=journey.list_teams(),
+    )
+    names = {team.id: team.name for team in parts["teams"] or []}
+    document: Journey | None = parts["document"]
+    if document is not None:
+        names[document.id] = document.name
+        names.update({stage.id: stage.name for stage in document.stages})
     return render(
         request,
         "journeys/history.html",
-        {"title": f"History of {touchpoint.name}", "tp": touchpoint, "changes": changes},
+        {
+            "title": f"History of {touchpoint.name}",
+            "tp": touchpoint,
+            "entries": [history_entry(change, names) for change in parts["changes"] or []],
+            "notices": parts.notices(),
+        },
     )
