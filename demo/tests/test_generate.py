@@ -6,7 +6,7 @@ import random
 from datetime import date
 
 from cxdemo import generate
-from cxdemo.business import DEGRADING
+from cxdemo.business import DEGRADING, JOURNEYS
 from cxdemo.seed import touchpoint_survey
 
 TODAY = date(2026, 11, 25)
@@ -91,3 +91,10 @@ def test_each_touchpoint_survey_counts_its_questions_in_its_intro():
             survey = touchpoint_survey(point, IDS[point.name])
             said = words[survey["intro"].split()[0]]
             assert said == len(survey["questions"]), (point.name, survey["intro"])
+
+
+def test_the_chatbot_is_digital_and_people_on_the_phone_are_human():
+    points = {p.name: p for j in JOURNEYS for s in j.stages for p in s.points}
+    assert points["Chatbot"].kind == "digital"
+    assert (points["Live chat"].kind, points["Phone support"].kind) == ("human", "human")
+    assert points["Help centre"].kind == "digital"

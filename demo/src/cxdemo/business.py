@@ -20,6 +20,14 @@ class Point:
     target: tuple[str, float] | None = None  # (metric, at least)
     standard: str = ""
     survey_metric: str = "csat"  # what its survey asks besides NPS
+    interaction: str = ""  # digital or human; left empty, the channel decides
+
+    @property
+    def kind(self) -> str:
+        """Digital or human: a chatbot answers in the chat channel, yet no person is there."""
+        if self.interaction:
+            return self.interaction
+        return "digital" if self.channel in ("web", "mobile_app", "email", "sms") else "human"
 
 
 @dataclass(frozen=True)
@@ -176,7 +184,8 @@ JOURNEYS = (
                 P("Help centre", "web", "Customer care", "Sam Okafor", 0.1,
                   ("the help article answered it",), ("the help centre is out of date",)),
                 P("Chatbot", "chat", "Customer care", "Mia Laine", -0.3,
-                  ("the bot got me to a person fast",), ("the bot went round in circles",)),
+                  ("the bot got me to a person fast",), ("the bot went round in circles",),
+                  interaction="digital"),
                 P("Order status", "web", "Customer care", "Mia Laine", 0.2,
                   ("status page was clear",), ("status page said delivered when it was not",)),
                 P("FAQ in the app", "mobile_app", "Customer care", "Mia Laine", 0.1,

@@ -58,11 +58,10 @@ def _slug(name: str) -> str:
 
 
 def _touchpoint(point: Point, teams: dict[str, str]) -> dict[str, Any]:
-    digital = point.channel in ("web", "mobile_app", "email", "sms")
     body: dict[str, Any] = {
         "name": point.name,
         "channel": point.channel,
-        "interaction": "digital" if digital else "human",
+        "interaction": point.kind,
         "owner_name": point.owner,
         "moment_of_truth": point.moment_of_truth,
         "standard": point.standard,
