@@ -331,3 +331,20 @@ def test_a_touchpoint_history_names_things_and_says_who_in_words(world):
     text = history.inner_text()
     for raw in (journey["id"], courier["stage_id"], team["id"], "False", "api-key:", "[{"):
         assert raw not in text
+
+
+# -- the journey map at a glance ------------------------------------------------------------------
+
+
+def test_the_emotion_curve_names_its_stages_and_the_editor_shows_a_whole_address(world):
+    made = design(world)
+    page = world.signed_in("editor")
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"{world.gateway}/journeys/{made['journey']['id']}")
+    expect(page.locator("figure.emotion svg text.stage-label")).to_have_text(["Deliver", "Return"])
+    card = page.locator(f"#tp-{made['courier']['id']}")
+    card.get_by_role("link", name="Edit").click()
+    email = page.get_by_label("Owner's email")
+    email.fill("customer.care@example.com")
+    overflow = email.evaluate("e => e.scrollWidth - e.clientWidth")
+    assert overflow <= 0, f"the address is cut off by {overflow} px"

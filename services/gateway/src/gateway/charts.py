@@ -5,7 +5,8 @@ from dataclasses import dataclass
 # The journey map's stage columns are this wide (with their gap), so the curve's points sit
 # above the middle of each column (see .board in app.css).
 STAGE_PITCH = 296
-EMOTION_HEIGHT = 120
+EMOTION_HEIGHT = 120  # the curve's band; each stage's name goes below it
+LABEL_BAND = 22
 _PAD = 14
 
 
@@ -29,6 +30,11 @@ class EmotionChart:
 
     def y_of(self, emotion: float) -> float:
         return _y(emotion)
+
+    @property
+    def label_y(self) -> int:
+        """Where the stages' names sit, under their points."""
+        return EMOTION_HEIGHT + LABEL_BAND - 7
 
 
 def _y(emotion: float) -> float:
@@ -59,7 +65,7 @@ def emotion_chart(stages: list[tuple[str, float | None, float | None]]) -> Emoti
         )
     return EmotionChart(
         width=max(1, len(stages)) * STAGE_PITCH,
-        height=EMOTION_HEIGHT,
+        height=EMOTION_HEIGHT + LABEL_BAND,
         points=points,
         designed_path=_path([(p.x, p.designed_y) for p in points if p.designed_y is not None]),
         measured_path=_path([(p.x, p.measured_y) for p in points if p.measured_y is not None]),
