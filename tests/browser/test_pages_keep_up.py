@@ -4,12 +4,13 @@ counts that follow a fix, and what a history says. Driven in Chromium as a user 
 
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from cxshared.auth import Scope
 from cxshared.testing.api import bearer, make_key
@@ -17,6 +18,23 @@ from tests.browser.test_staff_and_customers import design
 from tests.browser.world import World
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def signed_in(world: World) -> BrowserContext:
+    """One editor's session for the module: signing in for every test would meet the
+    sign-in limit per address."""
+    return world.signed_in("editor").context
+
+
+@pytest.fixture
+def page(world: World, signed_in: BrowserContext) -> Iterator[Page]:
+    """A new tab of the editor's session, at 1400 x 900."""
+    tab = signed_in.new_page()
+    tab.on("dialog", world.saw_dialog)
+    tab.set_viewport_size({"width": 1400, "height": 900})
+    yield tab
+    tab.close()
 
 
 def new_survey(world: World, page: Page, title: str = "After your call") -> str:
@@ -52,8 +70,7 @@ def patch(world: World, service: str, path: str, version: int, body: dict[str, A
     assert response.status_code == 200, response.text
 
 
-def test_settings_saved_after_adding_questions_are_kept(world):
-    page = world.signed_in("editor")
+def test_settings_saved_after_adding_questions_are_kept(world, page):
     survey_id = new_survey(world, page)
     add_question(page, "Would you recommend us?")
     add_question(page, "What could we do better?", "text")
@@ -86,8 +103,7 @@ def test_settings_saved_after_adding_questions_are_kept(world):
     ]
 
 
-def test_the_builder_head_offers_publish_after_a_change_in_place(world):
-    page = world.signed_in("editor")
+def test_the_builder_head_offers_publish_after_a_change_in_place(world, page):
     survey_id = new_survey(world, page)
     add_question(page, "Would you recommend us?")
     page.click("button:has-text('Publish')")
@@ -100,8 +116,7 @@ def test_the_builder_head_offers_publish_after_a_change_in_place(world):
     assert survey(world, survey_id)["published_version"] == 2
 
 
-def test_settings_lost_to_another_edit_say_who_and_what_and_keep_the_input(world):
-    page = world.signed_in("editor")
+def test_settings_lost_to_another_edit_say_who_and_what_and_keep_the_input(world, page):
     survey_id = new_survey(world, page)
     before = survey(world, survey_id)
     patch(world, "feedback", f"/v1/surveys/{survey_id}", before["version"], {"title": "Theirs"})
@@ -129,8 +144,7 @@ def test_settings_lost_to_another_edit_say_who_and_what_and_keep_the_input(world
     assert survey(world, survey_id)["intro"] == "Mine again."
 
 
-def test_a_question_edit_lost_to_another_edit_keeps_what_was_typed(world):
-    page = world.signed_in("editor")
+def test_a_question_edit_lost_to_another_edit_keeps_what_was_typed(world, page):
     survey_id = new_survey(world, page)
     add_question(page, "Would you recommend us?")
     page.locator("#questions").get_by_role("link", name="Edit").click()
@@ -147,8 +161,7 @@ def test_a_question_edit_lost_to_another_edit_keeps_what_was_typed(world):
     assert survey(world, survey_id)["questions"][0]["prompt"] == "Their wording"
 
 
-def test_cancel_closes_the_question_editor(world):
-    page = world.signed_in("editor")
+def test_cancel_closes_the_question_editor(world, page):
     new_survey(world, page)
     add_question(page, "Would you recommend us?")
     page.locator("#questions").get_by_role("link", name="Edit").click()
@@ -234,10 +247,9 @@ def board_with_old_answers(world: World) -> dict[str, Any]:
     return {"journey": journey, "courier": courier}
 
 
-def test_the_board_keeps_its_period_after_edits_in_place(world):
+def test_the_board_keeps_its_period_after_edits_in_place(world, page):
     made = board_with_old_answers(world)
     courier = f"#tp-{made['courier']['id']}"
-    page = world.signed_in("editor")
     page.goto(f"{world.gateway}/journeys/{made['journey']['id']}?days=90")
     expect(page.locator(courier)).to_contain_text("n=7")
     # An inline edit: the card comes back over the same 90 days.
@@ -274,12 +286,11 @@ def test_the_board_keeps_its_period_without_javascript(world):
 # -- ownership follows an assignment --------------------------------------------------------------
 
 
-def test_assigning_an_owner_clears_the_gap_and_its_count(world):
+def test_assigning_an_owner_clears_the_gap_and_its_count(world, page):
     tag = uuid.uuid4().hex[:6]
     team = world.post("journey", "/v1/teams", {"name": f"Care {tag}"})
     journey = one_stage(world, ("Chatbot", "chat", "digital"), ("Phone", "phone", "human"))
     chatbot = journey["stages"][0]["touchpoints"][0]
-    page = world.signed_in("editor")
     page.goto(f"{world.gateway}/ownership?journey_id={journey['id']}")
     expect(page.locator("#gaps-title .count")).to_have_text("2")
     row = page.locator("tr", has_text="Chatbot")
@@ -295,10 +306,9 @@ def test_assigning_an_owner_clears_the_gap_and_its_count(world):
     assert (stored["owner_name"], stored["owner_team_id"]) == ("Mia Laine", team["id"])
 
 
-def test_an_owner_lost_to_another_edit_keeps_what_was_typed(world):
+def test_an_owner_lost_to_another_edit_keeps_what_was_typed(world, page):
     journey = one_stage(world, ("Phone", "phone", "human"))
     phone = journey["stages"][0]["touchpoints"][0]
-    page = world.signed_in("editor")
     page.goto(f"{world.gateway}/ownership?journey_id={journey['id']}")
     page.get_by_role("link", name="Assign an owner").click()
     patch(world, "journey", f"/v1/touchpoints/{phone['id']}", phone["version"], {"name": "Hotline"})
@@ -313,10 +323,9 @@ def test_an_owner_lost_to_another_edit_keeps_what_was_typed(world):
 # -- a history reads as sentences ----------------------------------------------------------------
 
 
-def test_a_touchpoint_history_names_things_and_says_who_in_words(world):
+def test_a_touchpoint_history_names_things_and_says_who_in_words(world, page):
     made = design(world)
     journey, courier, team = made["journey"], made["courier"], made["team"]
-    page = world.signed_in("editor")
     page.goto(f"{world.gateway}/journeys/{journey['id']}")
     page.locator(f"#tp-{courier['id']}").get_by_role("link", name="Edit").click()
     page.get_by_label("Named owner").fill("Marta Nowak")
@@ -336,10 +345,8 @@ def test_a_touchpoint_history_names_things_and_says_who_in_words(world):
 # -- the journey map at a glance ------------------------------------------------------------------
 
 
-def test_the_emotion_curve_names_its_stages_and_the_editor_shows_a_whole_address(world):
+def test_the_emotion_curve_names_its_stages_and_the_editor_shows_a_whole_address(world, page):
     made = design(world)
-    page = world.signed_in("editor")
-    page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(f"{world.gateway}/journeys/{made['journey']['id']}")
     expect(page.locator("figure.emotion svg text.stage-label")).to_have_text(["Deliver", "Return"])
     card = page.locator(f"#tp-{made['courier']['id']}")
