@@ -110,7 +110,7 @@ async def assign_owner(
     if not is_htmx(request):
         return redirect_for(request, "/ownership")
     # What the touchpoint still lacks, as the report says, for its row.
-    report = await journey.ownership(journey_id=touchpoint.journey_id)
+    report = await journey.ownership(journey_id=touchpoint.journey_id, include_drafts=False)
     gap = next((g for g in report["gaps"] if g["touchpoint_id"] == touchpoint_id), None)
     response = await _owner_form(request, touchpoint, missing=gap["missing"] if gap else [])
     response.headers["HX-Trigger"] = TOUCHPOINT_CHANGED
