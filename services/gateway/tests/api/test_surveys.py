@@ -279,6 +279,11 @@ def test_responses_are_listed_filtered_escaped_and_exported(stack, editor, deliv
     survey_id = delivery_survey["id"]
     page = editor.get(f"/surveys/{survey_id}/responses").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert "/answers?" not in page  # no touchpoint, no scores to point at
+    # Scores may count imported answers too: the page says so and links to all of them.
+    stack.feedback.patch(f"/v1/surveys/{survey_id}", {"touchpoint_id": "tp-courier"})
+    page = editor.get(f"/surveys/{survey_id}/responses").text
+    assert 'href="/answers?touchpoint_id=tp-courier&amp;days=365"' in page
     detractors = editor.get(f"/surveys/{survey_id}/responses?band=detractor").text
     assert detractors.count('<span class="tag tag-complete">') == 1
     export = editor.get(f"/surveys/{survey_id}/responses.csv?band=detractor")
