@@ -3,11 +3,13 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 RUN := $(UV) run --frozen
+# What `make run` runs with: the runtime packages only (uv run would otherwise add the dev group).
+SERVE := $(UV) run --frozen --no-dev
 CX_TEST_DATABASE ?= sqlite
 PYTEST_WORKERS ?= 2
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint typecheck contracts pytest bench fmt reset api-key openapi \
+.PHONY: help install runtime run test lint typecheck contracts pytest bench fmt reset api-key openapi \
 	screenshots
 
 help:
@@ -23,10 +25,18 @@ $(UV):
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-.venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml demo/pyproject.toml \
+# Two environments in one .venv: `make run` needs only what the services import at run time
+# (.venv/.runtime); tests, lint and type checks add the dev group (.venv/.synced). The runtime
+# sync is inexact, so that it leaves the dev tools of an earlier `make test` in place.
+LOCKED := $(UV) uv.lock pyproject.toml shared/pyproject.toml demo/pyproject.toml \
 	$(wildcard services/*/pyproject.toml)
-	$(UV) sync --frozen --all-packages
+.venv/.runtime: $(LOCKED)
+	$(UV) sync --frozen --all-packages --no-dev --inexact
 	@touch $@
+
+.venv/.synced: $(LOCKED)
+	$(UV) sync --frozen --all-packages
+	@touch $@ .venv/.runtime
 
 # Browser packages (htmx) from the npm registry, through the gateway's lock file.
 ASSETS := services/gateway/node_modules/.package-lock.json
@@ -35,6 +45,7 @@ $(ASSETS): services/gateway/package.json services/gateway/package-lock.json
 	@touch $@
 
 install: .venv/.synced $(ASSETS)
+runtime: .venv/.runtime $(ASSETS)
 
 # Browser tests and screenshots drive Debian's Chromium through Playwright.
 CHROMIUM := /usr/bin/chromium
@@ -49,6 +60,7 @@ INGEST_KEY = $(KEYS)/metrics-ingest.key
 INGEST_URL := http://127.0.0.1:8003/v1/events
 
 RUN_ENV := data/run.env
+SIGN_IN = $(KEYS)/admin-sign-in.json
 # make run DB=postgres: the same on PostgreSQL, one database per service on this server
 # (created when missing), 2 workers and 2 relay processes each.
 DB ?= sqlite
@@ -72,26 +84,31 @@ endif
 
 # Every process from the Procfile through honcho: one coloured log, Ctrl-C stops all. Keys are
 # made once and kept in data/keys/; the relays deliver to metrics, the gateway calls each
-# backend, the demo seeds on the first start. The first run prints the admin's password.
-run: install
-	@for s in $(SERVICES); do $(RUN) cx-$$s migrate >/dev/null || exit 1; done
-	@$(RUN) cx-metrics create-api-key --name relays --scope ingest --file $(INGEST_KEY) >/dev/null
+# backend, the demo seeds on the first start. The first run makes the admin and keeps the
+# generated password in $(SIGN_IN) (mode 0600); the Procfile's `welcome` shows it in a box once
+# every service is ready. Per-request lines are at DEBUG (REQUEST_LOG_LEVEL=INFO shows them).
+REQUEST_LOG_LEVEL ?= DEBUG
+run: runtime
+	@for s in $(SERVICES); do $(SERVE) cx-$$s migrate >/dev/null || exit 1; done
+	@$(SERVE) cx-metrics create-api-key --name relays --scope ingest --file $(INGEST_KEY) >/dev/null
 	@for s in $(BACKENDS); do \
-	  $(RUN) cx-$$s create-api-key --name gateway --scope write --scope gateway \
+	  $(SERVE) cx-$$s create-api-key --name gateway --scope write --scope gateway \
 	    --file $(KEYS)/gateway-$$s.key >/dev/null || exit 1; \
-	  $(RUN) cx-$$s create-api-key --name demo --scope write --scope admin \
+	  $(SERVE) cx-$$s create-api-key --name demo --scope write --scope admin \
 	    --file $(KEYS)/demo-$$s.key >/dev/null || exit 1; \
 	done
-	@$(RUN) cx-gateway create-user --email admin@example.com --name Admin --role admin --if-no-users
+	@$(SERVE) cx-gateway create-user --email admin@example.com --name Admin --role admin \
+	  --if-no-users --sign-in-file $(SIGN_IN)
 	@{ echo "JOURNEY_INGEST_URL=$(INGEST_URL)"; echo "FEEDBACK_INGEST_URL=$(INGEST_URL)"; \
 	  echo "JOURNEY_INGEST_API_KEY=$$(cat $(INGEST_KEY))"; \
 	  echo "FEEDBACK_INGEST_API_KEY=$$(cat $(INGEST_KEY))"; \
 	  echo "FEEDBACK_TRUSTED_PROXIES='[\"127.0.0.1\"]'"; \
+	  echo "REQUEST_LOG_LEVEL=$(REQUEST_LOG_LEVEL)"; \
 	  for s in $(BACKENDS); do \
 	    echo "GATEWAY_$$(echo $$s | tr a-z A-Z)_API_KEY=$$(cat $(KEYS)/gateway-$$s.key)"; done; \
 	} > $(RUN_ENV)
-	@echo "cxloop: open http://127.0.0.1:8000 (journey :8001, feedback :8002, metrics :8003; Ctrl-C stops all)"
-	@$(RUN) honcho start -f $(PROCFILE) -e $(RUN_ENV) $(RELAYS)
+	@echo "cxloop: starting on http://127.0.0.1:8000 (journey :8001, feedback :8002, metrics :8003; Ctrl-C stops all)"
+	@$(SERVE) honcho start -f $(PROCFILE) -e $(RUN_ENV) $(RELAYS)
 
 api-key: install
 	@for s in $(BACKENDS); do \

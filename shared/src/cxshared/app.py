@@ -122,7 +122,7 @@ def create_service_app(
     app.add_middleware(TextGuardMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, service=name)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, completed_level=settings.request_log_level)
     # Outermost, so that every answer carries the headers, a 413 or a 500 too.
     app.add_middleware(SecurityHeadersMiddleware, cache_control="no-store")
     install_problem_handlers(app)

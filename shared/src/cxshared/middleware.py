@@ -1,6 +1,7 @@
 """Pure-ASGI middleware: request id, one request.completed line per request, body size limit,
 security headers."""
 
+import logging
 import re
 import time
 import uuid
@@ -27,10 +28,16 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 class RequestIdMiddleware:
-    """Accepts a well-formed X-Request-ID or makes one, binds it to every log line, echoes it."""
+    """Accepts a well-formed X-Request-ID or makes one, binds it to every log line, echoes it.
+    Each request ends with one request.completed line at `completed_level` (DEBUG keeps a
+    development log to what matters); an answer with a 5xx status is logged at INFO at least."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, completed_level: str = "INFO") -> None:
         self.app = app
+        level = logging.getLevelNamesMapping().get(completed_level.upper())
+        if level is None:
+            raise ValueError(f"{completed_level!r} is not a log level")
+        self.completed_level = level
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,7 +71,8 @@ class RequestIdMiddleware:
                 raise
             await internal_error(scope)(scope, receive, send_with_id)
         finally:
-            log.info(
+            log.log(
+                self.completed_level if status < 500 else max(self.completed_level, logging.INFO),
                 "request.completed",
                 method=scope["method"],
                 path=scope["path"],

@@ -34,6 +34,13 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("LOG_LEVEL", "log_level"),
         description="DEBUG, INFO, WARNING or ERROR.",
     )
+    request_log_level: str = Field(
+        "INFO",
+        validation_alias=AliasChoices("REQUEST_LOG_LEVEL", "request_log_level"),
+        description="Level of the one request.completed line per request; DEBUG hides it "
+        "under LOG_LEVEL=INFO (`make run` does). Answers with a 5xx status are logged at "
+        "INFO at least.",
+    )
 
     max_body_bytes: int = Field(
         1_000_000, description="Larger request bodies are refused with 413."

@@ -156,3 +156,50 @@ def test_new_rows_refuse_unknown_and_missing_columns():
         new_row(OutboxDelivery, event_id="e1", destination="webhook") for _ in range(2)
     )
     assert first["id"] != second["id"]
+
+
+@pytest.mark.parametrize(
+    ("completed_level", "status", "shown"),
+    [("INFO", 200, True), ("DEBUG", 200, False), ("DEBUG", 404, False), ("DEBUG", 500, True)],
+)
+def test_request_lines_follow_their_own_level_but_a_5xx_always_shows(
+    completed_level, status, shown
+):
+    """`make run` sets REQUEST_LOG_LEVEL=DEBUG: under LOG_LEVEL=INFO a page's requests leave no
+    line, while an answer with a 5xx status still does."""
+    import logging
+
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from cxshared.logging import configure_logging
+    from cxshared.middleware import RequestIdMiddleware
+
+    configure_logging(log_format="json", level="INFO")
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    collect = Collect()
+    collect.setFormatter(logging.getLogger().handlers[0].formatter)
+    logging.getLogger().addHandler(collect)
+    try:
+        app = Starlette(routes=[Route("/", lambda _: PlainTextResponse("x", status_code=status))])
+        app.add_middleware(RequestIdMiddleware, completed_level=completed_level)
+        assert TestClient(app).get("/").status_code == status
+    finally:
+        logging.getLogger().removeHandler(collect)
+    completed = [line for line in lines if '"request.completed"' in line]
+    assert len(completed) == (1 if shown else 0), lines
+
+
+def test_request_log_level_is_a_setting_and_a_bad_one_is_refused():
+    from cxshared.middleware import RequestIdMiddleware
+
+    assert ServiceSettings(REQUEST_LOG_LEVEL="debug").request_log_level == "debug"
+    with pytest.raises(ValueError, match="not a log level"):
+        RequestIdMiddleware(lambda *_: None, completed_level="loud")

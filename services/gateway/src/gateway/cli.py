@@ -1,6 +1,10 @@
 import argparse
 import secrets
+import signal
 import sys
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
 from cxshared.cli import Command, run_cli
@@ -9,6 +13,7 @@ from gateway.main import MIGRATIONS
 from gateway.users import throttle
 from gateway.users.models import Role
 from gateway.users.service import UserError, create_user, has_users, set_disabled
+from gateway.welcome import SignIn, banner, keep_sign_in, kept_sign_in, wait_until_ready
 
 
 def _configure_create_user(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +30,12 @@ def _configure_create_user(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do nothing when the gateway has users already (for first-run setup)",
     )
+    parser.add_argument(
+        "--sign-in-file",
+        type=Path,
+        default=None,
+        help="keep a generated password in this file (mode 0600) for `welcome` to show again",
+    )
 
 
 def _create_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
@@ -40,8 +51,51 @@ def _create_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
         print(f"cx-gateway create-user: {exc}", file=sys.stderr)
         return 1
     print(f"created {user.role} {user.email}")
-    if generated:
+    if generated and args.sign_in_file is not None:
+        keep_sign_in(args.sign_in_file, SignIn(email=user.email, password=password))
+        print(f"sign in as {user.email} with the password {password} (kept in {args.sign_in_file})")
+    elif generated:
         print(f"sign in as {user.email} with the password {password} (shown only once)")
+    return 0
+
+
+def _configure_welcome(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sign-in-file",
+        type=Path,
+        default=None,
+        help="the file `create-user --sign-in-file` wrote; shown while its password signs in",
+    )
+    parser.add_argument(
+        "--after",
+        type=Path,
+        default=None,
+        help="also wait until this file exists (the demo's record that it is seeded)",
+    )
+    parser.add_argument(
+        "--stay", action="store_true", help="keep running afterwards (a Procfile's process)"
+    )
+
+
+def _welcome(args: argparse.Namespace, settings: Any, engine: Any) -> int:
+    def say(line: str) -> None:
+        print(f"welcome: {line}", flush=True)
+
+    gateway = f"http://127.0.0.1:{settings.port}"
+    wait_until_ready(
+        [gateway, settings.journey_url, settings.feedback_url, settings.metrics_url], say=say
+    )
+    if args.after is not None and not args.after.exists():
+        say(f"waiting for {args.after}")
+        while not args.after.exists():
+            time.sleep(0.5)
+    sign_in = kept_sign_in(args.sign_in_file, engine) if args.sign_in_file else None
+    print(banner(settings.public_url, sign_in, args.sign_in_file if sign_in else None), flush=True)
+    if args.stay:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        stop.wait()
     return 0
 
 
@@ -76,6 +130,11 @@ def _unlock_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
 
 COMMANDS = {
     "create-user": Command("create a staff user", _configure_create_user, _create_user),
+    "welcome": Command(
+        "wait until every service is ready, then show where and how to sign in",
+        _configure_welcome,
+        _welcome,
+    ),
     "disable-user": Command(
         "disable a staff user and end their sessions", _configure_disable_user, _disable_user
     ),

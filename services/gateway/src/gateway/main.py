@@ -96,7 +96,7 @@ def create_app(
     app.add_middleware(TextGuardMiddleware, refuse=_refuse_text)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, service="gateway")
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, completed_level=settings.request_log_level)
     # Outermost, so that every answer carries the headers, a 500 too. Pages go to no cache.
     app.add_middleware(
         SecurityHeadersMiddleware, csp=STAFF_CSP, html_csp=STAFF_CSP, cache_control="no-store"
