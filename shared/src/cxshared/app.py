@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 from fastapi_offline import FastAPIOffline
 
+from cxshared.compression import add_compression
 from cxshared.db import make_engine
 from cxshared.events.outbox import Outbox, Sink
 from cxshared.events.relay import Relay, RelayThread
@@ -120,6 +121,7 @@ def create_service_app(
     app.add_middleware(IdempotencyMiddleware, engine=engine)
     # Outside the idempotency record: a body refused for its text claims no key.
     app.add_middleware(TextGuardMiddleware)
+    add_compression(app)  # outside idempotency: a replayed answer is coded for its client
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, service=name)
     app.add_middleware(RequestIdMiddleware, completed_level=settings.request_log_level)

@@ -72,7 +72,9 @@ class BackendClient:
         timeout: float,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        headers = {"Accept": "application/json"}
+        # Uncompressed: services talk on one host or network, where compressing an answer costs
+        # both ends more time than the bytes it saves (docs/platform.md).
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
         if api_key is not None:
             headers["Authorization"] = f"Bearer {api_key.get_secret_value()}"
         self._http = httpx.AsyncClient(

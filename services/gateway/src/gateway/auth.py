@@ -5,7 +5,10 @@ also checks the request's CSRF token (a form field or, for htmx, the X-CSRF-Toke
 that it comes from this site's own pages.
 """
 
+import base64
+import binascii
 import hmac
+import secrets
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote, urlsplit
@@ -81,8 +84,30 @@ async def csrf_token_of(request: Request) -> str:
     return token or ""
 
 
+def masked(token: str) -> str:
+    """The token as a page carries it: XORed with a fresh random pad that goes with it, so
+    the bytes differ on every page. A compressed page then tells nothing of the token through
+    its length, however much of the page an attacker chooses (BREACH; docs/gateway.md)."""
+    raw = token.encode()
+    pad = secrets.token_bytes(len(raw))
+    mixed = bytes(a ^ b for a, b in zip(pad, raw, strict=True))
+    return base64.urlsafe_b64encode(pad + mixed).decode().rstrip("=")
+
+
+def unmasked(value: str) -> str:
+    """The token a page's `masked` value carries; "" for anything else."""
+    try:
+        both = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        return ""
+    half = len(both) // 2
+    if not both or len(both) % 2:
+        return ""
+    return bytes(a ^ b for a, b in zip(both[:half], both[half:], strict=True)).decode("latin-1")
+
+
 async def check_csrf(request: Request, user: SignedIn) -> None:
-    token = await csrf_token_of(request)
+    token = unmasked(await csrf_token_of(request))
     if not hmac.compare_digest(token.encode(), user.csrf_token.encode()) or not same_origin(
         request
     ):

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from cxshared.app import NO_TELEMETRY
 from cxshared.client import UpstreamError, UpstreamNotFound
+from cxshared.compression import add_compression
 from cxshared.db import make_engine
 from cxshared.health import health_router
 from cxshared.logging import configure_logging
@@ -24,6 +25,7 @@ from cxshared.middleware import (
 from cxshared.migrations import check_at_head
 from cxshared.observability import RequestMetricsMiddleware, metrics_router
 from cxshared.text_guard import FieldErrors, TextGuardMiddleware
+from gateway.assets import ASSETS, STATIC, VENDOR
 from gateway.auth import Forbidden, SignInRequired, login_url
 from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
@@ -44,11 +46,6 @@ from gateway.web import STAFF_CSP, is_htmx, render, see_other
 
 HERE = Path(__file__).resolve().parent
 MIGRATIONS = HERE / "migrations"
-STATIC = HERE / "static"
-# Browser packages are installed from the npm registry (package.json, package-lock.json) beside
-# the gateway's pyproject, never committed.
-NODE_MODULES = HERE.parents[1] / "node_modules"
-VENDOR = {"htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js"}
 
 log = structlog.get_logger("gateway")
 
@@ -69,6 +66,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_at_head(engine, MIGRATIONS)
+        ASSETS.build()
         log.info("service.started", service="gateway")
         try:
             yield
@@ -94,6 +92,7 @@ def create_app(
     app.state.metrics = _client(MetricsClient, settings, replaced)
 
     app.add_middleware(TextGuardMiddleware, refuse=_refuse_text)
+    add_compression(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, service="gateway")
     app.add_middleware(RequestIdMiddleware, completed_level=settings.request_log_level)
@@ -119,6 +118,12 @@ def create_app(
     def home() -> Response:
         return see_other("/dashboard")
 
+    @app.api_route("/assets/{name}", methods=["GET", "HEAD"], include_in_schema=False)
+    def asset(request: Request, name: str) -> Response:
+        return ASSETS.response(request, name)
+
+    # The names pages used before assets carried a hash, kept for pages open in a browser
+    # across an upgrade: revalidated on each use.
     @app.get("/static/vendor/{name}", include_in_schema=False)
     def vendor(name: str) -> Response:
         path = VENDOR.get(name)

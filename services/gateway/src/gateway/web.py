@@ -10,6 +10,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway import present
+from gateway.assets import ASSETS
+from gateway.auth import masked
 from gateway.users.service import SignedIn
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -49,7 +51,8 @@ def render(
         request=request,
         signed_in=signed_in,
         user=signed_in.user if signed_in else None,
-        csrf_token=signed_in.csrf_token if signed_in else "",
+        # Masked afresh for each page, so that compressing pages is safe (auth.masked).
+        csrf_token=masked(signed_in.csrf_token) if signed_in else "",
         path=request.url.path,
         **(context or {}),
     )
@@ -82,6 +85,7 @@ environment.filters.update(
     actor_name=present.actor_name,
 )
 environment.globals.update(
+    asset_url=ASSETS.url,
     METRIC_NAMES=present.METRIC_NAMES,
     STATUS_WORDS=present.STATUS_WORDS,
     CHANNELS=present.CHANNELS,

@@ -12,7 +12,15 @@ from starlette.concurrency import run_in_threadpool
 from cxshared.problems import Problem
 from cxshared.ratelimit import client_address, hit
 from cxshared.timeutil import utcnow
-from gateway.auth import SESSION_COOKIE, Staff, check_csrf, same_origin, settings_of
+from gateway.auth import (
+    SESSION_COOKIE,
+    Staff,
+    check_csrf,
+    masked,
+    same_origin,
+    settings_of,
+    unmasked,
+)
 from gateway.users import throttle
 from gateway.users.service import authenticate, end_session, start_session
 from gateway.web import render, see_other
@@ -52,7 +60,7 @@ def _login_form(
             "next_url": next_url,
             "email": email,
             "error": error,
-            "login_token": token,
+            "login_token": masked(token),
         },
         status_code=status_code,
         headers=headers,
@@ -78,12 +86,17 @@ async def login(
     request: Request,
     email: Annotated[str, Form(max_length=320)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
-    login_token: Annotated[str, Form(max_length=100)] = "",
+    login_token: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     next_url = _safe_next(next)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, login_token) or not same_origin(request):
+    given = unmasked(login_token)
+    if (
+        not expected
+        or not hmac.compare_digest(expected.encode(), given.encode())
+        or not same_origin(request)
+    ):
         return _login_form(
             request,
             next_url=next_url,
