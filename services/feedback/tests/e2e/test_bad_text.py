@@ -44,7 +44,7 @@ def slowest_poll_while_refused(base_url: str) -> tuple[float, list[httpx.Respons
     finally:
         done.set()
         poller.join()
-    assert len(polls) > 10
+    assert len(polls) >= 3  # any stall overlaps a poll: the loop never pauses long
     return max(polls), answers
 
 

@@ -22,7 +22,7 @@ IncludeDrafts = Annotated[
 ]
 
 
-def scope(
+async def scope(
     journey_id: JourneyFilter = None,
     include_archived: IncludeArchived = False,
     include_drafts: IncludeDrafts = False,
