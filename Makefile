@@ -131,8 +131,11 @@ typecheck: install
 contracts: install
 	$(RUN) lint-imports
 
+# --dist loadgroup: the tests of a module that starts its own servers (an xdist_group) run on
+# one worker, which starts them once; every other test goes to whichever worker is free.
 pytest: install $(CHROMIUM)
-	CX_TEST_DATABASE=$(CX_TEST_DATABASE) $(RUN) pytest -n $(PYTEST_WORKERS) -q -p no:cacheprovider
+	CX_TEST_DATABASE=$(CX_TEST_DATABASE) $(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup \
+	  -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install
 	$(RUN) python -m tests.perf --db $(CX_TEST_DATABASE)

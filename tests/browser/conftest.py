@@ -1,5 +1,6 @@
-"""One world per test module (starting four servers is the slow part); each test makes its
-own journeys and surveys. A second origin serves a page that embeds a survey."""
+"""One world for every browser test (starting four servers is the slow part; the modules share
+an xdist group, so one worker builds it once); each test makes its own journeys and surveys.
+A second origin serves a page that embeds a survey."""
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from cxshared.testing.databases import DatabaseFactory
 from tests.browser.world import HostPage, World, running_world
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def world(
     tmp_path_factory: pytest.TempPathFactory,
     database_factory_for: Callable[[str, Path], DatabaseFactory],
@@ -19,7 +20,7 @@ def world(
         yield world
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def host_page() -> Iterator[HostPage]:
     server = HostPage()
     yield server

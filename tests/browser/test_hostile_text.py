@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-pytestmark = pytest.mark.slow
+# One world for the browser modules, on one xdist worker (tests/browser/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-world")]
 
 # Each payload carries "xss" so that whatever it turned into can be found in the DOM.
 CORPUS = [

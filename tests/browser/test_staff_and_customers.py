@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.world import HostPage
 
-pytestmark = pytest.mark.slow
+# One world for the browser modules, on one xdist worker (tests/browser/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-world")]
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert("y")>'
 

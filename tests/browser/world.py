@@ -5,6 +5,7 @@ import http.server
 import json
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,8 +181,25 @@ def running_world(
             },
             "metrics": metrics_env,
         }
-        for name in ("journey", "feedback"):
-            servers[name] = live.start(name, *serve, env=envs[name])
+        # Journey and feedback need only metrics: they start side by side (importing a service
+        # is most of a start), while the staff users' passwords are hashed.
+        with ThreadPoolExecutor(2) as pool:
+            starting = {
+                name: pool.submit(live.start, name, *serve, env=envs[name])
+                for name in ("journey", "feedback")
+            }
+            engine = make_engine(urls["gateway"], pool_size=1)
+            for role in Role:
+                create_user(
+                    engine,
+                    email=f"{role.value}@example.com",
+                    name=f"{role.value.title()} User",
+                    role=role,
+                    password=PASSWORD,
+                )
+            engine.dispose()
+            for name, started in starting.items():
+                servers[name] = started.result()
         envs["gateway"] = {
             "GATEWAY_DATABASE_URL": urls["gateway"],
             "GATEWAY_SURVEY_CACHE_SECONDS": "0",
@@ -193,16 +211,6 @@ def running_world(
             **{f"GATEWAY_{name.upper()}_API_KEY": key for name, key in gateway_keys.items()},
             **(gateway_env or {}),
         }
-        engine = make_engine(urls["gateway"], pool_size=1)
-        for role in Role:
-            create_user(
-                engine,
-                email=f"{role.value}@example.com",
-                name=f"{role.value.title()} User",
-                role=role,
-                password=PASSWORD,
-            )
-        engine.dispose()
         servers["gateway"] = live.start("gateway", *serve, env=envs["gateway"])
         # A server stopped by a test comes back on the same port, where the others expect it.
         ports = {

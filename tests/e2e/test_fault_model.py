@@ -44,6 +44,9 @@ from tests.e2e.faults import (
     unsettled,
 )
 
+# Its module-scoped world is built once, on one xdist worker (make pytest: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("e2e-fault-model")
+
 SLUG = "mixed-faults"
 RUNS = settings(
     max_examples=8,

@@ -22,6 +22,9 @@ from tests.e2e.faults import (
     submit,
 )
 
+# Its module-scoped world is built once, on one xdist worker (make pytest: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("e2e-faults")
+
 
 @pytest.fixture(scope="module")
 def slug(world: World) -> str:

@@ -23,6 +23,9 @@ from cxshared.testing.processes import eventually
 from cxshared.testing.receiver import Received, Receiver
 from tests.browser.world import World, running_world
 
+# Its module-scoped world is built once, on one xdist worker (make pytest: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("e2e-four-services")
+
 BACKENDS = ("journey", "feedback", "metrics")
 CUSTOMERS = 40
 

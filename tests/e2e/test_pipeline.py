@@ -21,7 +21,8 @@ from journey.main import MIGRATIONS as JOURNEY_MIGRATIONS
 from metrics.facts.models import ResponseFact
 from metrics.main import MIGRATIONS as METRICS_MIGRATIONS
 
-pytestmark = pytest.mark.slow
+# Its module-scoped world is built once, on one xdist worker (make pytest: --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-pipeline")]
 
 
 @dataclass
