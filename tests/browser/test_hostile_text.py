@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-# One world for the browser modules, on one xdist worker (tests/browser/conftest.py).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-world")]
+# Its module-scoped world is built once, on one xdist worker (make pytest: --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-hostile-text")]
 
 # Each payload carries "xss" so that whatever it turned into can be found in the DOM.
 CORPUS = [

@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.world import HostPage
 
-# One world for the browser modules, on one xdist worker (tests/browser/conftest.py).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-world")]
+# Its module-scoped world is built once, on one xdist worker (make pytest: --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-staff-and-customers")]
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert("y")>'
 

@@ -34,7 +34,8 @@ def test_allowed_origins_only(api, published):
         "/v1/public/surveys/delivery", headers={"Origin": "https://evil.example"}
     )
     assert "access-control-allow-origin" not in other.headers
-    assert other.headers["vary"] == "Origin"
+    # Origin, and Accept-Encoding for a definition large enough to be compressed.
+    assert "Origin" in {v.strip() for v in other.headers["vary"].split(",")}
 
 
 def test_no_origins_means_no_embedding_and_staff_endpoints_are_untouched(api, published):
