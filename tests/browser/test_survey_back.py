@@ -44,8 +44,11 @@ def test_back_shows_the_earlier_answer_and_a_change_is_kept(world, javascript):
     expect(page.locator("#a-3")).to_be_checked()
     page.click("label[for=a-9]")
     page.get_by_role("button", name="Next").click()
+    # Each step has its own a-4: wait for the swap before answering the next one.
+    expect(page.locator("legend")).to_contain_text("Satisfied?")
     page.click("label[for=a-4]")
     page.get_by_role("button", name="Next").click()
+    expect(page.locator("textarea")).to_be_visible()
     page.fill("textarea", "Changed my mind")
     page.get_by_role("button", name="Back").click()
     expect(page.locator("legend")).to_contain_text("Satisfied?")
