@@ -69,11 +69,16 @@ def test_a_burst_from_the_office_does_not_lock_out_the_users_own_browser(stack):
 
 
 def test_the_address_limit_stays(stack):
+    """10 a minute, counted in fixed one-minute windows: on a slow machine the attempts may
+    straddle two windows, so a 429 comes after 10 to 20 refusals, never later."""
     guesser = browser_at(stack, "203.0.113.99")
-    statuses = [
-        guesser.sign_in(f"user{n}@example.com", "guess " * 3).status_code for n in range(11)
-    ]
-    assert statuses == [422] * 10 + [429]
+    statuses = []
+    for n in range(21):
+        statuses.append(guesser.sign_in(f"user{n}@example.com", "guess " * 3).status_code)
+        if statuses[-1] == 429:
+            break
+    assert statuses[-1] == 429
+    assert set(statuses[:-1]) == {422} and 10 <= len(statuses) - 1 <= 20
 
 
 def test_an_admin_lifts_the_lock_from_the_command_line(stack):
