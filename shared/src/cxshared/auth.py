@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from cxshared.db import JSONType, UTCDateTime, read_session, write_session
+from cxshared.deps import engine_of
 from cxshared.ids import new_id
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
@@ -170,7 +171,7 @@ def authenticate(
     if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         raise _unauthenticated("That is not a cxloop API key.")
     digest = hash_key(raw)
-    with Session(request.app.state.engine) as session:
+    with Session(engine_of(request)) as session:
         key = session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).first()
     if key is None or not hmac.compare_digest(key.key_hash, digest):
         raise _unauthenticated("Unknown API key.")

@@ -1,20 +1,49 @@
-"""Request-scoped dependencies shared by every service."""
+"""Request-scoped dependencies shared by every service.
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+What an application keeps for its lifetime (settings, engine, outbox, clients) sits on
+`app.state`, which is untyped; handlers never read it. They take a typed dependency instead
+(`EngineDep`, `OutboxDep`, each service's `SettingsDep`), built with `app_state`, which checks the
+type once where the value is read, so a wrong or missing value fails loudly in one place."""
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Annotated, TypeVar
 
 import anyio.to_thread
 from fastapi import Depends, Request
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from cxshared.db import begin_write
+from cxshared.events.outbox import Outbox
+
+T = TypeVar("T")
+
+
+def app_state(name: str, kind: type[T]) -> Callable[[Request], T]:
+    """A dependency that returns `app.state.<name>`, checked to be a `kind`."""
+
+    def read(request: Request) -> T:
+        value = getattr(request.app.state, name, None)
+        if not isinstance(value, kind):
+            raise TypeError(f"app.state.{name} is {type(value).__name__}, not {kind.__name__}")
+        return value
+
+    read.__name__ = f"app_state_{name}"
+    return read
+
+
+engine_of = app_state("engine", Engine)
+outbox_of = app_state("outbox", Outbox)
+
+EngineDep = Annotated[Engine, Depends(engine_of)]
+OutboxDep = Annotated[Outbox, Depends(outbox_of)]
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def request_session(request: Request) -> Iterator[Session]:
     """One session per request; a request that may write starts a write transaction."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    with Session(engine_of(request), expire_on_commit=False) as session:
         if request.method not in _READ_METHODS:
             begin_write(session)
         yield session
@@ -31,7 +60,7 @@ async def late_session(request: Request) -> AsyncIterator[Session]:
     thread), which saves a thread-pool hop per request (26-35% more captures a second). Closing
     a session with no transaction open does no I/O either, so it happens here; one that a
     failed handler left open is rolled back in a worker thread."""
-    session = Session(request.app.state.engine, expire_on_commit=False)
+    session = Session(engine_of(request), expire_on_commit=False)
     try:
         yield session
     finally:

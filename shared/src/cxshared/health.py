@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from cxshared.deps import engine_of
 from cxshared.migrations import SchemaMismatch, check_at_head
 from cxshared.problems import problem_doc, problem_response
 
@@ -24,7 +25,7 @@ def health_router(script_location: Path) -> APIRouter:
         responses={503: problem_doc("Not ready: the detail says why.")},
     )
     def readyz(request: Request) -> Any:
-        engine = request.app.state.engine
+        engine = engine_of(request)
         try:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))

@@ -24,6 +24,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cxshared.deps import engine_of
 from cxshared.events.models import DeliveryState, OutboxDelivery
 from cxshared.timeutil import as_utc, utcnow
 
@@ -147,7 +148,7 @@ def metrics_router(gauges: list[Gauges]) -> APIRouter:
             multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         else:
             registry.register(_Process())
-        registry.register(_DatabaseCollector(request.app.state.engine, gauges))
+        registry.register(_DatabaseCollector(engine_of(request), gauges))
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
