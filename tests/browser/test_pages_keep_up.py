@@ -92,7 +92,9 @@ def test_settings_saved_after_adding_questions_are_kept(world, page):
     expect(page.locator("#questions .prompt").first).to_have_text("What could we do better?")
     add_question(page, "Anything else?", "text")
     page.fill("#f-intro", "One minute.")
-    page.click("text=Save settings")
+    # "Saved." still shows from the first save: wait for this save's answer instead.
+    with page.expect_response(lambda r: r.url.endswith("/settings") and r.request.method == "POST"):
+        page.click("text=Save settings")
     expect(page.locator("#settings")).to_contain_text("Saved.")
     stored = survey(world, survey_id)
     assert stored["intro"] == "One minute."
