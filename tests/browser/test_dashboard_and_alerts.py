@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser import sample
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-dashboard-and-alerts")]
 
 
 @pytest.fixture(scope="module")

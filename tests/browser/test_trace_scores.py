@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser import sample
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-trace-scores")]
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,10 @@
 """Schemathesis against feedback's own OpenAPI finds nothing."""
 
+import pytest
+
 from cxshared.testing.fuzz import assert_conforms
+
+pytestmark = pytest.mark.long
 
 
 def test_feedback_api_conforms_to_its_schema(api, published):

@@ -2,9 +2,13 @@
 
 import re
 
+import pytest
+
 from cxshared.db import make_engine
 from cxshared.testing.processes import run_command
 from gateway.users.service import authenticate
+
+pytestmark = pytest.mark.long
 
 
 def cx_gateway(database_url, *args, stdin=None):

@@ -15,6 +15,8 @@ from gateway.main import MIGRATIONS
 from gateway.users.service import set_disabled
 from gateway.welcome import SignIn, banner
 
+pytestmark = pytest.mark.long
+
 
 class Readiness(ThreadingHTTPServer):
     """Stands in for the four services' /readyz: not ready for the first `not_ready` asks."""

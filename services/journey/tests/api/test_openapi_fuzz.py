@@ -1,6 +1,10 @@
 """Schemathesis against journey's own OpenAPI finds nothing."""
 
+import pytest
+
 from cxshared.testing.fuzz import assert_conforms
+
+pytestmark = pytest.mark.long
 
 
 def test_journey_api_conforms_to_its_schema(api):

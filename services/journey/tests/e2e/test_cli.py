@@ -3,8 +3,11 @@
 import json
 
 import httpx
+import pytest
 
 from cxshared.testing.processes import run_command
+
+pytestmark = pytest.mark.long
 
 
 def cx_journey(database_url, *args, stdin=None):

@@ -1,8 +1,12 @@
 """Schemathesis against metrics' own OpenAPI finds nothing."""
 
+import pytest
+
 from cxshared.auth import Scope
 from cxshared.testing.api import bearer, make_key
 from cxshared.testing.fuzz import assert_conforms
+
+pytestmark = pytest.mark.long
 
 
 def test_metrics_api_conforms_to_its_schema(api, send, ev):

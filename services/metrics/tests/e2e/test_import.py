@@ -3,6 +3,7 @@
 import io
 import json
 
+import pytest
 from sqlmodel import select
 
 from cxshared.db import make_engine
@@ -11,6 +12,9 @@ from cxshared.testing.processes import run_command
 from metrics.customers.models import LatestNps
 from metrics.facts.models import ResponseFact
 from metrics.ingest import importer
+
+pytestmark = pytest.mark.long
+
 
 HEADER = "response_id,survey_id,submitted_at,touchpoint_id,respondent_id,channel,segment,nps,csat,ces,comment,flagged\n"
 ROWS = [

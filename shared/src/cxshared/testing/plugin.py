@@ -37,3 +37,21 @@ def live_services(tmp_path: Path) -> Iterator[LiveServices]:
     services = LiveServices(tmp_path)
     yield services
     services.stop_all()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest first: the modules that start their own servers (an xdist group), then those
+    marked long, then those marked slow, each module kept whole; so two workers finish together
+    instead of one starting a long module while the other has nothing left."""
+    weights: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        weight = next(
+            (rank for rank, mark in enumerate(_LONGEST_FIRST) if item.get_closest_marker(mark)),
+            len(_LONGEST_FIRST),
+        )
+        weights[module] = min(weight, weights.get(module, weight))
+    items.sort(key=lambda item: weights[item.nodeid.split("::", 1)[0]])
+
+
+_LONGEST_FIRST = ("xdist_group", "long", "slow")
