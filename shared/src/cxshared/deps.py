@@ -3,9 +3,9 @@
 What an application keeps for its lifetime (settings, engine, outbox, clients) sits on
 `app.state`, which is untyped; handlers never read it. They take a typed dependency instead
 (`EngineDep`, `OutboxDep`, each service's `SettingsDep`), built with `app_state`, which checks the
-type once where the value is read, so a wrong or missing value fails loudly in one place."""
+type where the value is read, so a wrong or missing value fails loudly in one place."""
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated, TypeVar
 
 import anyio.to_thread
@@ -19,8 +19,8 @@ from cxshared.events.outbox import Outbox
 T = TypeVar("T")
 
 
-def app_state(name: str, kind: type[T]) -> Callable[[Request], T]:
-    """A dependency that returns `app.state.<name>`, checked to be a `kind`."""
+def state_reader(name: str, kind: type[T]) -> Callable[[Request], T]:
+    """A function of the request that returns `app.state.<name>`, checked to be a `kind`."""
 
     def read(request: Request) -> T:
         value = getattr(request.app.state, name, None)
@@ -28,17 +28,28 @@ def app_state(name: str, kind: type[T]) -> Callable[[Request], T]:
             raise TypeError(f"app.state.{name} is {type(value).__name__}, not {kind.__name__}")
         return value
 
-    read.__name__ = f"app_state_{name}"
     return read
 
 
-engine_of = app_state("engine", Engine)
-outbox_of = app_state("outbox", Outbox)
+def app_state(name: str, kind: type[T]) -> Callable[[Request], Awaitable[T]]:
+    """The dependency form of `state_reader`: async, since it does no I/O, so that FastAPI
+    calls it on the event loop instead of sending it to a worker thread."""
+    read = state_reader(name, kind)
 
-EngineDep = Annotated[Engine, Depends(engine_of)]
-OutboxDep = Annotated[Outbox, Depends(outbox_of)]
+    async def dependency(request: Request) -> T:
+        return read(request)
+
+    dependency.__name__ = f"app_state_{name}"
+    return dependency
+
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+engine_of = state_reader("engine", Engine)
+outbox_of = state_reader("outbox", Outbox)
+
+EngineDep = Annotated[Engine, Depends(app_state("engine", Engine))]
+OutboxDep = Annotated[Outbox, Depends(app_state("outbox", Outbox))]
 
 
 def request_session(request: Request) -> Iterator[Session]:
