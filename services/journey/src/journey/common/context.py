@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlmodel import Session
 
 from cxshared.auth import Writer
-from cxshared.deps import SessionDep
+from cxshared.deps import OutboxDep, SessionDep
 from cxshared.events.outbox import Outbox
 
 
@@ -18,8 +18,8 @@ class WriteContext:
     outbox: Outbox
 
 
-async def write_context(request: Request, session: SessionDep, principal: Writer) -> WriteContext:
-    return WriteContext(session=session, actor=principal.actor, outbox=request.app.state.outbox)
+async def write_context(session: SessionDep, principal: Writer, outbox: OutboxDep) -> WriteContext:
+    return WriteContext(session=session, actor=principal.actor, outbox=outbox)
 
 
 WriteCtx = Annotated[WriteContext, Depends(write_context)]

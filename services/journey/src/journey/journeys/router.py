@@ -1,15 +1,15 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch, set_etag
 from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
-from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged
+from journey.dependencies import PageDep
 from journey.journeys import service
 from journey.journeys.models import Journey, JourneyState, JourneyStatus
 from journey.journeys.schemas import (
@@ -52,7 +52,7 @@ def create_journey_document(body: JourneyDocumentCreate, ctx: WriteCtx) -> Any:
 def list_journeys(
     session: SessionDep,
     _: Reader,
-    params: Annotated[PageParams, Depends(page_params)],
+    params: PageDep,
     state: JourneyState | None = None,
     journey_status: Annotated[JourneyStatus | None, Query(alias="status")] = None,
     persona_id: Annotated[Identifier | None, Query()] = None,

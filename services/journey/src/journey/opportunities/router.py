@@ -1,15 +1,14 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
 from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
-from cxshared.pagination import PageParams, page_params
-from cxshared.types import Identifier
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged
+from journey.dependencies import IdFilter, PageDep
 from journey.opportunities import service
 from journey.opportunities.models import Opportunity, OpportunityKind, OpportunityStatus
 from journey.opportunities.schemas import (
@@ -22,8 +21,6 @@ from journey.stages.models import Stage
 from journey.touchpoints.models import Touchpoint
 
 router = APIRouter(tags=["opportunities"])
-
-IdFilter = Annotated[Identifier | None, Query()]
 
 
 @router.post(
@@ -58,7 +55,7 @@ def create_touchpoint_opportunity(
 def list_opportunities(
     session: SessionDep,
     _: Reader,
-    params: Annotated[PageParams, Depends(page_params)],
+    params: PageDep,
     journey_id: IdFilter = None,
     stage_id: IdFilter = None,
     touchpoint_id: IdFilter = None,

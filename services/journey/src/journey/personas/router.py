@@ -1,14 +1,14 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
 from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
-from cxshared.pagination import PageParams, page_params
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged
+from journey.dependencies import PageDep
 from journey.personas import service
 from journey.personas.models import Persona
 from journey.personas.schemas import PersonaCreate, PersonaPage, PersonaRead, PersonaUpdate
@@ -23,9 +23,7 @@ def create_persona(body: PersonaCreate, ctx: WriteCtx, response: Response) -> An
 
 
 @router.get("", response_model=PersonaPage)
-def list_personas(
-    session: SessionDep, _: Reader, params: Annotated[PageParams, Depends(page_params)]
-) -> Any:
+def list_personas(session: SessionDep, _: Reader, params: PageDep) -> Any:
     items, cursor = service.list_personas(session=session, params=params)
     return PersonaPage(items=items, next_cursor=cursor)
 

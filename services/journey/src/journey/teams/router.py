@@ -1,14 +1,14 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
 from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
-from cxshared.pagination import PageParams, page_params
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged
+from journey.dependencies import PageDep
 from journey.teams import service
 from journey.teams.models import Team
 from journey.teams.schemas import TeamCreate, TeamPage, TeamRead, TeamUpdate
@@ -23,9 +23,7 @@ def create_team(body: TeamCreate, ctx: WriteCtx, response: Response) -> Any:
 
 
 @router.get("", response_model=TeamPage)
-def list_teams(
-    session: SessionDep, _: Reader, params: Annotated[PageParams, Depends(page_params)]
-) -> Any:
+def list_teams(session: SessionDep, _: Reader, params: PageDep) -> Any:
     items, cursor = service.list_teams(session=session, params=params)
     return TeamPage(items=items, next_cursor=cursor)
 

@@ -1,15 +1,14 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from cxshared.auth import Reader
 from cxshared.concurrency import IfMatch
 from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
-from cxshared.pagination import PageParams, page_params
-from cxshared.types import Identifier
 from journey.common.context import WriteCtx
 from journey.common.responses import saved, tagged
+from journey.dependencies import IdFilter, PageDep
 from journey.stages.models import Stage
 from journey.touchpoints import service
 from journey.touchpoints.models import Channel, Touchpoint
@@ -22,8 +21,6 @@ from journey.touchpoints.schemas import (
 )
 
 router = APIRouter(tags=["touchpoints"])
-
-IdFilter = Annotated[Identifier | None, Query()]
 
 
 @router.post(
@@ -53,7 +50,7 @@ def list_stage_touchpoints(stage_id: str, session: SessionDep, _: Reader) -> Any
 def list_touchpoints(
     session: SessionDep,
     _: Reader,
-    params: Annotated[PageParams, Depends(page_params)],
+    params: PageDep,
     journey_id: IdFilter = None,
     stage_id: IdFilter = None,
     owner_team_id: IdFilter = None,
