@@ -1,13 +1,11 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlmodel import col, select
 
 from cxshared.auth import Admin, Reader
-from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
 from feedback.fatigue import service
-from feedback.fatigue.models import ContactKind, FatigueRule
+from feedback.fatigue.models import ContactKind
 from feedback.fatigue.schemas import Eligibility, RuleCreate, RuleRead, Shown, ShownResult
 from feedback.ratelimits import public_rate_limit
 from feedback.responses.capture import published
@@ -22,20 +20,19 @@ router = APIRouter(prefix="/fatigue-rules", tags=["fatigue"])
     summary="Add a rule that holds across all surveys and channels",
 )
 def create_rule(body: RuleCreate, session: SessionDep, _: Admin) -> Any:
-    rule = FatigueRule(**body.model_dump())
-    session.add(rule)
+    rule = service.create_rule(session=session, body=body)
     session.commit()
     return rule
 
 
 @router.get("", response_model=list[RuleRead])
 def list_rules(session: SessionDep, _: Reader) -> Any:
-    return session.exec(select(FatigueRule).order_by(col(FatigueRule.id))).all()
+    return service.list_rules(session=session)
 
 
 @router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_rule(rule_id: str, session: SessionDep, _: Admin) -> None:
-    session.delete(get_or_404(session, FatigueRule, rule_id))
+    service.delete_rule(session=session, rule_id=rule_id)
     session.commit()
 
 
@@ -53,7 +50,7 @@ RespondentId = Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^\
 )
 def get_eligibility(slug: str, respondent: RespondentId, session: SessionDep) -> Any:
     survey, _ = published(session, slug)
-    return service.eligibility(session, survey=survey, respondent=respondent)
+    return service.eligibility(session=session, survey=survey, respondent=respondent)
 
 
 @public_router.post(
@@ -64,7 +61,7 @@ def get_eligibility(slug: str, respondent: RespondentId, session: SessionDep) ->
 def record_shown(slug: str, body: Shown, session: SessionDep) -> Any:
     survey, _ = published(session, slug)
     service.record(
-        session,
+        session=session,
         respondent=body.respondent.external_id,
         survey_id=survey.id,
         channel=body.channel,

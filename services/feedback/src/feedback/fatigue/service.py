@@ -4,16 +4,31 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from cxshared.crud import get_or_404
 from cxshared.timeutil import as_utc, utcnow
 from feedback.fatigue.models import Contact, ContactKind, FatigueRule, RuleKind
-from feedback.fatigue.schemas import Blocked, Eligibility
+from feedback.fatigue.schemas import Blocked, Eligibility, RuleCreate
 from feedback.surveys.models import Survey
 
 ASKED = (ContactKind.SHOWN, ContactKind.INVITED)
 
 
+def list_rules(*, session: Session) -> list[FatigueRule]:
+    return list(session.exec(select(FatigueRule).order_by(col(FatigueRule.id))).all())
+
+
+def create_rule(*, session: Session, body: RuleCreate) -> FatigueRule:
+    rule = FatigueRule(**body.model_dump())
+    session.add(rule)
+    return rule
+
+
+def delete_rule(*, session: Session, rule_id: str) -> None:
+    session.delete(get_or_404(session, FatigueRule, rule_id))
+
+
 def record(
-    session: Session, *, respondent: str, survey_id: str, channel: str, kind: ContactKind
+    *, session: Session, respondent: str, survey_id: str, channel: str, kind: ContactKind
 ) -> None:
     session.add(
         Contact(respondent_external_id=respondent, survey_id=survey_id, channel=channel, kind=kind)
@@ -21,10 +36,10 @@ def record(
 
 
 def eligibility(
-    session: Session, *, survey: Survey, respondent: str, now: datetime | None = None
+    *, session: Session, survey: Survey, respondent: str, now: datetime | None = None
 ) -> Eligibility:
     now = now or utcnow()
-    rules = session.exec(select(FatigueRule).order_by(col(FatigueRule.id))).all()
+    rules = list_rules(session=session)
     horizon = max([survey.fatigue_days or 0, *[r.days for r in rules]])
     if horizon == 0:
         return Eligibility(eligible=True, blocked_by=[])

@@ -1,15 +1,11 @@
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel
-from sqlmodel import select
 
 from cxshared.auth import Reader, Writer
 from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
-from cxshared.pagination import PageParams, page_params, paginate
-from cxshared.problems import Problem
-from cxshared.timeutil import utcnow
+from feedback.dependencies import PageDep
 from feedback.invitations import service
 from feedback.invitations.models import Invitation, InvitationStatus
 from feedback.invitations.schemas import (
@@ -17,6 +13,7 @@ from feedback.invitations.schemas import (
     InvitationBatchResult,
     InvitationPage,
     InvitationRead,
+    OpenedInvitation,
 )
 from feedback.ratelimits import public_rate_limit
 from feedback.surveys.models import Survey
@@ -46,25 +43,10 @@ def create_invitations(
 
 
 @router.get("/surveys/{survey_id}/invitations", response_model=InvitationPage)
-def list_invitations(
-    survey_id: str,
-    session: SessionDep,
-    _: Reader,
-    params: Annotated[PageParams, Depends(page_params)],
-) -> Any:
+def list_invitations(survey_id: str, session: SessionDep, _: Reader, params: PageDep) -> Any:
     get_or_404(session, Survey, survey_id)
-    rows, cursor = paginate(
-        session,
-        select(Invitation).where(Invitation.survey_id == survey_id),
-        order_by=[Invitation.id],
-        params=params,
-    )
+    rows, cursor = service.list_invitations(session=session, survey_id=survey_id, params=params)
     return InvitationPage(items=[_read(r) for r in rows], next_cursor=cursor)
-
-
-class OpenedInvitation(BaseModel):
-    survey_slug: str
-    status: InvitationStatus
 
 
 public_router = APIRouter(
@@ -78,18 +60,8 @@ public_router = APIRouter(
     summary="Record that an invitation link was opened; says which survey it is for",
 )
 def open_invitation(token: str, session: SessionDep) -> Any:
-    invitation = session.exec(select(Invitation).where(Invitation.token == token)).first()
-    if invitation is None:
-        raise Problem(
-            404, "invitation-not-found", "Not found", "This invitation link is not valid."
-        )
-    if invitation.status == InvitationStatus.CREATED:
-        invitation.status = InvitationStatus.OPENED
-        invitation.opened_at = utcnow()
-        session.add(invitation)
-        session.commit()
-    survey = session.get(Survey, invitation.survey_id)
-    assert survey is not None
+    invitation, survey = service.open_invitation(session=session, token=token)
+    session.commit()
     return OpenedInvitation(
         survey_slug=survey.slug, status=InvitationStatus(service.effective_status(invitation))
     )

@@ -68,3 +68,8 @@ class InvitationRead(BaseModel):
 
 
 InvitationPage = Page[InvitationRead]
+
+
+class OpenedInvitation(BaseModel):
+    survey_slug: str
+    status: InvitationStatus

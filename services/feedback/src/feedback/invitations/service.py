@@ -3,6 +3,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
+from cxshared.pagination import PageParams, paginate
+from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
 from feedback.fatigue import service as fatigue
 from feedback.fatigue.models import ContactKind
@@ -24,6 +26,33 @@ def effective_status(invitation: Invitation) -> str:
     if invitation.status in OPEN and expires is not None and as_utc(expires) <= utcnow():
         return InvitationStatus.EXPIRED
     return invitation.status
+
+
+def list_invitations(
+    *, session: Session, survey_id: str, params: PageParams
+) -> tuple[list[Invitation], str | None]:
+    return paginate(
+        session,
+        select(Invitation).where(Invitation.survey_id == survey_id),
+        order_by=[Invitation.id],
+        params=params,
+    )
+
+
+def open_invitation(*, session: Session, token: str) -> tuple[Invitation, Survey]:
+    """The invitation with this token, marked opened if it was not yet, and its survey."""
+    invitation = session.exec(select(Invitation).where(Invitation.token == token)).first()
+    if invitation is None:
+        raise Problem(
+            404, "invitation-not-found", "Not found", "This invitation link is not valid."
+        )
+    if invitation.status == InvitationStatus.CREATED:
+        invitation.status = InvitationStatus.OPENED
+        invitation.opened_at = utcnow()
+        session.add(invitation)
+    survey = session.get(Survey, invitation.survey_id)
+    assert survey is not None
+    return invitation, survey
 
 
 def create_batch(
@@ -52,7 +81,7 @@ def create_batch(
             skipped.append(Skipped(external_id=invitee.external_id, reason="already_invited"))
             continue
         verdict = fatigue.eligibility(
-            session, survey=survey, respondent=invitee.external_id, now=now
+            session=session, survey=survey, respondent=invitee.external_id, now=now
         )
         if not verdict.eligible:
             block = verdict.blocked_by[0]
@@ -75,7 +104,7 @@ def create_batch(
         )
         session.add(invitation)
         fatigue.record(
-            session,
+            session=session,
             respondent=invitee.external_id,
             survey_id=survey.id,
             channel=batch.channel,

@@ -1,9 +1,9 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 
 from cxshared.auth import Admin
-from cxshared.deps import SessionDep
+from cxshared.deps import OutboxDep, SessionDep
 from feedback.respondents import service
 
 router = APIRouter(prefix="/respondents", tags=["privacy"])
@@ -22,10 +22,8 @@ def erase_respondent(
     external_id: Annotated[str, Path(max_length=200, pattern=r"^[^\x00]+$")],
     session: SessionDep,
     _: Admin,
-    request: Request,
+    outbox: OutboxDep,
 ) -> Any:
-    erasure = service.erase(
-        session=session, outbox=request.app.state.outbox, external_id=external_id
-    )
+    erasure = service.erase(session=session, outbox=outbox, external_id=external_id)
     session.commit()
     return erasure

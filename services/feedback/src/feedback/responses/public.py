@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from cxshared.db import begin_write, try_begin_write
-from cxshared.deps import LateSessionDep, SessionDep
+from cxshared.deps import LateSessionDep, OutboxDep, SessionDep, outbox_of
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
 from feedback.ratelimits import count_in, public_rate_limit
@@ -158,8 +158,10 @@ def _write(
             session.commit()  # a refused request counts against the limits too
             raise refused
         assert prepared is not None
+        # Read here rather than taken as OutboxDep: a synchronous dependency would cost every
+        # answer a hop to the thread pool.
         stored, created = capture.store(
-            session=session, outbox=request.app.state.outbox, prepared=prepared
+            session=session, outbox=outbox_of(request), prepared=prepared
         )
         # Counted last: every capture updates the same two counter rows, which PostgreSQL
         # keeps locked from the update to the commit.
@@ -182,13 +184,14 @@ def continue_response(
     body: SubmissionContinue,
     session: LateSessionDep,
     request: Request,
+    outbox: OutboxDep,
     resume_token: Annotated[str, Header(alias="X-Resume-Token", max_length=100)],
 ) -> Any:
     begin_write(session)
     count_in(session, request)
     stored, thank_you = capture.resume(
         session=session,
-        outbox=request.app.state.outbox,
+        outbox=outbox,
         slug=slug,
         response_id=response_id,
         token=resume_token,

@@ -1,86 +1,59 @@
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from sqlmodel import col, func, select
 
 from cxshared.auth import Reader
 from cxshared.crud import get_or_404
-from cxshared.deps import SessionDep
-from cxshared.pagination import PageParams, page_params, paginate
+from cxshared.deps import EngineDep, SessionDep
 from cxshared.types import Identifier, IsoDateTime
-from feedback.responses import export
+from feedback.dependencies import PageDep
+from feedback.responses import export, service
 from feedback.responses.models import Response, ResponseStatus
 from feedback.responses.schemas import ResponsePage, ResponseRead
 
 router = APIRouter(prefix="/responses", tags=["responses"])
 
-BANDS = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
 
-
-class ResponseFilters:
+async def response_filters(
+    survey_id: Annotated[Identifier | None, Query()] = None,
+    touchpoint_id: Annotated[Identifier | None, Query()] = None,
+    response_status: Annotated[ResponseStatus | None, Query(alias="status")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="Submitted at or after.")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="Submitted before.")] = None,
+    band: Annotated[
+        service.Band | None,
+        Query(description="By the NPS answer: promoter 9-10, passive 7-8, detractor 0-6."),
+    ] = None,
+    respondent: Annotated[Identifier | None, Query(description="Respondent external id.")] = None,
+    text: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=r"^[^\x00]*$",
+            description="Text answers contain this (any case).",
+        ),
+    ] = None,
+) -> service.ResponseFilters:
     """The filters shared by the list and the export."""
-
-    def __init__(
-        self,
-        survey_id: Annotated[Identifier | None, Query()] = None,
-        touchpoint_id: Annotated[Identifier | None, Query()] = None,
-        response_status: Annotated[ResponseStatus | None, Query(alias="status")] = None,
-        since: Annotated[IsoDateTime | None, Query(description="Submitted at or after.")] = None,
-        until: Annotated[IsoDateTime | None, Query(description="Submitted before.")] = None,
-        band: Annotated[
-            Literal["promoter", "passive", "detractor"] | None,
-            Query(description="By the NPS answer: promoter 9-10, passive 7-8, detractor 0-6."),
-        ] = None,
-        respondent: Annotated[
-            Identifier | None, Query(description="Respondent external id.")
-        ] = None,
-        text: Annotated[
-            str | None,
-            Query(
-                max_length=200,
-                pattern=r"^[^\x00]*$",
-                description="Text answers contain this (any case).",
-            ),
-        ] = None,
-    ) -> None:
-        self.survey_id = survey_id
-        query = select(Response)
-        for column, value in (
-            (Response.survey_id, survey_id),
-            (Response.touchpoint_id, touchpoint_id),
-            (Response.status, response_status),
-            (Response.respondent_external_id, respondent),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        if since is not None:
-            query = query.where(col(Response.submitted_at) >= since)
-        if until is not None:
-            query = query.where(col(Response.submitted_at) < until)
-        if band is not None:
-            low, high = BANDS[band]
-            query = query.where(col(Response.nps_score).between(low, high))
-        if text:
-            query = query.where(
-                func.lower(Response.comment).contains(text.lower(), autoescape=True)
-            )
-        self.query = query
+    return service.ResponseFilters(
+        survey_id=survey_id,
+        touchpoint_id=touchpoint_id,
+        status=response_status,
+        since=since,
+        until=until,
+        band=band,
+        respondent=respondent,
+        text=text,
+    )
 
 
-Filters = Annotated[ResponseFilters, Depends()]
+Filters = Annotated[service.ResponseFilters, Depends(response_filters)]
 
 
 @router.get("", response_model=ResponsePage, summary="Responses, newest first, filtered")
-def list_responses(
-    session: SessionDep,
-    _: Reader,
-    params: Annotated[PageParams, Depends(page_params)],
-    filters: Filters,
-) -> Any:
-    items, cursor = paginate(
-        session, filters.query, order_by=[col(Response.id)], params=params, descending=True
-    )
+def list_responses(session: SessionDep, _: Reader, params: PageDep, filters: Filters) -> Any:
+    items, cursor = service.list_responses(session=session, params=params, filters=filters)
     return ResponsePage(items=items, next_cursor=cursor)
 
 
@@ -101,18 +74,18 @@ def list_responses(
 )
 def export_responses(
     _: Reader,
-    request: Request,
+    engine: EngineDep,
     filters: Filters,
     export_format: Annotated[Literal["csv", "jsonl", "dictionary"], Query(alias="format")] = "csv",
 ) -> StreamingResponse:
-    engine = request.app.state.engine
+    query = service.matching(filters)
     if export_format == "jsonl":
         return StreamingResponse(
-            export.jsonl(export.rows(engine, filters.query)),
+            export.jsonl(export.rows(engine, query)),
             media_type="application/x-ndjson",
             headers={"Content-Disposition": 'attachment; filename="responses.jsonl"'},
         )
-    columns = export.columns(engine, filters.query, filters.survey_id)
+    columns = export.columns(engine, query, filters.survey_id)
     if export_format == "dictionary":
         return StreamingResponse(
             export.dictionary_lines(columns),
@@ -120,7 +93,7 @@ def export_responses(
             headers={"Content-Disposition": 'attachment; filename="responses-dictionary.csv"'},
         )
     return StreamingResponse(
-        export.csv_lines(export.rows(engine, filters.query), columns),
+        export.csv_lines(export.rows(engine, query), columns),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="responses.csv"'},
     )

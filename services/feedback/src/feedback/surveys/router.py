@@ -1,13 +1,13 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from cxshared.auth import Reader, Writer
 from cxshared.concurrency import IfMatch, set_etag
-from cxshared.crud import get_or_404, listed
+from cxshared.crud import get_or_404
 from cxshared.deps import SessionDep
-from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
+from feedback.dependencies import PageDep
 from feedback.responses import capture
 from feedback.surveys import service
 from feedback.surveys.models import Survey, SurveyStatus
@@ -42,15 +42,14 @@ def create_survey(
 def list_surveys(
     session: SessionDep,
     _: Reader,
-    params: Annotated[PageParams, Depends(page_params)],
+    params: PageDep,
     survey_status: Annotated[SurveyStatus | None, Query(alias="status")] = None,
     touchpoint_id: Annotated[Identifier | None, Query()] = None,
 ) -> Any:
-    items, cursor = listed(
-        session,
-        Survey,
-        filters={"status": survey_status, "touchpoint_id": touchpoint_id},
+    items, cursor = service.list_surveys(
+        session=session,
         params=params,
+        filters={"status": survey_status, "touchpoint_id": touchpoint_id},
     )
     return SurveyPage(items=items, next_cursor=cursor)
 

@@ -1,7 +1,10 @@
+from typing import Any
+
 from sqlmodel import Session, col, func, select
 
 from cxshared.concurrency import ensure_fresh
-from cxshared.crud import get_or_404
+from cxshared.crud import get_or_404, listed
+from cxshared.pagination import PageParams
 from cxshared.patch import to_patch
 from cxshared.problems import Problem, field_error
 from cxshared.timeutil import utcnow
@@ -28,6 +31,12 @@ def _ensure_free_slug(session: Session, slug: str, *, except_id: str | None = No
         query = query.where(Survey.id != except_id)
     if session.exec(query).first():
         raise field_error("slug", f"a survey at /s/{slug} exists already", "duplicate")
+
+
+def list_surveys(
+    *, session: Session, params: PageParams, filters: dict[str, Any]
+) -> tuple[list[Survey], str | None]:
+    return listed(session, Survey, filters=filters, params=params)
 
 
 def create_survey(*, session: Session, body: SurveyCreate, actor: str) -> Survey:

@@ -1,0 +1,13 @@
+"""Dependencies that more than one module of the service takes."""
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from cxshared.deps import app_state
+from cxshared.pagination import PageParams, page_params
+from feedback.config import Settings
+
+settings_of = app_state("settings", Settings)
+
+PageDep = Annotated[PageParams, Depends(page_params)]
