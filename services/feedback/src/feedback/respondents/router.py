@@ -5,13 +5,14 @@ from fastapi import APIRouter, Path
 from cxshared.auth import Admin
 from cxshared.deps import OutboxDep, SessionDep
 from feedback.respondents import service
+from feedback.respondents.schemas import Erasure
 
 router = APIRouter(prefix="/respondents", tags=["privacy"])
 
 
 @router.post(
     "/{external_id}/erase",
-    response_model=service.Erasure,
+    response_model=Erasure,
     summary="Erase a respondent: responses, invitations and the events that carried them",
     description="Every response (by the id and by any email address it was seen with), every "
     "invitation and every outbox event naming the respondent is deleted, in one transaction. "

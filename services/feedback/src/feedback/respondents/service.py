@@ -1,6 +1,5 @@
 """Erasing a respondent: every trace in feedback goes, and the erasure is announced."""
 
-from pydantic import BaseModel
 from sqlmodel import Session, col, delete, or_, select
 
 from cxshared.events.models import OutboxEvent
@@ -9,16 +8,10 @@ from cxshared.idempotency import IdempotencyRecord
 from cxshared.timeutil import utcnow
 from feedback.fatigue.models import Contact
 from feedback.invitations.models import Invitation
+from feedback.respondents.schemas import Erasure
 from feedback.responses.models import Response
 
 ERASED = "respondent.erased"
-
-
-class Erasure(BaseModel):
-    external_id: str
-    responses: int
-    invitations: int
-    events: int
 
 
 def erase(*, session: Session, outbox: Outbox, external_id: str) -> Erasure:

@@ -1,0 +1,8 @@
+from pydantic import BaseModel
+
+
+class Erasure(BaseModel):
+    external_id: str
+    responses: int
+    invitations: int
+    events: int
