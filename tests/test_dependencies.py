@@ -18,7 +18,7 @@ DATABASE = {"cxshared.auth.authenticate", "cxshared.deps.request_session"}
 FILTER_CLASSES = {
     "journey": set(),
     "feedback": {"feedback.responses.router.ResponseFilters"},
-    "metrics": {"metrics.scores.router.FilterParams", "metrics.scores.router.OverlayParams"},
+    "metrics": set(),
 }
 APPS = {
     "journey": (journey_app, JourneySettings),

@@ -7,7 +7,7 @@ from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, encode_cursor, page_params
 from metrics.answers import service
 from metrics.answers.schemas import AnswerPage, AnswerRead, Category
-from metrics.scores.router import FilterParams, query_error
+from metrics.dependencies import FiltersDep, query_error
 from metrics.scores.schemas import Metric
 
 router = APIRouter(prefix="/answers", tags=["answers"])
@@ -26,7 +26,7 @@ def list_answers(
     session: SessionDep,
     _: Reader,
     params: Annotated[PageParams, Depends(page_params)],
-    filters: Annotated[FilterParams, Depends()],
+    filters: FiltersDep,
     metric: Annotated[Metric | None, Query(description="nps, csat or ces.")] = None,
     category: Annotated[Category | None, Query()] = None,
 ) -> AnswerPage:
@@ -35,7 +35,7 @@ def list_answers(
     if category is not None and metric is not None and category not in service.CATEGORIES[metric]:
         allowed = ", ".join(service.CATEGORIES[metric])
         raise query_error("category", f"{metric}'s categories are {allowed}")
-    query = service.selection(filters.filters, metric, category)
+    query = service.selection(filters, metric, category)
     rows, last = service.page(
         session, query, after=service.after(params.cursor), limit=params.limit
     )

@@ -10,9 +10,9 @@ from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, encode_cursor, page_params
 from metrics.answers import service as answers
 from metrics.comments.sentiment import NEGATIVE_BELOW, POSITIVE_ABOVE, label
+from metrics.dependencies import FiltersDep
 from metrics.facts.models import ResponseFact
 from metrics.scores import service
-from metrics.scores.router import FilterParams
 from metrics.scores.schemas import GroupBy
 
 router = APIRouter(prefix="/comments", tags=["comments"])
@@ -59,11 +59,11 @@ def list_comments(
     session: SessionDep,
     _: Reader,
     params: Annotated[PageParams, Depends(page_params)],
-    filters: Annotated[FilterParams, Depends()],
+    filters: FiltersDep,
     sentiment: Annotated[Literal["negative", "neutral", "positive"] | None, Query()] = None,
     band: Annotated[Literal["promoter", "passive", "detractor"] | None, Query()] = None,
 ) -> CommentPage:
-    query = answers.selection(filters.filters, "nps" if band else None, band).where(
+    query = answers.selection(filters, "nps" if band else None, band).where(
         col(F.comment).is_not(None)
     )
     if sentiment == "negative":
@@ -94,10 +94,10 @@ def _read(fact: ResponseFact) -> CommentRead:
 def summarize_comments(
     session: SessionDep,
     _: Reader,
-    filters: Annotated[FilterParams, Depends()],
+    filters: FiltersDep,
     group_by: Annotated[GroupBy, Query()] = GroupBy.TOUCHPOINT,
 ) -> Any:
-    sums = service.grouped_sums(session, filters.filters, [service.GROUP_COLUMNS[group_by]])
+    sums = service.grouped_sums(session, filters, [service.GROUP_COLUMNS[group_by]])
     names = service.labels(session, group_by, [k[0] for k in sums])
     summaries = [
         CommentSummary(

@@ -8,9 +8,9 @@ from cxshared.auth import Reader
 from cxshared.deps import SessionDep
 from cxshared.timeutil import utcnow
 from cxshared.types import Identifier, IsoDate
+from metrics.dependencies import ShortValue, check_period
 from metrics.drivers import service
 from metrics.drivers.service import Outcome, Quadrant
-from metrics.scores.router import ShortValue, check_period
 from metrics.scores.schemas import Period
 
 router = APIRouter(tags=["drivers"])

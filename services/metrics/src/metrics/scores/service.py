@@ -2,20 +2,41 @@
 the monthly rollups, the days around them from the daily ones. A query's cost grows with
 (months + days at the ends) x touchpoints x surveys x channels x segments."""
 
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
+from cxshared.crud import get_or_404
+from cxshared.timeutil import utcnow
 from metrics.alerts.rules import Target
 from metrics.alerts.service import targets_of as targets_of
 from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
 from metrics.facts.models import DailyRollup, MonthlyRollup
 from metrics.facts.service import SUM_COLUMNS
-from metrics.stats import estimates
+from metrics.scores.schemas import (
+    Change,
+    ChangeRead,
+    Emotion,
+    GroupBy,
+    GroupScore,
+    Interval,
+    Metric,
+    OverlayRead,
+    OverlayStage,
+    OverlayTouchpoint,
+    Period,
+    Score,
+    ScoresRead,
+    SeriesPoint,
+    SeriesRead,
+    TargetRead,
+)
+from metrics.stats import compare, estimates
 
 R = DailyRollup
 M = MonthlyRollup
@@ -240,3 +261,284 @@ def touchpoint_targets(session: Session, ids: list[str]) -> dict[str, dict[str, 
     return {
         t.id: targets_of(t) for t in session.execute(select(T).where(col(T.id).in_(ids))).scalars()
     }
+
+
+def target_of(session: Session, filters: Filters, metric: str) -> Target | None:
+    """The target of the one touchpoint `filters` name, if they name one."""
+    if not filters.touchpoint_id:
+        return None
+    targets = touchpoint_targets(session, [filters.touchpoint_id])
+    return targets.get(filters.touchpoint_id, {}).get(metric)
+
+
+def score_fields(
+    metric: str, sums: Sums, *, minimum: int, target: Target | None = None
+) -> dict[str, Any]:
+    """A score's fields: its estimate, whether too few answers back it, and its target status."""
+    estimate_ = estimate(metric, sums)
+    return {
+        "value": estimate_.value,
+        "low": estimate_.low,
+        "high": estimate_.high,
+        "n": estimate_.n,
+        "too_few": estimate_.n < minimum,
+        "min_responses": minimum,
+        "target": TargetRead(**vars(target)) if target else None,
+        "target_status": target_status(estimate_, target, minimum),
+        "details": extras(metric, sums),
+    }
+
+
+def _minimum(target: Target | None, min_responses: int) -> int:
+    """A touchpoint target's own minimum takes precedence over the service's."""
+    return target.min_responses if target else min_responses
+
+
+def _period(filters: Filters) -> Period:
+    return Period(start=filters.start, end=filters.end)
+
+
+def scores(
+    *,
+    session: Session,
+    filters: Filters,
+    metric: Metric,
+    group_by: GroupBy | None,
+    min_responses: int,
+) -> ScoresRead:
+    """The score over `filters`, and per group with `group_by`, best first."""
+    overall = grouped_sums(session, filters, []).get((), EMPTY)
+    groups: list[GroupScore] = []
+    if group_by is not None:
+        sums = grouped_sums(session, filters, [GROUP_COLUMNS[group_by]])
+        keys = [key[0] for key in sums]
+        names = labels(session, group_by, keys)
+        targets = (
+            touchpoint_targets(session, [k for k in keys if k])
+            if group_by == GroupBy.TOUCHPOINT
+            else {}
+        )
+        for (key,), group in sums.items():
+            target = targets.get(key, {}).get(metric)
+            fields = score_fields(
+                metric, group, minimum=_minimum(target, min_responses), target=target
+            )
+            groups.append(GroupScore(key=key, label=str(names.get(key, key)), **fields))
+        groups.sort(key=lambda g: (g.value is None, -(g.value or 0)))
+    target = target_of(session, filters, metric)
+    return ScoresRead(
+        metric=metric,
+        group_by=group_by,
+        period=_period(filters),
+        overall=Score(
+            **score_fields(metric, overall, minimum=_minimum(target, min_responses), target=target)
+        ),
+        groups=groups,
+    )
+
+
+def _bucket(day: date, interval: Interval) -> date:
+    if interval == Interval.WEEK:
+        return day - timedelta(days=day.weekday())
+    if interval == Interval.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def _bucket_end(start: date, interval: Interval) -> date:
+    if interval == Interval.WEEK:
+        return start + timedelta(days=6)
+    if interval == Interval.MONTH:
+        following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return following - timedelta(days=1)
+    return start
+
+
+def series(
+    *,
+    session: Session,
+    filters: Filters,
+    metric: Metric,
+    interval: Interval,
+    min_responses: int,
+) -> SeriesRead:
+    """The score per day, week or month of the period; the bucket holding today is not
+    complete."""
+    buckets: dict[date, Sums] = defaultdict(lambda: dict(EMPTY))
+    if interval is Interval.MONTH:
+        buckets.update(sums_by_month(session, filters))
+    else:
+        for (day,), sums in grouped_sums(session, filters, [R.day]).items():
+            key = _bucket(day, interval)
+            buckets[key] = add(buckets[key], sums)
+    target = target_of(session, filters, metric)
+    minimum = _minimum(target, min_responses)
+    points = []
+    today = utcnow().date()
+    start = _bucket(filters.start, interval)
+    while start <= filters.end:
+        sums = buckets.get(start, EMPTY)
+        end = min(_bucket_end(start, interval), filters.end)
+        points.append(
+            SeriesPoint(
+                start=max(start, filters.start),
+                end=end,
+                complete=end < today,
+                **score_fields(metric, sums, minimum=minimum, target=target),
+            )
+        )
+        start = _bucket_end(start, interval) + timedelta(days=1)
+    return SeriesRead(metric=metric, interval=interval, period=_period(filters), points=points)
+
+
+def _difference(metric: str, base: Sums, current: Sums) -> compare.Difference:
+    if metric == "nps":
+        return compare.nps_difference(
+            (int(base["promoters"]), int(base["detractors"]), int(base["nps_n"])),
+            (int(current["promoters"]), int(current["detractors"]), int(current["nps_n"])),
+        )
+    if metric == "csat":
+        return compare.proportion_difference(
+            (int(base["csat_top2"]), int(base["csat_n"])),
+            (int(current["csat_top2"]), int(current["csat_n"])),
+        )
+    return compare.mean_difference(
+        (base["ces_sum"], base["ces_sum_sq"], int(base["ces_n"])),
+        (current["ces_sum"], current["ces_sum_sq"], int(current["ces_n"])),
+    )
+
+
+def change(
+    *,
+    session: Session,
+    filters: Filters,
+    base: Filters,
+    metric: Metric,
+    group_by: GroupBy | None,
+    min_responses: int,
+) -> ChangeRead:
+    """The change from `base` to `filters`, per group with `group_by`; p-values adjusted with
+    Benjamini-Hochberg across the groups with enough answers on both sides."""
+    columns = [GROUP_COLUMNS[group_by]] if group_by else []
+    before = grouped_sums(session, base, columns)
+    after = grouped_sums(session, filters, columns)
+    keys = sorted(set(before) | set(after), key=lambda k: tuple(str(v) for v in k))
+    names = labels(session, group_by, [k[0] for k in keys]) if group_by else {}
+    rows = []
+    for key in keys:
+        a, b = before.get(key, EMPTY), after.get(key, EMPTY)
+        score_a = score_fields(metric, a, minimum=min_responses)
+        score_b = score_fields(metric, b, minimum=min_responses)
+        enough = not score_a["too_few"] and not score_b["too_few"]
+        rows.append((key, score_a, score_b, _difference(metric, a, b), enough))
+    adjusted = compare.benjamini_hochberg([d.p_value if enough else None for *_, d, enough in rows])
+    changes = [
+        Change(
+            key=key[0] if key else None,
+            label=str(names.get(key[0], key[0])) if key else "All",
+            base=Score(**score_a),
+            current=Score(**score_b),
+            difference=d.difference,
+            low=d.low,
+            high=d.high,
+            p_value=d.p_value,
+            p_adjusted=p_adj,
+            significant=enough and p_adj is not None and p_adj < 0.05,
+        )
+        for (key, score_a, score_b, d, enough), p_adj in zip(rows, adjusted, strict=True)
+    ]
+    return ChangeRead(
+        metric=metric,
+        group_by=group_by,
+        base={"from": base.start, "to": base.end, "segment": base.segment},
+        current={"from": filters.start, "to": filters.end, "segment": filters.segment},
+        changes=changes,
+    )
+
+
+def _emotion(designed: float | None, sums: Sums) -> Emotion:
+    return Emotion(designed=designed, **emotion(sums))
+
+
+def overlay(
+    *, session: Session, journey_id: str, filters: Filters, min_responses: int
+) -> OverlayRead:
+    """Every stage's and touchpoint's scores and emotion over `filters`, for the journey map;
+    a stage sums its touchpoints' answers."""
+    journey = get_or_404(session, JourneyDim, journey_id)
+    filters = replace(filters, journey_id=journey_id)
+    per_touchpoint = {
+        key[0]: sums for key, sums in grouped_sums(session, filters, [R.touchpoint_id]).items()
+    }
+    return OverlayRead(
+        journey_id=journey.id,
+        journey_name=journey.name,
+        period=_period(filters),
+        stages=_overlay_stages(session, journey_id, per_touchpoint, min_responses),
+    )
+
+
+def _overlay_stages(
+    session: Session, journey_id: str, sums: dict[str, Sums], min_responses: int
+) -> list[OverlayStage]:
+    stages = session.execute(
+        select(StageDim).where(
+            col(StageDim.journey_id) == journey_id, col(StageDim.deleted).is_(False)
+        )
+    ).scalars()
+    touchpoints = list(
+        session.execute(
+            select(TouchpointDim).where(
+                col(TouchpointDim.journey_id) == journey_id, col(TouchpointDim.deleted).is_(False)
+            )
+        ).scalars()
+    )
+    result = []
+    for stage in sorted(stages, key=lambda s: (s.position, s.name)):
+        cards = []
+        stage_sums = dict(EMPTY)
+        for tp in sorted(
+            (t for t in touchpoints if t.stage_id == stage.id), key=lambda t: t.position
+        ):
+            tp_sums = sums.get(tp.id, EMPTY)
+            stage_sums = add(stage_sums, tp_sums)
+            cards.append(_overlay_touchpoint(tp, tp_sums, min_responses))
+        result.append(
+            OverlayStage(
+                id=stage.id,
+                name=stage.name,
+                position=stage.position,
+                emotion=_emotion(stage.designed_emotion, stage_sums),
+                scores={
+                    m.value: Score(**score_fields(m, stage_sums, minimum=min_responses))
+                    for m in Metric
+                },
+                touchpoints=cards,
+            )
+        )
+    return result
+
+
+def _overlay_touchpoint(tp: TouchpointDim, sums: Sums, min_responses: int) -> OverlayTouchpoint:
+    targets = targets_of(tp)
+    return OverlayTouchpoint(
+        id=tp.id,
+        name=tp.name,
+        position=tp.position,
+        channel=tp.channel,
+        owner_team_id=tp.owner_team_id,
+        owner_name=tp.owner_name,
+        moment_of_truth=tp.moment_of_truth,
+        emotion=_emotion(tp.designed_emotion, sums),
+        scores={
+            m.value: Score(
+                **score_fields(
+                    m,
+                    sums,
+                    minimum=_minimum(targets.get(m), min_responses),
+                    target=targets.get(m),
+                )
+            )
+            for m in Metric
+        },
+    )
