@@ -4,10 +4,11 @@ from fastapi import APIRouter, Depends, Query
 
 from cxshared.auth import Reader
 from cxshared.deps import SessionDep
-from cxshared.pagination import PageParams, encode_cursor, page_params
+from cxshared.pagination import PageParams, page_params
 from metrics.answers import service
-from metrics.answers.schemas import AnswerPage, AnswerRead, Category
-from metrics.dependencies import FiltersDep, query_error
+from metrics.answers.dependencies import check_category
+from metrics.answers.schemas import AnswerPage, Category
+from metrics.dependencies import FiltersDep
 from metrics.scores.schemas import Metric
 
 router = APIRouter(prefix="/answers", tags=["answers"])
@@ -30,17 +31,7 @@ def list_answers(
     metric: Annotated[Metric | None, Query(description="nps, csat or ces.")] = None,
     category: Annotated[Category | None, Query()] = None,
 ) -> AnswerPage:
-    if category is not None and metric is None:
-        raise query_error("category", "needs a metric")
-    if category is not None and metric is not None and category not in service.CATEGORIES[metric]:
-        allowed = ", ".join(service.CATEGORIES[metric])
-        raise query_error("category", f"{metric}'s categories are {allowed}")
-    query = service.selection(filters, metric, category)
-    rows, last = service.page(
-        session, query, after=service.after(params.cursor), limit=params.limit
-    )
-    return AnswerPage(
-        items=[AnswerRead.model_validate(row, from_attributes=True) for row in rows],
-        total=service.count(session, query),
-        next_cursor=encode_cursor([last[0].isoformat(), last[1]]) if last else None,
+    check_category(metric, category)
+    return service.answers(
+        session=session, filters=filters, metric=metric, category=category, params=params
     )

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlmodel import Session, col
 
-from cxshared.pagination import decode_cursor
+from cxshared.pagination import PageParams, decode_cursor, encode_cursor
 from cxshared.problems import Problem
+from metrics.answers.schemas import AnswerPage, AnswerRead
 from metrics.dimension.models import TouchpointDim
 from metrics.facts.models import ResponseFact
 from metrics.scores.service import Filters, same_segment
@@ -62,7 +63,7 @@ def count(session: Session, query: Select[Any]) -> int:
     return int(session.execute(select(func.count()).select_from(query.subquery())).scalar_one())
 
 
-def after(cursor: str | None) -> tuple[datetime, str] | None:
+def _after(cursor: str | None) -> tuple[datetime, str] | None:
     """The position a page's cursor holds: the last answer's time and response id."""
     if not cursor:
         return None
@@ -76,11 +77,14 @@ def after(cursor: str | None) -> tuple[datetime, str] | None:
 
 
 def page(
-    session: Session, query: Select[Any], *, after: tuple[datetime, str] | None, limit: int
-) -> tuple[list[ResponseFact], tuple[datetime, str] | None]:
-    """Newest first; the position of the last one when there are more."""
-    if after is not None:
-        submitted, response_id = after
+    *, session: Session, query: Select[Any], params: PageParams
+) -> tuple[list[ResponseFact], str | None]:
+    """Newest first, after the cursor's position; the cursor of the next page when there are
+    more. (cxshared's paginate would compare the cursor's text with the submission time.)"""
+    position = _after(params.cursor)
+    limit = params.limit
+    if position is not None:
+        submitted, response_id = position
         query = query.where(
             or_(
                 col(F.submitted_at) < submitted,
@@ -95,4 +99,22 @@ def page(
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    return rows, (rows[-1].submitted_at, rows[-1].response_id)
+    return rows, encode_cursor([rows[-1].submitted_at.isoformat(), rows[-1].response_id])
+
+
+def answers(
+    *,
+    session: Session,
+    filters: Filters,
+    metric: str | None,
+    category: str | None,
+    params: PageParams,
+) -> AnswerPage:
+    """A page of the answers a score over `filters` counts, with their count: the score's n."""
+    query = selection(filters, metric, category)
+    rows, cursor = page(session=session, query=query, params=params)
+    return AnswerPage(
+        items=[AnswerRead.model_validate(row, from_attributes=True) for row in rows],
+        total=count(session, query),
+        next_cursor=cursor,
+    )
