@@ -1,67 +1,23 @@
-import csv
-import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import func
-from sqlmodel import col, select
+from fastapi import APIRouter, Depends, Query
 
 from cxshared.auth import Reader, Writer
 from cxshared.deps import SessionDep
-from cxshared.pagination import Page, PageParams, page_params, paginate
-from cxshared.problems import Problem
+from cxshared.pagination import Page, PageParams, page_params
 from cxshared.timeutil import utcnow
-from cxshared.types import IsoDate
 from metrics.customers import outcomes, service
-from metrics.customers.models import Customer
+from metrics.customers.dependencies import CsvCustomersDep
+from metrics.customers.schemas import (
+    CustomerBatch,
+    CustomerRead,
+    Segment,
+    SegmentList,
+    Upserted,
+)
+from metrics.dependencies import SettingsDep
 
 router = APIRouter(tags=["customers and outcomes"])
-
-ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")]
-
-
-class CustomerWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    external_id: ExternalId = Field(description="The respondent external id responses carry.")
-    name: Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")] = ""
-    segment: Annotated[str, Field(max_length=100, pattern=r"^[^\x00]*$")] = ""
-    annual_revenue: float = Field(0, ge=0, le=1e12, allow_inf_nan=False, strict=True)
-    start_date: IsoDate | None = None
-    churn_date: IsoDate | None = Field(None, description="When they left; empty while active.")
-
-
-class CustomerRead(CustomerWrite):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class CustomerBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    customers: Annotated[list[CustomerWrite], Field(min_length=1, max_length=1000)]
-
-
-class Upserted(BaseModel):
-    created: int
-    updated: int
-
-
-def _upsert(session: Any, rows: list[CustomerWrite]) -> Upserted:
-    created = updated = 0
-    for row in {r.external_id: r for r in rows}.values():
-        customer = session.get(Customer, row.external_id)
-        if customer is None:
-            customer = Customer(external_id=row.external_id)
-            created += 1
-        else:
-            updated += 1
-        for name, value in row.model_dump(exclude={"external_id"}).items():
-            setattr(customer, name, value)
-        customer.updated_at = utcnow()
-        session.add(customer)
-    session.commit()
-    return Upserted(created=created, updated=updated)
 
 
 @router.post(
@@ -70,7 +26,7 @@ def _upsert(session: Any, rows: list[CustomerWrite]) -> Upserted:
     summary="Create or update customers by external id (up to 1,000 at once)",
 )
 def upsert_customers(body: CustomerBatch, session: SessionDep, _: Writer) -> Upserted:
-    return _upsert(session, body.customers)
+    return service.upsert(session=session, rows=body.customers)
 
 
 @router.post(
@@ -87,37 +43,8 @@ def upsert_customers(body: CustomerBatch, session: SessionDep, _: Writer) -> Ups
         }
     },
 )
-async def import_customers(request: Request, session: SessionDep, _: Writer) -> Upserted:
-    try:
-        text = (await request.body()).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Problem(400, "bad-request", "Bad request", "The CSV must be UTF-8.") from exc
-    rows = []
-    for line, raw in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        values = {k: v for k, v in raw.items() if k and v not in (None, "")}
-        try:
-            # Every CSV value is text: "1200" is read as a number here, as nowhere in JSON.
-            rows.append(CustomerWrite.model_validate(values, strict=False))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise Problem(
-                422,
-                "invalid-csv",
-                "Invalid CSV",
-                f"row {line}: {'.'.join(str(p) for p in first['loc'])}: {first['msg']}",
-            ) from exc
-    if not rows:
-        raise Problem(422, "invalid-csv", "Invalid CSV", "The CSV has no customer rows.")
-    return _upsert(session, rows)
-
-
-class Segment(BaseModel):
-    key: str = Field(description="As customers and answers carry it; filters match any case.")
-    customers: int = Field(description="Customer records in it (0: known from answers only).")
-
-
-class SegmentList(BaseModel):
-    items: list[Segment]
+def import_customers(_: Writer, rows: CsvCustomersDep, session: SessionDep) -> Upserted:
+    return service.upsert(session=session, rows=rows)
 
 
 @router.get(
@@ -138,19 +65,13 @@ def list_customers(
     params: Annotated[PageParams, Depends(page_params)],
     segment: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
 ) -> Any:
-    query = select(Customer)
-    if segment is not None:
-        query = query.where(func.lower(Customer.segment) == func.lower(segment))
-    items, cursor = paginate(session, query, order_by=[col(Customer.external_id)], params=params)
+    items, cursor = service.customers(session=session, segment=segment, params=params)
     return Page[CustomerRead](items=items, next_cursor=cursor)
 
 
 @router.get("/customers/{external_id}", response_model=CustomerRead, summary="One customer")
 def get_customer(external_id: str, session: SessionDep, _: Reader) -> Any:
-    customer = session.get(Customer, external_id)
-    if customer is None:
-        raise Problem(404, "not-found", "Not found", f"No customer {external_id!r}.")
-    return customer
+    return service.get(session=session, external_id=external_id)
 
 
 @router.get(
@@ -178,12 +99,11 @@ def get_churn(session: SessionDep, _: Reader) -> dict[str, Any]:
     "(`period`) in `currency` (the METRICS_CURRENCY setting).",
 )
 def get_revenue_at_risk(
-    request: Request,
     session: SessionDep,
     _: Reader,
+    settings: SettingsDep,
     by: Annotated[Literal["segment", "journey", "owner_team"] | None, Query()] = None,
 ) -> dict[str, Any]:
-    settings = request.app.state.settings
     result = outcomes.revenue_at_risk(session, settings, by=by, today=utcnow().date())
     return {
         **result,
@@ -205,12 +125,11 @@ def get_revenue_at_risk(
     "active a year ago still active today) unless set; discount is a setting.",
 )
 def get_clv(
-    request: Request,
     session: SessionDep,
     _: Reader,
+    settings: SettingsDep,
     segment: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
 ) -> dict[str, Any]:
-    settings = request.app.state.settings
     return {
         **outcomes.customer_lifetime_value(
             session, settings, segment=segment, today=utcnow().date()

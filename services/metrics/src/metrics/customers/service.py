@@ -4,7 +4,11 @@ from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from cxshared.pagination import PageParams, paginate
+from cxshared.problems import Problem
+from cxshared.timeutil import utcnow
 from metrics.customers.models import Customer, LatestNps
+from metrics.customers.schemas import CustomerWrite, Upserted
 from metrics.facts.models import DailyRollup, ResponseFact
 from metrics.facts.values import Fact
 
@@ -93,3 +97,38 @@ def segments(session: Session) -> list[tuple[str, int]]:
     for segment in answered:
         counted.setdefault(segment, 0)
     return sorted(counted.items(), key=lambda item: item[0].casefold())
+
+
+def upsert(*, session: Session, rows: list[CustomerWrite]) -> Upserted:
+    """Creates or updates each customer by external id (the last row of an id wins)."""
+    created = updated = 0
+    for row in {r.external_id: r for r in rows}.values():
+        customer = session.get(Customer, row.external_id)
+        if customer is None:
+            customer = Customer(external_id=row.external_id)
+            created += 1
+        else:
+            updated += 1
+        for name, value in row.model_dump(exclude={"external_id"}).items():
+            setattr(customer, name, value)
+        customer.updated_at = utcnow()
+        session.add(customer)
+    session.commit()
+    return Upserted(created=created, updated=updated)
+
+
+def customers(
+    *, session: Session, segment: str | None, params: PageParams
+) -> tuple[list[Customer], str | None]:
+    """A page of customers by external id; a segment matches any case."""
+    query = select(Customer)
+    if segment is not None:
+        query = query.where(func.lower(Customer.segment) == func.lower(segment))
+    return paginate(session, query, order_by=[col(Customer.external_id)], params=params)
+
+
+def get(*, session: Session, external_id: str) -> Customer:
+    customer = session.get(Customer, external_id)
+    if customer is None:
+        raise Problem(404, "not-found", "Not found", f"No customer {external_id!r}.")
+    return customer
