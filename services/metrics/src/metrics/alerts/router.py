@@ -1,19 +1,16 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlmodel import col, select
+from fastapi import APIRouter, Depends, Query, Response
 
 from cxshared.auth import Admin, Reader, Writer
-from cxshared.concurrency import IfMatch, ensure_fresh, set_etag
-from cxshared.crud import get_or_404
+from cxshared.concurrency import IfMatch, set_etag
 from cxshared.deps import SessionDep
-from cxshared.pagination import PageParams, page_params, paginate
-from cxshared.problems import Problem
-from cxshared.timeutil import utcnow
+from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
-from metrics.alerts.models import Alert, AlertStatus
+from metrics.alerts import service
+from metrics.alerts.models import AlertStatus
 from metrics.alerts.schemas import AlertPage, AlertRead, AlertUpdate, EvaluationRead
-from metrics.alerts.service import evaluate_touchpoints
+from metrics.dependencies import EngineDep, OutboxDep, SettingsDep
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -28,24 +25,20 @@ def list_alerts(
     journey_id: Annotated[Identifier | None, Query()] = None,
     owner_team_id: Annotated[Identifier | None, Query()] = None,
 ) -> Any:
-    query = select(Alert)
-    for column, value in (
-        (Alert.status, alert_status),
-        (Alert.touchpoint_id, touchpoint_id),
-        (Alert.journey_id, journey_id),
-        (Alert.owner_team_id, owner_team_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    items, cursor = paginate(
-        session, query, order_by=[col(Alert.id)], params=params, descending=True
+    items, cursor = service.alerts(
+        session=session,
+        params=params,
+        status=alert_status,
+        touchpoint_id=touchpoint_id,
+        journey_id=journey_id,
+        owner_team_id=owner_team_id,
     )
     return AlertPage(items=items, next_cursor=cursor)
 
 
 @router.get("/{alert_id}", response_model=AlertRead, summary="One alert with its evidence")
 def get_alert(alert_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    alert = get_or_404(session, Alert, alert_id)
+    alert = service.get(session=session, alert_id=alert_id)
     set_etag(response, alert.version)
     return alert
 
@@ -65,22 +58,13 @@ def acknowledge_alert(
     if_match: IfMatch,
     response: Response,
 ) -> Any:
-    alert = get_or_404(session, Alert, alert_id)
-    ensure_fresh(
-        if_match, version=alert.version, updated_by=alert.updated_by, updated_at=alert.updated_at
+    alert = service.acknowledge(
+        session=session,
+        alert_id=alert_id,
+        note=body.note,
+        actor=principal.actor,
+        if_match=if_match,
     )
-    if alert.status != AlertStatus.OPEN:
-        raise Problem(409, "alert-not-open", "Alert not open", f"The alert is {alert.status}.")
-    now = utcnow()
-    alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_at = now
-    alert.acknowledged_by = principal.actor
-    alert.note = body.note
-    alert.version += 1
-    alert.updated_at = now
-    alert.updated_by = principal.actor
-    session.add(alert)
-    session.commit()
     set_etag(response, alert.version)
     return alert
 
@@ -90,8 +74,8 @@ def acknowledge_alert(
     response_model=EvaluationRead,
     summary="Evaluate every touchpoint's alert rules now (they also run on a schedule)",
 )
-def evaluate_alerts(request: Request, _: Admin) -> EvaluationRead:
-    changes = evaluate_touchpoints(
-        request.app.state.engine, request.app.state.outbox, request.app.state.settings
-    )
+def evaluate_alerts(
+    _: Admin, engine: EngineDep, outbox: OutboxDep, settings: SettingsDep
+) -> EvaluationRead:
+    changes = service.evaluate_touchpoints(engine, outbox, settings)
     return EvaluationRead(opened=changes.opened, resolved=changes.resolved, kept=changes.kept)

@@ -11,8 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col
 
+from cxshared.concurrency import ensure_fresh
+from cxshared.crud import get_or_404
 from cxshared.db import write_session
 from cxshared.events.outbox import Outbox
+from cxshared.pagination import PageParams, paginate
+from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
 from metrics.alerts.models import Alert, AlertStatus
 from metrics.alerts.rules import METRICS, Signal, Target, evaluate
@@ -268,3 +272,52 @@ def _resolve_all(session: Session, outbox: Outbox, touchpoint: TouchpointDim) ->
         outbox.publish(session, type="alert.resolved", subject=alert.id, data=alert_event(alert))
         resolved += 1
     return Changes(resolved=resolved)
+
+
+def alerts(
+    *,
+    session: Session,
+    params: PageParams,
+    status: AlertStatus | None,
+    touchpoint_id: str | None,
+    journey_id: str | None,
+    owner_team_id: str | None,
+) -> tuple[list[Alert], str | None]:
+    """A page of alerts, newest first, where each filter that is given matches."""
+    query = select(Alert)
+    for column, value in (
+        (Alert.status, status),
+        (Alert.touchpoint_id, touchpoint_id),
+        (Alert.journey_id, journey_id),
+        (Alert.owner_team_id, owner_team_id),
+    ):
+        if value is not None:
+            query = query.where(col(column) == value)
+    return paginate(session, query, order_by=[col(Alert.id)], params=params, descending=True)
+
+
+def get(*, session: Session, alert_id: str) -> Alert:
+    return get_or_404(session, Alert, alert_id)
+
+
+def acknowledge(
+    *, session: Session, alert_id: str, note: str, actor: str, if_match: str | None
+) -> Alert:
+    """Acknowledges an open alert; it still resolves itself when its signal clears."""
+    alert = get_or_404(session, Alert, alert_id)
+    ensure_fresh(
+        if_match, version=alert.version, updated_by=alert.updated_by, updated_at=alert.updated_at
+    )
+    if alert.status != AlertStatus.OPEN:
+        raise Problem(409, "alert-not-open", "Alert not open", f"The alert is {alert.status}.")
+    now = utcnow()
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.acknowledged_at = now
+    alert.acknowledged_by = actor
+    alert.note = note
+    alert.version += 1
+    alert.updated_at = now
+    alert.updated_by = actor
+    session.add(alert)
+    session.commit()
+    return alert
