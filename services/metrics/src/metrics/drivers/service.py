@@ -21,7 +21,6 @@ target "possible overkill".
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -32,6 +31,7 @@ from metrics.alerts.rules import Target
 from metrics.customers.models import Customer
 from metrics.customers.outcomes import FOLLOW_UP
 from metrics.dimension.models import JourneyDim, TouchpointDim
+from metrics.drivers.schemas import Outcome, Quadrant
 from metrics.facts.models import ResponseFact
 from metrics.scores import service as scores
 from metrics.stats import drivers as stats
@@ -43,18 +43,6 @@ MIN_OUTCOME_EVENTS = 10
 FUTURE_STATE = "future"
 # Each metric's whole scale: a gap to target is read as a share of it.
 SCALES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
-
-
-class Outcome(StrEnum):
-    NPS = "nps"
-    CHURN = "churn"
-
-
-class Quadrant(StrEnum):
-    CONCENTRATE_HERE = "concentrate_here"  # important, below its target
-    KEEP_UP = "keep_up"  # important, meeting its target
-    LOW_PRIORITY = "low_priority"  # less important, below
-    POSSIBLE_OVERKILL = "possible_overkill"  # less important, meeting it
 
 
 @dataclass
