@@ -1,20 +1,13 @@
 from typing import Annotated
 
-import structlog
-from fastapi import APIRouter, Body, Request
-from sqlalchemy.exc import IntegrityError
+from fastapi import APIRouter, Body
 
 from cxshared.auth import Ingester
-from cxshared.db import write_session
+from metrics.dependencies import AlertsDep, EngineDep
+from metrics.ingest import service
 from metrics.ingest.schemas import EventBatch, IngestResult
-from metrics.ingest.service import Result, ingest
 
 router = APIRouter(tags=["ingest"])
-log = structlog.get_logger("metrics.ingest")
-
-# Two deliveries of one event can race on PostgreSQL: the second waits on the first's row and
-# then fails its unique key. Trying again sees the first as processed.
-ATTEMPTS = 3
 
 
 @router.post(
@@ -30,19 +23,13 @@ ATTEMPTS = 3
     "Responses flagged by feedback's anti-abuse checks are kept but left out of every figure.",
 )
 def post_events(
-    request: Request, _: Ingester, batch: Annotated[EventBatch, Body()]
+    _: Ingester,
+    batch: Annotated[EventBatch, Body()],
+    engine: EngineDep,
+    alerts: AlertsDep,
 ) -> IngestResult:
-    engine = request.app.state.engine
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            with write_session(engine) as session:
-                result: Result = ingest(session, batch.events)
-            break
-        except IntegrityError:
-            if attempt == ATTEMPTS:
-                raise
-            log.info("ingest.retried", attempt=attempt)
-    request.app.state.alerts.touch(result.touchpoints)
+    result = service.apply(engine=engine, events=batch.events)
+    alerts.touch(result.touchpoints)
     return IngestResult(
         applied=result.applied, duplicates=result.duplicates, ignored=result.ignored
     )

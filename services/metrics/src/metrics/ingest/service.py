@@ -5,10 +5,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import structlog
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert, or_, select
+from sqlalchemy import Engine, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from cxshared.db import write_session
 from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
 from metrics.alerts.models import Alert
@@ -22,6 +25,11 @@ from metrics.ingest.schemas import EntityData, ErasureData, EventEnvelope, Respo
 
 COMPLETE = "complete"
 M = TypeVar("M", bound=BaseModel)
+log = structlog.get_logger("metrics.ingest")
+
+# Two deliveries of one event can race on PostgreSQL: the second waits on the first's row and
+# then fails its unique key. Trying again sees the first as processed.
+ATTEMPTS = 3
 
 
 @dataclass
@@ -238,3 +246,18 @@ def ingest(session: Session, events: list[EventEnvelope]) -> Result:
         )
     batch.finish(processed)
     return Result(applied, duplicates, ignored, frozenset(batch.touchpoints - {""}))
+
+
+def apply(*, engine: Engine, events: list[EventEnvelope]) -> Result:
+    """Applies the events in a write transaction of their own, tried again when another
+    delivery of one of them committed first."""
+    attempt = 1
+    while True:
+        try:
+            with write_session(engine) as session:
+                return ingest(session, events)
+        except IntegrityError:
+            if attempt == ATTEMPTS:
+                raise
+            log.info("ingest.retried", attempt=attempt)
+            attempt += 1
