@@ -14,12 +14,6 @@ from metrics.main import create_app as metrics_app
 
 # These wait on the database, so a worker thread is where they belong.
 DATABASE = {"cxshared.auth.authenticate", "cxshared.deps.request_session"}
-# Classes that build a query from the filters; FastAPI calls a class in a thread.
-FILTER_CLASSES = {
-    "journey": set(),
-    "feedback": {"feedback.responses.router.ResponseFilters"},
-    "metrics": set(),
-}
 APPS = {
     "journey": (journey_app, JourneySettings),
     "feedback": (feedback_app, FeedbackSettings),
@@ -33,4 +27,4 @@ def test_only_dependencies_that_wait_run_in_a_worker_thread(service: str, tmp_pa
     # interpreter lock) per request as a plain function, nothing as an async one.
     create_app, settings = APPS[service]
     app = create_app(settings(database_url=f"sqlite:///{tmp_path}/{service}.db"))
-    assert threaded_dependencies(app) == DATABASE | FILTER_CLASSES[service]
+    assert threaded_dependencies(app) == DATABASE

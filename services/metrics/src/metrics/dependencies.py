@@ -1,15 +1,12 @@
 """Dependencies every domain's router shares: the filters of a score, the period checks, and
 what the application keeps for its lifetime (settings, the alert evaluator)."""
 
-from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
-from fastapi import Depends, Query, Request
-from sqlalchemy import Engine
+from fastapi import Depends, Query
 
-from cxshared.deps import app_state, engine_of, outbox_of
-from cxshared.events.outbox import Outbox
+from cxshared.deps import app_state
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
 from cxshared.types import Identifier, IsoDate
@@ -18,25 +15,12 @@ from metrics.config import Settings
 from metrics.scores.schemas import Metric
 from metrics.scores.service import Filters
 
-T = TypeVar("T")
 MAX_DAYS = 3 * 366
 
 
-def in_event_loop(read: Callable[[Request], T]) -> Callable[[Request], Coroutine[Any, Any, T]]:
-    """`read` as an async dependency: FastAPI calls a plain function in a worker thread, a hop
-    that reading app state, which waits on nothing, does not need."""
+SettingsDep = Annotated[Settings, Depends(app_state("settings", Settings))]
+AlertsDep = Annotated[AlertEvaluator, Depends(app_state("alerts", AlertEvaluator))]
 
-    async def dependency(request: Request) -> T:
-        return read(request)
-
-    dependency.__name__ = read.__name__
-    return dependency
-
-
-SettingsDep = Annotated[Settings, Depends(in_event_loop(app_state("settings", Settings)))]
-AlertsDep = Annotated[AlertEvaluator, Depends(in_event_loop(app_state("alerts", AlertEvaluator)))]
-EngineDep = Annotated[Engine, Depends(in_event_loop(engine_of))]
-OutboxDep = Annotated[Outbox, Depends(in_event_loop(outbox_of))]
 
 ShortValue = Annotated[str, Query(min_length=0, max_length=100, pattern=r"^[^\x00]*$")]
 From = Annotated[

@@ -4,13 +4,13 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from cxshared.auth import Admin, Reader, Writer
 from cxshared.concurrency import IfMatch, set_etag
-from cxshared.deps import SessionDep
+from cxshared.deps import EngineDep, OutboxDep, SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
 from metrics.alerts import service
 from metrics.alerts.models import AlertStatus
 from metrics.alerts.schemas import AlertPage, AlertRead, AlertUpdate, EvaluationRead
-from metrics.dependencies import EngineDep, OutboxDep, SettingsDep
+from metrics.dependencies import SettingsDep
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 

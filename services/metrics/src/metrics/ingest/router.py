@@ -3,7 +3,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from cxshared.auth import Ingester
-from metrics.dependencies import AlertsDep, EngineDep
+from cxshared.deps import EngineDep
+from metrics.dependencies import AlertsDep
 from metrics.ingest import service
 from metrics.ingest.schemas import EventBatch, IngestResult
 
