@@ -16,7 +16,8 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from gateway.config import Settings
+from cxshared.deps import EngineDep
+from gateway.dependencies import SettingsDep
 from gateway.users.service import SignedIn, resume_session
 
 SESSION_COOKIE = "cx_session"
@@ -36,19 +37,13 @@ class Forbidden(Exception):
         self.detail = detail
 
 
-def settings_of(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def signed_in(request: Request) -> SignedIn:
+async def signed_in(request: Request, settings: SettingsDep, engine: EngineDep) -> SignedIn:
     token = request.cookies.get(SESSION_COOKIE)
-    settings = settings_of(request)
     found = None
     if token:
         found = await run_in_threadpool(
             resume_session,
-            request.app.state.engine,
+            engine,
             token=token,
             idle=timedelta(minutes=settings.session_idle_minutes),
             absolute=timedelta(hours=settings.session_absolute_hours),

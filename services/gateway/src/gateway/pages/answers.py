@@ -11,8 +11,10 @@ from fastapi.responses import Response
 from cxshared.client import UpstreamNotFound
 from cxshared.timeutil import utcnow
 from gateway.auth import Staff
+from gateway.clients.journey import JourneyClient
 from gateway.clients.models import AnswerPage, Filters, Score, Touchpoint
-from gateway.pages.common import fetch, journey_client, metrics_client
+from gateway.dependencies import JourneyDep, MetricsDep
+from gateway.pages.common import fetch
 from gateway.present import CHANNELS, METRIC_NAMES
 from gateway.web import render
 
@@ -39,10 +41,10 @@ def period(days: int | None, start: date | None, end: date | None) -> tuple[date
     return max(start, end - timedelta(days=MAX_DAYS - 1)), end
 
 
-async def _touchpoint(request: Request, touchpoint_id: str) -> Touchpoint | None:
+async def _touchpoint(journey: JourneyClient, touchpoint_id: str) -> Touchpoint | None:
     """The touchpoint, or None once deleted from the map (its answers stay in the scores)."""
     try:
-        return await journey_client(request).get_touchpoint(touchpoint_id)
+        return await journey.get_touchpoint(touchpoint_id)
     except UpstreamNotFound:
         return None
 
@@ -51,6 +53,8 @@ async def _touchpoint(request: Request, touchpoint_id: str) -> Touchpoint | None
 async def answers(
     request: Request,
     user: Staff,
+    journey: JourneyDep,
+    metrics: MetricsDep,
     metric: Annotated[str, Query(max_length=10)] = "nps",
     category: Text = None,
     touchpoint_id: Text = None,
@@ -72,7 +76,6 @@ async def answers(
         segment=segment or None,
     )
     first, last = period(days, start, end)
-    metrics = metrics_client(request)
     calls: dict[str, Any] = {
         "score": metrics.score(
             metric, start=first, end=last, touchpoint_id=touchpoint_id or None, filters=filters
@@ -88,15 +91,13 @@ async def answers(
         ),
     }
     if touchpoint_id:
-        calls["touchpoint"] = _touchpoint(request, touchpoint_id)
+        calls["touchpoint"] = _touchpoint(journey, touchpoint_id)
     parts = await fetch(**calls)
     touchpoint: Touchpoint | None = parts["touchpoint"] if touchpoint_id else None
-    journey = None
+    document = None
     if touchpoint is not None:
-        found_journey = await fetch(
-            journey=journey_client(request).get_journey(touchpoint.journey_id)
-        )
-        journey = found_journey["journey"]
+        found_journey = await fetch(journey=journey.get_journey(touchpoint.journey_id))
+        document = found_journey["journey"]
     found: AnswerPage | None = parts["answers"]
     score: Score | None = parts["score"]
     # What a link to another category, the next page or back keeps: every filter but those.
@@ -118,7 +119,7 @@ async def answers(
             "end": last,
             "filters": filters,
             "touchpoint": touchpoint,
-            "journey": journey,
+            "journey": document,
             "kept": kept,
             "score": score,
             "page": found,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from cxshared.deps import EngineDep
 from cxshared.problems import Problem
 from cxshared.ratelimit import client_address, hit
 from cxshared.timeutil import utcnow
@@ -18,9 +19,10 @@ from gateway.auth import (
     check_csrf,
     masked,
     same_origin,
-    settings_of,
     unmasked,
 )
+from gateway.config import Settings
+from gateway.dependencies import SettingsDep
 from gateway.users import throttle
 from gateway.users.service import authenticate, end_session, start_session
 from gateway.web import render, see_other
@@ -44,6 +46,7 @@ def _safe_next(next_url: str | None) -> str:
 
 def _login_form(
     request: Request,
+    settings: Settings,
     *,
     next_url: str,
     email: str = "",
@@ -70,20 +73,22 @@ def _login_form(
         token,
         httponly=True,
         samesite="strict",
-        secure=settings_of(request).secure_cookies,
+        secure=settings.secure_cookies,
         path="/login",
     )
     return response
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:
-    return _login_form(request, next_url=_safe_next(next))
+def login_page(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
+    return _login_form(request, settings, next_url=_safe_next(next))
 
 
 @router.post("/login")
 async def login(
     request: Request,
+    settings: SettingsDep,
+    engine: EngineDep,
     email: Annotated[str, Form(max_length=320)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     login_token: Annotated[str, Form(max_length=200)] = "",
@@ -99,12 +104,12 @@ async def login(
     ):
         return _login_form(
             request,
+            settings,
             next_url=next_url,
             email=email,
             error="The sign-in form had expired. Please try again.",
             status_code=403,
         )
-    engine = request.app.state.engine
     account = email.strip().lower()
     device = await run_in_threadpool(
         throttle.trusted_device, engine, token=request.cookies.get(DEVICE_COOKIE, ""), email=account
@@ -116,6 +121,7 @@ async def login(
     except Problem as exc:
         return _login_form(
             request,
+            settings,
             next_url=next_url,
             email=email,
             error=f"Too many attempts. {exc.detail}",
@@ -129,6 +135,7 @@ async def login(
         minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
         return _login_form(
             request,
+            settings,
             next_url=next_url,
             email=email,
             error=(
@@ -145,6 +152,7 @@ async def login(
             await run_in_threadpool(throttle.record_failure, engine, email=account)
         return _login_form(
             request,
+            settings,
             next_url=next_url,
             email=email,
             error="That email and password do not match an active account.",
@@ -161,7 +169,7 @@ async def login(
         token,
         httponly=True,
         samesite="lax",
-        secure=settings_of(request).secure_cookies,
+        secure=settings.secure_cookies,
         path="/",
     )
     response.set_cookie(
@@ -170,7 +178,7 @@ async def login(
         max_age=int(throttle.DEVICE_LIFETIME.total_seconds()),
         httponly=True,
         samesite="strict",
-        secure=settings_of(request).secure_cookies,
+        secure=settings.secure_cookies,
         path="/login",
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
@@ -178,12 +186,10 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request, user: Staff) -> Response:
+async def logout(request: Request, user: Staff, engine: EngineDep) -> Response:
     # Every role may sign out, but only from cxloop's own pages.
     await check_csrf(request, user)
-    await run_in_threadpool(
-        end_session, request.app.state.engine, token=request.cookies[SESSION_COOKIE]
-    )
+    await run_in_threadpool(end_session, engine, token=request.cookies[SESSION_COOKIE])
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     # Pages kept for Back (the back/forward cache keeps even no-store pages) go too.

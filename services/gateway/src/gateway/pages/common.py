@@ -4,27 +4,7 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
-from fastapi import Request
-
 from cxshared.client import UpstreamUnavailable
-from gateway.clients.feedback import FeedbackClient
-from gateway.clients.journey import JourneyClient
-from gateway.clients.metrics import MetricsClient
-
-
-def journey_client(request: Request) -> JourneyClient:
-    client: JourneyClient = request.app.state.journey
-    return client
-
-
-def feedback_client(request: Request) -> FeedbackClient:
-    client: FeedbackClient = request.app.state.feedback
-    return client
-
-
-def metrics_client(request: Request) -> MetricsClient:
-    client: MetricsClient = request.app.state.metrics
-    return client
 
 
 class Parts:

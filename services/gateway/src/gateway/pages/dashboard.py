@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from cxshared.timeutil import utcnow
 from gateway import present
+from gateway.alert_comments import comments_behind
 from gateway.auth import Staff
 from gateway.charts import Measured, quadrant_chart, trend_chart
 from gateway.clients.models import (
@@ -20,8 +21,8 @@ from gateway.clients.models import (
     ScoreChange,
     SeriesPoint,
 )
-from gateway.pages.alerts import comments_behind
-from gateway.pages.common import fetch, journey_client, metrics_client
+from gateway.dependencies import JourneyDep, MetricsDep
+from gateway.pages.common import fetch
 from gateway.present import CHANNELS
 from gateway.web import render
 
@@ -74,6 +75,8 @@ def change_words(metric: str, change: ScoreChange | None) -> str:
 async def dashboard(
     request: Request,
     user: Staff,
+    journey: JourneyDep,
+    metrics: MetricsDep,
     days: Annotated[int, Query()] = DEFAULT_DAYS,
     journey_id: Annotated[str | None, Query(max_length=64)] = None,
     stage_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -89,7 +92,6 @@ async def dashboard(
     )
     start, end = _period(days)
     interval = _interval(days)
-    metrics = metrics_client(request)
     calls: dict[str, Any] = {
         f"change_{m}": metrics.change(m, start=start, end=end, filters=filters) for m in METRICS
     }
@@ -107,14 +109,14 @@ async def dashboard(
         churn=metrics.churn(),
         risk=metrics.revenue_at_risk(by="segment"),
         drivers=metrics.drivers(start=start, end=end, journey_id=filters.journey_id),
-        journeys=journey_client(request).list_journeys(),
+        journeys=journey.list_journeys(),
         segments=metrics.segments(),
     )
     if filters.journey_id:
-        calls["journey"] = journey_client(request).get_journey(filters.journey_id)
+        calls["journey"] = journey.get_journey(filters.journey_id)
     parts = await fetch(**calls)
     alerts: list[Alert] = parts["alerts"] or []
-    behind = await fetch(**{alert.id: comments_behind(request, alert) for alert in alerts[:10]})
+    behind = await fetch(**{alert.id: comments_behind(metrics, alert) for alert in alerts[:10]})
     tiles = []
     for metric in METRICS:
         change: ScoreChange | None = parts[f"change_{metric}"]
@@ -128,7 +130,7 @@ async def dashboard(
             }
         )
     drivers: Drivers | None = parts["drivers"]
-    journey: Journey | None = parts["journey"] if filters.journey_id else None
+    document: Journey | None = parts["journey"] if filters.journey_id else None
     query = {k: v for k, v in {**filters.params(), "days": str(days)}.items() if v}
     context = {
         "title": "Dashboard",
@@ -139,7 +141,7 @@ async def dashboard(
         "filters": filters,
         "query": query,
         "journeys": parts["journeys"] or [],
-        "stages": journey.stages if journey else [],
+        "stages": document.stages if document else [],
         "channels": CHANNELS,
         "segments": parts["segments"] or [],
         "tiles": tiles,

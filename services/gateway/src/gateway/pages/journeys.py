@@ -13,8 +13,11 @@ from cxshared.client import UpstreamConflict, UpstreamInvalid
 from cxshared.timeutil import utcnow
 from gateway.auth import Editor, Staff
 from gateway.charts import emotion_chart
+from gateway.clients.journey import JourneyClient
+from gateway.clients.metrics import MetricsClient
 from gateway.clients.models import Journey, Overlay, Team, Touchpoint
-from gateway.pages.common import fetch, journey_client, metrics_client
+from gateway.dependencies import JourneyDep, MetricsDep
+from gateway.pages.common import fetch
 from gateway.present import TOUCHPOINT_LABELS, differences, history_entry
 from gateway.web import is_htmx, redirect_for, render
 
@@ -32,8 +35,8 @@ DaysField = Annotated[int, Form(description="The period the scores on screen cov
 
 
 @router.get("/journeys")
-async def list_journeys(request: Request, user: Staff) -> Response:
-    parts = await fetch(journeys=journey_client(request).list_journeys())
+async def list_journeys(request: Request, user: Staff, journey: JourneyDep) -> Response:
+    parts = await fetch(journeys=journey.list_journeys())
     return render(
         request,
         "journeys/index.html",
@@ -51,21 +54,23 @@ def _map_url(journey_id: str, days: int, anchor: str = "") -> str:
     return f"/journeys/{journey_id}{query}{f'#{anchor}' if anchor else ''}"
 
 
-async def _board(request: Request, journey_id: str, days: int) -> dict[str, Any]:
+async def _board(
+    journey: JourneyClient, metrics: MetricsClient, journey_id: str, days: int
+) -> dict[str, Any]:
     """Everything the board shows: the journey, its live scores and the teams."""
     today = utcnow().date()
     parts = await fetch(
-        journey=journey_client(request).get_journey(journey_id),
-        overlay=metrics_client(request).journey_overlay(
+        journey=journey.get_journey(journey_id),
+        overlay=metrics.journey_overlay(
             journey_id, start=today - timedelta(days=days - 1), end=today
         ),
-        teams=journey_client(request).list_teams(),
+        teams=journey.list_teams(),
     )
-    journey: Journey | None = parts["journey"]
+    document: Journey | None = parts["journey"]
     overlay: Overlay | None = parts["overlay"]
     teams: list[Team] = parts["teams"] or []
     context: dict[str, Any] = {
-        "journey": journey,
+        "journey": document,
         "journey_id": journey_id,
         "days": days,
         "periods": PERIODS,
@@ -76,7 +81,7 @@ async def _board(request: Request, journey_id: str, days: int) -> dict[str, Any]
         "scores_missing": overlay is None,
         "errors": {},
     }
-    if journey is not None:
+    if document is not None:
         measured = overlay.stage_emotions() if overlay else {}
         context["chart"] = emotion_chart(
             [
@@ -85,7 +90,7 @@ async def _board(request: Request, journey_id: str, days: int) -> dict[str, Any]
                     stage.designed_emotion,
                     measured[stage.id].measured if stage.id in measured else None,
                 )
-                for stage in journey.stages
+                for stage in document.stages
             ]
         )
     return context
@@ -93,36 +98,64 @@ async def _board(request: Request, journey_id: str, days: int) -> dict[str, Any]
 
 @router.get("/journeys/{journey_id}")
 async def journey_map(
-    request: Request, user: Staff, journey_id: str, days: Days = DEFAULT_DAYS
+    request: Request,
+    user: Staff,
+    journey: JourneyDep,
+    metrics: MetricsDep,
+    journey_id: str,
+    days: Days = DEFAULT_DAYS,
 ) -> Response:
-    context = await _board(request, journey_id, _days(days))
+    context = await _board(journey, metrics, journey_id, _days(days))
     title = context["journey"].name if context["journey"] else "Journey"
     template = "journeys/_board.html" if is_htmx(request) else "journeys/map.html"
     return render(request, template, {"title": title, **context})
 
 
-async def _board_changed(request: Request, journey_id: str, days: int, **extra: Any) -> Response:
+async def _board_changed(
+    request: Request,
+    journey: JourneyClient,
+    metrics: MetricsClient,
+    journey_id: str,
+    days: int,
+    **extra: Any,
+) -> Response:
     """After a change to the board: a plain form goes back to the map, htmx gets the board;
     both over the period the user was looking at."""
     if not is_htmx(request):
         return redirect_for(request, _map_url(journey_id, days))
-    return await _board_fragment(request, journey_id, days, event=BOARD_CHANGED, **extra)
+    return await _board_fragment(
+        request, journey, metrics, journey_id, days, event=BOARD_CHANGED, **extra
+    )
 
 
 async def _board_fragment(
-    request: Request, journey_id: str, days: int, *, event: str, **extra: Any
+    request: Request,
+    journey: JourneyClient,
+    metrics: MetricsClient,
+    journey_id: str,
+    days: int,
+    *,
+    event: str,
+    **extra: Any,
 ) -> Response:
-    context = await _board(request, journey_id, _days(days))
+    context = await _board(journey, metrics, journey_id, _days(days))
     response = render(request, "journeys/_board.html", {**context, **extra})
     response.headers["HX-Trigger"] = event
     return response
 
 
 async def _board_with_error(
-    request: Request, journey_id: str, days: int, *, error: dict[str, str], status_code: int
+    request: Request,
+    journey: JourneyClient,
+    metrics: MetricsClient,
+    journey_id: str,
+    days: int,
+    *,
+    error: dict[str, str],
+    status_code: int,
 ) -> Response:
     """The board again, with a message where the failed form is (`error`: form id -> text)."""
-    context = await _board(request, journey_id, _days(days))
+    context = await _board(journey, metrics, journey_id, _days(days))
     template = "journeys/_board.html" if is_htmx(request) else "journeys/map.html"
     title = context["journey"].name if context["journey"] else "Journey"
     return render(
@@ -130,15 +163,22 @@ async def _board_with_error(
     )
 
 
-async def _card(request: Request, touchpoint: Touchpoint, days: int, **extra: Any) -> Response:
+async def _card(
+    request: Request,
+    journey: JourneyClient,
+    metrics: MetricsClient,
+    touchpoint: Touchpoint,
+    days: int,
+    **extra: Any,
+) -> Response:
     """One card, its scores over the period the board shows."""
     today = utcnow().date()
     days = _days(days)
     parts = await fetch(
-        overlay=metrics_client(request).journey_overlay(
+        overlay=metrics.journey_overlay(
             touchpoint.journey_id, start=today - timedelta(days=days - 1), end=today
         ),
-        teams=journey_client(request).list_teams(),
+        teams=journey.list_teams(),
     )
     overlay: Overlay | None = parts["overlay"]
     teams: list[Team] = parts["teams"] or []
@@ -158,14 +198,20 @@ async def _card(request: Request, touchpoint: Touchpoint, days: int, **extra: An
 
 @router.get("/touchpoints/{touchpoint_id}/card")
 async def touchpoint_card(
-    request: Request, user: Staff, touchpoint_id: str, days: Days = DEFAULT_DAYS
+    request: Request,
+    user: Staff,
+    journey: JourneyDep,
+    metrics: MetricsDep,
+    touchpoint_id: str,
+    days: Days = DEFAULT_DAYS,
 ) -> Response:
-    touchpoint = await journey_client(request).get_touchpoint(touchpoint_id)
-    return await _card(request, touchpoint, days)
+    touchpoint = await journey.get_touchpoint(touchpoint_id)
+    return await _card(request, journey, metrics, touchpoint, days)
 
 
 async def _edit_form(
     request: Request,
+    journey: JourneyClient,
     touchpoint: Touchpoint,
     *,
     values: dict[str, Any] | None = None,
@@ -174,7 +220,7 @@ async def _edit_form(
     status_code: int = 200,
     days: int = DEFAULT_DAYS,
 ) -> Response:
-    teams = await journey_client(request).list_teams()
+    teams = await journey.list_teams()
     found: list[tuple[str, str]] = []
     if conflict is not None:
         names = {team.id: team.name for team in teams}
@@ -199,10 +245,14 @@ async def _edit_form(
 
 @router.get("/touchpoints/{touchpoint_id}/edit")
 async def edit_touchpoint(
-    request: Request, user: Staff, touchpoint_id: str, days: Days = DEFAULT_DAYS
+    request: Request,
+    user: Staff,
+    journey: JourneyDep,
+    touchpoint_id: str,
+    days: Days = DEFAULT_DAYS,
 ) -> Response:
-    touchpoint = await journey_client(request).get_touchpoint(touchpoint_id)
-    return await _edit_form(request, touchpoint, days=days)
+    touchpoint = await journey.get_touchpoint(touchpoint_id)
+    return await _edit_form(request, journey, touchpoint, days=days)
 
 
 def _form_values(touchpoint: Touchpoint, *, checked: Any = True) -> dict[str, Any]:
@@ -278,17 +328,18 @@ def _field_of(backend_field: str) -> str:
 async def update_touchpoint(
     request: Request,
     user: Editor,
+    journey: JourneyDep,
+    metrics: MetricsDep,
     touchpoint_id: str,
     version: Annotated[int, Form()],
     days: DaysField = DEFAULT_DAYS,
 ) -> Response:
-    journey = journey_client(request)
     current = await journey.get_touchpoint(touchpoint_id)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     changes, errors = _changes(form, current)
     if errors:
         return await _edit_form(
-            request, current, values=form, errors=errors, status_code=422, days=days
+            request, journey, current, values=form, errors=errors, status_code=422, days=days
         )
     try:
         updated = await journey.update_touchpoint(
@@ -298,12 +349,13 @@ async def update_touchpoint(
         # Someone else saved first: show whose version is there now and keep this form's
         # values on screen, unsaved. Nothing is overwritten.
         return await _edit_form(
-            request, current, values=form, conflict=current, status_code=412, days=days
+            request, journey, current, values=form, conflict=current, status_code=412, days=days
         )
     except UpstreamInvalid as exc:
         found = {_field_of(field): message for field, message in exc.field_errors.items()}
         return await _edit_form(
             request,
+            journey,
             current,
             values=form,
             errors=found or {"": exc.detail},
@@ -312,7 +364,7 @@ async def update_touchpoint(
         )
     if not is_htmx(request):
         return redirect_for(request, _map_url(updated.journey_id, days, f"tp-{updated.id}"))
-    response = await _card(request, updated, days, saved=True)
+    response = await _card(request, journey, metrics, updated, days, saved=True)
     response.headers["HX-Trigger"] = TOUCHPOINT_CHANGED
     return response
 
@@ -321,12 +373,13 @@ async def update_touchpoint(
 async def move_touchpoint(
     request: Request,
     user: Editor,
+    journey: JourneyDep,
+    metrics: MetricsDep,
     touchpoint_id: str,
     version: Annotated[int, Form()],
     direction: Annotated[str, Form(pattern="^(up|down)$")],
     days: DaysField = DEFAULT_DAYS,
 ) -> Response:
-    journey = journey_client(request)
     current = await journey.get_touchpoint(touchpoint_id)
     position = current.position - 1 if direction == "up" else current.position + 1
     if position >= 0:
@@ -338,7 +391,13 @@ async def move_touchpoint(
     if not is_htmx(request):
         return redirect_for(request, _map_url(current.journey_id, days, f"tp-{touchpoint_id}"))
     return await _board_fragment(
-        request, current.journey_id, days, event=BOARD_CHANGED, focus=(touchpoint_id, direction)
+        request,
+        journey,
+        metrics,
+        current.journey_id,
+        days,
+        event=BOARD_CHANGED,
+        focus=(touchpoint_id, direction),
     )
 
 
@@ -346,23 +405,28 @@ async def move_touchpoint(
 async def delete_touchpoint(
     request: Request,
     user: Editor,
+    journey: JourneyDep,
+    metrics: MetricsDep,
     touchpoint_id: str,
     version: Annotated[int, Form()],
     days: DaysField = DEFAULT_DAYS,
 ) -> Response:
-    journey = journey_client(request)
     current = await journey.get_touchpoint(touchpoint_id)
     try:
         await journey.delete_touchpoint(touchpoint_id, version=version, acting_user=user.user.email)
     except UpstreamConflict:
-        return await _edit_form(request, current, conflict=current, status_code=412, days=days)
-    return await _board_changed(request, current.journey_id, days)
+        return await _edit_form(
+            request, journey, current, conflict=current, status_code=412, days=days
+        )
+    return await _board_changed(request, journey, metrics, current.journey_id, days)
 
 
 @router.post("/stages/{stage_id}/touchpoints")
 async def add_touchpoint(
     request: Request,
     user: Editor,
+    journey: JourneyDep,
+    metrics: MetricsDep,
     stage_id: str,
     journey_id: Annotated[str, Form()],
     name: Annotated[str, Form(max_length=200)] = "",
@@ -375,63 +439,78 @@ async def add_touchpoint(
         "interaction": "digital" if channel in ("web", "mobile_app", "email", "sms") else "human",
     }
     try:
-        await journey_client(request).create_touchpoint(
-            stage_id, fields=fields, acting_user=user.user.email
-        )
+        await journey.create_touchpoint(stage_id, fields=fields, acting_user=user.user.email)
     except UpstreamInvalid as exc:
         message = "Give the touchpoint a name." if not name.strip() else exc.detail
         return await _board_with_error(
-            request, journey_id, days, error={f"add-{stage_id}": message}, status_code=422
+            request,
+            journey,
+            metrics,
+            journey_id,
+            days,
+            error={f"add-{stage_id}": message},
+            status_code=422,
         )
-    return await _board_changed(request, journey_id, days)
+    return await _board_changed(request, journey, metrics, journey_id, days)
 
 
 @router.post("/journeys/{journey_id}/stages")
 async def add_stage(
     request: Request,
     user: Editor,
+    journey: JourneyDep,
+    metrics: MetricsDep,
     journey_id: str,
     name: Annotated[str, Form(max_length=200)] = "",
     days: DaysField = DEFAULT_DAYS,
 ) -> Response:
     try:
-        await journey_client(request).create_stage(
+        await journey.create_stage(
             journey_id, fields={"name": name.strip()}, acting_user=user.user.email
         )
     except UpstreamInvalid:
         return await _board_with_error(
             request,
+            journey,
+            metrics,
             journey_id,
             days,
             error={"add-stage": "Give the stage a name."},
             status_code=422,
         )
-    return await _board_changed(request, journey_id, days)
+    return await _board_changed(request, journey, metrics, journey_id, days)
 
 
 @router.post("/stages/{stage_id}/delete")
 async def delete_stage(
     request: Request,
     user: Editor,
+    journey: JourneyDep,
+    metrics: MetricsDep,
     stage_id: str,
     journey_id: Annotated[str, Form()],
     version: Annotated[int, Form()],
     days: DaysField = DEFAULT_DAYS,
 ) -> Response:
     try:
-        await journey_client(request).delete_stage(
-            stage_id, version=version, acting_user=user.user.email
-        )
+        await journey.delete_stage(stage_id, version=version, acting_user=user.user.email)
     except UpstreamConflict as exc:
         return await _board_with_error(
-            request, journey_id, days, error={f"stage-{stage_id}": exc.detail}, status_code=409
+            request,
+            journey,
+            metrics,
+            journey_id,
+            days,
+            error={f"stage-{stage_id}": exc.detail},
+            status_code=409,
         )
-    return await _board_changed(request, journey_id, days)
+    return await _board_changed(request, journey, metrics, journey_id, days)
 
 
 @router.get("/touchpoints/{touchpoint_id}/history")
-async def touchpoint_history(request: Request, user: Staff, touchpoint_id: str) -> Response:
-    journey = journey_client(request)
+async def touchpoint_history(
+    request: Request, user: Staff, journey: JourneyDep, touchpoint_id: str
+) -> Response:
     touchpoint = await journey.get_touchpoint(touchpoint_id)
     parts = await fetch(
         changes=journey.touchpoint_history(touchpoint_id),

@@ -11,7 +11,10 @@ from fastapi.responses import Response
 
 from cxshared.client import UpstreamConflict, UpstreamInvalid
 from gateway.auth import Editor, Staff
-from gateway.pages.common import feedback_client, fetch, journey_client
+from gateway.clients.feedback import FeedbackClient
+from gateway.clients.journey import JourneyClient
+from gateway.dependencies import FeedbackDep, JourneyDep
+from gateway.pages.common import fetch
 from gateway.web import is_htmx, redirect_for, render
 
 router = APIRouter()
@@ -28,9 +31,13 @@ EVIDENCE_OFFERED = 20
 
 
 async def _board(
-    request: Request, journey_id: str, *, status_code: int = 200, **extra: Any
+    request: Request,
+    journey: JourneyClient,
+    journey_id: str,
+    *,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response:
-    journey = journey_client(request)
     parts = await fetch(
         journey=journey.get_journey(journey_id), items=journey.list_opportunities(journey_id)
     )
@@ -62,10 +69,9 @@ async def _board(
 
 
 @router.get("/opportunities")
-async def all_opportunities(request: Request, user: Staff) -> Response:
+async def all_opportunities(request: Request, user: Staff, journey: JourneyDep) -> Response:
     """Every journey with its opportunities counted by status and its three open ones with the
     highest priority; each journey's board is a click away."""
-    journey = journey_client(request)
     parts = await fetch(journeys=journey.list_journeys())
     journeys = parts["journeys"] or []
     boards = await fetch(**{j.id: journey.list_opportunities(j.id) for j in journeys})
@@ -90,8 +96,10 @@ async def all_opportunities(request: Request, user: Staff) -> Response:
 
 
 @router.get("/journeys/{journey_id}/opportunities")
-async def opportunities(request: Request, user: Staff, journey_id: str) -> Response:
-    return await _board(request, journey_id)
+async def opportunities(
+    request: Request, user: Staff, journey: JourneyDep, journey_id: str
+) -> Response:
+    return await _board(request, journey, journey_id)
 
 
 def _number(raw: str, low: int, high: int) -> int | None:
@@ -102,6 +110,8 @@ def _number(raw: str, low: int, high: int) -> int | None:
 async def add_opportunity(
     request: Request,
     user: Editor,
+    journey: JourneyDep,
+    feedback: FeedbackDep,
     journey_id: str,
     place: Annotated[str, Form(max_length=64)] = "",
     title: Annotated[str, Form(max_length=200)] = "",
@@ -128,8 +138,8 @@ async def add_opportunity(
     }
     chosen = [i for i in picked or [] if EVIDENCE_ID.fullmatch(i)]
     if find:
-        found = await _find_evidence(request, journey_id, place, find_text, find_band)
-        return await _board(request, journey_id, values=values, found=found, picked=chosen)
+        found = await _find_evidence(journey, feedback, journey_id, place, find_text, find_band)
+        return await _board(request, journey, journey_id, values=values, found=found, picked=chosen)
     errors: dict[str, str] = {}
     fields: dict[str, Any] = {"title": title.strip(), "kind": kind if kind in KINDS else "idea"}
     for name, raw, low, high in (
@@ -151,7 +161,6 @@ async def add_opportunity(
     if not place:
         errors["place"] = "Choose the stage or touchpoint it belongs to."
     if not errors:
-        journey = journey_client(request)
         document = await journey.get_journey(journey_id)
         stage_ids = {s.id for s in document.stages}
         try:
@@ -167,11 +176,17 @@ async def add_opportunity(
             }
     if errors:
         return await _board(
-            request, journey_id, status_code=422, errors=errors, values=values, picked=chosen
+            request,
+            journey,
+            journey_id,
+            status_code=422,
+            errors=errors,
+            values=values,
+            picked=chosen,
         )
     if not is_htmx(request):
         return redirect_for(request, f"/journeys/{journey_id}/opportunities")
-    return await _board(request, journey_id)
+    return await _board(request, journey, journey_id)
 
 
 @dataclass(frozen=True)
@@ -185,11 +200,16 @@ class Found:
 
 
 async def _find_evidence(
-    request: Request, journey_id: str, place: str, text: str, band: str
+    journey: JourneyClient,
+    feedback: FeedbackClient,
+    journey_id: str,
+    place: str,
+    text: str,
+    band: str,
 ) -> list[Found]:
     """The newest complete responses at the chosen touchpoint (any, for a stage or none) whose
     comment contains `text`, in the NPS `band` when one is chosen."""
-    document = await journey_client(request).get_journey(journey_id)
+    document = await journey.get_journey(journey_id)
     touchpoints = {t.id for s in document.stages for t in s.touchpoints}
     params = {
         "status": "complete",
@@ -199,7 +219,7 @@ async def _find_evidence(
         "limit": EVIDENCE_OFFERED,
     }
     try:
-        items, _ = await feedback_client(request).list_responses(params)
+        items, _ = await feedback.list_responses(params)
     except UpstreamInvalid:
         return []
     return [
@@ -217,6 +237,7 @@ async def _find_evidence(
 async def move_opportunity(
     request: Request,
     user: Editor,
+    journey: JourneyDep,
     opportunity_id: str,
     journey_id: Annotated[str, Form(max_length=64)],
     version: Annotated[int, Form()],
@@ -225,7 +246,7 @@ async def move_opportunity(
     errors = {}
     if status in COLUMNS:
         try:
-            await journey_client(request).update_opportunity(
+            await journey.update_opportunity(
                 opportunity_id,
                 version=version,
                 changes={"status": status},
@@ -235,13 +256,16 @@ async def move_opportunity(
             errors[opportunity_id] = exc.detail
     if not is_htmx(request) and not errors:
         return redirect_for(request, f"/journeys/{journey_id}/opportunities")
-    return await _board(request, journey_id, errors=errors, status_code=412 if errors else 200)
+    return await _board(
+        request, journey, journey_id, errors=errors, status_code=412 if errors else 200
+    )
 
 
 @router.get("/responses/{response_id}")
-async def response_detail(request: Request, user: Staff, response_id: str) -> Response:
+async def response_detail(
+    request: Request, user: Staff, feedback: FeedbackDep, response_id: str
+) -> Response:
     """One response, as evidence: what the customer answered to each question."""
-    feedback = feedback_client(request)
     found = await feedback.get_response(response_id)
     parts = await fetch(survey=feedback.get_survey(found.survey_id))
     return render(

@@ -9,8 +9,10 @@ from fastapi.responses import Response
 from cxshared.client import UpstreamConflict, UpstreamInvalid
 from cxshared.timeutil import utcnow
 from gateway.auth import Editor, Staff
+from gateway.clients.journey import JourneyClient
 from gateway.clients.models import Touchpoint
-from gateway.pages.common import fetch, journey_client
+from gateway.dependencies import JourneyDep
+from gateway.pages.common import fetch
 from gateway.web import is_htmx, redirect_for, render
 
 router = APIRouter()
@@ -21,6 +23,7 @@ TOUCHPOINT_CHANGED = "touchpoint-changed"
 
 async def _page(
     request: Request,
+    journey: JourneyClient,
     journey_id: str | None,
     *,
     include_drafts: bool = False,
@@ -28,7 +31,6 @@ async def _page(
     **extra: Any,
 ) -> Response:
     """Live current-state journeys only, unless `include_drafts` (docs/journey.md)."""
-    journey = journey_client(request)
     parts = await fetch(
         report=journey.ownership(journey_id=journey_id, include_drafts=include_drafts),
         overdue=journey.overdue_reviews(include_drafts=include_drafts),
@@ -59,24 +61,28 @@ async def _page(
 async def ownership(
     request: Request,
     user: Staff,
+    journey: JourneyDep,
     journey_id: Annotated[str | None, Query(max_length=64)] = None,
     drafts: Annotated[bool, Query(description="Also drafts and future states")] = False,
 ) -> Response:
-    return await _page(request, journey_id or None, include_drafts=drafts)
+    return await _page(request, journey, journey_id or None, include_drafts=drafts)
 
 
 @router.get("/ownership/touchpoints/{touchpoint_id}/assign")
-async def owner_form(request: Request, user: Staff, touchpoint_id: str) -> Response:
+async def owner_form(
+    request: Request, user: Staff, journey: JourneyDep, touchpoint_id: str
+) -> Response:
     if not is_htmx(request):
         return redirect_for(request, f"/touchpoints/{touchpoint_id}/edit")
-    touchpoint = await journey_client(request).get_touchpoint(touchpoint_id)
-    return await _owner_form(request, touchpoint)
+    touchpoint = await journey.get_touchpoint(touchpoint_id)
+    return await _owner_form(request, journey, touchpoint)
 
 
 @router.post("/touchpoints/{touchpoint_id}/owner")
 async def assign_owner(
     request: Request,
     user: Editor,
+    journey: JourneyDep,
     touchpoint_id: str,
     version: Annotated[int, Form()],
     owner_team_id: Annotated[str, Form(max_length=64)] = "",
@@ -84,7 +90,6 @@ async def assign_owner(
     owner_email: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
     """Only the owner fields of a touchpoint: the gap is fixed where it is listed."""
-    journey = journey_client(request)
     changes = {
         "owner_team_id": owner_team_id or None,
         "owner_name": owner_name.strip(),
@@ -103,24 +108,35 @@ async def assign_owner(
     except UpstreamConflict:
         # Saved by someone else first: say who, keep what was typed, overwrite nothing.
         current = await journey.get_touchpoint(touchpoint_id)
-        return await _owner_form(request, current, values=form, conflict=current, status_code=412)
+        return await _owner_form(
+            request, journey, current, values=form, conflict=current, status_code=412
+        )
     except UpstreamInvalid as exc:
         current = await journey.get_touchpoint(touchpoint_id)
-        return await _owner_form(request, current, values=form, error=exc.detail, status_code=422)
+        return await _owner_form(
+            request, journey, current, values=form, error=exc.detail, status_code=422
+        )
     if not is_htmx(request):
         return redirect_for(request, "/ownership")
     # What the touchpoint still lacks, as the report says, for its row.
     report = await journey.ownership(journey_id=touchpoint.journey_id, include_drafts=False)
     gap = next((g for g in report["gaps"] if g["touchpoint_id"] == touchpoint_id), None)
-    response = await _owner_form(request, touchpoint, missing=gap["missing"] if gap else [])
+    response = await _owner_form(
+        request, journey, touchpoint, missing=gap["missing"] if gap else []
+    )
     response.headers["HX-Trigger"] = TOUCHPOINT_CHANGED
     return response
 
 
 async def _owner_form(
-    request: Request, touchpoint: Touchpoint, *, status_code: int = 200, **extra: Any
+    request: Request,
+    journey: JourneyClient,
+    touchpoint: Touchpoint,
+    *,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response:
-    teams = await journey_client(request).list_teams()
+    teams = await journey.list_teams()
     context = {"tp": touchpoint, "teams": teams, "values": {}, "error": "", "conflict": None}
     return render(
         request, "ownership/_assigned.html", {**context, **extra}, status_code=status_code
@@ -129,9 +145,12 @@ async def _owner_form(
 
 @router.post("/journeys/{journey_id}/reviewed")
 async def mark_reviewed(
-    request: Request, user: Editor, journey_id: str, version: Annotated[int, Form()]
+    request: Request,
+    user: Editor,
+    journey: JourneyDep,
+    journey_id: str,
+    version: Annotated[int, Form()],
 ) -> Response:
-    journey = journey_client(request)
     try:
         await journey.update_journey(
             journey_id,
@@ -140,5 +159,5 @@ async def mark_reviewed(
             acting_user=user.user.email,
         )
     except UpstreamConflict as exc:
-        return await _page(request, None, errors={journey_id: exc.detail}, status_code=412)
+        return await _page(request, journey, None, errors={journey_id: exc.detail}, status_code=412)
     return redirect_for(request, "/ownership")

@@ -9,9 +9,10 @@ double click, a back-button resubmit or a network retry stores one response.
 
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
@@ -24,8 +25,9 @@ from cxshared.client import (
 )
 from cxshared.ratelimit import client_address
 from cxshared.timeutil import utcnow
+from gateway.clients.feedback import FeedbackClient
 from gateway.clients.models import PublicSurvey, Question, Submission
-from gateway.pages.common import feedback_client
+from gateway.dependencies import FeedbackDep, SettingsDep
 from gateway.surveys.display import next_question, position, previous_question, shown
 from gateway.web import is_htmx, redirect_for, render
 
@@ -93,13 +95,25 @@ def _message(
     )
 
 
-def _client(request: Request) -> str:
-    return client_address(request, request.app.state.settings.trusted_proxies)
+@dataclass(frozen=True)
+class Feedback:
+    """Feedback, asked for the customer answering: their address goes with each call, and
+    feedback's limits count it."""
+
+    client: FeedbackClient
+    address: str
 
 
-async def _survey(request: Request, slug: str) -> PublicSurvey | Response:
+def _feedback(request: Request, client: FeedbackDep, settings: SettingsDep) -> Feedback:
+    return Feedback(client, client_address(request, settings.trusted_proxies))
+
+
+FeedbackFor = Annotated[Feedback, Depends(_feedback)]
+
+
+async def _survey(request: Request, feedback: Feedback, slug: str) -> PublicSurvey | Response:
     try:
-        return await feedback_client(request).public_survey(slug)
+        return await feedback.client.public_survey(slug)
     except UpstreamNotFound:
         return _message(request, None, "There is no survey at this address.", status_code=404)
     except UpstreamUnavailable:
@@ -136,8 +150,10 @@ def _step(
 
 
 @router.get("/s/{slug}")
-async def survey_page(request: Request, slug: str, t: str | None = None) -> Response:
-    survey = await _survey(request, slug)
+async def survey_page(
+    request: Request, feedback: FeedbackFor, slug: str, t: str | None = None
+) -> Response:
+    survey = await _survey(request, feedback, slug)
     if isinstance(survey, Response):
         return survey
     if not survey.accepting_responses:
@@ -154,7 +170,7 @@ async def survey_page(request: Request, slug: str, t: str | None = None) -> Resp
         state["channel"] = "web"
     if t:
         try:
-            opened = await feedback_client(request).open_invitation(t, client=_client(request))
+            opened = await feedback.client.open_invitation(t, client=feedback.address)
         except UpstreamNotFound:
             return _message(request, survey, "This invitation link is not valid.", status_code=404)
         if opened.get("status") == "completed":
@@ -163,7 +179,7 @@ async def survey_page(request: Request, slug: str, t: str | None = None) -> Resp
             return _message(request, survey, "This invitation has expired.", status_code=410)
     resume = params.get("resume", "")
     if "." in resume:
-        return await _resume(request, survey, state, *resume.split(".", 1))
+        return await _resume(request, feedback, survey, state, *resume.split(".", 1))
     origin = params.get("origin", "")
     if origin in survey.allowed_origins and _ORIGIN.match(origin):
         request.state.parent_origin = origin
@@ -174,17 +190,22 @@ async def survey_page(request: Request, slug: str, t: str | None = None) -> Resp
 
 
 async def _resume(
-    request: Request, survey: PublicSurvey, state: dict[str, str], response_id: str, token: str
+    request: Request,
+    feedback: Feedback,
+    survey: PublicSurvey,
+    state: dict[str, str],
+    response_id: str,
+    token: str,
 ) -> Response:
     """Back to the first unanswered question of a saved response (its link names it)."""
     try:
-        saved = await feedback_client(request).continue_response(
+        saved = await feedback.client.continue_response(
             survey.slug,
             response_id,
             resume_token=token,
             answers={},
             complete=False,
-            client=_client(request),
+            client=feedback.address,
         )
     except UpstreamNotFound:
         return _message(
@@ -223,9 +244,12 @@ def _state(form: FormData) -> dict[str, str]:
 
 @router.post("/s/{slug}")
 async def answer_step(
-    request: Request, slug: str, question_key: Annotated[str, Form(alias="question")]
+    request: Request,
+    feedback: FeedbackFor,
+    slug: str,
+    question_key: Annotated[str, Form(alias="question")],
 ) -> Response:
-    survey = await _survey(request, slug)
+    survey = await _survey(request, feedback, slug)
     if isinstance(survey, Response):
         return survey
     if not survey.accepting_responses:
@@ -237,11 +261,11 @@ async def answer_step(
         return redirect_for(request, f"/s/{slug}")
     value = _answer(question, form)
     if form.get("back") and state["response_id"]:
-        return await _back(request, survey, state, question, value)
+        return await _back(request, feedback, survey, state, question, value)
     if value is None and question.required:
         return _step(request, survey, question, state, error=REQUIRED, status_code=422)
     try:
-        saved = await _save(request, survey, state, question, value, form)
+        saved = await _save(feedback, survey, state, question, value, form)
     except UpstreamInvalid as exc:
         return _refused(request, survey, state, question, value, exc)
     except UpstreamConflict:
@@ -270,7 +294,7 @@ async def answer_step(
 
 
 async def _continue(
-    request: Request,
+    feedback: Feedback,
     survey: PublicSurvey,
     state: dict[str, str],
     answers: dict[str, Any],
@@ -278,27 +302,32 @@ async def _continue(
     complete: bool,
 ) -> Submission:
     """Add `answers` to the response this page is filling in (and complete it if asked)."""
-    return await feedback_client(request).continue_response(
+    return await feedback.client.continue_response(
         survey.slug,
         state["response_id"],
         resume_token=state["resume_token"],
         answers=answers,
         complete=complete,
-        client=_client(request),
+        client=feedback.address,
     )
 
 
 async def _back(
-    request: Request, survey: PublicSurvey, state: dict[str, str], question: Question, value: Any
+    request: Request,
+    feedback: Feedback,
+    survey: PublicSurvey,
+    state: dict[str, str],
+    question: Question,
+    value: Any,
 ) -> Response:
     """Back: keep what was given on this step if feedback takes it (unanswered or refused, it
     is simply not kept), and show the question before it, as answered."""
     try:
         try:
             answers = {} if value is None else {question.key: value}
-            saved = await _continue(request, survey, state, answers, complete=False)
+            saved = await _continue(feedback, survey, state, answers, complete=False)
         except UpstreamInvalid:
-            saved = await _continue(request, survey, state, {}, complete=False)
+            saved = await _continue(feedback, survey, state, {}, complete=False)
     except UpstreamConflict:
         return redirect_for(request, f"/s/{survey.slug}/thanks")
     except UpstreamNotFound:
@@ -313,7 +342,7 @@ async def _back(
 
 
 async def _save(
-    request: Request,
+    feedback: Feedback,
     survey: PublicSurvey,
     state: dict[str, str],
     question: Question,
@@ -321,14 +350,13 @@ async def _save(
     form: FormData,
 ) -> Submission:
     answers = {} if value is None else {question.key: value}
-    feedback = feedback_client(request)
     if state["response_id"]:
         # What was answered before is in feedback; the next question depends on all of it,
         # so ask with this answer merged in (a save that completes only if nothing follows).
-        saved = await _continue(request, survey, state, answers, complete=False)
+        saved = await _continue(feedback, survey, state, answers, complete=False)
         if next_question(survey.questions, saved.answers, after=question.key) is not None:
             return saved
-        return await _continue(request, survey, state, {}, complete=True)
+        return await _continue(feedback, survey, state, {}, complete=True)
     complete = next_question(survey.questions, answers, after=question.key) is None
     hidden = {k[2:]: v for k, v in state.items() if k.startswith("h_") and v}
     body: dict[str, Any] = {
@@ -345,7 +373,7 @@ async def _save(
         body["invitation"] = state["invitation"]
     if hidden.get(CUSTOMER_FIELD):
         body["respondent"] = {"external_id": hidden[CUSTOMER_FIELD]}
-    return await feedback.start_response(survey.slug, body, client=_client(request))
+    return await feedback.client.start_response(survey.slug, body, client=feedback.address)
 
 
 def _refused(
@@ -382,8 +410,8 @@ def _plain(message: str) -> str:
 
 
 @router.get("/s/{slug}/thanks")
-async def thanks(request: Request, slug: str) -> Response:
-    survey = await _survey(request, slug)
+async def thanks(request: Request, feedback: FeedbackFor, slug: str) -> Response:
+    survey = await _survey(request, feedback, slug)
     if isinstance(survey, Response):
         return survey
     return _message(request, survey, survey.thank_you or "Thank you for your answers!")

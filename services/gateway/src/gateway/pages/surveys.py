@@ -15,8 +15,12 @@ from starlette.background import BackgroundTask
 
 from cxshared.client import UpstreamConflict, UpstreamInvalid
 from gateway.auth import Editor, Staff
+from gateway.clients.feedback import FeedbackClient
+from gateway.clients.journey import JourneyClient
 from gateway.clients.models import PublicSurvey, Question, Survey, touchpoint_names
-from gateway.pages.common import feedback_client, fetch, journey_client
+from gateway.config import Settings
+from gateway.dependencies import FeedbackDep, JourneyDep, SettingsDep
+from gateway.pages.common import fetch
 from gateway.present import OPERATOR_WORDS, differences
 from gateway.web import is_htmx, redirect_for, render
 
@@ -35,6 +39,7 @@ QUESTION_TYPES = {
 OPERATORS = {
     op: OPERATOR_WORDS[op] for op in ("lte", "gte", "eq", "neq", "answered", "not_answered")
 }
+Version = Annotated[int, Form(description="The version of the survey the form was made from")]
 SURVEYS_CHANGED = "survey-changed"  # the builder's head listens, and shows the survey's state
 SETTINGS_FRAGMENT = "surveys/_settings.html"
 QUESTIONS_FRAGMENT = "surveys/_questions.html"
@@ -42,14 +47,33 @@ INVITATIONS_PER_UPLOAD = 5000
 INVITATION_BATCH = 500
 
 
+@dataclass(frozen=True)
+class Sources:
+    """What the builder shows: the survey (feedback), the touchpoints it may belong to
+    (journey) and the address it is answered at (settings)."""
+
+    feedback: FeedbackClient
+    journey: JourneyClient
+    settings: Settings
+
+
+def _sources(feedback: FeedbackDep, journey: JourneyDep, settings: SettingsDep) -> Sources:
+    return Sources(feedback, journey, settings)
+
+
+SourcesDep = Annotated[Sources, Depends(_sources)]
+
+
 # -- the list and a new survey ------------------------------------------------------------
 
 
 @router.get("/surveys")
-async def list_surveys(request: Request, user: Staff) -> Response:
+async def list_surveys(
+    request: Request, user: Staff, feedback: FeedbackDep, journey: JourneyDep
+) -> Response:
     parts = await fetch(
-        surveys=feedback_client(request).list_surveys(),
-        touchpoints=journey_client(request).touchpoints_by_journey(),
+        surveys=feedback.list_surveys(),
+        touchpoints=journey.touchpoints_by_journey(),
     )
     return render(
         request,
@@ -70,6 +94,8 @@ async def list_surveys(request: Request, user: Staff) -> Response:
 async def create_survey(
     request: Request,
     user: Editor,
+    feedback: FeedbackDep,
+    journey: JourneyDep,
     title: Annotated[str, Form(max_length=200)] = "",
     slug: Annotated[str, Form(max_length=80)] = "",
     touchpoint_id: Annotated[str, Form(max_length=64)] = "",
@@ -80,12 +106,12 @@ async def create_survey(
         "touchpoint_id": touchpoint_id or None,
     }
     try:
-        survey = await feedback_client(request).create_survey(fields, acting_user=user.user.email)
+        survey = await feedback.create_survey(fields, acting_user=user.user.email)
     except (UpstreamInvalid, UpstreamConflict) as exc:
         errors = exc.field_errors if isinstance(exc, UpstreamInvalid) else {"slug": exc.detail}
         parts = await fetch(
-            surveys=feedback_client(request).list_surveys(),
-            touchpoints=journey_client(request).touchpoints_by_journey(),
+            surveys=feedback.list_surveys(),
+            touchpoints=journey.touchpoints_by_journey(),
         )
         return render(
             request,
@@ -113,6 +139,7 @@ def _slug(text: str) -> str:
 
 async def _builder(
     request: Request,
+    sources: Sources,
     survey_id: str,
     *,
     template: str = "surveys/builder.html",
@@ -124,8 +151,8 @@ async def _builder(
     "questions") says which form lost to another edit; its input (`settings_form` or
     `question_form`) is compared with the stored survey to say what the other edit holds."""
     parts = await fetch(
-        survey=feedback_client(request).get_survey(survey_id),
-        touchpoints=journey_client(request).touchpoints_by_journey(),
+        survey=sources.feedback.get_survey(survey_id),
+        touchpoints=sources.journey.touchpoints_by_journey(),
     )
     survey: Survey = parts["survey"]
     if survey is None:
@@ -135,8 +162,8 @@ async def _builder(
             {"title": "Surveys are unavailable", "message": parts.notices()[0]},
             status_code=503,
         )
-    settings = request.app.state.settings
-    link = f"{settings.public_url}/s/{survey.slug}"
+    public_url = sources.settings.public_url
+    link = f"{public_url}/s/{survey.slug}"
     touchpoint_groups = parts["touchpoints"] or []
     context: dict[str, Any] = {
         "title": survey.title,
@@ -146,8 +173,7 @@ async def _builder(
         "types": QUESTION_TYPES,
         "operators": OPERATORS,
         "link": link,
-        "embed": f'<script src="{settings.public_url}/embed.js" data-survey="{survey.slug}" '
-        "async></script>",
+        "embed": f'<script src="{public_url}/embed.js" data-survey="{survey.slug}" async></script>',
         "errors": {},
         "message": "",
         "editing": None,
@@ -248,8 +274,10 @@ def question_values(question: Question) -> dict[str, str]:
 
 
 @router.get("/surveys/{survey_id}")
-async def survey_builder(request: Request, user: Staff, survey_id: str) -> Response:
-    return await _builder(request, survey_id)
+async def survey_builder(
+    request: Request, user: Staff, sources: SourcesDep, survey_id: str
+) -> Response:
+    return await _builder(request, sources, survey_id)
 
 
 def _settings_changes(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -291,6 +319,7 @@ def _settings_changes(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, s
 
 async def _save(
     request: Request,
+    sources: Sources,
     user: Editor,
     survey_id: str,
     version: int,
@@ -304,17 +333,17 @@ async def _save(
     the user's input kept. After a save, the page's other forms that held the version it
     replaced get the new one, so their next save is not refused as stale; a form based on an
     older version keeps it, and its save is refused as it should be."""
-    feedback = feedback_client(request)
     area = "settings" if fragment == SETTINGS_FRAGMENT else "questions"
     settings_form = (form or {}) if area == "settings" else {}
     question_form = (form or {}) if area == "questions" else {}
     try:
-        saved = await feedback.update_survey(
+        saved = await sources.feedback.update_survey(
             survey_id, version=version, changes=changes, acting_user=user.user.email
         )
     except UpstreamConflict:
         return await _builder(
             request,
+            sources,
             survey_id,
             template=fragment,
             status_code=412,
@@ -331,6 +360,7 @@ async def _save(
         )
         return await _builder(
             request,
+            sources,
             survey_id,
             template=fragment,
             status_code=422,
@@ -342,7 +372,12 @@ async def _save(
     if not is_htmx(request):
         return redirect_for(request, f"/surveys/{survey_id}")
     response = await _builder(
-        request, survey_id, template=fragment, message="Saved.", bumped=(version, saved.version)
+        request,
+        sources,
+        survey_id,
+        template=fragment,
+        message="Saved.",
+        bumped=(version, saved.version),
     )
     response.headers["HX-Trigger"] = SURVEYS_CHANGED
     return response
@@ -356,13 +391,18 @@ def _form_field(backend_field: str) -> str:
 
 @router.post("/surveys/{survey_id}/settings")
 async def save_settings(
-    request: Request, user: Editor, survey_id: str, version: Annotated[int, Form()]
+    request: Request,
+    user: Editor,
+    sources: SourcesDep,
+    survey_id: str,
+    version: Version,
 ) -> Response:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     changes, errors = _settings_changes(form)
     if errors:
         return await _builder(
             request,
+            sources,
             survey_id,
             template=SETTINGS_FRAGMENT,
             status_code=422,
@@ -370,7 +410,7 @@ async def save_settings(
             settings_form=form,
         )
     return await _save(
-        request, user, survey_id, version, changes, fragment=SETTINGS_FRAGMENT, form=form
+        request, sources, user, survey_id, version, changes, fragment=SETTINGS_FRAGMENT, form=form
     )
 
 
@@ -405,12 +445,13 @@ def _new_key(prompt: str, kind: str, taken: set[str]) -> str:
 async def add_question(
     request: Request,
     user: Editor,
+    sources: SourcesDep,
     survey_id: str,
-    version: Annotated[int, Form()],
+    version: Version,
     type: Annotated[str, Form()] = "nps",
     prompt: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    survey = await feedback_client(request).get_survey(survey_id)
+    survey = await sources.feedback.get_survey(survey_id)
     questions = _questions(survey)
     kind = type if type in QUESTION_TYPES else "text"
     question: dict[str, Any] = {
@@ -422,6 +463,7 @@ async def add_question(
         question["choices"] = [{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}]
     return await _save(
         request,
+        sources,
         user,
         survey_id,
         version,
@@ -478,20 +520,21 @@ def _edited(form: dict[str, str], current: dict[str, Any]) -> dict[str, Any]:
 async def edit_question(
     request: Request,
     user: Staff,
+    sources: SourcesDep,
     survey_id: str,
     key: str,
     cancel: Annotated[bool, Query(description="Close the editor instead")] = False,
 ) -> Response:
     return await _builder(
-        request, survey_id, template=QUESTIONS_FRAGMENT, editing=None if cancel else key
+        request, sources, survey_id, template=QUESTIONS_FRAGMENT, editing=None if cancel else key
     )
 
 
 @router.post("/surveys/{survey_id}/questions/{key}")
 async def update_question(
-    request: Request, user: Editor, survey_id: str, key: str, version: Annotated[int, Form()]
+    request: Request, user: Editor, sources: SourcesDep, survey_id: str, key: str, version: Version
 ) -> Response:
-    survey = await feedback_client(request).get_survey(survey_id)
+    survey = await sources.feedback.get_survey(survey_id)
     questions = _questions(survey)
     index = next((i for i, q in enumerate(questions) if q["key"] == key), None)
     if index is None:
@@ -500,6 +543,7 @@ async def update_question(
     questions[index] = _edited(form, questions[index])
     return await _save(
         request,
+        sources,
         user,
         survey_id,
         version,
@@ -514,12 +558,13 @@ async def update_question(
 async def move_question(
     request: Request,
     user: Editor,
+    sources: SourcesDep,
     survey_id: str,
     key: str,
-    version: Annotated[int, Form()],
+    version: Version,
     direction: Annotated[str, Form(pattern="^(up|down)$")],
 ) -> Response:
-    survey = await feedback_client(request).get_survey(survey_id)
+    survey = await sources.feedback.get_survey(survey_id)
     questions = _questions(survey)
     index = next((i for i, q in enumerate(questions) if q["key"] == key), -1)
     other = index - 1 if direction == "up" else index + 1
@@ -527,6 +572,7 @@ async def move_question(
         questions[index], questions[other] = questions[other], questions[index]
     return await _save(
         request,
+        sources,
         user,
         survey_id,
         version,
@@ -537,12 +583,13 @@ async def move_question(
 
 @router.post("/surveys/{survey_id}/questions/{key}/delete")
 async def delete_question(
-    request: Request, user: Editor, survey_id: str, key: str, version: Annotated[int, Form()]
+    request: Request, user: Editor, sources: SourcesDep, survey_id: str, key: str, version: Version
 ) -> Response:
-    survey = await feedback_client(request).get_survey(survey_id)
+    survey = await sources.feedback.get_survey(survey_id)
     questions = [q for q in _questions(survey) if q["key"] != key]
     return await _save(
         request,
+        sources,
         user,
         survey_id,
         version,
@@ -552,17 +599,21 @@ async def delete_question(
 
 
 @router.post("/surveys/{survey_id}/publish")
-async def publish_survey(request: Request, user: Editor, survey_id: str) -> Response:
+async def publish_survey(
+    request: Request, user: Editor, sources: SourcesDep, survey_id: str
+) -> Response:
     try:
-        await feedback_client(request).publish_survey(survey_id, acting_user=user.user.email)
+        await sources.feedback.publish_survey(survey_id, acting_user=user.user.email)
     except (UpstreamConflict, UpstreamInvalid) as exc:
-        return await _builder(request, survey_id, status_code=409, message=exc.detail)
+        return await _builder(request, sources, survey_id, status_code=409, message=exc.detail)
     return redirect_for(request, f"/surveys/{survey_id}")
 
 
 @router.get("/surveys/{survey_id}/preview")
-async def preview_survey(request: Request, user: Staff, survey_id: str) -> Response:
-    survey = await feedback_client(request).get_survey(survey_id)
+async def preview_survey(
+    request: Request, user: Staff, feedback: FeedbackDep, survey_id: str
+) -> Response:
+    survey = await feedback.get_survey(survey_id)
     as_public = PublicSurvey(
         slug=survey.slug,
         version=survey.published_version or 0,
@@ -583,14 +634,16 @@ async def preview_survey(request: Request, user: Staff, survey_id: str) -> Respo
 
 
 @router.get("/surveys/{survey_id}/invitations")
-async def invitations(request: Request, user: Staff, survey_id: str) -> Response:
-    return await _invitations_page(request, survey_id)
+async def invitations(
+    request: Request, user: Staff, sources: SourcesDep, survey_id: str
+) -> Response:
+    return await _invitations_page(request, sources, survey_id)
 
 
 async def _invitations_page(
-    request: Request, survey_id: str, *, status_code: int = 200, **extra: Any
+    request: Request, sources: Sources, survey_id: str, *, status_code: int = 200, **extra: Any
 ) -> Response:
-    feedback = feedback_client(request)
+    feedback = sources.feedback
     parts = await fetch(
         survey=feedback.get_survey(survey_id), invitations=feedback.list_invitations(survey_id)
     )
@@ -605,7 +658,7 @@ async def _invitations_page(
         "notices": parts.notices(),
         "result": None,
         "error": "",
-        "public_url": request.app.state.settings.public_url,
+        "public_url": sources.settings.public_url,
         **extra,
     }
     return render(request, "surveys/invitations.html", context, status_code=status_code)
@@ -639,23 +692,27 @@ def read_invitees(data: bytes) -> tuple[list[dict[str, Any]], str]:
 
 @router.post("/surveys/{survey_id}/invitations")
 async def upload_invitations(
-    request: Request, user: Editor, survey_id: str, file: Annotated[UploadFile, File()]
+    request: Request,
+    user: Editor,
+    sources: SourcesDep,
+    survey_id: str,
+    file: Annotated[UploadFile, File()],
 ) -> Response:
     people, error = read_invitees(await file.read())
     if error:
-        return await _invitations_page(request, survey_id, status_code=422, error=error)
-    feedback = feedback_client(request)
+        return await _invitations_page(request, sources, survey_id, status_code=422, error=error)
     created: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     for start in range(0, len(people), INVITATION_BATCH):
         try:
-            result = await feedback.create_invitations(
+            result = await sources.feedback.create_invitations(
                 survey_id, people[start : start + INVITATION_BATCH], acting_user=user.user.email
             )
         except UpstreamInvalid as exc:
             line = _line_of(exc, start)
             return await _invitations_page(
                 request,
+                sources,
                 survey_id,
                 status_code=422,
                 error=f"{line}{exc.detail}",
@@ -664,7 +721,7 @@ async def upload_invitations(
         created += result.created
         skipped += result.skipped
     return await _invitations_page(
-        request, survey_id, result={"created": created, "skipped": skipped}
+        request, sources, survey_id, result={"created": created, "skipped": skipped}
     )
 
 
@@ -722,11 +779,11 @@ ResponseQuery = Annotated[ResponseFilters, Depends()]
 async def responses(
     request: Request,
     user: Staff,
+    feedback: FeedbackDep,
     survey_id: str,
     filters: ResponseQuery,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    feedback = feedback_client(request)
     parts = await fetch(
         survey=feedback.get_survey(survey_id),
         page=feedback.list_responses(
@@ -751,26 +808,24 @@ async def responses(
 
 @router.get("/surveys/{survey_id}/responses-dictionary.csv")
 async def export_dictionary(
-    request: Request, user: Staff, survey_id: str, filters: ResponseQuery
+    user: Staff, feedback: FeedbackDep, survey_id: str, filters: ResponseQuery
 ) -> Response:
     """What each column of the CSV export holds: a question's prompt, type and values."""
-    return await _export(request, filters, survey_id, "dictionary", f"{survey_id}-dictionary")
+    return await _export(feedback, filters, survey_id, "dictionary", f"{survey_id}-dictionary")
 
 
 @router.get("/surveys/{survey_id}/responses.csv")
 async def export_responses(
-    request: Request, user: Staff, survey_id: str, filters: ResponseQuery
+    user: Staff, feedback: FeedbackDep, survey_id: str, filters: ResponseQuery
 ) -> Response:
-    return await _export(request, filters, survey_id, "csv", survey_id)
+    return await _export(feedback, filters, survey_id, "csv", survey_id)
 
 
 async def _export(
-    request: Request, filters: ResponseFilters, survey_id: str, kind: str, name: str
+    feedback: FeedbackClient, filters: ResponseFilters, survey_id: str, kind: str, name: str
 ) -> Response:
     """Feedback's CSV, passed on as it arrives."""
-    upstream = await feedback_client(request).open_export(
-        {**filters.for_feedback(survey_id), "format": kind}
-    )
+    upstream = await feedback.open_export({**filters.for_feedback(survey_id), "format": kind})
     return StreamingResponse(
         upstream.aiter_bytes(),
         media_type="text/csv; charset=utf-8",
