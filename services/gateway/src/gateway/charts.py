@@ -1,10 +1,8 @@
 """Charts as server-rendered SVG: the numbers become coordinates here, templates draw them."""
 
+import itertools
 from dataclasses import dataclass
 
-# The journey map's stage columns are this wide (with their gap), so the curve's points sit
-# above the middle of each column (see .board in app.css).
-STAGE_PITCH = 296
 EMOTION_HEIGHT = 120  # the curve's band; each stage's name goes below it
 LABEL_BAND = 22
 _PAD = 14
@@ -12,7 +10,7 @@ _PAD = 14
 
 @dataclass(frozen=True)
 class EmotionPoint:
-    x: float
+    x: float  # percent of the chart's width: the middle of the stage's column
     label: str
     designed: float | None
     measured: float | None
@@ -20,13 +18,18 @@ class EmotionPoint:
     measured_y: float | None
 
 
+Segment = tuple[float, float, float, float]  # x1 and x2 in percent, y1 and y2 in pixels
+
+
 @dataclass(frozen=True)
 class EmotionChart:
-    width: int
+    """As wide as the board: the stage columns share its width equally (.board in app.css),
+    so each point sits at a percentage, over its column whatever the screen."""
+
     height: int
     points: list[EmotionPoint]
-    designed_path: str
-    measured_path: str
+    designed: list[Segment]
+    measured: list[Segment]
 
     def y_of(self, emotion: float) -> float:
         return _y(emotion)
@@ -49,13 +52,17 @@ def _path(coordinates: list[tuple[float, float]]) -> str:
     )
 
 
+def _segments(coordinates: list[tuple[float, float]]) -> list[Segment]:
+    return [(x1, y1, x2, y2) for (x1, y1), (x2, y2) in itertools.pairwise(coordinates)]
+
+
 def emotion_chart(stages: list[tuple[str, float | None, float | None]]) -> EmotionChart:
     """(stage name, designed emotion, measured emotion) per stage, in order; -2 ... +2."""
     points = []
     for index, (label, designed, measured) in enumerate(stages):
         points.append(
             EmotionPoint(
-                x=index * STAGE_PITCH + (STAGE_PITCH - 16) / 2,
+                x=round((index + 0.5) * 100 / len(stages), 3),
                 label=label,
                 designed=designed,
                 measured=measured,
@@ -64,11 +71,10 @@ def emotion_chart(stages: list[tuple[str, float | None, float | None]]) -> Emoti
             )
         )
     return EmotionChart(
-        width=max(1, len(stages)) * STAGE_PITCH,
         height=EMOTION_HEIGHT + LABEL_BAND,
         points=points,
-        designed_path=_path([(p.x, p.designed_y) for p in points if p.designed_y is not None]),
-        measured_path=_path([(p.x, p.measured_y) for p in points if p.measured_y is not None]),
+        designed=_segments([(p.x, p.designed_y) for p in points if p.designed_y is not None]),
+        measured=_segments([(p.x, p.measured_y) for p in points if p.measured_y is not None]),
     )
 
 

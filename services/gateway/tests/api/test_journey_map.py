@@ -36,8 +36,8 @@ def test_the_map_shows_stages_cards_owners_targets_and_live_scores(
     tracking = _card(html, _touchpoints(delivery_journey)["Tracking page"]["id"])
     assert "no named owner" in tracking and "no responses yet" in tracking
     # The emotion curve: designed (dashed) and measured across the stages.
-    assert '<path class="designed" d="M' in html
-    assert '<path class="measured" d="M' in html
+    assert '<line class="designed" x1="' in html
+    assert '<circle class="measured" cx="' in html  # the one stage with answers
 
 
 def test_too_few_responses_are_said_so_and_not_coloured(stack, viewer, delivery_journey, tools):

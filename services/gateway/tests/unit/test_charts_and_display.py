@@ -14,8 +14,10 @@ def test_the_emotion_curve_puts_plus_two_on_top_and_skips_unmeasured_stages():
     assert top < chart.y_of(0) < bottom
     assert [p.designed_y for p in chart.points] == [top, bottom, chart.y_of(0)]
     assert chart.points[1].measured_y is None
-    assert chart.measured_path.count("L") == 1  # two measured stages, one segment
-    assert chart.points[1].x - chart.points[0].x == 296  # one stage column apart
+    assert len(chart.measured) == 1  # two measured stages, one segment
+    assert len(chart.designed) == 2
+    # Over the middle of each of three columns sharing the width, in percent.
+    assert [p.x for p in chart.points] == [16.667, 50.0, 83.333]
 
 
 def test_a_trend_keeps_empty_periods_in_place_and_bands_the_interval():
