@@ -3,6 +3,7 @@ place. Every form also works without JavaScript (a plain POST answers 303 to the
 
 import re
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -80,6 +81,7 @@ async def _board(
         "scores": overlay.touchpoint_scores() if overlay else {},
         "scores_missing": overlay is None,
         "errors": {},
+        "summary": _summary(document),
     }
     if document is not None:
         measured = overlay.stage_emotions() if overlay else {}
@@ -94,6 +96,37 @@ async def _board(
             ]
         )
     return context
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The map at a glance, over every stage."""
+
+    touchpoints: int
+    unowned: int  # no team or no named owner: a gap, as journey's ownership report counts it
+    moments: int  # moments of truth
+
+
+def _summary(journey: Journey | None) -> Summary:
+    touchpoints = [tp for stage in (journey.stages if journey else []) for tp in stage.touchpoints]
+    return Summary(
+        touchpoints=len(touchpoints),
+        unowned=sum(1 for tp in touchpoints if not tp.owner_team_id or not tp.owner_name),
+        moments=sum(1 for tp in touchpoints if tp.moment_of_truth),
+    )
+
+
+@router.get("/journeys/{journey_id}/summary")
+async def journey_summary(
+    request: Request, user: Staff, journey: JourneyDep, journey_id: str
+) -> Response:
+    """The map's summary again, after an edit in place (the fragment asks on its own)."""
+    if not is_htmx(request):
+        return redirect_for(request, _map_url(journey_id, DEFAULT_DAYS))
+    document = await journey.get_journey(journey_id)
+    return render(
+        request, "journeys/_summary.html", {"journey": document, "summary": _summary(document)}
+    )
 
 
 @router.get("/journeys/{journey_id}")
