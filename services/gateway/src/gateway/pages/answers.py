@@ -11,9 +11,10 @@ from fastapi.responses import Response
 from cxshared.client import UpstreamNotFound
 from cxshared.timeutil import utcnow
 from gateway.auth import Staff
+from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
-from gateway.clients.models import AnswerPage, Filters, Score, Touchpoint
-from gateway.dependencies import JourneyDep, MetricsDep
+from gateway.clients.models import AnswerPage, Filters, Score, Survey, Touchpoint
+from gateway.dependencies import FeedbackDep, JourneyDep, MetricsDep
 from gateway.pages.common import fetch
 from gateway.present import CHANNELS, METRIC_NAMES
 from gateway.web import render
@@ -49,12 +50,20 @@ async def _touchpoint(journey: JourneyClient, touchpoint_id: str) -> Touchpoint 
         return None
 
 
+async def _survey(feedback: FeedbackClient, survey_id: str) -> Survey | None:
+    try:
+        return await feedback.get_survey(survey_id)
+    except UpstreamNotFound:
+        return None
+
+
 @router.get("/answers")
 async def answers(
     request: Request,
     user: Staff,
     journey: JourneyDep,
     metrics: MetricsDep,
+    feedback: FeedbackDep,
     metric: Annotated[str, Query(max_length=10)] = "nps",
     category: Text = None,
     touchpoint_id: Text = None,
@@ -99,6 +108,10 @@ async def answers(
         found_journey = await fetch(journey=journey.get_journey(touchpoint.journey_id))
         document = found_journey["journey"]
     found: AnswerPage | None = parts["answers"]
+    # An answer whose survey feedback holds links to its whole response there; one from a
+    # survey feedback no longer has (or from another source) has nothing to link to.
+    survey_ids = {answer.survey_id for answer in found.items} if found else set()
+    surveys = await fetch(**{s: _survey(feedback, s) for s in survey_ids})
     score: Score | None = parts["score"]
     # What a link to another category, the next page or back keeps: every filter but those.
     kept = {
@@ -124,6 +137,7 @@ async def answers(
             "score": score,
             "page": found,
             "cursor": cursor,
-            "notices": parts.notices(),
+            "in_feedback": {s for s in surveys.names() if surveys[s]},
+            "notices": parts.notices() + surveys.notices(),
         },
     )

@@ -18,6 +18,9 @@ class Parts:
     def __getitem__(self, name: str) -> Any:
         return self._results[name]
 
+    def names(self) -> list[str]:
+        return list(self._results)
+
     def notices(self) -> list[str]:
         return [
             f"The {backend} service {detail}, so what it holds is missing from this page."
