@@ -37,6 +37,12 @@ class Settings(ServiceSettings):
         description="A survey definition is reused this long, then revalidated with feedback "
         "by its ETag.",
     )
+    sign_in_attempts_per_minute: int = Field(
+        10,
+        ge=1,
+        description="Sign-in attempts a minute from one address (and from one known browser). "
+        "Raise it when many staff share one address, behind an office's NAT.",
+    )
     session_idle_minutes: int = Field(
         60, ge=1, description="Staff sessions end after this long without a request."
     )

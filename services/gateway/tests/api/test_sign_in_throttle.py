@@ -81,6 +81,14 @@ def test_the_address_limit_stays(stack):
     assert set(statuses[:-1]) == {422} and 10 <= len(statuses) - 1 <= 20
 
 
+def test_the_address_limit_is_a_setting(stack):
+    """GATEWAY_SIGN_IN_ATTEMPTS_PER_MINUTE, for offices where many staff share one address."""
+    stack.gateway.app.state.settings.sign_in_attempts_per_minute = 3
+    guesser = browser_at(stack, "203.0.113.98")
+    statuses = [guesser.sign_in(f"user{n}@example.com", "guess " * 3).status_code for n in range(7)]
+    assert statuses[:3] == [422] * 3 and statuses[-1] == 429
+
+
 def test_an_admin_lifts_the_lock_from_the_command_line(stack):
     for n in range(throttle.FREE_FAILURES):
         browser_at(stack, f"203.0.113.{n}").sign_in("editor@example.com", "guess " * 3)

@@ -32,7 +32,6 @@ router = APIRouter()
 # Before there is a session, the sign-in form is protected by a token in a cookie of its own
 # that the form must repeat (double submit), so no other site can sign a browser in.
 LOGIN_CSRF_COOKIE = "cx_login_csrf"
-LOGIN_ATTEMPTS_PER_MINUTE = 10
 # A browser that signed in before (users/throttle.py): not held back by others' guesses.
 DEVICE_COOKIE = "cx_device"
 
@@ -117,7 +116,7 @@ async def login(
     # A known browser has its own budget; any other counts against its address.
     budget = f"login-device:{device}" if device else f"login:{client_address(request, [])}"
     try:
-        await run_in_threadpool(hit, engine, {budget: LOGIN_ATTEMPTS_PER_MINUTE})
+        await run_in_threadpool(hit, engine, {budget: settings.sign_in_attempts_per_minute})
     except Problem as exc:
         return _login_form(
             request,
