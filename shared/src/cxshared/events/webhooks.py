@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from cxshared.auth import Admin
 from cxshared.concurrency import IfMatch, ensure_fresh, set_etag
-from cxshared.deps import SessionDep
+from cxshared.deps import SessionDep, outbox_of
 from cxshared.events.models import DeliveryState, OutboxDelivery, WebhookSubscription
 from cxshared.events.relay import replay
 from cxshared.events.signing import new_secret
@@ -275,9 +275,7 @@ def _replay(session: Session, delivery: OutboxDelivery, request: Request) -> Out
         raise Problem(409, "delivery-pending", "Conflict", "This delivery is still in line.")
     replay(session, delivery)
     session.commit()
-    outbox = getattr(request.app.state, "outbox", None)
-    if outbox is not None:
-        outbox.wakeup.set()
+    outbox_of(request).wakeup.set()
     return delivery
 
 
