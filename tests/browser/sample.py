@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
+
 from cxshared.auth import Scope
 from cxshared.testing.api import bearer, make_key
 from tests.browser.world import World
@@ -60,7 +62,7 @@ COMMENTS: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
-def _event(kind: str, data: dict[str, Any], at: datetime) -> dict[str, Any]:
+def event(kind: str, data: dict[str, Any], at: datetime) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
         "type": kind,
@@ -70,6 +72,18 @@ def _event(kind: str, data: dict[str, Any], at: datetime) -> dict[str, Any]:
         "schema_version": 1,
         "data": data,
     }
+
+
+def ingest(world: World, events: list[dict[str, Any]]) -> None:
+    """Delivers `events` to metrics as a producer's relay would."""
+    key = bearer(make_key(world.urls["metrics"], "sample", Scope.INGEST))
+    for start in range(0, len(events), 500):
+        httpx.post(
+            world.api("metrics") + "/v1/events",
+            json={"events": events[start : start + 500]},
+            headers=key,
+            timeout=60,
+        ).raise_for_status()
 
 
 def build(world: World, *, seed: int = 7, days: int = 90) -> dict[str, Any]:
@@ -149,7 +163,7 @@ def build(world: World, *, seed: int = 7, days: int = 90) -> dict[str, Any]:
                 at = now - timedelta(days=day, hours=rng.randint(0, 23))
                 response_id = str(uuid.uuid4())
                 events.append(
-                    _event(
+                    event(
                         "response.completed",
                         {
                             "response_id": response_id,
@@ -169,16 +183,7 @@ def build(world: World, *, seed: int = 7, days: int = 90) -> dict[str, Any]:
                         at,
                     )
                 )
-    ingest = bearer(make_key(world.urls["metrics"], "sample", Scope.INGEST))
-    import httpx
-
-    for start in range(0, len(events), 500):
-        httpx.post(
-            world.api("metrics") + "/v1/events",
-            json={"events": events[start : start + 500]},
-            headers=ingest,
-            timeout=60,
-        ).raise_for_status()
+    ingest(world, events)
     customers = [
         {
             "external_id": f"c{i}",

@@ -2,11 +2,13 @@
 screen, badges that keep their words whole, and answers that lead to their responses."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import sample
 from tests.browser import test_pages_keep_up as keep_up
 from tests.browser.test_staff_and_customers import answer_nps, design
 from tests.browser.world import World
@@ -153,6 +155,35 @@ def test_an_answer_links_to_its_whole_response(world, page):
         page.wait_for_timeout(200)
     link = row.get_by_role("link")
     expect(link).to_have_attribute("href", f"/responses/{response_id}")
+    # An answer of the same survey imported into metrics only (history from another tool)
+    # has no response in feedback to open: its row carries no link.
+    imported = sample.event(
+        "response.completed",
+        {
+            "response_id": str(uuid.uuid4()),
+            "survey_id": made["survey"]["id"],
+            "survey_slug": made["slug"],
+            "version": 1,
+            "touchpoint_id": made["courier"]["id"],
+            "channel": "web",
+            "hidden": {},
+            "flags": [],
+            "status": "complete",
+            "submitted_at": stored[0]["submitted_at"],
+            "completed_at": stored[0]["submitted_at"],
+            "answers": [
+                {"question": "nps", "type": "nps", "value": 2},
+                {"question": "why", "type": "text", "value": "Imported from the old tool"},
+            ],
+        },
+        datetime.fromisoformat(stored[0]["submitted_at"]),
+    )
+    sample.ingest(world, [imported])
+    page.goto(url)
+    old = page.locator("table.answers tbody tr", has_text="Imported from the old tool")
+    expect(old).to_have_count(1)
+    expect(old.get_by_role("link")).to_have_count(0)
+    expect(row.get_by_role("link")).to_have_attribute("href", f"/responses/{response_id}")
     link.click()
     expect(page.locator("h1")).to_have_text("Response")
     expect(page.locator("main")).to_contain_text("The courier never rang")

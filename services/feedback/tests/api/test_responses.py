@@ -44,6 +44,15 @@ def test_filters_by_band_respondent_text_status_and_survey(api, published):
     assert ids(api, survey_id="other") == []
     assert len(ids(api, since="2000-01-01T00:00:00Z")) == 4
     assert ids(api, until="2000-01-01T00:00:00Z") == []
+    # Which of a list of ids feedback holds (an id it never had is simply absent).
+    assert ids(api, id=[promoter, detractor, str(uuid.uuid4())]) == [detractor, promoter]
+    assert ids(api, id=[passive], band="promoter") == []
+
+
+def test_at_most_100_ids_are_asked_at_once(api, published):
+    response = api.get("/v1/responses", params={"id": [str(uuid.uuid4())] * 101})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "id"
 
 
 def test_csv_export_escapes_formulas_and_has_a_column_per_question(api, published):

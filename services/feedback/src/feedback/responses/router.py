@@ -26,6 +26,15 @@ async def response_filters(
         Query(description="By the NPS answer: promoter 9-10, passive 7-8, detractor 0-6."),
     ] = None,
     respondent: Annotated[Identifier | None, Query(description="Respondent external id.")] = None,
+    ids: Annotated[
+        list[Identifier] | None,
+        Query(
+            alias="id",
+            max_length=100,
+            description="Only these responses (repeat the parameter, at most 100): which of a "
+            "list of ids, from metrics' answers say, feedback holds.",
+        ),
+    ] = None,
     text: Annotated[
         str | None,
         Query(
@@ -44,6 +53,7 @@ async def response_filters(
         until=until,
         band=band,
         respondent=respondent,
+        ids=tuple(ids) if ids else None,
         text=text,
     )
 

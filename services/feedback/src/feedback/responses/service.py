@@ -26,6 +26,7 @@ class ResponseFilters:
     until: datetime | None = None
     band: Band | None = None
     respondent: str | None = None
+    ids: tuple[str, ...] | None = None
     text: str | None = None
 
 
@@ -40,6 +41,8 @@ def matching(filters: ResponseFilters) -> Select[Any]:
     ):
         if value is not None:
             query = query.where(column == value)
+    if filters.ids is not None:
+        query = query.where(col(Response.id).in_(filters.ids))
     if filters.since is not None:
         query = query.where(col(Response.submitted_at) >= filters.since)
     if filters.until is not None:

@@ -13,7 +13,7 @@ from cxshared.timeutil import utcnow
 from gateway.auth import Staff
 from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
-from gateway.clients.models import AnswerPage, Filters, Score, Survey, Touchpoint
+from gateway.clients.models import AnswerPage, Filters, Score, Touchpoint
 from gateway.dependencies import FeedbackDep, JourneyDep, MetricsDep
 from gateway.pages.common import fetch
 from gateway.present import CHANNELS, METRIC_NAMES
@@ -50,11 +50,12 @@ async def _touchpoint(journey: JourneyClient, touchpoint_id: str) -> Touchpoint 
         return None
 
 
-async def _survey(feedback: FeedbackClient, survey_id: str) -> Survey | None:
-    try:
-        return await feedback.get_survey(survey_id)
-    except UpstreamNotFound:
-        return None
+async def _held(feedback: FeedbackClient, response_ids: list[str]) -> set[str]:
+    """Which of these responses feedback holds (one call for a page of answers)."""
+    if not response_ids:
+        return set()
+    items, _ = await feedback.list_responses({"id": response_ids, "limit": len(response_ids)})
+    return {item.id for item in items}
 
 
 @router.get("/answers")
@@ -108,10 +109,9 @@ async def answers(
         found_journey = await fetch(journey=journey.get_journey(touchpoint.journey_id))
         document = found_journey["journey"]
     found: AnswerPage | None = parts["answers"]
-    # An answer whose survey feedback holds links to its whole response there; one from a
-    # survey feedback no longer has (or from another source) has nothing to link to.
-    survey_ids = {answer.survey_id for answer in found.items} if found else set()
-    surveys = await fetch(**{s: _survey(feedback, s) for s in survey_ids})
+    # An answer whose response feedback holds links to it there; one imported from another
+    # tool (the demo's year of history), or whose response was erased, has nothing to link to.
+    held = await fetch(held=_held(feedback, [a.response_id for a in found.items] if found else []))
     score: Score | None = parts["score"]
     # What a link to another category, the next page or back keeps: every filter but those.
     kept = {
@@ -137,7 +137,7 @@ async def answers(
             "score": score,
             "page": found,
             "cursor": cursor,
-            "in_feedback": {s for s in surveys.names() if surveys[s]},
-            "notices": parts.notices() + surveys.notices(),
+            "in_feedback": held["held"] or set(),
+            "notices": parts.notices() + held.notices(),
         },
     )
