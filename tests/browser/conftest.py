@@ -5,13 +5,30 @@ origin serves a page that embeds a survey.
 Not one world per session: Playwright's sync API runs an event loop on the worker's thread
 while Chromium is open, and a later test of the same worker could not run asyncio.run()."""
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from cxshared.testing.databases import DatabaseFactory
+from cxshared.testing.databases import DatabaseFactory, backend
 from tests.browser.world import HostPage, World, running_world
+
+
+BROWSER = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests check what a browser shows and does; the services under the pages are the
+    same code on either database, and every API the pages call is tested on both. So they run
+    once, on SQLite (as `make test` does by default), and the PostgreSQL suite skips them,
+    unless CX_BROWSER_ON_POSTGRESQL=1."""
+    if backend() != "postgresql" or os.environ.get("CX_BROWSER_ON_POSTGRESQL") == "1":
+        return
+    skip = pytest.mark.skip(reason="browser tests run on SQLite (CX_BROWSER_ON_POSTGRESQL=1)")
+    for item in items:
+        if item.path.is_relative_to(BROWSER):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,13 @@ def add_question(page: Page, prompt: str, kind: str = "nps") -> None:
     expect(page.locator("#questions")).to_contain_text(prompt)
 
 
+def save_settings(page: Page) -> None:
+    """Clicks "Save settings" and waits for the answer: when the panel already shows what the
+    answer will show ("Saved.", a conflict), checking the page alone would not wait for it."""
+    with page.expect_response(lambda r: r.url.endswith("/settings") and r.request.method == "POST"):
+        page.click("text=Save settings")
+
+
 def survey(world: World, survey_id: str) -> dict[str, Any]:
     found: dict[str, Any] = world.get("feedback", f"/v1/surveys/{survey_id}")
     return found
@@ -92,9 +99,7 @@ def test_settings_saved_after_adding_questions_are_kept(world, page):
     expect(page.locator("#questions .prompt").first).to_have_text("What could we do better?")
     add_question(page, "Anything else?", "text")
     page.fill("#f-intro", "One minute.")
-    # "Saved." still shows from the first save: wait for this save's answer instead.
-    with page.expect_response(lambda r: r.url.endswith("/settings") and r.request.method == "POST"):
-        page.click("text=Save settings")
+    save_settings(page)  # "Saved." still shows from the first save
     expect(page.locator("#settings")).to_contain_text("Saved.")
     stored = survey(world, survey_id)
     assert stored["intro"] == "One minute."
@@ -134,7 +139,7 @@ def test_settings_lost_to_another_edit_say_who_and_what_and_keep_the_input(world
     stored = survey(world, survey_id)
     assert (stored["title"], stored["intro"]) == ("Theirs", "")
     # Saving the same stale form again still overwrites nothing; reloading shows theirs.
-    page.click("text=Save settings")
+    save_settings(page)  # the first conflict notice still shows meanwhile
     expect(page.locator("#settings .conflict")).to_be_visible()
     assert survey(world, survey_id)["title"] == "Theirs"
     page.click("#settings >> text=Reload their version")
