@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 # Its module-scoped world is built once, on one xdist worker (make pytest: --dist loadgroup).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-hostile-text")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 # Each payload carries "xss" so that whatever it turned into can be found in the DOM.
 CORPUS = [

@@ -13,7 +13,7 @@ from tests.browser import test_pages_keep_up as keep_up
 from tests.browser.test_staff_and_customers import answer_nps, design
 from tests.browser.world import World
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 # The editor's session and a 1400 x 900 tab of it, as the board's other tests take them.
 signed_in = keep_up.signed_in

@@ -17,7 +17,7 @@ from cxshared.testing.api import bearer, make_key
 from tests.browser.test_staff_and_customers import design
 from tests.browser.world import World
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-pages-keep-up")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.world import HostPage
 
 # Its module-scoped world is built once, on one xdist worker (make pytest: --dist loadgroup).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-staff-and-customers")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert("y")>'
 

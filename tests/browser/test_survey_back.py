@@ -6,7 +6,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-survey-back")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 def three_questions(world) -> dict:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,22 @@ class World:
 
 
 @contextmanager
+def with_chromium(world: World) -> Iterator[World]:
+    """`world` with a Chromium of its own, and its own record of dialogs. Playwright's sync API
+    runs an event loop on this thread while Chromium is open, so a browser lasts one module,
+    while the servers may last longer."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield replace(world, browser=chromium, dialogs=[])
+        finally:
+            chromium.close()
+
+
+@contextmanager
 def running_world(
     logs: Path,
     database_factory_for: Callable[[str, Path], DatabaseFactory],
@@ -218,18 +234,12 @@ def running_world(
         ports = {
             name: int(str(server.base_url).rsplit(":", 1)[1]) for name, server in servers.items()
         }
+        world = World(live, servers, envs, ports, urls, keys, None)
         if not browser:
-            yield World(live, servers, envs, ports, urls, keys, None)
+            yield world
             return
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            try:
-                yield World(live, servers, envs, ports, urls, keys, chromium)
-            finally:
-                chromium.close()
+        with with_chromium(world) as browsing:
+            yield browsing
     finally:
         live.stop_all()
         for name, factory in factories.items():
