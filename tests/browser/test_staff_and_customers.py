@@ -197,12 +197,22 @@ def framed(page: Page, host: HostPage, urls: dict[str, str], *, hostname: str = 
     origin = host.origin.replace("127.0.0.1", hostname) if hostname else host.origin
     page.goto(origin + "/")
     page.wait_for_load_state("load")
-    time.sleep(0.5)
-    shown = []
-    for i, text in enumerate(urls.values()):
-        frame = page.query_selector(f"#f{i}").content_frame()
-        shown.append(frame is not None and text in frame.content())
-    return shown
+    # Each frame settles as shown (its text appears) or refused (Chromium puts its error page
+    # in the frame); a loaded machine may take a while to get there, so wait for one or other.
+    shown: dict[int, bool] = {}
+    deadline = time.monotonic() + 15
+    while len(shown) < len(urls) and time.monotonic() < deadline:
+        for i, text in enumerate(urls.values()):
+            frame = page.query_selector(f"#f{i}").content_frame()
+            if i in shown or frame is None:
+                continue
+            if frame.url.startswith("chrome-error://"):
+                shown[i] = False
+            elif text in frame.content():
+                shown[i] = True
+        time.sleep(0.1)
+    assert len(shown) == len(urls), f"frames neither shown nor refused: {shown}"
+    return [shown[i] for i in range(len(urls))]
 
 
 def test_frame_ancestors_let_in_exactly_the_origins_a_survey_lists(world, host_page):
