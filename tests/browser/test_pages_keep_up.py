@@ -90,6 +90,10 @@ def test_settings_saved_after_adding_questions_are_kept(world, page):
         "Two minutes, no more.",
         "Thanks, that helps.",
     )
+    # "Saved." goes once the form is changed again: it no longer holds.
+    page.fill("#f-thank_you", "Thanks, that helps a lot.")
+    expect(page.locator("#settings .saved")).to_have_count(0)
+    page.fill("#f-thank_you", "Thanks, that helps.")
     # And the other way round: questions edited after the settings were saved.
     page.locator("#questions").get_by_role("link", name="Edit").first.click()
     page.fill("#f-prompt", "How likely are you to recommend us?")

@@ -1,5 +1,6 @@
-/* cxloop staff pages: copy buttons (data-copy="<id of the field to copy>"), and no page shown
-   again from the back/forward cache. Everything else is plain HTML and htmx. */
+/* cxloop staff pages: copy buttons (data-copy="<id of the field to copy>"), a "Saved." note
+   that goes once its form is changed again, and no page shown again from the back/forward
+   cache. Everything else is plain HTML and htmx. */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -24,5 +25,15 @@
   // ask the server again, which sends a signed-out visitor to sign in.
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) window.location.reload();
+  });
+})();
+
+(function () {
+  "use strict";
+  // "Saved." speaks of what was saved: once the form is changed again, it no longer holds.
+  document.addEventListener("input", function (event) {
+    var panel = event.target.closest && event.target.closest(".panel");
+    if (!panel) return;
+    panel.querySelectorAll("p.saved").forEach(function (note) { note.remove(); });
   });
 })();
