@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cxshared.auth import Scope, create_api_key, kept_api_key, list_api_keys, revoke_api_key
+from cxshared.apikeys import Scope, create_api_key, kept_api_key, list_api_keys, revoke_api_key
 from cxshared.backup import BackupError, backup, restore
 from cxshared.db import make_engine
 from cxshared.logging import configure_logging

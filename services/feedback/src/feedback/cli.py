@@ -1,8 +1,7 @@
 import sys
 
 from cxshared.cli import run_cli
-from feedback.config import get_settings
-from feedback.main import MIGRATIONS
+from feedback.config import MIGRATIONS, get_settings
 
 
 def main() -> None:

@@ -1,14 +1,10 @@
-from pathlib import Path
-
 from fastapi import FastAPI
 
 from cxshared.app import create_service_app
 from feedback.api import EVENT_TYPES, api_router
-from feedback.config import Settings, get_settings
+from feedback.config import MIGRATIONS, Settings, get_settings
 from feedback.cors import SurveyCorsMiddleware
 from feedback.respondents.service import ERASED
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 DESCRIPTION = """
 The voice of the customer: surveys bound to the touchpoints of the journey map, answered from

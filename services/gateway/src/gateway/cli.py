@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cxshared.cli import Command, run_cli
-from gateway.config import get_settings
-from gateway.main import MIGRATIONS
+from gateway.config import MIGRATIONS, get_settings
 from gateway.users import throttle
 from gateway.users.models import Role
 from gateway.users.service import UserError, create_user, has_users, set_disabled

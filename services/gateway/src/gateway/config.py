@@ -1,9 +1,13 @@
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from cxshared.settings import ServiceSettings
+
+# Where the service's Alembic migrations are: the CLI needs this without the app.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class Settings(ServiceSettings):

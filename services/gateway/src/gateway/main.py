@@ -30,7 +30,7 @@ from gateway.auth import Forbidden, SignInRequired, login_url
 from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
-from gateway.config import Settings, get_settings
+from gateway.config import MIGRATIONS, Settings, get_settings
 from gateway.pages import (
     alerts,
     answers,
@@ -45,7 +45,6 @@ from gateway.pages import (
 from gateway.web import STAFF_CSP, is_htmx, render, see_other
 
 HERE = Path(__file__).resolve().parent
-MIGRATIONS = HERE / "migrations"
 
 log = structlog.get_logger("gateway")
 

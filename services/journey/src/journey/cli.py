@@ -1,8 +1,7 @@
 import sys
 
 from cxshared.cli import run_cli
-from journey.config import get_settings
-from journey.main import MIGRATIONS
+from journey.config import MIGRATIONS, get_settings
 
 
 def main() -> None:

@@ -1,12 +1,8 @@
-from pathlib import Path
-
 from fastapi import FastAPI
 
 from cxshared.app import create_service_app
 from journey.api import EVENT_TYPES, api_router
-from journey.config import Settings, get_settings
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+from journey.config import MIGRATIONS, Settings, get_settings
 
 DESCRIPTION = """
 The CX model's design: personas, teams, journeys (current and future state), stages with the

@@ -6,10 +6,9 @@ from sqlmodel import Session
 
 from cxshared.cli import Command, run_cli
 from cxshared.db import write_session
-from metrics.config import get_settings
+from metrics.config import MIGRATIONS, get_settings
 from metrics.facts.service import rebuild_rollups
 from metrics.ingest.importer import BadRow, Progress, import_responses, open_text
-from metrics.main import MIGRATIONS
 
 
 def _configure_rebuild(parser: argparse.ArgumentParser) -> None:

@@ -1,14 +1,10 @@
-from pathlib import Path
-
 from fastapi import FastAPI
 
 from cxshared.app import create_service_app
 from metrics.alerts.gauges import open_alerts
 from metrics.alerts.worker import AlertEvaluator
 from metrics.api import EVENT_TYPES, api_router
-from metrics.config import Settings, get_settings
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+from metrics.config import MIGRATIONS, Settings, get_settings
 
 DESCRIPTION = """
 Measurement a CX lead can act on: perception scores per touchpoint with their uncertainty, tied to
