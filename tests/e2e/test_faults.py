@@ -80,12 +80,14 @@ def test_two_relays_one_killed_holding_leases_nothing_stuck_nothing_sent_twice(
     world: World, receiver: Receiver, slug: str
 ) -> None:
     submitted, acknowledged = submit(world, slug, 40)
-    small = {"FEEDBACK_RELAY_BATCH_SIZE": "4"}  # many claims, so both relays hold some
+    small = {"FEEDBACK_RELAY_BATCH_SIZE": "4"}  # many claims: the dead relay holds only some
     doomed = relay(world, "relay.after_claim=kill", **small)
+    assert doomed.process is not None
+    # The survivor starts once the doomed relay has died holding its lease: started together,
+    # the survivor could claim every batch first and leave the doomed one nothing to hold.
+    assert doomed.process.wait(30) == -9, "the doomed relay never held a lease"
     survivor = relay(world, **small)
     try:
-        assert doomed.process is not None
-        assert doomed.process.wait(30) == -9, "the doomed relay never held a lease"
         counts = check_invariant(world, receiver, submitted, acknowledged)
     finally:
         survivor.stop()
