@@ -98,6 +98,37 @@ def test_three_stages_share_a_wide_screen_and_the_editor_shows_a_long_address(wo
     assert overflow <= 0, f"the address is cut off by {overflow} px"
 
 
+@pytest.mark.parametrize("stages", [4, 6])
+def test_an_editor_in_a_crowded_board_shows_a_whole_address(world, page, stages):
+    journey = world.post(
+        "journey",
+        "/v1/journeys/documents",
+        {
+            "name": f"Long journey {uuid.uuid4().hex[:6]}",
+            "stages": [
+                {
+                    "name": f"Stage {i}",
+                    "touchpoints": [
+                        {"name": f"Step {i}", "channel": "web", "interaction": "digital"}
+                    ],
+                }
+                for i in range(stages)
+            ],
+        },
+    )
+    last = journey["stages"][-1]["touchpoints"][0]
+    page.goto(f"{world.gateway}/journeys/{journey['id']}")
+    page.locator(f"#tp-{last['id']}").get_by_role("link", name="Edit").click()
+    email = page.locator(f"form#tp-{last['id']}").get_by_label("Owner's email")
+    email.fill(LONG_EMAIL)
+    overflow = email.evaluate("e => e.scrollWidth - e.clientWidth")
+    assert overflow <= 0, f"the address is cut off by {overflow} px"
+    # The other columns keep their room, and only the board scrolls sideways.
+    widths = [c.bounding_box()["width"] for c in page.locator(".board > .stage").all()]  # type: ignore[index]
+    assert min(widths) >= 259, f"a column shrank to {min(widths):.0f} px"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+
+
 def test_on_a_phone_only_the_board_scrolls_sideways(world, page):
     journey = three_stages(world)
     page.set_viewport_size({"width": 390, "height": 760})
