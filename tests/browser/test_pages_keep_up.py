@@ -331,6 +331,24 @@ def test_an_owner_lost_to_another_edit_keeps_what_was_typed(world, page):
     expect(page.locator("#gaps-title .count")).to_have_text("1")
 
 
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_assign_form_shows_a_whole_address_on_a_desk_and_on_a_phone(world, page, width):
+    journey = one_stage(world, ("Phone", "phone", "human"), ("Chatbot", "chat", "digital"))
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{world.gateway}/ownership?journey_id={journey['id']}")
+    row = page.locator("tr", has_text="Phone")
+    row.get_by_role("link", name="Assign an owner").click()
+    email = row.get_by_label("Owner's email")
+    email.fill("customer.experience@northwind-logistics.example.com")
+    if width > 640:  # on a phone the field is as wide as the screen allows, and scrolls
+        overflow = email.evaluate("e => e.scrollWidth - e.clientWidth")
+        assert overflow <= 0, f"the address is cut off by {overflow} px"
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= width, f"the page is {page_width} px wide on a {width} px screen"
+    box = row.get_by_role("button", name="Save").bounding_box()
+    assert box and box["x"] + box["width"] <= width
+
+
 # -- a history reads as sentences ----------------------------------------------------------------
 
 
