@@ -236,14 +236,18 @@ class _ServiceAnalyzer(SentimentIntensityAnalyzer):  # type: ignore[misc]
     def sentiment_valence(
         self, valence: float, sentitext: SentiText, item: str, i: int, sentiments: list[float]
     ) -> list[float]:
+        word = item.lower()
+        if word not in self.lexicon and word not in SERVICE_ACTIONS:
+            sentiments.append(0.0)  # what VADER does for a word it does not know, sooner
+            return sentiments
         words = sentitext.words_and_emoticons
-        if item.lower() in PROBLEM_WORDS and any(
+        if word in PROBLEM_WORDS and any(
             w.lower() in RESOLVED_WORDS and not _negated(words, j, also=CONDITIONAL)
             for j, w in enumerate(words)
         ):
             sentiments.append(0.0)
             return sentiments
-        if item.lower() in SERVICE_ACTIONS and _negated(words, i):
+        if word in SERVICE_ACTIONS and _negated(words, i):
             sentiments.append(NOT_DONE)
             return sentiments
         return super().sentiment_valence(valence, sentitext, item, i, sentiments)  # type: ignore[no-any-return]
