@@ -71,6 +71,10 @@ SERVICE_WORDS = {
     "threw": -1.5,
     "thrown": -1.5,
     "dumped": -1.5,
+    "ignored": -1.5,
+    "twice": -0.8,
+    "accurate": 1.2,
+    "instant": 1.5,
     # Written in by the rewrites below.
     "quick_time": 1.3,
     "slow_time": -1.3,
@@ -119,6 +123,15 @@ SERVICE_PHRASES = {
     "had to": -1.0,
     "supposed to": -1.0,
     "thanks for nothing": -2.0,
+    "too many": -1.3,
+    "too much": -1.3,
+    "out of date": -1.2,
+    "in circles": -1.5,
+    "logs me out": -1.5,
+    "in the rain": -1.2,
+    "in seconds": 1.5,
+    "at once": 1.2,
+    "spot on": 2.0,
     "top service": 2.5,
     "top notch": 2.5,
     # VADER's "no" (-1.2) made these complaints.
@@ -127,6 +140,9 @@ SERVICE_PHRASES = {
     "gift card": 0.0,
     "credit card": 0.0,
     "store credit": 0.0,
+    "help centre": 0.0,
+    "help center": 0.0,
+    "help desk": 0.0,
 }
 
 # Service actions that say nothing alone ("the parcel arrived") but that customers name when
@@ -140,7 +156,7 @@ SERVICE_ACTIONS = frozenset({
     "receive", "received", "deliver", "delivered", "ring", "rang", "call", "called", "apply",
     "applied", "pay", "log", "find", "finds", "reach", "told", "mentioned", "explained",
     "sign", "response", "solution", "explanation", "callback", "working", "match", "sense",
-    "ordering", "buying",
+    "ordering", "buying", "appear", "appeared", "update", "updated", "download",
 })  # fmt: skip
 NEGATORS = frozenset(NEGATE) | {"no", "nobody", "noone", "nowhere"}
 
@@ -207,6 +223,8 @@ REWRITES = (
     (("/",), r"\b[0-3]/10\b|\b[01]/5\b", "bottom_rating"),
     # "Pages keep freezing", "kept rejecting my postcode": something failing again and again.
     (("keep", "kept"), r"\b(?:keeps|keep|kept) (?=\w+ing\b)", "repeatedly "),
+    # "Transferred three times": the customer had to go through it again and again.
+    (("times",), r"\b(?:three|four|five|six|several|many|\d+) times\b", "repeatedly"),
     # "Never had such good service": VADER reads "never" as negating "good".
     (("such",), r"\bnever (had|seen|been|experienced) such\b", r"\1 such"),
     # Words in quotes are the company's ("hassle-free returns"), not the customer's judgement.
