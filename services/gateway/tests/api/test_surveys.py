@@ -258,6 +258,21 @@ def test_invitations_from_a_csv_upload(stack, editor, delivery_survey):
         files={"file": ("people.csv", b"name,email\nAnn,ann@example.com\n", "text/csv")},
     )
     assert bad.status_code == 422 and "external_id" in bad.text
+    # A cell past the csv module's limit is a message on the page, not a server error.
+    huge = "external_id,email\nc-3," + "x" * 200_000 + "\n"
+    refused = editor.client.post(
+        f"/surveys/{survey_id}/invitations",
+        data={"csrf_token": editor.csrf},
+        files={"file": ("people.csv", huge.encode(), "text/csv")},
+    )
+    assert refused.status_code == 422 and "line 2: field larger than field limit" in refused.text
+    # A spreadsheet's lone carriage returns end its lines.
+    mac = editor.client.post(
+        f"/surveys/{survey_id}/invitations",
+        data={"csrf_token": editor.csrf},
+        files={"file": ("people.csv", b"external_id,email\rc-4,dee@example.com\r", "text/csv")},
+    )
+    assert mac.status_code == 200 and "1 created" in mac.text
 
 
 def test_responses_are_listed_filtered_escaped_and_exported(stack, editor, delivery_survey):

@@ -61,6 +61,21 @@ def test_customers_are_upserted_by_external_id_and_imported_from_csv(api):
     assert bad.status_code == 422
     assert "row 2" in bad.json()["detail"]
     assert api.get("/v1/customers/c4").status_code == 404
+    # A carriage return alone ends a line (it was a 500 once); a cell past the csv module's
+    # limit is a 422 naming its line.
+    mac = api.post(
+        "/v1/customers/import",
+        content="external_id,segment\rc5,gold\r",
+        headers={**api.writer, "Content-Type": "text/csv"},
+    )
+    assert mac.json() == {"created": 1, "updated": 0}
+    huge = api.post(
+        "/v1/customers/import",
+        content="external_id,name\nc6," + "x" * 200_000 + "\n",
+        headers={**api.writer, "Content-Type": "text/csv"},
+    )
+    assert huge.status_code == 422, huge.text
+    assert huge.json()["detail"].startswith("line 2: field larger than field limit")
 
 
 def test_churn_by_category_and_revenue_at_risk(api, send, ev):

@@ -2,8 +2,6 @@
 display logic), preview, publish, the link and embed snippet, invitations from a CSV upload,
 and the responses with filters and a CSV export."""
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -14,6 +12,7 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from cxshared.client import UpstreamConflict, UpstreamInvalid
+from cxshared.csvtext import CsvError, CsvRows
 from gateway.auth import Editor, Staff
 from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
@@ -670,18 +669,24 @@ def read_invitees(data: bytes) -> tuple[list[dict[str, Any]], str]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], "The file is not UTF-8 text. Save it as CSV (UTF-8) and upload it again."
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "external_id" not in reader.fieldnames:
+    try:
+        return _invitees(CsvRows(text))
+    except CsvError as exc:
+        return [], f"The file is not CSV that can be read: {exc}."
+
+
+def _invitees(reader: CsvRows) -> tuple[list[dict[str, Any]], str]:
+    if "external_id" not in reader.fieldnames:
         return [], "The first line must name the columns, among them external_id (and email)."
     people = []
-    for number, row in enumerate(reader, start=2):
+    for number, row in reader:
         external_id = (row.get("external_id") or "").strip()
         if not external_id:
             return [], f"Line {number} has no external_id."
         attributes = {k: v for k, v in row.items() if k not in ("external_id", "email") and k and v}
         person: dict[str, Any] = {"external_id": external_id, "attributes": attributes}
-        if (row.get("email") or "").strip():
-            person["email"] = row["email"].strip()
+        if email := (row.get("email") or "").strip():
+            person["email"] = email
         people.append(person)
         if len(people) > INVITATIONS_PER_UPLOAD:
             return [], f"At most {INVITATIONS_PER_UPLOAD} people an upload; split the file."

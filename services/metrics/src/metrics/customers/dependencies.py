@@ -1,10 +1,9 @@
-import csv
-import io
 from typing import Annotated
 
 from fastapi import Depends, Request
 from pydantic import ValidationError
 
+from cxshared.csvtext import CsvError, CsvRows
 from cxshared.problems import Problem
 from metrics.customers.schemas import CustomerWrite
 
@@ -16,19 +15,20 @@ async def csv_customers(request: Request) -> list[CustomerWrite]:
     except UnicodeDecodeError as exc:
         raise Problem(400, "bad-request", "Bad request", "The CSV must be UTF-8.") from exc
     rows = []
-    for line, raw in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        values = {k: v for k, v in raw.items() if k and v not in (None, "")}
-        try:
-            # Every CSV value is text: "1200" is read as a number here, as nowhere in JSON.
-            rows.append(CustomerWrite.model_validate(values, strict=False))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise Problem(
-                422,
-                "invalid-csv",
-                "Invalid CSV",
-                f"row {line}: {'.'.join(str(p) for p in first['loc'])}: {first['msg']}",
-            ) from exc
+    try:
+        for line, raw in CsvRows(text):
+            values = {k: v for k, v in raw.items() if k and v not in (None, "")}
+            try:
+                # Every CSV value is text: "1200" is read as a number here, as nowhere in JSON.
+                rows.append(CustomerWrite.model_validate(values, strict=False))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise Problem(
+                    422, "invalid-csv", "Invalid CSV", f"row {line}: {where}: {first['msg']}"
+                ) from exc
+    except CsvError as exc:
+        raise Problem(422, "invalid-csv", "Invalid CSV", str(exc)) from exc
     if not rows:
         raise Problem(422, "invalid-csv", "Invalid CSV", "The CSV has no customer rows.")
     return rows

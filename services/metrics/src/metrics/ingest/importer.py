@@ -7,7 +7,6 @@ One row per response. Columns (CSV header, or JSON keys): `response_id` (require
 simply be run again. Each batch is one transaction: facts and rollups together.
 """
 
-import csv
 import io
 import json
 import sys
@@ -21,6 +20,7 @@ from sqlalchemy import Engine, String, any_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 
+from cxshared.csvtext import CsvError, CsvRows
 from cxshared.db import is_sqlite, write_session
 from metrics.customers.service import keep_latest_nps
 from metrics.facts.models import ErasedResponse, ResponseFact
@@ -47,7 +47,11 @@ class Progress:
 
 def rows_of(stream: IO[str], fmt: str) -> Iterator[dict[str, Any]]:
     if fmt == "csv":
-        yield from csv.DictReader(stream)
+        try:
+            for _, row in CsvRows(stream):
+                yield row
+        except CsvError as exc:
+            raise BadRow(str(exc)) from exc
         return
     for number, line in enumerate(stream, start=1):
         if line.strip():
