@@ -30,6 +30,30 @@ def test_nps_interval_is_clipped_to_the_scale():
     assert result.low > 40
 
 
+def test_nps_interval_reaches_its_own_score_for_one_promoter():
+    # The adjusted-Wald interval alone is 100 · (0.25 ± 1.96 · 0.375) = [-48.5, 98.5]: it
+    # misses the score 100 it is shown beside, so it is widened to reach it.
+    n_adj = 1 + 3
+    p, d = 1.75 / n_adj, 0.75 / n_adj
+    half = stats.norm.ppf(0.975) * math.sqrt((p + d - (p - d) ** 2) / n_adj)
+    result = estimates.nps(promoters=1, detractors=0, n=1)
+    assert round(100 * (p - d - half), 1) == -48.5
+    assert result.value == 100
+    assert result.low == pytest.approx(100 * (p - d - half))
+    assert result.high == 100
+
+
+SMALL_NPS_SAMPLES = [
+    (p, d, n) for n in (1, 2, 3, 5) for p in range(n + 1) for d in range(n + 1 - p)
+]
+
+
+@pytest.mark.parametrize(("promoters", "detractors", "n"), SMALL_NPS_SAMPLES)
+def test_every_nps_lies_inside_its_interval(promoters, detractors, n):
+    result = estimates.nps(promoters, detractors, n)
+    assert result.low <= result.value <= result.high
+
+
 def test_nps_of_nothing_is_empty():
     assert estimates.nps(0, 0, 0) == estimates.Estimate(None, None, None, 0)
 
@@ -72,6 +96,24 @@ def test_nps_difference_uses_the_adjusted_wald_variances():
     assert result.difference == pytest.approx(100 * (10 / 120 - 15 / 50))
     assert result.p_value == pytest.approx(2 * stats.norm.sf(abs(z)))
     assert result.low == pytest.approx(100 * (s2 - s1 - 1.959964 * math.sqrt(v1 + v2)), abs=1e-4)
+
+
+def test_nps_difference_reaches_the_plain_difference():
+    # One promoter, then one detractor: the plain change is -200; the adjusted-Wald interval
+    # alone, 100 · (-0.5 ± 1.96 · 0.53), stops at -153.9.
+    result = compare.nps_difference((1, 0, 1), (0, 1, 1))
+    se = math.sqrt(2 * 0.5625 / 4)  # Var' = 0.4375 + 0.1875 - 0.25², n' = 4, each side
+    assert round(100 * (-0.5 - stats.norm.ppf(0.975) * se), 1) == -153.9
+    assert result.difference == -200
+    assert result.low == -200
+    assert result.high == pytest.approx(100 * (-0.5 + stats.norm.ppf(0.975) * se))
+
+
+@pytest.mark.parametrize("first", [s for s in SMALL_NPS_SAMPLES if s[2] <= 2])
+@pytest.mark.parametrize("second", [s for s in SMALL_NPS_SAMPLES if s[2] <= 2])
+def test_every_nps_difference_lies_inside_its_interval(first, second):
+    result = compare.nps_difference(first, second)
+    assert -200 <= result.low <= result.difference <= result.high <= 200
 
 
 @pytest.mark.parametrize(("first", "second"), [((41, 50), (30, 50)), ((830, 1000), (790, 950))])

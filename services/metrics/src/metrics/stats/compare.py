@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from scipy.special import ndtr, stdtr, stdtrit
 
-from metrics.stats.estimates import Z_95, adjusted_nps, mean_and_sd
+from metrics.stats.estimates import Z_95, adjusted_nps, mean_and_sd, reaching
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ def _two_sided(z: float) -> float:
 def nps_difference(first: tuple[int, int, int], second: tuple[int, int, int]) -> Difference:
     """(promoters, detractors, n) for each side. The z-test uses the adjusted-Wald variances;
     the difference is of the plain NPS values and its interval is centred on the adjusted
-    difference, like each score's own interval."""
+    difference, like each score's own interval: clipped to [-200, 200] and widened to reach
+    the plain difference where it falls short."""
     if first[2] <= 0 or second[2] <= 0:
         return NO_TEST
     a = adjusted_nps(*first)
@@ -35,12 +36,10 @@ def nps_difference(first: tuple[int, int, int], second: tuple[int, int, int]) ->
     se = math.sqrt(a.variance / a.n + b.variance / b.n)
     shift = b.score - a.score
     plain = 100 * ((second[0] - second[1]) / second[2] - (first[0] - first[1]) / first[2])
-    return Difference(
-        difference=plain,
-        low=100 * (shift - Z_95 * se),
-        high=100 * (shift + Z_95 * se),
-        p_value=_two_sided(shift / se),
+    low, high = reaching(
+        plain, max(-200.0, 100 * (shift - Z_95 * se)), min(200.0, 100 * (shift + Z_95 * se))
     )
+    return Difference(difference=plain, low=low, high=high, p_value=_two_sided(shift / se))
 
 
 def proportion_difference(

@@ -43,20 +43,31 @@ def adjusted_nps(promoters: int, detractors: int, n: int) -> AdjustedNps:
     return AdjustedNps(score=score, variance=p + d - score**2, n=n_adj)
 
 
+def reaching(value: float, low: float, high: float) -> tuple[float, float]:
+    """An interval widened, where it falls short, to reach the figure it is shown beside.
+
+    Intervals centred on an adjusted estimate can miss the plain one at small n (one promoter:
+    NPS 100, adjusted-Wald interval [-48.5, 98.5]). The figure shown stays the plain one, and
+    its interval only ever grows, so its coverage never falls (docs/metrics.md, "Intervals")."""
+    return min(low, value), max(high, value)
+
+
 def nps(promoters: int, detractors: int, n: int) -> Estimate:
     """NPS = 100 (P - D) / n, with the adjusted-Wald interval (Rocks 2016) clipped to
     [-100, 100]. The interval is centred on the adjusted score: 25 promoters and 10 detractors
-    of 50 give NPS 30, adjusted 28.3, interval [7.3, 49.3]."""
+    of 50 give NPS 30, adjusted 28.3, interval [7.3, 49.3]; it is widened to reach the NPS
+    where it falls short (small n only)."""
     if n <= 0:
         return Estimate.empty()
     adjusted = adjusted_nps(promoters, detractors, n)
     half = Z_95 * math.sqrt(adjusted.variance / adjusted.n)
-    return Estimate(
-        value=100 * (promoters - detractors) / n,
-        low=max(-100.0, 100 * (adjusted.score - half)),
-        high=min(100.0, 100 * (adjusted.score + half)),
-        n=n,
+    value = 100 * (promoters - detractors) / n
+    low, high = reaching(
+        value,
+        max(-100.0, 100 * (adjusted.score - half)),
+        min(100.0, 100 * (adjusted.score + half)),
     )
+    return Estimate(value=value, low=low, high=high, n=n)
 
 
 def wilson(successes: int, n: int, *, scale: float = 100) -> Estimate:
