@@ -67,18 +67,97 @@ def test_wilson_matches_statsmodels(successes, n):
     assert result.high == pytest.approx(100 * high, abs=1e-9)
 
 
-def test_mean_interval_matches_scipy_on_the_raw_answers():
-    answers = np.array([5, 6, 7, 3, 4, 6, 6, 7, 2, 5, 5, 6], dtype=float)
-    low, high = stats.t.interval(
+def _moments(answers):
+    answers = np.asarray(answers, dtype=float)
+    return answers.sum(), (answers**2).sum(), len(answers)
+
+
+def _dirichlet_interval(answers, low, high, draws=200_000, seed=11):
+    """The interval docs/metrics.md defines, by brute force: draw the shares of answers at
+    each scale point from their Dirichlet posterior (Perks' prior: one answer spread evenly
+    over the points) and take the 2.5% and 97.5% points of the mean they give."""
+    points = np.arange(low, high + 1)
+    counts = np.array([np.sum(np.asarray(answers) == v) for v in points])
+    shares = np.random.default_rng(seed).dirichlet(counts + 1 / len(points), size=draws)
+    return np.quantile(shares @ points, [0.025, 0.975])
+
+
+@pytest.mark.parametrize(
+    ("answers", "scale"),
+    [
+        ([5, 1], (1, 5)),
+        ([4] * 40, (1, 7)),
+        ([5] * 12, (1, 5)),
+        ([5, 6, 7, 3, 4, 6, 6, 7, 2, 5, 5, 6], (1, 7)),
+        ([1, 2, 2, 3, 5, 4, 4, 4, 5, 5, 3, 1, 2, 4, 5, 5, 4, 4, 3, 5], (1, 5)),
+    ],
+)
+def test_mean_interval_matches_the_dirichlet_posterior_drawn(answers, scale):
+    low, high = _dirichlet_interval(answers, *scale)
+    result = estimates.mean(*_moments(answers), scale=scale)
+    assert result.value == pytest.approx(np.mean(answers))
+    # A Beta with the posterior's moments stands for the drawn distribution; at n = 2 on five
+    # points the two differ by a few hundredths of a point of the scale.
+    assert result.low == pytest.approx(min(low, np.mean(answers)), abs=0.06)
+    assert result.high == pytest.approx(max(high, np.mean(answers)), abs=0.06)
+
+
+def test_mean_interval_stays_on_the_scale():
+    # Two answers, 5 and 1: the t-interval 3 ± 12.7 · 2 is [-22.4, 28.4] on a 1-5 scale.
+    answers = np.array([5, 1], dtype=float)
+    t_low, t_high = stats.t.interval(0.95, 1, loc=answers.mean(), scale=stats.sem(answers))
+    assert (round(t_low, 1), round(t_high, 1)) == (-22.4, 28.4)
+    result = estimates.mean(*_moments(answers), scale=(1, 5))
+    assert result.value == 3
+    assert 1 < result.low < 2 and 4 < result.high < 5
+
+
+def test_identical_answers_do_not_give_a_zero_width_interval():
+    # 40 answers of 4: s = 0, so the t-interval is [4, 4]. Forty alike leave room for up to
+    # 3/40 of answers elsewhere (the rule of three): the mean within 4 ± 0.075 if they are
+    # next to 4, 4 ± 0.225 if they are at an end of the 1-7 scale.
+    result = estimates.mean(*_moments([4] * 40), scale=(1, 7))
+    assert result.value == 4
+    assert 3.85 < result.low < 3.95 and 4.05 < result.high < 4.15
+
+
+def test_all_top_answers_reach_the_top_of_the_scale():
+    result = estimates.mean(*_moments([5] * 12), scale=(1, 5))
+    assert result.value == result.high == 5
+    assert 4 < result.low < 4.6
+
+
+def test_mean_interval_is_close_to_the_t_interval_with_many_answers():
+    rng = np.random.default_rng(4)
+    answers = rng.choice(np.arange(1, 8), size=400, p=[0.05, 0.05, 0.1, 0.2, 0.25, 0.2, 0.15])
+    t_low, t_high = stats.t.interval(
         0.95, len(answers) - 1, loc=answers.mean(), scale=stats.sem(answers)
     )
-    result = estimates.mean(answers.sum(), (answers**2).sum(), len(answers))
-    assert result.value == pytest.approx(answers.mean())
-    assert (result.low, result.high) == (pytest.approx(low), pytest.approx(high))
+    result = estimates.mean(*_moments(answers), scale=(1, 7))
+    assert (result.low, result.high) == (
+        pytest.approx(t_low, abs=0.02),
+        pytest.approx(t_high, abs=0.02),
+    )
 
 
-def test_one_answer_has_a_mean_and_no_interval():
-    assert estimates.mean(6, 36, 1) == estimates.Estimate(6, None, None, 1)
+@pytest.mark.parametrize("n", [5, 30])
+def test_mean_interval_covers_the_true_mean_95_times_in_100(n):
+    rng = np.random.default_rng(n)
+    # A satisfied population on 1-5: skewed, where the t-interval covers 91% at n = 5.
+    shares = [0.02, 0.03, 0.1, 0.45, 0.4]
+    true_mean = float(np.dot(np.arange(1, 6), shares))
+    samples = rng.choice(np.arange(1, 6), size=(4000, n), p=shares)
+    covered = [
+        (e := estimates.mean(*_moments(sample), scale=(1, 5))).low <= true_mean <= e.high
+        for sample in samples
+    ]
+    assert 0.93 <= np.mean(covered) <= 0.99
+
+
+def test_one_answer_has_a_mean_and_a_wide_interval():
+    result = estimates.mean(6, 36, 1, scale=(1, 7))
+    assert result.value == 6
+    assert result.low < 3.5 and 6 < result.high < 7
 
 
 def test_nps_difference_uses_the_adjusted_wald_variances():

@@ -20,6 +20,7 @@ from typing import Any
 
 from metrics.alerts.models import Rule
 from metrics.config import Settings
+from metrics.facts.values import SCALES
 from metrics.stats import estimates
 from metrics.stats.charts import Baseline, ChartResult, Day, Method, bernoulli_cusum, ewma
 
@@ -48,7 +49,7 @@ def estimate(metric: str, day: Day) -> estimates.Estimate:
         return estimates.nps(promoters, day.bad, day.n)
     if metric == "csat":
         return estimates.wilson(day.n - day.bad, day.n)
-    return estimates.mean(day.total, day.total_sq, day.n)
+    return estimates.mean(day.total, day.total_sq, day.n, scale=SCALES[metric])
 
 
 def total(days: list[Day]) -> Day:

@@ -18,6 +18,7 @@ from metrics.alerts.service import targets_of as targets_of
 from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
 from metrics.facts.models import DailyRollup, MonthlyRollup
 from metrics.facts.service import SUM_COLUMNS
+from metrics.facts.values import SCALES
 from metrics.scores.schemas import (
     Change,
     ChangeRead,
@@ -187,13 +188,17 @@ def estimate(metric: str, sums: Sums) -> estimates.Estimate:
         return estimates.nps(int(sums["promoters"]), int(sums["detractors"]), int(sums["nps_n"]))
     if metric == "csat":
         return estimates.wilson(int(sums["csat_top2"]), int(sums["csat_n"]))
-    return estimates.mean(sums["ces_sum"], sums["ces_sum_sq"], int(sums["ces_n"]))
+    return estimates.mean(
+        sums["ces_sum"], sums["ces_sum_sq"], int(sums["ces_n"]), scale=SCALES["ces"]
+    )
 
 
 def extras(metric: str, sums: Sums) -> dict[str, Any]:
     """The companion figures docs/metrics.md names: mean satisfaction for CSAT, % agree for CES."""
     if metric == "csat":
-        mean = estimates.mean(sums["csat_sum"], sums["csat_sum_sq"], int(sums["csat_n"]))
+        mean = estimates.mean(
+            sums["csat_sum"], sums["csat_sum_sq"], int(sums["csat_n"]), scale=SCALES["csat"]
+        )
         return {"mean_satisfaction": _interval(mean)}
     if metric == "ces":
         return {

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 # The distribution functions from scipy.special, not scipy.stats: the same numbers, and the
 # service starts without importing all of scipy.stats (about a second of CPU).
-from scipy.special import ndtri, stdtrit
+from scipy.special import betaincinv, ndtri
 
 Z_95 = float(ndtri(0.975))  # 1.95996..., the 1.96 of docs/metrics.md
 
@@ -96,12 +96,43 @@ def mean_and_sd(total: float, total_sq: float, n: int) -> tuple[float, float]:
     return mean, math.sqrt(variance)
 
 
-def mean(total: float, total_sq: float, n: int) -> Estimate:
-    """A mean (CES) with mean ± t(0.975, n-1) · s/√n; no interval below two answers."""
+# Perks' prior: one answer in all, spread evenly over the points of the scale. Half an answer
+# per point (Jeffreys) pulls a skewed sample's interval off the true mean too often at small n:
+# in simulation it covered a mostly-satisfied population's mean 90% of the time at n = 5.
+PRIOR_ANSWERS = 1.0
+
+
+def mean(total: float, total_sq: float, n: int, *, scale: tuple[int, int]) -> Estimate:
+    """The mean of answers on the integer scale `scale` (CSAT 1-5, CES 1-7), with an interval
+    that stays on the scale and never claims certainty from identical answers.
+
+    The shares of answers at each scale point get a Dirichlet posterior under Perks' prior
+    (one answer in all, spread evenly over the points): a Bayesian bootstrap over the scale's
+    points. The
+    posterior mean and variance of the mean need only n, the sum and the sum of squares; a
+    Beta with those moments, stretched over the scale, gives the 2.5% and 97.5% points. With
+    many answers this is the t-interval; with two answers of 5 and 1 it is [1.35, 4.65] where
+    the t-interval was [-22.4, 28.4]; forty 4s on 1-7 give [3.91, 4.09], not [4, 4]. Widened
+    to reach the plain mean where it falls short (all answers at one end of the scale)."""
     if n <= 0:
         return Estimate.empty()
-    value, sd = mean_and_sd(total, total_sq, n)
-    if n < 2:
-        return Estimate(value, None, None, n)
-    half = float(stdtrit(n - 1, 0.975)) * sd / math.sqrt(n)
-    return Estimate(value=value, low=value - half, high=value + half, n=n)
+    lowest, highest = scale
+    points = range(lowest, highest + 1)
+    per_point = PRIOR_ANSWERS / len(points)
+    weight = n + PRIOR_ANSWERS
+    first = (total + per_point * sum(points)) / weight
+    second = (total_sq + per_point * sum(v * v for v in points)) / weight
+    width = highest - lowest
+    centre = (first - lowest) / width
+    spread = max(0.0, second - first * first) / (weight + 1) / (width * width)
+    # Beta(a, b) with this mean and variance; a + b >= weight since the spread is at most
+    # centre (1 - centre) / (weight + 1).
+    concentration = centre * (1 - centre) / spread - 1
+    a, b = centre * concentration, (1 - centre) * concentration
+    value = total / n
+    low, high = reaching(
+        value,
+        lowest + width * float(betaincinv(a, b, 0.025)),
+        lowest + width * float(betaincinv(a, b, 0.975)),
+    )
+    return Estimate(value=value, low=low, high=high, n=n)
