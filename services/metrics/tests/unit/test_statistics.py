@@ -9,7 +9,11 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    proportions_ztest,
+)
 
 from metrics.stats import compare, drivers, estimates
 from metrics.stats.charts import Baseline, Day, bernoulli_cusum, ewma
@@ -205,17 +209,75 @@ def test_two_proportion_test_matches_statsmodels(first, second):
     assert result.difference == pytest.approx(100 * (second[0] / second[1] - first[0] / first[1]))
 
 
-def test_welch_matches_scipy_on_the_raw_answers():
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [((41, 50), (30, 50)), ((830, 1000), (790, 950)), ((30, 30), (30, 30)), ((0, 4), (3, 3))],
+)
+def test_proportion_difference_interval_is_newcombes(first, second):
+    # Newcombe's hybrid score interval (his method 10), from the two Wilson intervals.
+    low, high = confint_proportions_2indep(
+        second[0], second[1], first[0], first[1], method="newcomb", compare="diff"
+    )
+    result = compare.proportion_difference(first, second)
+    assert (result.low, result.high) == (
+        pytest.approx(100 * low, abs=1e-9),
+        pytest.approx(100 * high, abs=1e-9),
+    )
+
+
+def test_no_change_between_two_unanimous_periods_is_not_certain():
+    # 30 of 30 satisfied, then 30 of 30 again: the Wald interval of the change is [0, 0].
+    result = compare.proportion_difference((30, 30), (30, 30))
+    assert result.difference == 0
+    assert result.low < -10 and result.high > 10
+
+
+def _mover(first, second, scale):
+    """Zou and Donner's MOVER: the difference's interval from each mean's own interval."""
+    a = estimates.mean(*_moments(first), scale=scale)
+    b = estimates.mean(*_moments(second), scale=scale)
+    d = b.value - a.value
+    return (
+        d - math.hypot(b.value - b.low, a.high - a.value),
+        d + math.hypot(b.high - b.value, a.value - a.low),
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "scale"),
+    [
+        ([5, 1], [4, 2], (1, 5)),
+        ([4] * 40, [4] * 40, (1, 7)),
+        ([5] * 12, [1, 2, 2, 3, 5, 4, 4, 4, 5, 5, 3, 1], (1, 5)),
+        ([5, 6, 7, 3, 4, 6, 6, 7, 2, 5, 5, 6], [3, 4, 2, 5, 3, 4, 1, 4, 6, 3], (1, 7)),
+    ],
+)
+def test_mean_difference_interval_combines_the_two_means_intervals(first, second, scale):
+    result = compare.mean_difference(_moments(first), _moments(second), scale=scale)
+    width = scale[1] - scale[0]
+    assert result.difference == pytest.approx(np.mean(second) - np.mean(first))
+    assert (result.low, result.high) == tuple(
+        pytest.approx(x) for x in _mover(first, second, scale)
+    )
+    assert -width <= result.low < result.difference < result.high <= width
+
+
+def test_mean_difference_of_two_answers_each_stays_within_the_scale():
+    # (5, 1) then (4, 2) on 1-5: Welch's interval is about [-18, 18], past the ±4 possible.
+    a, b = np.array([5, 1.0]), np.array([4, 2.0])
+    welch = stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
+    assert welch.low < -4 and welch.high > 4
+    result = compare.mean_difference(_moments(a), _moments(b), scale=(1, 5))
+    assert -4 < result.low < 0 < result.high < 4
+
+
+def test_mean_difference_p_value_is_welchs_on_the_raw_answers():
     a = np.array([5, 6, 7, 3, 4, 6, 6, 7, 2, 5, 5, 6], dtype=float)
     b = np.array([3, 4, 2, 5, 3, 4, 1, 4, 6, 3], dtype=float)
     expected = stats.ttest_ind(b, a, equal_var=False)
-    interval = expected.confidence_interval(0.95)
-    result = compare.mean_difference(
-        (a.sum(), (a**2).sum(), len(a)), (b.sum(), (b**2).sum(), len(b))
-    )
+    result = compare.mean_difference(_moments(a), _moments(b), scale=(1, 7))
     assert result.difference == pytest.approx(b.mean() - a.mean())
     assert result.p_value == pytest.approx(expected.pvalue)
-    assert (result.low, result.high) == (pytest.approx(interval.low), pytest.approx(interval.high))
 
 
 def test_benjamini_hochberg_matches_statsmodels():

@@ -410,6 +410,7 @@ def _difference(metric: str, base: Sums, current: Sums) -> compare.Difference:
     return compare.mean_difference(
         (base["ces_sum"], base["ces_sum_sq"], int(base["ces_n"])),
         (current["ces_sum"], current["ces_sum_sq"], int(current["ces_n"])),
+        scale=SCALES["ces"],
     )
 
 

@@ -4,9 +4,17 @@ across the groups compared (docs/metrics.md, "Definitions: Change and degradatio
 import math
 from dataclasses import dataclass
 
-from scipy.special import ndtr, stdtr, stdtrit
+from scipy.special import ndtr, stdtr
 
-from metrics.stats.estimates import Z_95, adjusted_nps, mean_and_sd, reaching
+from metrics.stats.estimates import (
+    Z_95,
+    Estimate,
+    adjusted_nps,
+    mean,
+    mean_and_sd,
+    reaching,
+    wilson,
+)
 
 
 @dataclass(frozen=True)
@@ -42,50 +50,63 @@ def nps_difference(first: tuple[int, int, int], second: tuple[int, int, int]) ->
     return Difference(difference=plain, low=low, high=high, p_value=_two_sided(shift / se))
 
 
+def _ends(estimate: Estimate) -> tuple[float, float, float]:
+    if estimate.value is None or estimate.low is None or estimate.high is None:
+        raise ValueError("MOVER needs an estimate with its interval")
+    return estimate.value, estimate.low, estimate.high
+
+
+def mover(first: Estimate, second: Estimate) -> tuple[float, float]:
+    """The interval of second minus first from each side's own interval: Zou and Donner's
+    MOVER (method of variance estimates recovery). From two Wilson intervals it is Newcombe's
+    hybrid score interval; it contains the difference, is never zero-width where neither side
+    is, and stays within the scale whenever both sides' intervals do."""
+    a_value, a_low, a_high = _ends(first)
+    b_value, b_low, b_high = _ends(second)
+    difference = b_value - a_value
+    return (
+        difference - math.hypot(b_value - b_low, a_high - a_value),
+        difference + math.hypot(b_high - b_value, a_value - a_low),
+    )
+
+
 def proportion_difference(
     first: tuple[int, int], second: tuple[int, int], *, scale: float = 100
 ) -> Difference:
-    """(successes, n) for each side: the pooled two-proportion z-test for the p-value, and the
-    unpooled (Wald) interval for the difference."""
+    """(successes, n) for each side: the pooled two-proportion z-test for the p-value, and
+    Newcombe's hybrid score interval for the difference (a Wald interval would be [0, 0]
+    between two unanimous periods)."""
     (x1, n1), (x2, n2) = first, second
     if n1 <= 0 or n2 <= 0:
         return NO_TEST
     p1, p2 = x1 / n1, x2 / n2
     pooled = (x1 + x2) / (n1 + n2)
     se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
     # A pooled SE of 0 means both sides answered all yes (or all no): no change to test.
     p_value = _two_sided((p2 - p1) / se_pooled) if se_pooled > 0 else 1.0
-    return Difference(
-        difference=scale * (p2 - p1),
-        low=scale * (p2 - p1 - Z_95 * se),
-        high=scale * (p2 - p1 + Z_95 * se),
-        p_value=p_value,
-    )
+    low, high = mover(wilson(x1, n1, scale=scale), wilson(x2, n2, scale=scale))
+    return Difference(difference=scale * (p2 - p1), low=low, high=high, p_value=p_value)
 
 
 def mean_difference(
-    first: tuple[float, float, int], second: tuple[float, float, int]
+    first: tuple[float, float, int], second: tuple[float, float, int], *, scale: tuple[int, int]
 ) -> Difference:
-    """(sum, sum of squares, n) for each side: Welch's t-test and its interval."""
+    """(sum, sum of squares, n) for each side of answers on `scale`: Welch's t-test for the
+    p-value, and for the interval MOVER from each mean's own interval (estimates.mean), so it
+    stays within the scale's width and two sets of identical answers do not make it [0, 0]."""
     if first[2] < 2 or second[2] < 2:
         return NO_TEST
     m1, s1 = mean_and_sd(*first)
     m2, s2 = mean_and_sd(*second)
     n1, n2 = first[2], second[2]
     v1, v2 = s1 * s1 / n1, s2 * s2 / n2
+    low, high = mover(mean(*first, scale=scale), mean(*second, scale=scale))
     if v1 + v2 == 0:
-        return Difference(m2 - m1, m2 - m1, m2 - m1, 1.0 if m1 == m2 else 0.0)
+        return Difference(m2 - m1, low, high, 1.0 if m1 == m2 else 0.0)
     se = math.sqrt(v1 + v2)
     df = (v1 + v2) ** 2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
     t = (m2 - m1) / se
-    quantile = float(stdtrit(df, 0.975))
-    return Difference(
-        difference=m2 - m1,
-        low=m2 - m1 - quantile * se,
-        high=m2 - m1 + quantile * se,
-        p_value=float(2 * stdtr(df, -abs(t))),
-    )
+    return Difference(difference=m2 - m1, low=low, high=high, p_value=float(2 * stdtr(df, -abs(t))))
 
 
 def benjamini_hochberg(p_values: list[float | None]) -> list[float | None]:
