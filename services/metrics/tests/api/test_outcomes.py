@@ -1,4 +1,8 @@
+import math
 from datetime import date, timedelta
+
+import pytest
+from statsmodels.stats.proportion import proportion_confint
 
 
 def customers(api, rows):
@@ -109,6 +113,16 @@ def test_churn_by_category_and_revenue_at_risk(api, send, ev):
     assert risk["churn_probabilities"]["passive"]["source"] == "prior"
     assert {g["key"] for g in risk["groups"]} == {"gold", "basic"}
     assert sum(g["expected"] for g in risk["groups"]) == risk["expected"]
+    # Its interval: MOVER over the categories' Wilson intervals, the passives' prior exact.
+    below = above = 0.0
+    for churned, n, revenue in ((20, 40, 20 * 1000), (2, 40, 38 * 1000)):
+        low, high = proportion_confint(churned, n, method="wilson")
+        below += (revenue * (churned / n - low)) ** 2
+        above += (revenue * (high - churned / n)) ** 2
+    assert risk["expected_low"] == pytest.approx(risk["expected"] - math.sqrt(below))
+    assert risk["expected_high"] == pytest.approx(risk["expected"] + math.sqrt(above))
+    for group in risk["groups"]:
+        assert group["expected_low"] < group["expected"] < group["expected_high"]
 
 
 def test_clv_shows_its_inputs(api):
@@ -125,6 +139,60 @@ def test_clv_shows_its_inputs(api):
     assert inputs["annual_margin"] == 600
     expected = 600 * inputs["retention"] / (1 + inputs["discount_rate"] - inputs["retention"])
     assert abs(clv["value"] - expected) < 1e-9
+
+
+def test_clv_interval_carries_the_observed_retentions(api):
+    long_ago = (date.today() - timedelta(days=800)).isoformat()
+    left = (date.today() - timedelta(days=100)).isoformat()
+    customers(
+        api,
+        [
+            {
+                "external_id": f"r{i}",
+                "annual_revenue": 1000,
+                "start_date": long_ago,
+                "churn_date": left if i < 2 else None,
+            }
+            for i in range(10)
+        ],
+    )
+    clv = api.get("/v1/outcomes/clv").json()
+    low, high = proportion_confint(8, 10, method="wilson")
+    assert clv["inputs"]["retention"] == 0.8
+    assert clv["inputs"]["retention_source"] == "observed"
+    assert (clv["inputs"]["retention_low"], clv["inputs"]["retention_high"]) == (
+        pytest.approx(low),
+        pytest.approx(high),
+    )
+    margin, discount = 300, clv["inputs"]["discount_rate"]
+    assert clv["value"] == pytest.approx(margin * 0.8 / (1 + discount - 0.8))
+    assert clv["low"] == pytest.approx(margin * low / (1 + discount - low))
+    assert clv["high"] == pytest.approx(margin * high / (1 + discount - high))
+    assert clv["missing"] is None
+
+
+def test_clv_without_customers_is_missing_not_zero(api):
+    clv = api.get("/v1/outcomes/clv").json()
+    assert clv["value"] is None and clv["low"] is None and clv["high"] is None
+    assert clv["missing"] == "no_customers"
+    assert clv["inputs"]["customers"] == 0
+    assert clv["inputs"]["average_annual_revenue"] is None
+
+
+def test_clv_of_a_segment_without_customers_is_missing(api):
+    customers(api, [{"external_id": "g1", "segment": "gold", "annual_revenue": 1000}])
+    clv = api.get("/v1/outcomes/clv", params={"segment": "silver"}).json()
+    assert (clv["value"], clv["missing"]) == (None, "no_customers")
+    assert api.get("/v1/outcomes/clv", params={"segment": "gold"}).json()["value"] > 0
+
+
+def test_clv_on_an_assumed_retention_has_no_interval(api):
+    recent = (date.today() - timedelta(days=30)).isoformat()
+    customers(api, [{"external_id": "n1", "annual_revenue": 1000, "start_date": recent}])
+    clv = api.get("/v1/outcomes/clv").json()
+    assert clv["inputs"]["retention_source"] == "prior"
+    assert clv["value"] > 0
+    assert (clv["low"], clv["high"]) == (None, None)
 
 
 def test_segments_are_offered_and_matched_in_any_case(api, send, ev):

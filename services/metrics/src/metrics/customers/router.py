@@ -9,8 +9,10 @@ from cxshared.timeutil import utcnow
 from metrics.customers import outcomes, service
 from metrics.customers.dependencies import CsvCustomersDep
 from metrics.customers.schemas import (
+    ClvRead,
     CustomerBatch,
     CustomerRead,
+    RevenueAtRiskRead,
     Segment,
     SegmentList,
     Upserted,
@@ -90,10 +92,13 @@ def get_churn(session: SessionDep, _: Reader) -> dict[str, Any]:
 
 @router.get(
     "/outcomes/revenue-at-risk",
+    response_model=RevenueAtRiskRead,
     summary="Revenue at risk: expected and flagged, overall and by group",
     description="Expected = Σ over active customers of p(churn | their latest NPS category) x "
     "annual revenue, with p the observed churn rate of the category (or the configured prior "
-    "while fewer than the minimum customers back it; `churn_probabilities` says which). Flagged "
+    "while fewer than the minimum customers back it; `churn_probabilities` says which), and "
+    "its 95% interval (`expected_low`, `expected_high`) from the observed rates' Wilson "
+    "intervals, combined by MOVER; a prior counts as exact. Flagged "
     "= the plain sum of annual revenue of active detractors. By journey and owner team, a "
     "customer counts where their latest NPS answer was given. Amounts are a year's revenue "
     "(`period`) in `currency` (the METRICS_CURRENCY setting).",
@@ -119,10 +124,14 @@ def get_revenue_at_risk(
 
 @router.get(
     "/outcomes/clv",
+    response_model=ClvRead,
     summary="Customer lifetime value (simple), with every input shown",
     description="annual margin x retention / (1 + discount - retention). Margin = average "
     "annual revenue of active customers x the margin rate; retention is observed (customers "
-    "active a year ago still active today) unless set; discount is a setting.",
+    "active a year ago still active today) unless set, or a prior (1 - the passives' churn "
+    "prior) while no customer was active a year ago; discount is a setting. The 95% interval "
+    "carries the observed retention's Wilson interval through the formula. Without active "
+    "customers (in the segment) the value is null and `missing` is no_customers.",
 )
 def get_clv(
     session: SessionDep,

@@ -13,6 +13,7 @@ from metrics.stats.estimates import (
     mean,
     mean_and_sd,
     reaching,
+    weighted_sum,
     wilson,
 )
 
@@ -50,24 +51,13 @@ def nps_difference(first: tuple[int, int, int], second: tuple[int, int, int]) ->
     return Difference(difference=plain, low=low, high=high, p_value=_two_sided(shift / se))
 
 
-def _ends(estimate: Estimate) -> tuple[float, float, float]:
-    if estimate.value is None or estimate.low is None or estimate.high is None:
-        raise ValueError("MOVER needs an estimate with its interval")
-    return estimate.value, estimate.low, estimate.high
-
-
 def mover(first: Estimate, second: Estimate) -> tuple[float, float]:
-    """The interval of second minus first from each side's own interval: Zou and Donner's
-    MOVER (method of variance estimates recovery). From two Wilson intervals it is Newcombe's
-    hybrid score interval; it contains the difference, is never zero-width where neither side
-    is, and stays within the scale whenever both sides' intervals do."""
-    a_value, a_low, a_high = _ends(first)
-    b_value, b_low, b_high = _ends(second)
-    difference = b_value - a_value
-    return (
-        difference - math.hypot(b_value - b_low, a_high - a_value),
-        difference + math.hypot(b_high - b_value, a_value - a_low),
-    )
+    """The interval of second minus first from each side's own interval (MOVER, see
+    estimates.weighted_sum). From two Wilson intervals it is Newcombe's hybrid score interval;
+    it contains the difference, is never zero-width where neither side is, and stays within
+    the scale whenever both sides' intervals do."""
+    _, low, high = weighted_sum([(-1.0, first), (1.0, second)])
+    return low, high
 
 
 def proportion_difference(

@@ -5,6 +5,7 @@ squares), so a score over any period costs one sum over rollup rows, never a pas
 """
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # The distribution functions from scipy.special, not scipy.stats: the same numbers, and the
@@ -136,3 +137,24 @@ def mean(total: float, total_sq: float, n: int, *, scale: tuple[int, int]) -> Es
         lowest + width * float(betaincinv(a, b, 0.975)),
     )
     return Estimate(value=value, low=low, high=high, n=n)
+
+
+def weighted_sum(terms: Iterable[tuple[float, Estimate]]) -> tuple[float, float, float]:
+    """Σ weight x estimate, and its interval by MOVER, the method of variance estimates
+    recovery (Zou and Donner 2008): each term's distance from its value to the ends of its own
+    interval, combined as a root sum of squares. It holds the sum, and follows each term's
+    interval where that is asymmetric (near 0 or 100%). A term without an interval (a stated
+    assumption, such as a prior churn rate) counts as exact."""
+    value = below = above = 0.0
+    for weight, estimate in terms:
+        if estimate.value is None:
+            raise ValueError("a sum of estimates needs every value")
+        value += weight * estimate.value
+        if estimate.low is None or estimate.high is None:
+            continue
+        ends = sorted(
+            (weight * (estimate.low - estimate.value), weight * (estimate.high - estimate.value))
+        )
+        below += ends[0] ** 2
+        above += ends[1] ** 2
+    return value, value - math.sqrt(below), value + math.sqrt(above)
