@@ -257,16 +257,21 @@ def delivery_journey(stack: Stack) -> dict[str, Any]:
 
 
 def answers_for(
-    stack: Stack, touchpoint_id: str, nps_values: list[int], comment: str | None = None
+    stack: Stack,
+    touchpoint_id: str,
+    nps_values: list[int],
+    comment: str | None = None,
+    respondents: list[str] | None = None,
 ) -> None:
-    """Completed responses at a touchpoint, as feedback's relay delivers them to metrics."""
+    """Completed responses at a touchpoint, as feedback's relay delivers them to metrics;
+    `respondents` are the respondents' external ids, one per value."""
     import uuid
 
     from cxshared.timeutil import utcnow
 
     now = utcnow().isoformat()
     events = []
-    for value in nps_values:
+    for index, value in enumerate(nps_values):
         response_id = str(uuid.uuid4())
         events.append(
             {
@@ -282,7 +287,7 @@ def answers_for(
                     "survey_slug": "survey-1",
                     "version": 1,
                     "touchpoint_id": touchpoint_id,
-                    "respondent_external_id": None,
+                    "respondent_external_id": respondents[index] if respondents else None,
                     "channel": "web",
                     "hidden": {},
                     "flags": [],

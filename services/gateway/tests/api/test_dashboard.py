@@ -131,3 +131,37 @@ def test_the_dashboard_renders_with_metrics_or_journey_down(stack, viewer, deliv
     assert page.status_code == 200
     assert "The journey service cannot be reached" in page.text
     assert "n=8" in page.text  # the scores are there all the same
+
+
+def _outcomes_panel(html):
+    panel = html[html.index('aria-labelledby="risk-title"') :]
+    return panel[: panel.index("</section>")]
+
+
+def test_outcomes_say_there_are_no_customers_yet_rather_than_zero(viewer):
+    panel = _outcomes_panel(viewer.get("/dashboard").text)
+    assert "No active customers with an NPS answer yet" in panel
+    assert "Lifetime value: no active customers yet" in panel
+    assert "€0" not in panel
+
+
+def test_revenue_at_risk_and_lifetime_value_show_their_intervals(
+    stack, viewer, delivery_journey, tools
+):
+    tools.relay(stack)
+    ids = [f"c{i}" for i in range(40)]
+    added = stack.metrics.post(
+        "/v1/customers",
+        {"customers": [{"external_id": i, "annual_revenue": 1000, "segment": "gold"} for i in ids]},
+    )
+    assert added.status_code == 200, added.text
+    tools.answers(stack, _courier(delivery_journey)["id"], [0] * 40, respondents=ids)
+    risk = stack.metrics.get("/v1/outcomes/revenue-at-risk").json()
+    clv = stack.metrics.get("/v1/outcomes/clv").json()
+    # No detractor has churned: expected 0, but 0 of 40 allows a rate up to 8.8%.
+    assert risk["expected"] == 0 and risk["expected_high"] > 3000
+    panel = _outcomes_panel(viewer.get("/dashboard").text)
+    assert f"95% interval €0\u2013€{risk['expected_high']:,.0f}" in panel
+    assert f"<strong>€{clv['value']:,.0f}</strong>" in panel
+    assert f"95% interval €{clv['low']:,.0f}\u2013€{clv['high']:,.0f}" in panel
+    assert "retention 100.0% observed over 40 customers" in panel

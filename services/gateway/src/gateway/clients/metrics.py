@@ -181,6 +181,10 @@ class MetricsClient(BackendClient):
         )
         return found
 
+    async def lifetime_value(self) -> dict[str, Any]:
+        found: dict[str, Any] = await self.get_json("/v1/outcomes/clv")
+        return found
+
     async def segments(self) -> list[dict[str, Any]]:
         """The segments metrics knows (customers' and answers'), each with its customers."""
         found = await self.get_json("/v1/segments")

@@ -1,6 +1,6 @@
 """The dashboard: scores and their change, trends, open alerts with the comments behind them,
-revenue at risk, churn by NPS category, the drivers quadrant and recent comments. Its filters
-live in the URL, so a view can be shared."""
+revenue at risk, lifetime value, churn by NPS category, the drivers quadrant and recent
+comments. Its filters live in the URL, so a view can be shared."""
 
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -108,6 +108,7 @@ async def dashboard(
         comments=metrics.comments(filters=filters, start=start, end=end, limit=8),
         churn=metrics.churn(),
         risk=metrics.revenue_at_risk(by="segment"),
+        clv=metrics.lifetime_value(),
         drivers=metrics.drivers(start=start, end=end, journey_id=filters.journey_id),
         journeys=journey.list_journeys(),
         segments=metrics.segments(),
@@ -150,6 +151,7 @@ async def dashboard(
         "comments": parts["comments"],
         "churn": parts["churn"],
         "risk": parts["risk"],
+        "clv": parts["clv"],
         "drivers": drivers,
         "quadrant": _quadrant(drivers),
         "alerted": {alert.touchpoint_id for alert in alerts},
