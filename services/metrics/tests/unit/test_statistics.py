@@ -62,6 +62,14 @@ def test_nps_of_nothing_is_empty():
     assert estimates.nps(0, 0, 0) == estimates.Estimate(None, None, None, 0)
 
 
+@pytest.mark.parametrize(("successes", "n"), [(0, 1), (1, 1), (30, 30), (1000, 1000), (0, 7)])
+def test_every_share_lies_inside_its_interval(successes, n):
+    # Wilson's interval holds the share in exact arithmetic; in floating point its upper end
+    # for 30 of 30 came out at 99.99999999999999, below the 100 shown.
+    result = estimates.wilson(successes, n)
+    assert result.low <= result.value <= result.high
+
+
 @pytest.mark.parametrize(("successes", "n"), [(0, 12), (7, 10), (41, 50), (987, 1000), (30, 30)])
 def test_wilson_matches_statsmodels(successes, n):
     low, high = proportion_confint(successes, n, alpha=0.05, method="wilson")
@@ -263,7 +271,7 @@ def test_mean_difference_interval_combines_the_two_means_intervals(first, second
 
 
 def test_mean_difference_of_two_answers_each_stays_within_the_scale():
-    # (5, 1) then (4, 2) on 1-5: Welch's interval is about [-18, 18], past the ±4 possible.
+    # (5, 1) then (4, 2) on 1-5: Welch's interval is [-13.8, 13.8], past the ±4 possible.
     a, b = np.array([5, 1.0]), np.array([4, 2.0])
     welch = stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
     assert welch.low < -4 and welch.high > 4

@@ -80,12 +80,10 @@ def wilson(successes: int, n: int, *, scale: float = 100) -> Estimate:
     z2 = Z_95**2
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = Z_95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return Estimate(
-        value=scale * p,
-        low=scale * max(0.0, centre - half),
-        high=scale * min(1.0, centre + half),
-        n=n,
-    )
+    # The interval holds p in exact arithmetic; rounding can leave an end a hair inside it
+    # (30 of 30: 99.99999999999999 against 100).
+    low, high = reaching(p, max(0.0, centre - half), min(1.0, centre + half))
+    return Estimate(value=scale * p, low=scale * low, high=scale * high, n=n)
 
 
 def mean_and_sd(total: float, total_sq: float, n: int) -> tuple[float, float]:
