@@ -43,7 +43,11 @@ class Score(BaseModel):
     value: float | None = Field(
         description="NPS -100..100; CSAT % top-two box; CES mean 1..7. Null without answers."
     )
-    low: float | None = Field(description="95% interval, lower end.")
+    low: float | None = Field(
+        description="95% interval, lower end; the interval always contains `value`. NPS: "
+        "adjusted Wald; CSAT: Wilson; CES: a Dirichlet-Beta interval that stays on 1..7 "
+        "(docs/metrics.md, Intervals). Null without answers."
+    )
     high: float | None = Field(description="95% interval, upper end.")
     n: int
     too_few: bool = Field(description="n is below the minimum: shown, never alerted on.")
@@ -57,7 +61,8 @@ class Score(BaseModel):
     details: dict[str, Any] = Field(
         default_factory=dict,
         description="NPS: promoters, passives, detractors. CSAT: mean_satisfaction (1-5, "
-        "never called CSAT). CES: percent_agree (answers 5-7, Wilson interval).",
+        "never called CSAT; its interval stays on 1-5, as the CES mean's does). CES: "
+        "percent_agree (answers 5-7, Wilson interval).",
     )
 
 
@@ -97,8 +102,12 @@ class Change(BaseModel):
     base: Score
     current: Score
     difference: float | None = Field(description="current minus base, in the metric's unit.")
-    low: float | None
-    high: float | None
+    low: float | None = Field(
+        description="95% interval of the difference, lower end; it always contains "
+        "`difference`. NPS: adjusted Wald; CSAT: Newcombe's hybrid score; CES: MOVER from the "
+        "two means' intervals."
+    )
+    high: float | None = Field(description="95% interval of the difference, upper end.")
     p_value: float | None
     p_adjusted: float | None = Field(
         description="Benjamini-Hochberg across the groups compared (those with enough answers)."
