@@ -166,6 +166,12 @@ def test_mean_interval_covers_the_true_mean_95_times_in_100(n):
     assert 0.93 <= np.mean(covered) <= 0.99
 
 
+def test_sums_no_answers_could_give_do_not_divide_by_zero():
+    # 400 answers averaging 5 need a sum of squares of at least 10,000.
+    result = estimates.mean(2000, 9000, 400, scale=(1, 7))
+    assert result.low <= result.value == 5 <= result.high
+
+
 def test_one_answer_has_a_mean_and_a_wide_interval():
     result = estimates.mean(6, 36, 1, scale=(1, 7))
     assert result.value == 6

@@ -123,7 +123,9 @@ def mean(total: float, total_sq: float, n: int, *, scale: tuple[int, int]) -> Es
     second = (total_sq + per_point * sum(v * v for v in points)) / weight
     width = highest - lowest
     centre = (first - lowest) / width
-    spread = max(0.0, second - first * first) / (weight + 1) / (width * width)
+    # Positive for any real answers (the prior spreads over the scale); the floor keeps sums
+    # that no answers could give (sum of squares below n x mean²) from dividing by zero.
+    spread = max(1e-12, (second - first * first) / (weight + 1) / (width * width))
     # Beta(a, b) with this mean and variance; a + b >= weight since the spread is at most
     # centre (1 - centre) / (weight + 1).
     concentration = centre * (1 - centre) / spread - 1
