@@ -23,10 +23,9 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from cxshared.testing.databases import backend
+from cxshared.testing.databases import hypothesis_seed
 
 PREFIX = "urn:cxloop:problem:"
-SEEDS = {"sqlite": 20261203, "postgresql": 20261206}
 # unstorable_text: a lone surrogate or a NUL (cxshared.text_guard); JSON Schema cannot say so.
 COMMON_FIELD_CODES = frozenset(
     {"unknown_reference", "duplicate", "null_not_allowed", "unstorable_text"}
@@ -90,7 +89,7 @@ def assert_conforms(
                 operation.as_strategy(schemathesis.GenerationMode.NEGATIVE),
             )
         )
-        @seed(SEEDS[backend()])
+        @seed(hypothesis_seed())
         @settings(
             max_examples=examples,
             deadline=None,
