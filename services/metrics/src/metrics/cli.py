@@ -6,6 +6,8 @@ from sqlmodel import Session
 
 from cxshared.cli import Command, run_cli
 from cxshared.db import write_session
+from metrics.comments.rescore import Rescored, count_stale, rescore_sentiment
+from metrics.comments.version import sentiment_version
 from metrics.config import MIGRATIONS, get_settings
 from metrics.facts.service import rebuild_rollups
 from metrics.ingest.importer import BadRow, Progress, import_responses, open_text
@@ -60,11 +62,52 @@ def _import(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
     return 0
 
 
+def _configure_rescore(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only count the comments scored by another scorer; exit 1 if there are any",
+    )
+    parser.add_argument("--batch", type=int, default=500, help="comments per transaction")
+
+
+def _rescore(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
+    if args.check:
+        with Session(engine) as session:
+            stale = count_stale(session)
+        print(
+            f"{stale:,} stored comments scored by another sentiment scorer "
+            f"than {sentiment_version()}"
+        )
+        return 1 if stale else 0
+    if args.batch < 1:
+        print("cx-metrics rescore-sentiment: --batch must be at least 1", file=sys.stderr)
+        return 2
+
+    def report(done: Rescored) -> None:
+        print(
+            f"\r{done.scored:,} comments scored, {done.changed:,} changed", end="", file=sys.stderr
+        )
+
+    done = rescore_sentiment(engine, batch=args.batch, report=report)
+    print(
+        f"\nsentiment {sentiment_version()}: {done.scored:,} stored comments scored again, "
+        f"{done.changed:,} changed; their rollups corrected"
+    )
+    return 0
+
+
 COMMANDS = {
     "rebuild-rollups": Command(
         help="recompute every daily rollup from the facts (--check only compares)",
         configure=_configure_rebuild,
         run=_rebuild,
+    ),
+    "rescore-sentiment": Command(
+        help="score stored comments again with the current sentiment scorer and correct the "
+        "rollups (--check only counts them); safe to interrupt, re-run, and run beside the service",
+        configure=_configure_rescore,
+        run=_rescore,
     ),
     "import-responses": Command(
         help="bulk import historical responses from CSV or JSON Lines",

@@ -4,6 +4,7 @@ from cxshared.app import create_service_app
 from metrics.alerts.gauges import open_alerts
 from metrics.alerts.worker import AlertEvaluator
 from metrics.api import EVENT_TYPES, api_router
+from metrics.comments.rescore import warn_if_stale
 from metrics.config import MIGRATIONS, Settings, get_settings
 
 DESCRIPTION = """
@@ -26,7 +27,8 @@ rollups, so a query's cost grows with days x touchpoints, not with responses.
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
-    def start_evaluator(app: FastAPI) -> None:
+    def start(app: FastAPI) -> None:
+        warn_if_stale(app.state.engine)
         if settings.alerts_in_process:
             app.state.alerts.start()
 
@@ -38,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         script_location=MIGRATIONS,
         routers=[api_router],
         event_types=EVENT_TYPES,
-        on_startup=start_evaluator,
+        on_startup=start,
         on_shutdown=lambda app: app.state.alerts.stop(),
         gauges=[open_alerts],
     )

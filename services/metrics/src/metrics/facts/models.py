@@ -36,6 +36,8 @@ class ResponseFact(SQLModel, table=True):
     experience: float | None = None  # mean of the scored answers rescaled to -2 ... +2
     comment: str | None = None
     sentiment: float | None = None  # VADER compound score, -1 ... +1
+    # The scorer that gave `sentiment` (metrics.comments.version); None before versions were kept.
+    sentiment_version: str | None = Field(default=None, max_length=16)
     answers: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
     source_at: datetime = Field(sa_type=UTCDateTime)  # when the event that set it occurred
 

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from metrics.comments.sentiment import sentiment
+from metrics.comments.version import sentiment_version
 from metrics.facts.models import ResponseFact
 
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
@@ -37,6 +38,7 @@ class FactValues:
     experience: float | None
     comment: str | None
     sentiment: float | None
+    sentiment_version: str | None
     answers: list[dict[str, Any]]
     source_at: datetime
 
@@ -96,6 +98,7 @@ def fact_values(
         experience=sum(experience) / len(experience) if experience else None,
         comment=comment,
         sentiment=sentiment(comment) if comment else None,
+        sentiment_version=sentiment_version() if comment else None,
         answers=answers,
         source_at=source_at,
     )
