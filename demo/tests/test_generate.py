@@ -20,12 +20,7 @@ def _digest(seed: int) -> tuple[str, list[dict]]:
         generate.responses(rng, people, touchpoint_ids=IDS, survey_ids={}, today=TODAY, per_day=30)
     )
     rows += list(generate.relationship(rng, people, survey_id="rel", today=TODAY))
-    latest = {
-        r["respondent_id"]: r["nps"]
-        for r in sorted(rows, key=lambda r: r["submitted_at"])
-        if r["survey_id"] == "rel"
-    }
-    generate.decide_churn(rng, people, latest, TODAY)
+    generate.decide_churn(rng, people, TODAY)
     blob = json.dumps([rows, [p.record() for p in people]], sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest(), rows
 

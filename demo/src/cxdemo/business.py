@@ -21,6 +21,11 @@ class Point:
     standard: str = ""
     survey_metric: str = "csat"  # what its survey asks besides NPS
     interaction: str = ""  # digital or human; left empty, the channel decides
+    # A problem the demo plants: the share of visits that go wrong (a parcel left in the rain,
+    # an address asked twice), felt much worse than `mood` (a visit that went right). It stays
+    # with the customer: the touchpoint weighs `weight` times any other in how loyal they are.
+    failure_rate: float = 0.0
+    weight: float = 1.0
 
     @property
     def kind(self) -> str:
@@ -46,6 +51,13 @@ class Journey:
     description: str
     stages: tuple[Stage, ...] = field(default_factory=tuple)
 
+
+# The problems the demo plants, at the courier and at checkout: how often a visit goes wrong,
+# how much worse it is felt (on the -1 ... +1 mood scale), and how much those two touchpoints
+# weigh in loyalty against any other (drivers analysis should find them first).
+FAILURE_RATE = 0.15
+FAILURE_DROP = 1.4
+FAILURE_WEIGHT = 5.0
 
 TEAMS = {
     "E-commerce": "Lena Ruiz",
@@ -106,11 +118,12 @@ JOURNEYS = (
                   ("basket keeps my items",), ("basket emptied itself overnight",)),
                 P("Subscription setup", "web", "E-commerce", "Tom Becker", 0.1,
                   ("easy to choose how often",), ("could not find how to skip a delivery",)),
-                P("Checkout", "web", "Payments", "", -0.1,
+                P("Checkout", "web", "Payments", "", 0.1,
                   ("checkout took a minute",), ("checkout asked for my address twice",
                                                  "had to create an account to pay"),
                   moment_of_truth=True, target=("ces", 5.5), survey_metric="ces",
-                  standard="Three steps or fewer, no forced account"),
+                  standard="Three steps or fewer, no forced account",
+                  failure_rate=FAILURE_RATE, weight=FAILURE_WEIGHT),
                 P("Payment", "web", "Payments", "Ana Silva", 0.0,
                   ("paying by card was instant",), ("my card was declined with no reason",
                                                      "charged twice")),
@@ -148,12 +161,13 @@ JOURNEYS = (
                   ("could pick a Saturday",), ("no evening slots at all",)),
             )),
             Stage("Delivery", 2, "It arrives when promised, in one piece.", (
-                P("Courier delivers", "field", "Logistics", "Priya Shah", 0.3,
+                P("Courier delivers", "field", "Logistics", "Priya Shah", 0.5,
                   ("the courier was friendly and on time", "arrived a day early"),
                   ("the parcel was left in the rain", "the courier never rang the bell",
                    "had to collect it from the depot"),
                   moment_of_truth=True, target=("nps", 40),
-                  standard="On time, handed over or in the safe place, photo on delivery"),
+                  standard="On time, handed over or in the safe place, photo on delivery",
+                  failure_rate=FAILURE_RATE, weight=FAILURE_WEIGHT),
                 P("Parcel condition", "field", "Logistics", "Omar Haddad", 0.2,
                   ("well packed, nothing broken",), ("the grinder box was crushed",)),
                 P("Unboxing", "field", "Marketing", "Jonas Weber", 0.6,

@@ -1,6 +1,9 @@
 """The demo's data, generated from a seed: the same seed always gives the same customers and
 the same answers, with a weekly and a seasonal rhythm, comments about each touchpoint's own
-topic, and one touchpoint that degrades in the last month. Pure: no I/O."""
+topic, and one touchpoint that degrades in the last month. How loyal a customer is (their
+relationship NPS, whether they leave) follows how their own touchpoints went, the planted
+problems at the courier and at checkout weighing most: the drivers analysis has a true story
+to find. Pure: no I/O."""
 
 import math
 import random
@@ -10,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cxdemo.business import DEGRADING, JOURNEYS, REVENUE, SEGMENTS, Point
+from cxdemo.business import DEGRADING, FAILURE_DROP, JOURNEYS, REVENUE, SEGMENTS, Point
 
 FIRST_NAMES = (
     "Ada", "Ben", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hugo", "Ines", "Jon",
@@ -28,7 +31,10 @@ CLOSERS = {
     True: (".", "!", ". Thanks!", ", will order again."),
     False: (".", "!", ". Please fix this.", ", not the first time."),
 }
-CHURN = {"promoter": 0.04, "passive": 0.09, "detractor": 0.22}
+# Churn probability against how a customer's touchpoints went (`loyalty`): logistic, about
+# 4 % for a happy customer, 8 % for an average one and over 20 % after things went wrong.
+CHURN_AT_ZERO = -2.6
+CHURN_SLOPE = -3.5
 DEGRADE_DAYS = 30
 
 
@@ -41,7 +47,8 @@ class Customer:
     start_date: date
     mood: float
     churn_date: date | None = None
-    experience: list[float] = field(default_factory=list)
+    # How each visit felt (-1 ... +1 and beyond), per touchpoint name.
+    experience: dict[str, list[float]] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
         return {
@@ -116,7 +123,9 @@ def responses(
             latent = point.mood + person.mood + rng.gauss(0, 0.35)
             if point.name == DEGRADING and back <= DEGRADE_DAYS:
                 latent -= 0.9
-            person.experience.append(latent)
+            if point.failure_rate and rng.random() < point.failure_rate:
+                latent -= FAILURE_DROP
+            person.experience.setdefault(point.name, []).append(latent)
             nps = _clamp(7.2 + latent * 3.4 + rng.gauss(0, 1.2), 0, 10)
             at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(
                 seconds=rng.randint(7 * 3600, 23 * 3600)
@@ -144,15 +153,17 @@ def relationship(
     rng: random.Random, people: list[Customer], *, survey_id: str, today: date
 ) -> Iterator[dict[str, Any]]:
     """The relationship NPS survey: most customers answer it once or twice a year; how they
-    answer follows how their touchpoints went, which is what the drivers analysis finds."""
+    answer follows how their touchpoints went (`loyalty`), which is what the drivers analysis
+    finds."""
+    weights = {p.name: p.weight for p in points()}
     for person in people:
         if rng.random() > 0.7:
             continue
-        felt = sum(person.experience) / len(person.experience) if person.experience else 0
+        felt = loyalty(person, weights)
         for _ in range(rng.choice((1, 1, 2))):
             back = rng.randint(1, 360)
             at = datetime.combine(today - timedelta(days=back), datetime.min.time(), UTC)
-            nps = _clamp(7.0 + (0.4 * person.mood + felt) * 3.0 + rng.gauss(0, 1.0), 0, 10)
+            nps = _clamp(7.0 + felt * 3.0 + rng.gauss(0, 1.0), 0, 10)
             yield {
                 "response_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                 "survey_id": survey_id,
@@ -164,17 +175,27 @@ def relationship(
             }
 
 
-def decide_churn(
-    rng: random.Random, people: list[Customer], latest_nps: dict[str, int], today: date
-) -> None:
-    """Customers leave more often the worse their latest relationship answer: churn by NPS
-    category tells a true story."""
+def loyalty(person: Customer, weights: dict[str, float]) -> float:
+    """How a customer's touchpoints went, on the mood scale: the mean of their visits at each
+    touchpoint, averaged over touchpoints with each one's weight (their own mood when they
+    visited none)."""
+    if not person.experience:
+        return person.mood
+    total = sum(weights[name] for name in person.experience)
+    return (
+        sum(weights[name] * sum(felt) / len(felt) for name, felt in person.experience.items())
+        / total
+    )
+
+
+def decide_churn(rng: random.Random, people: list[Customer], today: date) -> None:
+    """Customers leave more often the worse their touchpoints went: the drivers of churn are
+    the drivers of loyalty, and churn by NPS category tells a true story because both follow
+    the same experiences."""
+    weights = {p.name: p.weight for p in points()}
     for person in people:
-        score = latest_nps.get(person.external_id)
-        if score is None:
-            continue
-        category = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
-        if rng.random() < CHURN[category]:
+        chance = 1 / (1 + math.exp(-(CHURN_AT_ZERO + CHURN_SLOPE * loyalty(person, weights))))
+        if rng.random() < chance:
             person.churn_date = today - timedelta(days=rng.randint(1, 300))
 
 

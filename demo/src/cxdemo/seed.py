@@ -253,7 +253,6 @@ def seed(
 
     people = generate.customers(rng, customers, today)
     history = workdir / "demo-responses.jsonl"
-    latest: dict[str, tuple[str, int]] = {}
     count = 0
     with history.open("w") as out:
         for row in generate.responses(
@@ -270,15 +269,12 @@ def seed(
         ):
             out.write(json.dumps(row) + "\n")
             count += 1
-            known = latest.get(row["respondent_id"])
-            if known is None or known[0] < row["submitted_at"]:
-                latest[row["respondent_id"]] = (row["submitted_at"], row["nps"])
     say(f"history: {count:,} responses over 365 days, importing into metrics")
     # metrics' own bulk import, as a team moving from another tool would run it
     subprocess.run([*import_command, str(history)], check=True)  # noqa: S603
     history.unlink()
 
-    generate.decide_churn(rng, people, {k: v[1] for k, v in latest.items()}, today)
+    generate.decide_churn(rng, people, today)
     for start in range(0, len(people), 1000):
         api.call(
             "metrics",

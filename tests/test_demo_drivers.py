@@ -1,0 +1,116 @@
+"""The demo's planted problems are what metrics' drivers analysis finds: a seeded demo, smaller
+than `make run`'s, imported into metrics, then asked `GET /v1/drivers` as the gateway asks it."""
+
+import io
+import json
+import random
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cxdemo import generate
+from cxdemo.business import JOURNEYS
+from cxshared.auth import Scope
+from cxshared.db import make_engine
+from cxshared.testing.api import bearer, make_key
+from cxshared.testing.databases import DatabaseFactory
+from metrics.config import Settings
+from metrics.ingest.importer import import_responses
+from metrics.main import MIGRATIONS, create_app
+
+pytestmark = pytest.mark.long
+
+# The smallest demo whose 39 touchpoints each have enough customers in common for the analysis;
+# make run's is 5,000 customers and 285 answers a day.
+CUSTOMERS = 3000
+PER_DAY = 170
+
+
+@pytest.fixture
+def metrics(database_factory_for: Callable[[str, Path], DatabaseFactory]) -> Iterator[Settings]:
+    factory = database_factory_for("metrics", MIGRATIONS)
+    url = factory.new_url()
+    yield Settings(database_url=url, relay_in_process=False, alerts_in_process=False)
+    factory.drop(url)
+
+
+def touchpoint_events() -> list[dict[str, Any]]:
+    """The demo's touchpoints as journey announces them."""
+    now = datetime.now(UTC).isoformat()
+    events = []
+    for j, journey in enumerate(JOURNEYS):
+        for s, stage in enumerate(journey.stages):
+            for position, point in enumerate(stage.points):
+                data = {
+                    "id": point.name,
+                    "version": 1,
+                    "journey_id": f"journey-{j}",
+                    "stage_id": f"stage-{j}-{s}",
+                    "position": position,
+                    "name": point.name,
+                    "channel": point.channel,
+                    "journey": {"id": f"journey-{j}", "name": journey.name, "state": "current"},
+                }
+                events.append(
+                    {
+                        "id": f"touchpoint-{len(events)}",
+                        "type": "touchpoint.created",
+                        "occurred_at": now,
+                        "source": "journey",
+                        "subject": point.name,
+                        "data": data,
+                    }
+                )
+    return events
+
+
+def seeded(settings: Settings) -> None:
+    """What `cx-demo seed` stores in metrics: the history and the customers."""
+    rng = random.Random(7)
+    today = datetime.now(UTC).date()
+    people = generate.customers(rng, CUSTOMERS, today)
+    ids = {p.name: p.name for p in generate.points()}
+    rows = list(
+        generate.responses(
+            rng, people, touchpoint_ids=ids, survey_ids={}, today=today, per_day=PER_DAY
+        )
+    )
+    rows += generate.relationship(rng, people, survey_id="relationship", today=today)
+    generate.decide_churn(rng, people, today)
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        stream = io.StringIO("".join(json.dumps(row) + "\n" for row in rows))
+        import_responses(engine, stream, fmt="jsonl")
+    finally:
+        engine.dispose()
+    ingest = bearer(make_key(settings.database_url, "relays", Scope.INGEST))
+    writer = bearer(make_key(settings.database_url, "demo", Scope.WRITE))
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/v1/events", json={"events": touchpoint_events()}, headers=ingest)
+        assert response.status_code == 200, response.text
+        for start in range(0, len(people), 1000):
+            batch = [p.record() for p in people[start : start + 1000]]
+            response = client.post("/v1/customers", json={"customers": batch}, headers=writer)
+            assert response.status_code == 200, response.text
+
+
+def test_the_planted_problems_drive_relationship_nps_and_churn(metrics):
+    seeded(metrics)
+    planted = {p.name for p in generate.points() if p.failure_rate}
+    assert len(planted) == 2
+    reader = bearer(make_key(metrics.database_url, "dashboard", Scope.READ))
+    with TestClient(create_app(metrics)) as client:
+        for outcome in ("nps", "churn"):
+            response = client.get("/v1/drivers", params={"outcome": outcome}, headers=reader)
+            assert response.status_code == 200, response.text
+            found = response.json()
+            assert found["insufficient"] is None and not found["too_little_data"], outcome
+            ranked = sorted(found["drivers"], key=lambda d: -d["importance"])
+            top = {d["name"] for d in ranked[:2]}
+            assert top == planted, (outcome, [(d["name"], d["share"]) for d in ranked[:5]])
+            # Not by a hair: each planted problem explains more than twice the next touchpoint.
+            assert min(d["importance"] for d in ranked[:2]) > 2 * ranked[2]["importance"], outcome
