@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from cxshared.cli import Command, run_cli
 from cxshared.db import write_session
-from metrics.comments.rescore import Rescored, count_stale, rescore_sentiment
+from metrics.comments.rescore import BATCH, Rescored, count_stale, rescore_sentiment
 from metrics.comments.version import sentiment_version
 from metrics.config import MIGRATIONS, get_settings
 from metrics.facts.service import rebuild_rollups
@@ -68,7 +68,7 @@ def _configure_rescore(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="only count the comments scored by another scorer; exit 1 if there are any",
     )
-    parser.add_argument("--batch", type=int, default=500, help="comments per transaction")
+    parser.add_argument("--batch", type=int, default=BATCH, help="comments per transaction")
 
 
 def _rescore(args: argparse.Namespace, _settings: Any, engine: Any) -> int:

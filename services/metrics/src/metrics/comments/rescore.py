@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -18,10 +18,10 @@ from cxshared.db import read_session, write_session
 from metrics.comments.sentiment import sentiment
 from metrics.comments.version import sentiment_version
 from metrics.facts.models import ResponseFact
-from metrics.facts.service import RollupDeltas
+from metrics.facts.service import RollupDeltas, sentiment_delta
 
 F = ResponseFact
-BATCH = 500
+BATCH = 200
 log = structlog.get_logger("metrics.comments")
 
 
@@ -86,22 +86,30 @@ def _write(
     session: Session, ids: list[str], scores: dict[str, float], version: str, done: Rescored
 ) -> None:
     """Stores the new scores of the batch's facts that are still stale, and moves their rollup
-    rows by the difference: the old score's share out, the new one's in."""
-    facts = session.execute(
-        select(F).where(col(F.response_id).in_(ids), _stale(version)).with_for_update()
-    ).scalars()
+    rows by the difference: the old score's share out, the new one's in. Reads and writes only
+    the columns concerned, so that the write lock is short."""
+    rows = session.execute(
+        select(
+            col(F.response_id), col(F.comment), col(F.sentiment), col(F.flagged),
+            col(F.day), col(F.touchpoint_id), col(F.survey_id), col(F.channel), col(F.segment),
+        )
+        .where(col(F.response_id).in_(ids), _stale(version))
+        .with_for_update()
+    ).all()  # fmt: skip
     deltas = RollupDeltas()
-    for fact in facts:
-        text = fact.comment or ""  # never empty: _stale
+    updates = []
+    for response_id, comment, old, flagged, *key in rows:
+        text = comment or ""  # never empty: _stale
         # A comment replaced since it was read is scored here.
         new = scores[text] if text in scores else sentiment(text)
-        if new != fact.sentiment:
-            deltas.add(fact, sign=-1)
-            fact.sentiment = new
-            deltas.add(fact)
+        if new != old:
+            if not flagged:  # a flagged fact counts in no rollup
+                if old is not None:
+                    deltas.add_to(tuple(key), sentiment_delta(old), sign=-1)
+                deltas.add_to(tuple(key), sentiment_delta(new))
             done.changed += 1
-        fact.sentiment_version = version
-        session.add(fact)
-        done.scored += 1
-    session.flush()
+        updates.append({"response_id": response_id, "sentiment": new, "sentiment_version": version})
+    if updates:
+        session.execute(update(F), updates)
+    done.scored += len(updates)
     deltas.write(session)

@@ -55,12 +55,17 @@ def rollup_delta(fact: Fact) -> dict[str, float]:
     if fact.experience is not None:
         delta.update(experience_n=1, experience_sum=fact.experience)
     if fact.sentiment is not None:
-        delta.update(
-            comments=1,
-            negative_comments=int(fact.sentiment < NEGATIVE_BELOW),
-            sentiment_sum=fact.sentiment,
-        )
+        delta.update(sentiment_delta(fact.sentiment))
     return delta
+
+
+def sentiment_delta(sentiment: float) -> dict[str, float]:
+    """What a comment's score adds to its rollup row."""
+    return {
+        "comments": 1,
+        "negative_comments": int(sentiment < NEGATIVE_BELOW),
+        "sentiment_sum": sentiment,
+    }
 
 
 class RollupDeltas:
@@ -70,10 +75,12 @@ class RollupDeltas:
         self._rows: dict[RollupKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
 
     def add(self, fact: Fact, sign: int = 1) -> None:
-        delta = rollup_delta(fact)
+        self.add_to(rollup_key(fact), rollup_delta(fact), sign)
+
+    def add_to(self, key: RollupKey, delta: dict[str, float], sign: int = 1) -> None:
         if not delta:
             return
-        row = self._rows[rollup_key(fact)]
+        row = self._rows[key]
         for name, value in delta.items():
             row[name] += sign * value
 
