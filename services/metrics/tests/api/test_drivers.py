@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import numpy as np
+import pytest
 import statsmodels.api as sm
 
 TOUCHPOINTS = ("tp-checkout", "tp-courier", "tp-app")
@@ -65,29 +66,40 @@ def test_drivers_of_relationship_nps_rank_touchpoints_by_their_part_of_r_squared
     body = response.json()
     assert body["outcome"] == "nps" and body["customers"] == 120 and body["insufficient"] is None
     assert body["method"] == "shapley"
-    assert [d["touchpoint_id"] for d in body["drivers"]] == ["tp-checkout", "tp-courier", "tp-app"]
-    assert [d["rank"] for d in body["drivers"]] == [1, 2, 3]
-    assert abs(sum(d["share"] for d in body["drivers"]) - 1) < 1e-9
-    assert body["drivers"][2]["share"] < 0.05
+    # The app plays no part: its link is within the noise, so it is listed apart, not ranked.
+    assert [d["touchpoint_id"] for d in body["drivers"]] == ["tp-checkout", "tp-courier"]
+    assert [d["rank"] for d in body["drivers"]] == [1, 2]
+    unranked = {t["touchpoint_id"]: t for t in body["too_little_data"]}
+    app = unranked["tp-app"]
+    assert app["reason"] == "interval_includes_zero"
+    assert app["correlation_low"] < 0 < app["correlation_high"]
+    analysed = [*body["drivers"], app]
+    assert abs(sum(d["share"] for d in analysed) - 1) < 1e-9
+    assert app["share"] < 0.05
+    for driver in body["drivers"]:
+        assert driver["correlation_low"] > 0
+        assert driver["importance_low"] < driver["importance"] < driver["importance_high"]
+    assert body["replicates"] == 200 and body["unpaired"] == [] and body["note"] is None
 
     # With complete data, the Shapley values add up to the R² of ordinary least squares.
     x = np.array([[(s[t] - 5) / 2.5 for t in TOUCHPOINTS] for _, s, _ in rows])
     y = np.array([loyalty for _, _, loyalty in rows], dtype=float)
     ols = sm.OLS(y, sm.add_constant(x)).fit()
     assert abs(body["r_squared"] - ols.rsquared) < 1e-6
-    assert abs(sum(d["importance"] for d in body["drivers"]) - ols.rsquared) < 1e-6
+    assert abs(sum(d["importance"] for d in analysed) - ols.rsquared) < 1e-6
     pearson = np.corrcoef(x[:, 0], y)[0, 1]
     assert abs(body["drivers"][0]["correlation"] - pearson) < 1e-9
 
-    [rare] = body["too_little_data"]
-    assert (rare["touchpoint_id"], rare["n"], rare["needed"]) == ("tp-rare", 5, 30)
+    rare = unranked["tp-rare"]
+    assert (rare["n"], rare["needed"], rare["reason"]) == (5, 30, "too_few_customers")
     assert "tp-elsewhere" not in {
         d["touchpoint_id"] for d in body["drivers"] + body["too_little_data"]
     }
 
-    # Every touchpoint is in one list or the other.
-    ranked = {d["touchpoint_id"] for d in body["drivers"]}
-    assert ranked.isdisjoint(t["touchpoint_id"] for t in body["too_little_data"])
+    # Every touchpoint is in one list or the other, never both.
+    ranked = [d["touchpoint_id"] for d in body["drivers"]]
+    listed = [t["touchpoint_id"] for t in body["too_little_data"]]
+    assert sorted(ranked + listed) == sorted(["tp-checkout", "tp-courier", "tp-app", "tp-rare"])
 
 
 def test_the_quadrant_judges_performance_against_each_target_as_the_alerts_do(api, send, ev):
@@ -100,13 +112,13 @@ def test_the_quadrant_judges_performance_against_each_target_as_the_alerts_do(ap
             stage_id="stage-1",
             targets=[{"metric": "nps", "value": 40, "direction": "at_least", "min_responses": 30}],
         ),
+        ev.touchpoint("tp-courier", name="Courier", stage_id="stage-1", targets=[]),
         ev.touchpoint(
-            "tp-courier",
-            name="Courier",
+            "tp-app",
+            name="App",
             stage_id="stage-1",
             targets=[{"metric": "nps", "value": -90, "direction": "at_least", "min_responses": 30}],
         ),
-        ev.touchpoint("tp-app", name="App", stage_id="stage-1", targets=[]),
         future,
     )
     rows = nps_customers(np.random.default_rng(7), 120)
@@ -144,15 +156,16 @@ def test_the_quadrant_judges_performance_against_each_target_as_the_alerts_do(ap
     # Below its target, as its alert says: never "keep up" or "possible overkill".
     assert by_id["tp-checkout"]["quadrant"] == "concentrate_here"
 
-    courier = by_id["tp-courier"]
-    assert courier["performance"]["status"] == "met" and courier["performance"]["value"] > 0
-    assert courier["quadrant"] == (
-        "keep_up" if courier["share"] >= body["thresholds"]["importance"] else "possible_overkill"
-    )
     # No target, nothing to perform against: ranked by importance, placed in no quadrant.
-    app = by_id["tp-app"]
-    assert app["performance"]["value"] is None and app["quadrant"] is None
-    assert app["performance"]["experience"] is not None
+    courier = by_id["tp-courier"]
+    assert courier["performance"]["value"] is None and courier["quadrant"] is None
+    assert courier["performance"]["experience"] is not None
+    # The app meets its target but has no measurable link to NPS: not ranked, not placed.
+    assert "tp-app" not in by_id
+    [app] = [t for t in body["too_little_data"] if t["touchpoint_id"] == "tp-app"]
+    assert app["reason"] == "interval_includes_zero"
+    # The even share counts every touchpoint analysed, ranked or not.
+    assert body["thresholds"]["importance"] == pytest.approx(1 / 3)
 
 
 def test_drivers_with_too_few_customers_rank_nothing_and_say_why(api, send, ev):
@@ -216,8 +229,16 @@ def test_drivers_of_churn_use_logistic_relative_weights(api, send, ev):
     assert body["drivers"][0]["touchpoint_id"] == "tp-courier"
     assert body["drivers"][0]["correlation"] < -0.3
     assert body["drivers"][0]["share"] > 0.8
-    app = next(d for d in body["drivers"] if d["touchpoint_id"] == "tp-app")
+    [app] = [d for d in body["drivers"] + body["too_little_data"] if d["touchpoint_id"] == "tp-app"]
     assert app["n"] == 150
+    assert body["models"] == [
+        {
+            "touchpoint_ids": ["tp-checkout", "tp-courier", "tp-app"],
+            "method": "logistic_relative_weights",
+            "customers": 200,
+            "r_squared": body["r_squared"],
+        }
+    ]
 
 
 def test_churn_drivers_need_churned_and_kept_customers(api, send, ev):
@@ -236,3 +257,81 @@ def test_drivers_refuse_bad_parameters(api):
     assert api.get("/v1/drivers", params={"outcome": "revenue"}).status_code == 422
     bad = api.get("/v1/drivers", params={"from": "2026-02-01", "to": "2026-01-01"})
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+
+
+def two_surveys_answered_by_different_customers(send, ev):
+    """Journey 1's touchpoints (checkout, courier) are answered by customers a-*, journey 2's
+    (app, returns) by customers b-*: no customer answered one of each."""
+    send(
+        ev.touchpoint("tp-checkout", name="Checkout", stage_id="s1", journey_id="journey-1"),
+        ev.touchpoint("tp-courier", name="Courier", stage_id="s1", journey_id="journey-1"),
+        ev.touchpoint("tp-app", name="App", stage_id="s2", journey_id="journey-2"),
+        ev.touchpoint("tp-returns", name="Returns", stage_id="s2", journey_id="journey-2"),
+    )
+    rng = np.random.default_rng(3)
+    events = []
+    groups = {"a": ("tp-checkout", "tp-courier"), "b": ("tp-app", "tp-returns")}
+    for prefix, (first, second) in groups.items():
+        for i in range(150):
+            customer = f"{prefix}-{i}"
+            one, two = int(rng.integers(0, 11)), int(rng.integers(0, 11))
+            loyalty = int(np.clip(round(0.6 * one + 0.3 * two + 1 + rng.normal(0, 1.2)), 0, 10))
+            for t, score in ((first, one), (second, two)):
+                events.append(
+                    ev.response(
+                        f"{customer}-{t}",
+                        touchpoint_id=t,
+                        nps=score,
+                        respondent=customer,
+                        days_ago=10,
+                    )
+                )
+            events.append(
+                ev.response(
+                    f"{customer}-rel",
+                    touchpoint_id=None,
+                    nps=loyalty,
+                    respondent=customer,
+                    days_ago=5,
+                )
+            )
+    send_in_batches(send, events)
+
+
+def test_touchpoints_no_customer_answered_together_are_not_correlated_as_if_unrelated(
+    api, send, ev
+):
+    two_surveys_answered_by_different_customers(send, ev)
+    both = api.get("/v1/drivers").json()
+    alone = {
+        journey: api.get("/v1/drivers", params={"journey_id": journey}).json()
+        for journey in ("journey-1", "journey-2")
+    }
+    by_id = {d["touchpoint_id"]: d for d in both["drivers"]}
+    assert set(by_id) == {"tp-checkout", "tp-courier", "tp-app", "tp-returns"}
+    for body in alone.values():
+        for driver in body["drivers"]:
+            together = by_id[driver["touchpoint_id"]]
+            assert together["importance"] == pytest.approx(driver["importance"], abs=1e-9)
+            assert together["correlation"] == pytest.approx(driver["correlation"], abs=1e-9)
+    assert all(a["method"] == "shapley" and a["unpaired"] == [] for a in alone.values())
+    # Each group is its own model, fitted on its own customers, and the answer says so.
+    models = {tuple(sorted(m["touchpoint_ids"])): m for m in both["models"]}
+    assert set(models) == {("tp-checkout", "tp-courier"), ("tp-app", "tp-returns")}
+    assert models[("tp-checkout", "tp-courier")]["r_squared"] == pytest.approx(
+        alone["journey-1"]["r_squared"], abs=1e-9
+    )
+    assert models[("tp-checkout", "tp-courier")]["customers"] == 150
+    assert both["r_squared"] is None and both["method"] == "separate_models"
+    pairs = {
+        frozenset((p["first"]["touchpoint_id"], p["second"]["touchpoint_id"]))
+        for p in both["unpaired"]
+    }
+    assert pairs == {
+        frozenset(("tp-checkout", "tp-app")),
+        frozenset(("tp-checkout", "tp-returns")),
+        frozenset(("tp-courier", "tp-app")),
+        frozenset(("tp-courier", "tp-returns")),
+    }
+    assert {p["shared"] for p in both["unpaired"]} == {0}
+    assert "not compared" in both["note"]

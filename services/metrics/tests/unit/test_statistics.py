@@ -360,6 +360,18 @@ def test_relative_weights_sum_to_r2_and_agree_with_shapley(survey_like):
     assert max(range(4), key=lambda j: rw.weights[j]) == 0
 
 
+def test_the_bootstrap_is_seeded(survey_like):
+    x, y = survey_like
+    data = np.column_stack([x, y])
+    groups = [[0, 1, 2, 3]]
+    one = drivers.bootstrap_linear(data, groups, replicates=20, seed=4)
+    two = drivers.bootstrap_linear(data, groups, replicates=20, seed=4)
+    assert np.array_equal(one.importance, two.importance)
+    [(low, high), *_] = one.intervals(one.importance)
+    assert low is not None and high is not None
+    assert low < drivers.shapley(*_correlations(x, y)).weights[0] < high
+
+
 def test_relative_weights_of_uncorrelated_drivers_are_squared_correlations():
     rxx = np.eye(3)
     rxy = np.array([0.5, 0.3, 0.1])
@@ -368,10 +380,37 @@ def test_relative_weights_of_uncorrelated_drivers_are_squared_correlations():
 
 def test_pairwise_correlations_use_the_rows_where_both_are_present():
     data = np.array([[1, 2, np.nan], [2, 4, 1], [3, 5, 2], [4, 9, np.nan], [5, 8, 0]], dtype=float)
-    r = drivers.pairwise_correlations(data)
+    r, shared = drivers.pairwise(data)
     rows = ~np.isnan(data[:, 2])
-    assert r[0, 1] == pytest.approx(np.corrcoef(data[:, 0], data[:, 1])[0, 1], abs=1e-6)
-    assert r[0, 2] == pytest.approx(np.corrcoef(data[rows, 0], data[rows, 2])[0, 1], abs=1e-6)
+    assert r[0, 1] == pytest.approx(np.corrcoef(data[:, 0], data[:, 1])[0, 1], abs=1e-9)
+    assert r[0, 2] == pytest.approx(np.corrcoef(data[rows, 0], data[rows, 2])[0, 1], abs=1e-9)
+    assert shared[0, 1] == 5 and shared[0, 2] == shared[1, 2] == 3
+
+
+def test_pairwise_weights_count_a_row_as_often_as_it_was_drawn():
+    rng = np.random.default_rng(2)
+    data = rng.normal(size=(40, 3))
+    data[rng.random((40, 3)) < 0.3] = np.nan
+    counts = rng.multinomial(40, np.full(40, 1 / 40)).astype(float)
+    weighted, _ = drivers.pairwise(data, counts)
+    repeated, _ = drivers.pairwise(np.repeat(data, counts.astype(int), axis=0))
+    assert weighted == pytest.approx(repeated, abs=1e-9, nan_ok=True)
+
+
+def test_a_pair_without_customers_in_common_has_no_correlation_not_zero():
+    data = np.array([[1, np.nan], [2, np.nan], [3, np.nan], [np.nan, 1], [np.nan, 5]] * 10)
+    r, shared = drivers.pairwise(data)
+    assert np.isnan(r[0, 1]) and shared[0, 1] == 0
+
+
+def test_drivers_are_fitted_together_only_where_every_pair_was_compared():
+    compared = np.full((5, 5), 100.0)
+    # 0, 1: a pair; 2, 3, 4: a chain in which 2 and 4 share too few customers.
+    compared[np.ix_([0, 1], [2, 3, 4])] = compared[np.ix_([2, 3, 4], [0, 1])] = 0
+    compared[2, 4] = compared[4, 2] = drivers.MIN_SHARED_CUSTOMERS - 1
+    plan = drivers.plan(np.zeros((5, 5)), compared)
+    assert plan.groups == [[0, 1], [2], [3], [4]]
+    assert (2, 4) in plan.unpaired and (0, 2) in plan.unpaired and (0, 1) not in plan.unpaired
 
 
 def test_logistic_fit_matches_statsmodels(survey_like):

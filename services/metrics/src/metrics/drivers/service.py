@@ -24,14 +24,14 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, null, or_, select
 from sqlmodel import Session, col
 
 from metrics.alerts.rules import Target
 from metrics.customers.models import Customer
 from metrics.customers.outcomes import FOLLOW_UP
 from metrics.dimension.models import JourneyDim, TouchpointDim
-from metrics.drivers.schemas import Outcome, Quadrant
+from metrics.drivers.schemas import Outcome, Quadrant, Reason
 from metrics.facts.models import ResponseFact
 from metrics.scores import service as scores
 from metrics.stats import drivers as stats
@@ -63,15 +63,18 @@ class Query:
 
 
 def customer_scores(session: Session, query: Query) -> dict[str, CustomerScores]:
-    """Per customer: their mean experience at each touchpoint and their relationship NPS."""
+    """Per customer: their mean experience at each touchpoint and their relationship NPS; for
+    churn, their latest touchpoint answer (reading every one is a good part of the NPS call's
+    time, so it is skipped there)."""
     relationship = and_(col(F.touchpoint_id) == "", col(F.nps).is_not(None))
+    latest = func.max(F.submitted_at) if query.outcome is Outcome.CHURN else null()
     statement = (
         select(
             col(F.respondent_id),
             col(F.touchpoint_id),
             func.avg(F.experience),
             func.avg(F.nps),
-            func.max(F.submitted_at),
+            latest,
         )
         .where(
             col(F.day).between(query.start, query.end),
@@ -90,7 +93,7 @@ def customer_scores(session: Session, query: Query) -> dict[str, CustomerScores]
             scores_of.relationship_nps = float(nps)
             continue
         scores_of.touchpoints[touchpoint] = float(experience)
-        if scores_of.last_answer is None or last > scores_of.last_answer:
+        if last is not None and (scores_of.last_answer is None or last > scores_of.last_answer):
             scores_of.last_answer = last
     return result
 
@@ -172,53 +175,96 @@ def _against(metric: str, target: Target, estimate: estimates.Estimate) -> dict[
     }
 
 
+@dataclass
+class Analysis:
+    """The model's answer for the drivers analysed (those with enough customers and variance)."""
+
+    importance: list[float]
+    correlations: list[float | None]
+    importance_intervals: list[tuple[float | None, float | None]]
+    correlation_intervals: list[tuple[float | None, float | None]]
+    models: list[dict[str, Any]]
+    unpaired: list[tuple[int, int, int]]  # (driver, driver, customers who answered both)
+    replicates: int
+
+
 def analyse(session: Session, query: Query) -> dict[str, Any]:
     touchpoints = candidate_touchpoints(session, query.journey_id)
+    candidates = {t.id for t in touchpoints}
     data = customer_scores(session, query)
     if query.outcome is Outcome.NPS:
-        rows = {r: s for r, s in data.items() if s.relationship_nps is not None and s.touchpoints}
+        rows = {r: s for r, s in data.items() if s.relationship_nps is not None}
         outcome = {r: float(s.relationship_nps or 0) for r, s in rows.items()}
         basis = "customers who answered a relationship NPS survey and a touchpoint survey"
     else:
-        answered = {r: s for r, s in data.items() if s.touchpoints and s.last_answer}
+        answered = {r: s for r, s in data.items() if s.last_answer}
         churn = churn_outcomes(session, sorted(answered))
         rows = {r: s for r, s in answered.items() if r in churn}
         outcome = {r: float(_churned(churn[r], s)) for r, s in rows.items()}
         basis = "customers with a customer record who answered a touchpoint survey"
 
-    customers = sorted(rows)
-    answered_by = {
-        t.id: sum(1 for c in customers if t.id in rows[c].touchpoints) for t in touchpoints
-    }
-    ranked = [t for t in touchpoints if answered_by[t.id] >= query.min_customers]
-    apart = [t for t in touchpoints if answered_by[t.id] < query.min_customers]
-    matrix = np.full((len(customers), len(ranked)), np.nan)
+    customers = sorted(r for r, s in rows.items() if candidates & s.touchpoints.keys())
+    column = {t.id: j for j, t in enumerate(touchpoints)}
+    everything = np.full((len(customers), len(touchpoints)), np.nan)
     for i, customer in enumerate(customers):
-        for j, touchpoint in enumerate(ranked):
-            matrix[i, j] = rows[customer].touchpoints.get(touchpoint.id, np.nan)
+        for touchpoint_id, score in rows[customer].touchpoints.items():
+            if touchpoint_id in column:
+                everything[i, column[touchpoint_id]] = score
+    answered = (~np.isnan(everything)).sum(axis=0)
+    answered_by = {t.id: int(answered[j]) for j, t in enumerate(touchpoints)}
+    enough = [j for j, t in enumerate(touchpoints) if answered[j] >= query.min_customers]
+    matrix = everything[:, enough]
     y = np.array([outcome[c] for c in customers], dtype=float)
 
-    insufficient = _insufficient(query, basis, len(customers), y, ranked)
-    if insufficient:
-        apart, ranked = touchpoints, []
-    importance, correlations = _importance(query.outcome, matrix, y, len(ranked))
+    insufficient = _insufficient(query, basis, len(customers), y, enough)
+    with stats.one_thread():
+        correlations, _ = stats.pairwise(np.column_stack([matrix, y]))
+        varying = [
+            j for j in range(len(enough)) if not insufficient and not np.isnan(correlations[j, -1])
+        ]
+        found = _analysis(query.outcome, matrix[:, varying], y)
+    analysed = [touchpoints[enough[j]] for j in varying]
 
-    measured = performance(session, query, ranked)
-    drivers = []
-    for j, touchpoint in enumerate(ranked):
+    reasons: dict[str, str] = {}
+    for touchpoint in touchpoints:
+        if answered_by[touchpoint.id] < query.min_customers:
+            reasons[touchpoint.id] = Reason.TOO_FEW_CUSTOMERS
+        elif insufficient:
+            reasons[touchpoint.id] = Reason.NO_MODEL
+        elif touchpoint not in analysed:
+            reasons[touchpoint.id] = Reason.NO_VARIANCE
+    total = sum(found.importance)
+    measured = performance(session, query, analysed)
+    drivers, unranked = [], []
+    for j, touchpoint in enumerate(analysed):
+        low, high = found.correlation_intervals[j]
+        importance_low, importance_high = found.importance_intervals[j]
+        figures = {
+            "correlation": found.correlations[j],
+            "correlation_low": low,
+            "correlation_high": high,
+            "importance": found.importance[j],
+            "importance_low": importance_low,
+            "importance_high": importance_high,
+            "share": found.importance[j] / total if total > 0 else 0.0,
+        }
+        if low is None or high is None or low <= 0 <= high:
+            reasons[touchpoint.id] = Reason.INTERVAL_INCLUDES_ZERO
+            unranked.append((touchpoint, figures))
+            continue
         drivers.append(
             {
                 **_describe(touchpoint, answered_by[touchpoint.id]),
-                "correlation": correlations[j],
-                "importance": importance.weights[j],
-                "share": importance.shares[j],
+                **figures,
                 "performance": measured[touchpoint.id],
             }
         )
-    thresholds = _classify(drivers)
+    thresholds = _classify(drivers, len(analysed))
     drivers.sort(key=lambda d: -d["share"])
     for rank, driver in enumerate(drivers, start=1):
         driver["rank"] = rank
+    figures_of = {t.id: figures for t, figures in unranked}
+    single = found.models[0] if len(found.models) == 1 else None
     return {
         "outcome": query.outcome.value,
         "period": {"from": query.start, "to": query.end},
@@ -226,15 +272,122 @@ def analyse(session: Session, query: Query) -> dict[str, Any]:
         "customers": len(customers),
         "churned": int(y.sum()) if query.outcome is Outcome.CHURN else None,
         "min_customers": query.min_customers,
-        "method": importance.method if drivers else None,
-        "r_squared": importance.r_squared if drivers else None,
+        "min_shared_customers": stats.MIN_SHARED_CUSTOMERS,
+        "replicates": found.replicates,
+        "method": (single["method"] if single else "separate_models") if analysed else None,
+        "r_squared": single["r_squared"] if single and analysed else None,
         "insufficient": insufficient,
+        "note": _note(query.outcome, found, analysed),
+        "models": [
+            {**model, "touchpoint_ids": [analysed[j].id for j in model["touchpoint_ids"]]}
+            for model in found.models
+        ],
+        "unpaired": [
+            {"first": _name(analysed[i]), "second": _name(analysed[j]), "shared": shared}
+            for i, j, shared in found.unpaired
+        ],
         "thresholds": thresholds,
         "drivers": drivers,
         "too_little_data": [
-            {**_describe(t, answered_by[t.id]), "needed": query.min_customers} for t in apart
+            {
+                **_describe(t, answered_by[t.id]),
+                "needed": query.min_customers,
+                "reason": reasons[t.id],
+                "why": _why(reasons[t.id], answered_by[t.id], query.min_customers),
+                **figures_of.get(t.id, {}),
+            }
+            for t in touchpoints
+            if t.id in reasons
         ],
     }
+
+
+def _why(reason: str, n: int, needed: int) -> str:
+    if reason == Reason.TOO_FEW_CUSTOMERS:
+        return f"answered by {n} of the customers analysed; {needed} are needed"
+    if reason == Reason.NO_VARIANCE:
+        return "its scores, or the outcome, are the same for every customer who answered it"
+    if reason == Reason.NO_MODEL:
+        return "nothing could be analysed (see insufficient)"
+    return "its link with the outcome is within the noise: the 95% interval includes zero"
+
+
+def _name(touchpoint: TouchpointDim) -> dict[str, str]:
+    return {"touchpoint_id": touchpoint.id, "name": touchpoint.name}
+
+
+def _analysis(outcome: Outcome, matrix: Any, y: Any) -> Analysis:
+    """Importance and correlation with the outcome of each driver (column of `matrix`), each
+    with its 95% bootstrap interval, and the models fitted."""
+    p = matrix.shape[1]
+    if p == 0:
+        return Analysis([], [], [], [], [], [], 0)
+    data = np.column_stack([matrix, y])
+    correlations, shared = stats.pairwise(data)
+    plan = stats.plan(correlations[:p, :p], shared[:p, :p])
+    unpaired = [(i, j, int(shared[i, j])) for i, j in plan.unpaired]
+    answered = ~np.isnan(matrix)
+    replicates = stats.replicates_for(len(y), p + 1)
+    bootstrap = {"replicates": replicates, "seed": stats.BOOTSTRAP_SEED}
+    if outcome is Outcome.NPS:
+        fitted, fitted_r_squared = stats.fit(plan.groups, correlations[None])
+        importance, r_squared = fitted[0], [float(r2) for r2 in fitted_r_squared[0]]
+        draws = stats.bootstrap_linear(data, plan.groups, **bootstrap)
+        models = [
+            {
+                "touchpoint_ids": group,
+                "method": stats.method_of(len(group)),
+                "customers": int(answered[:, group].any(axis=1).sum()),
+                "r_squared": r2,
+            }
+            for group, r2 in zip(plan.groups, r_squared, strict=True)
+        ]
+    else:
+        filled = np.where(answered, matrix, np.nanmean(matrix, axis=0))
+        found = stats.logistic_relative_weights(filled, y)
+        importance = np.array(found.weights)
+        draws = stats.bootstrap_logistic(matrix, y, **bootstrap)
+        models = [
+            {
+                "touchpoint_ids": list(range(p)),
+                "method": found.method,
+                "customers": len(y),
+                "r_squared": found.r_squared,
+            }
+        ]
+    return Analysis(
+        importance=[float(w) for w in importance],
+        correlations=[float(r) for r in correlations[:p, p]],
+        importance_intervals=draws.intervals(draws.importance),
+        correlation_intervals=draws.intervals(draws.correlation),
+        models=models,
+        unpaired=unpaired,
+        replicates=replicates,
+    )
+
+
+def _note(outcome: Outcome, found: Analysis, analysed: list[TouchpointDim]) -> str | None:
+    """What was done, in words, when not every pair of touchpoints could be compared."""
+    if not found.unpaired:
+        return None
+    pairs = len(found.unpaired)
+    thin = (
+        f"{pairs} pair{'s' if pairs > 1 else ''} of touchpoints "
+        f"{'were' if pairs > 1 else 'was'} answered together by fewer than "
+        f"{stats.MIN_SHARED_CUSTOMERS} customers and not compared"
+    )
+    if outcome is Outcome.CHURN:
+        return (
+            f"{thin}; the churn model fills a touchpoint a customer did not answer with the "
+            "mean of those who did, so what it says about those pairs rests on filled-in values."
+        )
+    models = len(found.models)
+    return (
+        f"{thin}. Touchpoints were fitted together only where every pair was compared: "
+        f"{models} separate models, each on its own customers. A touchpoint's importance is its "
+        "part of its own model's R² (a touchpoint alone: its squared correlation with NPS), so "
+        "no single R² covers them all."
+    )
 
 
 def _churned(churn_date: date | None, scores_of: CustomerScores) -> bool:
@@ -243,12 +396,12 @@ def _churned(churn_date: date | None, scores_of: CustomerScores) -> bool:
 
 
 def _insufficient(
-    query: Query, basis: str, customers: int, y: Any, ranked: list[Any]
+    query: Query, basis: str, customers: int, y: Any, enough: list[Any]
 ) -> str | None:
     if customers < query.min_customers:
         there = "there is 1" if customers == 1 else f"there are {customers}"
         return f"{query.min_customers} {basis} are needed; {there}."
-    if not ranked:
+    if not enough:
         return f"No touchpoint was answered by {query.min_customers} of those customers."
     if query.outcome is Outcome.CHURN:
         churned = int(y.sum())
@@ -260,28 +413,10 @@ def _insufficient(
     return None
 
 
-def _importance(
-    outcome: Outcome, matrix: Any, y: Any, p: int
-) -> tuple[stats.Importance, list[float | None]]:
-    if p == 0:
-        return stats.Importance([], 0.0, ""), []
-    if outcome is Outcome.NPS:
-        full = stats.pairwise_correlations(np.column_stack([matrix, y]))
-        rxx, rxy = full[:p, :p], full[:p, p]
-        method = stats.shapley if p <= stats.SHAPLEY_MAX_DRIVERS else stats.relative_weights
-        return method(rxx, rxy), [float(r) for r in rxy]
-    filled = np.where(np.isnan(matrix), np.nanmean(matrix, axis=0), matrix)
-    correlations = [
-        float(np.corrcoef(filled[:, j], y)[0, 1]) if filled[:, j].std() > 0 else None
-        for j in range(p)
-    ]
-    return stats.logistic_relative_weights(filled, y), correlations
-
-
-def _classify(drivers: list[dict[str, Any]]) -> dict[str, float | None]:
-    """Importance above or below an even share (1/p); performance at or above its target or
-    below it. A touchpoint without a target has no quadrant."""
-    importance = 1 / len(drivers) if drivers else None
+def _classify(drivers: list[dict[str, Any]], analysed: int) -> dict[str, float | None]:
+    """Importance above or below an even share (1 / the touchpoints analysed); performance at or
+    above its target or below it. A touchpoint without a target has no quadrant."""
+    importance = 1 / analysed if drivers else None
     for driver in drivers:
         value = driver["performance"]["value"]
         if value is None or importance is None:
