@@ -222,6 +222,19 @@ def trend_chart(
 
 
 @dataclass(frozen=True)
+class Placed:
+    """A ranked driver to place: importance (its part of R², 0 … 1) with its 95% interval,
+    performance (gap to target as a share of the metric's scale) and quadrant."""
+
+    name: str
+    importance: float
+    low: float | None
+    high: float | None
+    performance: float
+    quadrant: str
+
+
+@dataclass(frozen=True)
 class QuadrantPoint:
     x: float
     y: float
@@ -229,6 +242,8 @@ class QuadrantPoint:
     quadrant: str
     importance: float
     performance: float
+    low_y: float  # the importance interval, drawn as a whisker
+    high_y: float
 
 
 @dataclass(frozen=True)
@@ -243,41 +258,63 @@ class QuadrantChart:
     top: int
     right: int
     bottom: int
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
 
 
 def quadrant_chart(
-    drivers: list[tuple[str, float, float, str]],
+    drivers: list[Placed],
     *,
     importance_split: float,
     performance_split: float,
-    size: int = 320,
+    width: int = 420,
+    height: int = 340,
 ) -> QuadrantChart:
-    """(name, importance share, performance, quadrant) per ranked driver: performance across
-    (the gap to target as a share of the metric's scale, its reach the widest gap seen, the
-    same either side, so that the target sits in the middle), importance up from 0, split
-    where the drivers service split them."""
-    left, top, right, bottom = 30, 10, size - 10, size - 34
-    most = max([d[1] for d in drivers] + [importance_split * 2, 0.01])
-    reach = max([abs(d[2] - performance_split) for d in drivers] + [0.05]) * 1.15
+    """Performance across (its reach the widest gap seen, the same either side, so that the
+    target sits in the middle), importance up from 0 with each driver's interval as a whisker,
+    split where the drivers service split them; ticks in percent on both axes."""
+    left, top, right, bottom = 52, 10, width - 12, height - 46
+    most = max([d.high or d.importance for d in drivers] + [importance_split * 1.5, 0.005])
+    reach = max([abs(d.performance - performance_split) for d in drivers] + [0.05]) * 1.15
 
     def x_of(performance: float) -> float:
         share = (performance - performance_split + reach) / (2 * reach)
         return round(left + share * (right - left), 1)
 
-    def y_of(share: float) -> float:
-        return round(top + (1 - share / most) * (bottom - top), 1)
+    def y_of(importance: float) -> float:
+        return round(top + (1 - min(max(importance, 0.0), most) / most) * (bottom - top), 1)
 
+    y_step = _nice_step(most * 100) / 100
+    x_step = _nice_step(reach * 100) / 100
+    y_ticks = [
+        Tick(y_of(k * y_step), f"{k * y_step * 100:g}%") for k in range(int(most / y_step) + 1)
+    ]
+    x_ticks = [
+        Tick(x_of(performance_split + k * x_step), f"{k * x_step * 100:+g}%" if k else "target")
+        for k in range(-int(reach / x_step), int(reach / x_step) + 1)
+    ]
     return QuadrantChart(
-        width=size,
-        height=size,
+        width=width,
+        height=height,
         split_x=x_of(performance_split),
         split_y=y_of(importance_split),
         points=[
-            QuadrantPoint(x_of(p), y_of(share), name, quadrant, share, p)
-            for name, share, p, quadrant in drivers
+            QuadrantPoint(
+                x_of(d.performance),
+                y_of(d.importance),
+                d.name,
+                d.quadrant,
+                d.importance,
+                d.performance,
+                y_of(d.importance if d.low is None else d.low),
+                y_of(d.importance if d.high is None else d.high),
+            )
+            for d in drivers
         ],
         left=left,
         top=top,
         right=right,
         bottom=bottom,
+        x_ticks=x_ticks,
+        y_ticks=y_ticks,
     )

@@ -1,9 +1,9 @@
 """Pure parts of the gateway: charts as coordinates, display logic, figures as words."""
 
 from gateway import present
-from gateway.charts import Measured, emotion_chart, quadrant_chart, trend_chart
-from gateway.clients.models import Question, Score, ScoreChange
-from gateway.pages.dashboard import change_words
+from gateway.charts import Measured, Placed, emotion_chart, quadrant_chart, trend_chart
+from gateway.clients.models import Drivers, Question, Score, ScoreChange
+from gateway.pages.dashboard import change_words, driver_sentences
 from gateway.present import change, figure
 from gateway.surveys.display import next_question, shown
 
@@ -57,24 +57,67 @@ def test_a_period_still_under_way_stands_apart_from_the_line_and_the_band():
 
 def test_the_quadrant_splits_where_the_drivers_service_split():
     chart = quadrant_chart(
-        [("Courier", 0.5, -1.0, "concentrate_here"), ("E-mail", 0.1, 1.5, "possible_overkill")],
+        [
+            Placed("Courier", 0.5, 0.4, 0.6, -1.0, "concentrate_here"),
+            Placed("E-mail", 0.1, None, None, 1.5, "possible_overkill"),
+        ],
         importance_split=0.25,
         performance_split=0.2,
     )
     courier, email = chart.points
     assert courier.x < chart.split_x < email.x  # performance across
     assert courier.y < chart.split_y < email.y  # importance up
+    # Its interval is a whisker around it (up is a smaller y), inside the plot.
+    assert chart.top <= courier.high_y < courier.y < courier.low_y < chart.split_y
+    assert email.low_y == email.y == email.high_y
+    # Both axes carry ticks in percent; the target is named where performance is 0 gap.
+    assert chart.y_ticks[0].label == "0%" and chart.y_ticks[0].at == chart.bottom
+    assert all(t.label.endswith("%") for t in chart.y_ticks)
+    [target] = [t for t in chart.x_ticks if t.label == "target"]
+    assert target.at == chart.split_x
 
 
 def test_the_quadrant_puts_the_target_in_the_middle_whatever_the_gaps():
     chart = quadrant_chart(
-        [("Checkout", 0.3, -0.02, "concentrate_here"), ("Refund", 0.1, -0.2, "low_priority")],
+        [
+            Placed("Checkout", 0.3, None, None, -0.02, "concentrate_here"),
+            Placed("Refund", 0.1, None, None, -0.2, "low_priority"),
+        ],
         importance_split=0.5,
         performance_split=0.0,
     )
     assert chart.split_x == (chart.left + chart.right) / 2
     checkout, refund = chart.points
     assert chart.left <= refund.x < checkout.x < chart.split_x  # both below their targets
+
+
+def test_each_ranked_driver_reads_as_a_sentence_with_what_to_do():
+    def driver(name, rank, share, value, status, quadrant):
+        performance = {"value": value, "status": status} if value is not None else {}
+        return {
+            "touchpoint_id": name, "name": name, "n": 100, "rank": rank, "share": share,
+            "importance": share / 2, "quadrant": quadrant, "performance": performance,
+        }  # fmt: skip
+
+    drivers = Drivers.model_validate(
+        {
+            "outcome": "nps",
+            "thresholds": {"importance": 0.25, "performance": 0},
+            "drivers": [
+                driver("Courier delivers", 1, 0.4, -0.2, "breached", "concentrate_here"),
+                driver("Checkout", 2, 0.3, -0.05, "breached", "concentrate_here"),
+                driver("App", 3, 0.2, 0.1, "met", "possible_overkill"),
+                driver("Chat", 4, 0.1, None, None, None),
+            ],
+        }
+    )
+    words = {s["driver"].name: s["words"] for s in driver_sentences(drivers)}
+    assert words == {
+        "Courier delivers": "the strongest link to NPS and performing worst — fix first",
+        "Checkout": "a strong link to NPS and below its target — fix next",
+        "App": "a weaker link to NPS and meeting its target — effort may be better spent elsewhere",
+        "Chat": "a weaker link to NPS and no target to judge it by — set a target to place it",
+    }
 
 
 def test_display_logic_follows_earlier_answers():

@@ -264,10 +264,22 @@ class Driver(Remote):
     owner_name: str = ""
     n: int
     importance: float | None = None
+    importance_low: float | None = None
+    importance_high: float | None = None
+    correlation: float | None = None
     share: float | None = None
     rank: int | None = None
     quadrant: str | None = None
     performance: dict[str, Any] = Field(default_factory=dict)
+
+
+class Unranked(Remote):
+    touchpoint_id: str
+    name: str
+    n: int
+    reason: str = ""
+    why: str = ""
+    importance: float | None = None
 
 
 class Drivers(Remote):
@@ -276,8 +288,13 @@ class Drivers(Remote):
     insufficient: str | None = None
     r_squared: float | None = None
     customers: int = 0
+    min_shared_customers: int | None = None
+    replicates: int | None = None
+    note: str | None = None
+    models: list[dict[str, Any]] = Field(default_factory=list)
+    unpaired: list[dict[str, Any]] = Field(default_factory=list)
     drivers: list[Driver] = Field(default_factory=list)
-    too_little_data: list[dict[str, Any]] = Field(default_factory=list)
+    too_little_data: list[Unranked] = Field(default_factory=list)
     thresholds: dict[str, Any] | None = None
 
 

@@ -12,7 +12,7 @@ from cxshared.timeutil import utcnow
 from gateway import present
 from gateway.alert_comments import comments_behind
 from gateway.auth import Staff
-from gateway.charts import Measured, quadrant_chart, trend_chart
+from gateway.charts import Measured, Placed, quadrant_chart, trend_chart
 from gateway.clients.models import (
     Alert,
     Drivers,
@@ -154,6 +154,8 @@ async def dashboard(
         "clv": parts["clv"],
         "drivers": drivers,
         "quadrant": _quadrant(drivers),
+        "driver_sentences": driver_sentences(drivers),
+        "unranked_words": UNRANKED_WORDS,
         "alerted": {alert.touchpoint_id for alert in alerts},
         "quadrant_words": QUADRANT_WORDS,
         "notices": parts.notices(),
@@ -165,13 +167,86 @@ async def dashboard(
 def _quadrant(drivers: Drivers | None) -> Any:
     if drivers is None or drivers.insufficient or not drivers.drivers or not drivers.thresholds:
         return None
-    ranked = [
-        (d.name, d.share or 0.0, float(d.performance.get("value") or 0.0), d.quadrant or "")
+    placed = [
+        Placed(
+            d.name,
+            d.importance or 0.0,
+            d.importance_low,
+            d.importance_high,
+            float(d.performance["value"]),
+            d.quadrant or "",
+        )
         for d in drivers.drivers
         if d.performance.get("value") is not None
     ]
+    # The service splits on the share (an even share each); the chart's axis is importance.
     return quadrant_chart(
-        ranked,
-        importance_split=float(drivers.thresholds.get("importance") or 0),
+        placed,
+        importance_split=float(drivers.thresholds.get("importance") or 0) * _explained(drivers),
         performance_split=float(drivers.thresholds.get("performance") or 0),
     )
+
+
+def _explained(drivers: Drivers) -> float:
+    """The importance of every touchpoint analysed, ranked or not: what the shares divide."""
+    return sum(d.importance or 0.0 for d in drivers.drivers) + sum(
+        t.importance or 0.0 for t in drivers.too_little_data
+    )
+
+
+ACTIONS = {
+    "keep_up": "keep it up",
+    "low_priority": "improve once the stronger links are done",
+    "possible_overkill": "effort may be better spent elsewhere",
+}
+
+
+def driver_sentences(drivers: Drivers | None) -> list[dict[str, Any]]:
+    """Each ranked driver in a sentence, strongest link first: how strong its link to NPS is,
+    how it performs against its target, and what follows, e.g. "Courier delivers: the
+    strongest link to NPS and performing worst — fix first"."""
+    if drivers is None or not drivers.drivers or not drivers.thresholds:
+        return []
+    even = float(drivers.thresholds.get("importance") or 0)
+    judged = [d for d in drivers.drivers if d.performance.get("value") is not None]
+    worst = min(judged, key=lambda d: d.performance["value"], default=None)
+    fixed_first = False
+    result = []
+    for driver in drivers.drivers:
+        if driver.rank == 1:
+            link = "the strongest link to NPS"
+        elif (driver.share or 0) >= even:
+            link = "a strong link to NPS"
+        else:
+            link = "a weaker link to NPS"
+        performance = driver.performance
+        if performance.get("value") is None:
+            standing, action = "no target to judge it by", "set a target to place it"
+        else:
+            standing = _standing(performance, worst=driver is worst)
+            if driver.quadrant == "concentrate_here":
+                action = "fix next" if fixed_first else "fix first"
+                fixed_first = True
+            else:
+                action = ACTIONS.get(driver.quadrant or "", "")
+        words = f"{link} and {standing}" + (f" — {action}" if action else "")
+        result.append({"driver": driver, "words": words})
+    return result
+
+
+def _standing(performance: dict[str, Any], *, worst: bool) -> str:
+    if worst and performance["value"] < 0:
+        return "performing worst"
+    if performance.get("status") == "breached":
+        return "below its target"
+    if performance.get("status") == "met":
+        return "meeting its target"
+    return "just below its target" if performance["value"] < 0 else "just meeting its target"
+
+
+UNRANKED_WORDS = {
+    "too_few_customers": "too few customers",
+    "no_variance": "no variance",
+    "interval_includes_zero": "within the noise",
+    "no_model": "not analysed",
+}
