@@ -165,3 +165,85 @@ def test_revenue_at_risk_and_lifetime_value_show_their_intervals(
     assert f"<strong>€{clv['value']:,.0f}</strong>" in panel
     assert f"95% interval €{clv['low']:,.0f}\u2013€{clv['high']:,.0f}" in panel
     assert "retention 100.0% observed over 40 customers" in panel
+
+
+def _answered_by(stack, answers):
+    """Completed responses with a respondent: (customer, touchpoint id or None for the
+    relationship survey, NPS value)."""
+    import uuid
+
+    from cxshared.auth import Scope
+    from cxshared.testing.api import make_key
+    from cxshared.timeutil import utcnow
+
+    now = utcnow().isoformat()
+    events = []
+    for customer, touchpoint_id, value in answers:
+        response_id = str(uuid.uuid4())
+        events.append(
+            {
+                "id": str(uuid.uuid4()), "type": "response.completed", "occurred_at": now,
+                "source": "feedback", "subject": response_id, "schema_version": 1,
+                "data": {
+                    "response_id": response_id, "survey_id": "s", "survey_slug": "s",
+                    "version": 1, "touchpoint_id": touchpoint_id,
+                    "respondent_external_id": customer, "channel": "web", "hidden": {},
+                    "flags": [], "status": "complete", "submitted_at": now,
+                    "completed_at": now,
+                    "answers": [{"question": "nps", "type": "nps", "value": value}],
+                },
+            }
+        )  # fmt: skip
+    key = make_key(stack.metrics.database_url, "feedback-relay", Scope.INGEST)
+    for start in range(0, len(events), 500):
+        response = stack.metrics.client.post(
+            "/v1/events",
+            json={"events": events[start : start + 500]},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert response.status_code == 200, response.text
+
+
+def test_drivers_say_what_they_could_not_compare_and_what_to_fix_first(
+    stack, viewer, delivery_journey, tools
+):
+    import random
+
+    tools.relay(stack)
+    courier, tracking = delivery_journey["stages"][0]["touchpoints"]
+    [label] = delivery_journey["stages"][1]["touchpoints"]
+    rng = random.Random(5)
+    answers = []
+    # Customers a-* answer the delivery stage: their NPS follows the courier, not the tracking
+    # page. Customers b-* answer only the return label, which their NPS follows a little.
+    for i in range(80):
+        score = rng.randint(0, 10)
+        loyalty = max(0, min(10, round(0.8 * score + 1 + rng.gauss(0, 1))))
+        answers += [
+            (f"a-{i}", courier["id"], score),
+            (f"a-{i}", tracking["id"], rng.randint(0, 10)),
+            (f"a-{i}", None, loyalty),
+        ]
+        score = rng.randint(0, 10)
+        loyalty = max(0, min(10, round(0.4 * score + 3 + rng.gauss(0, 2))))
+        answers += [(f"b-{i}", label["id"], score), (f"b-{i}", None, loyalty)]
+    _answered_by(stack, answers)
+
+    html = viewer.get("/dashboard").text
+    section = html[html.index('aria-labelledby="drivers-title"') :]
+    section = section[: section.index("</section>")]
+    assert "not compared" in section and "Not compared, answered together by fewer than 30" in (
+        section
+    )
+    assert "Courier delivers and Return label (0)" in section
+    ranked = section[section.index('<ol class="drivers">') : section.index("</ol>")]
+    assert "<strong>Courier delivers</strong>: the strongest link to NPS" in ranked
+    assert "fix first" in ranked and "95% interval" in ranked
+    # The tracking page plays no part: listed apart with its reason, never also ranked.
+    assert "Tracking page" not in ranked
+    unranked = section[section.index('id="drivers-unranked"') :]
+    assert re.search(r"Tracking page <small>within the noise: ", unranked)
+    # The chart says what its axes measure, in what unit, and what its quadrants mean.
+    assert "importance: % of NPS differences explained" in section
+    assert "performance: gap to target, % of the metric" in section
+    assert "<strong>Concentrate here</strong> (top left)" in section
