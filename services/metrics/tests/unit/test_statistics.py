@@ -372,6 +372,14 @@ def test_the_bootstrap_is_seeded(survey_like):
     assert low < drivers.shapley(*_correlations(x, y)).weights[0] < high
 
 
+def test_the_bootstrap_work_is_bounded_as_the_data_grow():
+    assert drivers.replicates_for(150, 3) == drivers.BOOTSTRAP_REPLICATES
+    demo = drivers.replicates_for(3469, 40)
+    assert demo == 108  # as docs/metrics.md says
+    assert demo * 3469 * 40**2 <= drivers.BOOTSTRAP_WORK
+    assert drivers.replicates_for(100_000, 40) == drivers.MIN_BOOTSTRAP_REPLICATES
+
+
 def test_relative_weights_of_uncorrelated_drivers_are_squared_correlations():
     rxx = np.eye(3)
     rxy = np.array([0.5, 0.3, 0.1])
