@@ -16,9 +16,12 @@ compared (`plan`), each group a model of its own. Intervals come from a bootstra
 customers, each replicate drawn as multinomial weights, so that it costs a few matrix products.
 """
 
+import contextlib
 import functools
 import itertools
 import math
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -244,12 +247,18 @@ def bootstrap_logistic(data: Matrix, y: Vector, *, replicates: int, seed: int) -
     return Draws(np.array(importance, dtype=float), correlation)
 
 
-def one_thread() -> threadpool_limits:
+_ONE_AT_A_TIME = threading.Lock()
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
     """BLAS on one thread, for the whole analysis: it is many small products and
     decompositions, which OpenBLAS's threads slow down (measured on two busy cores: 200
     batched 40-by-40 eigendecompositions took 0.26 s on one thread, 7.5 s on its default two).
-    The limit is process-wide while it lasts."""
-    return threadpool_limits(limits=1, user_api="blas")
+    The limit is process-wide and restored on leaving, so analyses take turns: two that
+    overlapped would restore each other's limits in the wrong order."""
+    with _ONE_AT_A_TIME, threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def nearest_correlation(matrix: Matrix) -> Matrix:
