@@ -1,6 +1,7 @@
 """Charts as server-rendered SVG: the numbers become coordinates here, templates draw them."""
 
 import itertools
+import math
 from dataclasses import dataclass
 
 EMOTION_HEIGHT = 120  # the curve's band; each stage's name goes below it
@@ -274,7 +275,9 @@ def quadrant_chart(
     target sits in the middle), importance up from 0 with each driver's interval as a whisker,
     split where the drivers service split them; ticks in percent on both axes."""
     left, top, right, bottom = 52, 10, width - 12, height - 46
-    most = max([d.high or d.importance for d in drivers] + [importance_split * 1.5, 0.005])
+    highest = max([d.high or d.importance for d in drivers] + [importance_split * 1.5, 0.005])
+    y_step = _nice_step(highest * 100) / 100
+    most = y_step * math.ceil(highest / y_step - 1e-9)  # the axis ends on a tick
     reach = max([abs(d.performance - performance_split) for d in drivers] + [0.05]) * 1.15
 
     def x_of(performance: float) -> float:
@@ -284,10 +287,9 @@ def quadrant_chart(
     def y_of(importance: float) -> float:
         return round(top + (1 - min(max(importance, 0.0), most) / most) * (bottom - top), 1)
 
-    y_step = _nice_step(most * 100) / 100
     x_step = _nice_step(reach * 100) / 100
     y_ticks = [
-        Tick(y_of(k * y_step), f"{k * y_step * 100:g}%") for k in range(int(most / y_step) + 1)
+        Tick(y_of(k * y_step), f"{k * y_step * 100:g}%") for k in range(round(most / y_step) + 1)
     ]
     x_ticks = [
         Tick(x_of(performance_split + k * x_step), f"{k * x_step * 100:+g}%" if k else "target")

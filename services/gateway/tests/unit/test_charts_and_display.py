@@ -73,6 +73,7 @@ def test_the_quadrant_splits_where_the_drivers_service_split():
     # Both axes carry ticks in percent; the target is named where performance is 0 gap.
     assert chart.y_ticks[0].label == "0%" and chart.y_ticks[0].at == chart.bottom
     assert all(t.label.endswith("%") for t in chart.y_ticks)
+    assert chart.y_ticks[-1].at == chart.top  # the axis ends on a tick
     [target] = [t for t in chart.x_ticks if t.label == "target"]
     assert target.at == chart.split_x
 
