@@ -239,11 +239,14 @@ def bootstrap_logistic(data: Matrix, y: Vector, *, replicates: int, seed: int) -
     weights = replicate_weights(len(data), replicates, seed)
     importance = []
     correlation = Columns.of(np.column_stack([data, y])).correlations(weights)[:, :-1, -1]
+    whole = np.where(np.isnan(data), np.nanmean(data, axis=0), data)
+    start = _logistic_relative_weights(whole, y)[1]
     for drawn in weights:
         rows = np.repeat(np.arange(len(data)), drawn.astype(int))
         sample = data[rows]
         filled = np.where(np.isnan(sample), np.nanmean(sample, axis=0), sample)
-        importance.append(logistic_relative_weights(filled, y[rows]).weights)
+        found, _ = _logistic_relative_weights(filled, y[rows], start, tolerance=1e-6)
+        importance.append(found.weights)
     return Draws(np.array(importance, dtype=float), correlation)
 
 
@@ -332,11 +335,18 @@ def shapley(rxx: Matrix, rxy: Vector) -> Importance:
     return Importance(weights, float(r2[-1]), "shapley")
 
 
-def logistic_fit(x: Matrix, y: NDArray[np.float64], *, iterations: int = 50) -> Matrix:
-    """Maximum-likelihood logistic regression with an intercept (Newton-Raphson); returns the
-    coefficients, intercept first."""
+def logistic_fit(
+    x: Matrix,
+    y: NDArray[np.float64],
+    *,
+    iterations: int = 50,
+    start: Vector | None = None,
+    tolerance: float = 1e-10,
+) -> Matrix:
+    """Maximum-likelihood logistic regression with an intercept (Newton-Raphson, from `start`
+    or zero); returns the coefficients, intercept first."""
     design = np.column_stack([np.ones(len(y)), x])
-    beta = np.zeros(design.shape[1])
+    beta = np.zeros(design.shape[1]) if start is None else start
     for _ in range(iterations):
         eta = np.clip(design @ beta, -30, 30)
         p = 1 / (1 + np.exp(-eta))
@@ -344,25 +354,34 @@ def logistic_fit(x: Matrix, y: NDArray[np.float64], *, iterations: int = 50) -> 
         hessian = design.T @ (design * (p * (1 - p))[:, None])
         step = np.linalg.solve(hessian + 1e-9 * np.eye(len(beta)), gradient)
         beta = beta + step
-        if float(np.max(np.abs(step))) < 1e-10:
+        if float(np.max(np.abs(step))) < tolerance:
             break
     return beta
 
 
 def logistic_relative_weights(x: Matrix, y: NDArray[np.float64]) -> Importance:
     """`x`: complete driver columns (rows = customers), `y`: 0/1."""
+    return _logistic_relative_weights(x, y)[0]
+
+
+def _logistic_relative_weights(
+    x: Matrix, y: Vector, start: Vector | None = None, tolerance: float = 1e-10
+) -> tuple[Importance, Vector]:
+    """The weights and the coefficients of the logistic fit (a bootstrap replicate starts from
+    those of the whole sample, and stops at a looser tolerance: a few Newton steps)."""
     standardized = (x - x.mean(axis=0)) / np.where(x.std(axis=0) > 0, x.std(axis=0), 1)
     rxx = nearest_correlation(np.corrcoef(standardized, rowvar=False).reshape(x.shape[1], -1))
     lam = _square_root(rxx)
     z = standardized @ np.linalg.inv(lam)
-    beta = logistic_fit(z, y)
+    beta = logistic_fit(z, y, start=start, tolerance=tolerance)
     eta = beta[0] + z @ beta[1:]
     fitted = 1 / (1 + np.exp(-np.clip(eta, -30, 30)))
     if y.std() == 0 or fitted.std() == 0 or eta.std() == 0:
-        return Importance([0.0] * x.shape[1], 0.0, "logistic_relative_weights")
+        return Importance([0.0] * x.shape[1], 0.0, "logistic_relative_weights"), beta
     r = float(np.corrcoef(y, fitted)[0, 1])
     b_star = beta[1:] * z.std(axis=0) * r / eta.std()
     weights = (lam**2) @ (b_star**2)
-    return Importance(
+    found = Importance(
         [float(w) for w in weights], float(weights.sum()), "logistic_relative_weights"
     )
+    return found, beta
