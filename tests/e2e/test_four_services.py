@@ -177,15 +177,14 @@ def test_an_answer_through_the_gateway_reaches_metrics_alerts_and_every_receiver
     scores = eventually(nps, 20, f"{CUSTOMERS} answers in metrics")
     assert scores["value"] == -50.0
 
-    def open_alert() -> list[dict[str, Any]]:
-        return world.get("metrics", "/v1/alerts?status=open")["items"]  # type: ignore[no-any-return]
+    def open_incident() -> list[dict[str, Any]]:
+        return world.get("metrics", "/v1/incidents?status=open")["items"]  # type: ignore[no-any-return]
 
-    [alert] = eventually(open_alert, 30, "an open alert")
-    assert (alert["touchpoint_id"], alert["rule"], alert["owner_name"]) == (
-        touchpoint["id"],
-        "target_breach",
-        "Priya Shah",
-    )
+    [incident] = eventually(open_incident, 30, "an open incident")
+    assert (incident["touchpoint_id"], incident["owner_name"]) == (touchpoint["id"], "Priya Shah")
+    assert [(s["metric"], s["rule"]) for s in incident["signals"] if s["active"]] == [
+        ("nps", "target_breach")
+    ]
 
     # Every event each backend wrote reaches its receiver, signed; a repeat is the same id.
     for service in BACKENDS:
@@ -196,7 +195,7 @@ def test_an_answer_through_the_gateway_reaches_metrics_alerts_and_every_receiver
     types = [json.loads(r.body)["type"] for r in receiver.received]
     assert types.count("response.completed") == CUSTOMERS
     assert "touchpoint.created" in types or "journey.created" in types
-    assert "alert.opened" in types
+    assert types.count("incident.opened") == 1
 
     # One request id, from the customer's request to the gateway into feedback's log.
     gateway_ids = {e.get("request_id") for e in log_events(world, "gateway")}

@@ -24,7 +24,7 @@ def database_url(database_factory_for: Callable[[str, Path], DatabaseFactory]) -
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    # Alerts are evaluated explicitly in tests (POST /v1/alerts/evaluate), not by a thread.
+    # Alerts are evaluated explicitly in tests (POST /v1/incidents/evaluate), not by a thread.
     return Settings(
         database_url=database_url,
         relay_in_process=False,

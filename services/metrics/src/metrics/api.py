@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from metrics.alerts.router import router as alerts
+from metrics.alerts.router import alerts_router as alerts
+from metrics.alerts.router import router as incidents
 from metrics.answers.router import router as answers
 from metrics.comments.router import router as comments
 from metrics.customers.router import router as customers
@@ -11,7 +12,12 @@ from metrics.ingest.router import router as ingest
 from metrics.scores.router import router as scores
 
 api_router = APIRouter(prefix="/v1")
-for router in (ingest, scores, answers, comments, customers, drivers, alerts):
+for router in (ingest, scores, answers, comments, customers, drivers, incidents, alerts):
     api_router.include_router(router)
 
-EVENT_TYPES = ["alert.opened", "alert.resolved"]
+EVENT_TYPES = [
+    "incident.opened",
+    "incident.escalated",
+    "incident.reopened",
+    "incident.resolved",
+]

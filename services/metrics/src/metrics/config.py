@@ -29,11 +29,21 @@ class Settings(ServiceSettings):
         28, ge=1, le=365, description="The recent window an alert signal is judged on."
     )
     alert_baseline_days: int = Field(
-        90, ge=7, le=730, description="The baseline period before the window."
+        180,
+        ge=7,
+        le=730,
+        description="The baseline period before the window; the longer, the smaller its own "
+        "error and the fewer false incidents (docs/metrics.md).",
     )
-    ewma_lambda: float = Field(0.2, gt=0, le=1, description="EWMA smoothing weight.")
-    ewma_limit_sigmas: float = Field(
-        3.0, gt=0, description="EWMA control limit, in standard errors of the baseline."
+    shift_cusum_se: float = Field(
+        0.9,
+        gt=0,
+        description="The persistent drop the degradation CUSUM is tuned for, in standard errors "
+        "of a day's mean at the baseline's daily volume (0.9: 10 NPS points at NPS 30 with 50 "
+        "answers a day).",
+    )
+    shift_cusum_threshold: float = Field(
+        4.25, gt=0, description="Degradation CUSUM decision threshold (h, log-likelihood ratio)."
     )
     low_volume_per_day: float = Field(
         10.0,
@@ -44,6 +54,27 @@ class Settings(ServiceSettings):
         2.0, gt=1, description="The rise in the odds of a bad answer the CUSUM looks for."
     )
     cusum_threshold: float = Field(4.5, gt=0, description="CUSUM decision threshold (h).")
+    incident_close_after_days: int = Field(
+        7,
+        ge=1,
+        le=90,
+        description="Consecutive evaluated days with every signal clear before an incident "
+        "closes itself.",
+    )
+    incident_release_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="A degradation signal counts as back in control once its chart's statistic "
+        "is below this share of the decision threshold (hysteresis).",
+    )
+    incident_reopen_days: int = Field(
+        7,
+        ge=0,
+        le=90,
+        description="A signal within this many days of an incident closing reopens it instead of "
+        "opening another.",
+    )
     alert_schedule_seconds: float = Field(
         3600, gt=0, description="How often every touchpoint is evaluated, answers or not."
     )
@@ -52,14 +83,15 @@ class Settings(ServiceSettings):
     )
     alerts_in_process: bool = Field(
         True,
-        description="Evaluate alerts on a schedule inside `serve`; off: only when asked "
-        "(POST /v1/alerts/evaluate).",
+        description="Evaluate incidents on a schedule inside `serve`; off: only when asked "
+        "(POST /v1/incidents/evaluate).",
     )
     alert_response_ids: int = Field(
         50,
         ge=1,
         le=1000,
-        description="Response ids an alert keeps as its evidence (bad answers in the window).",
+        description="Response ids an incident keeps as its evidence (bad answers in the window, "
+        "none with a positive comment).",
     )
 
     churn_prior_promoter: float = Field(

@@ -1,7 +1,7 @@
 from fastapi import FastAPI
 
 from cxshared.app import create_service_app
-from metrics.alerts.gauges import open_alerts
+from metrics.alerts.gauges import open_incidents
 from metrics.alerts.worker import AlertEvaluator
 from metrics.api import EVENT_TYPES, api_router
 from metrics.comments.rescore import warn_if_stale
@@ -9,7 +9,8 @@ from metrics.config import MIGRATIONS, Settings, get_settings
 
 DESCRIPTION = """
 Measurement a CX lead can act on: perception scores per touchpoint with their uncertainty, tied to
-churn and revenue, and alerts that fire on real degradation, not on noise.
+churn and revenue, and incidents that open on real degradation, not on noise, and close once
+fixed.
 
 **Ingest** (`ingest` key): journey's and feedback's relays deliver their events to
 `POST /v1/events`; each is applied exactly once, in the transaction that records its id.
@@ -17,10 +18,12 @@ churn and revenue, and alerts that fire on real degradation, not on noise.
 **Queries** (`read` key): scores (NPS, CSAT, CES) with n and a 95% interval per touchpoint, stage,
 journey, channel, segment or owner team; series; changes with Benjamini-Hochberg-corrected
 p-values; the journey overlay; comments and their sentiment; churn, revenue at risk and CLV;
-drivers; alerts. Every figure follows cxloop's metric definitions; scores are read from daily
-rollups, so a query's cost grows with days x touchpoints, not with responses.
+drivers; incidents (and the alerts recorded before them). Every figure follows cxloop's metric
+definitions; scores are read from daily rollups, so a query's cost grows with days x
+touchpoints, not with responses.
 
-**Events**: `alert.opened` and `alert.resolved`, to webhook subscribers, so owners can be told.
+**Events**: `incident.opened`, `incident.escalated`, `incident.reopened` and `incident.resolved`,
+once each per incident change, to webhook subscribers, so owners can be told.
 """
 
 
@@ -42,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         event_types=EVENT_TYPES,
         on_startup=start,
         on_shutdown=lambda app: app.state.alerts.stop(),
-        gauges=[open_alerts],
+        gauges=[open_incidents],
     )
     app.state.alerts = AlertEvaluator(app.state.engine, app.state.outbox, settings)
     return app

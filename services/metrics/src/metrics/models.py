@@ -3,7 +3,7 @@
 from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.idempotency import IdempotencyRecord
-from metrics.alerts.models import Alert
+from metrics.alerts.models import Alert, Incident
 from metrics.customers.models import Customer, LatestNps
 from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
 from metrics.facts.models import DailyRollup, ErasedResponse, MonthlyRollup, ResponseFact
@@ -16,6 +16,7 @@ __all__ = [
     "DailyRollup",
     "ErasedResponse",
     "IdempotencyRecord",
+    "Incident",
     "JourneyDim",
     "LatestNps",
     "MonthlyRollup",

@@ -134,11 +134,11 @@ def test_the_quadrant_judges_performance_against_each_target_as_the_alerts_do(ap
             )
         )
     send_in_batches(send, events)
-    assert api.post("/v1/alerts/evaluate", headers=api.admin).status_code == 200
+    assert api.post("/v1/incidents/evaluate", headers=api.admin).status_code == 200
     breached = {
-        a["touchpoint_id"]
-        for a in api.get("/v1/alerts", params={"status": "open"}).json()["items"]
-        if a["rule"] == "target_breach"
+        incident["touchpoint_id"]
+        for incident in api.get("/v1/incidents", params={"status": "open"}).json()["items"]
+        if any(s["rule"] == "target_breach" and s["active"] for s in incident["signals"])
     }
     assert breached == {"tp-checkout"}
 

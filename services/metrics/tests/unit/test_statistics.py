@@ -16,7 +16,7 @@ from statsmodels.stats.proportion import (
 )
 
 from metrics.stats import compare, drivers, estimates
-from metrics.stats.charts import Baseline, Day, bernoulli_cusum, ewma
+from metrics.stats.charts import Baseline, Day, bernoulli_cusum, shift_cusum
 
 
 def test_nps_interval_matches_the_hand_worked_check():
@@ -453,19 +453,21 @@ def _days(means, n=50, sd=70.0, rng=None):
     return out
 
 
-def test_ewma_follows_its_recursion_and_signals_a_drop():
+def test_shift_cusum_follows_its_recursion_and_signals_a_persistent_drop():
     baseline = Baseline.of(_days([30] * 90), span_days=90)
-    stable = ewma(_days([30] * 28), baseline, lam=0.2, width=3)
-    dropped = ewma(_days([30] * 14 + [5] * 14), baseline, lam=0.2, width=3)
-    assert not stable.signal
-    assert stable.statistic == pytest.approx(baseline.mean)
+    stable = shift_cusum(_days([30] * 28), baseline, shift_se=0.9, h=4.25)
+    dropped = shift_cusum(_days([30] * 14 + [15] * 14), baseline, shift_se=0.9, h=4.25)
+    assert not stable.signal and stable.statistic == 0
     assert dropped.signal
-    z, v = baseline.mean, 0.0
-    for day in _days([30] * 14 + [5] * 14):
-        z = 0.2 * day.total / day.n + 0.8 * z
-        v = 0.04 * baseline.sd**2 / day.n + 0.64 * v
-    assert dropped.statistic == pytest.approx(z)
-    assert dropped.limit == pytest.approx(baseline.mean - 3 * math.sqrt(v))
+    delta = 0.9 / math.sqrt(50)
+    s = 0.0
+    for day in _days([30] * 14 + [15] * 14):
+        below = (baseline.mean - day.total / day.n) / baseline.sd
+        s = max(0.0, s + day.n * delta * (below - delta / 2))
+    assert dropped.statistic == pytest.approx(s)
+    # Each day of a lasting drop adds to the sum: a longer drop never lowers it.
+    longer = shift_cusum(_days([30] * 7 + [15] * 21), baseline, shift_se=0.9, h=4.25)
+    assert longer.statistic > dropped.statistic
 
 
 def test_bernoulli_cusum_accumulates_excess_bad_answers():

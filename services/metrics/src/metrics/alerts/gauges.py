@@ -1,24 +1,24 @@
-"""What /metrics reads about alerts at each scrape."""
+"""What /metrics reads about incidents at each scrape."""
 
 from collections.abc import Iterator
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import Engine, func, select
 
-from metrics.alerts.models import Alert
+from metrics.alerts.models import Incident
 
 
-def open_alerts(engine: Engine) -> Iterator[Metric]:
+def open_incidents(engine: Engine) -> Iterator[Metric]:
     gauge = GaugeMetricFamily(
-        "cx_alerts_open", "Alerts open or acknowledged, not yet resolved", labels=["status", "rule"]
+        "cx_incidents_open", "Incidents open or acknowledged, not yet resolved", labels=["status"]
     )
-    table = Alert.__table__.c  # type: ignore[attr-defined]
+    table = Incident.__table__.c  # type: ignore[attr-defined]
     with engine.connect() as connection:
         rows = connection.execute(
-            select(table.status, table.rule, func.count())
+            select(table.status, func.count())
             .where(table.status != "resolved")
-            .group_by(table.status, table.rule)
+            .group_by(table.status)
         ).all()
-    for status, rule, count in rows:
-        gauge.add_metric([status, rule], count)
+    for status, count in rows:
+        gauge.add_metric([status], count)
     yield gauge

@@ -8,14 +8,110 @@ from cxshared.deps import EngineDep, OutboxDep, SessionDep
 from cxshared.pagination import PageParams, page_params
 from cxshared.types import Identifier
 from metrics.alerts import service
-from metrics.alerts.models import AlertStatus
-from metrics.alerts.schemas import AlertPage, AlertRead, AlertUpdate, EvaluationRead
+from metrics.alerts.models import AlertStatus, IncidentStatus
+from metrics.alerts.schemas import (
+    AlertPage,
+    AlertRead,
+    EvaluationRead,
+    IncidentPage,
+    IncidentRead,
+    IncidentUpdate,
+)
 from metrics.dependencies import SettingsDep
 
-router = APIRouter(prefix="/alerts", tags=["alerts"])
+router = APIRouter(prefix="/incidents", tags=["incidents"])
+alerts_router = APIRouter(prefix="/alerts", tags=["alerts"])
 
 
-@router.get("", response_model=AlertPage, summary="Alerts, newest first, filtered")
+@router.get("", response_model=IncidentPage, summary="Incidents, newest first, filtered")
+def list_incidents(
+    session: SessionDep,
+    _: Reader,
+    params: Annotated[PageParams, Depends(page_params)],
+    incident_status: Annotated[IncidentStatus | None, Query(alias="status")] = None,
+    touchpoint_id: Annotated[Identifier | None, Query()] = None,
+    journey_id: Annotated[Identifier | None, Query()] = None,
+    owner_team_id: Annotated[Identifier | None, Query()] = None,
+) -> Any:
+    items, cursor = service.incidents(
+        session=session,
+        params=params,
+        status=incident_status,
+        touchpoint_id=touchpoint_id,
+        journey_id=journey_id,
+        owner_team_id=owner_team_id,
+    )
+    return IncidentPage(items=items, next_cursor=cursor)
+
+
+@router.get("/{incident_id}", response_model=IncidentRead, summary="One incident with its signals")
+def get_incident(incident_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
+    incident = service.get_incident(session=session, incident_id=incident_id)
+    set_etag(response, incident.version)
+    return incident
+
+
+@router.patch(
+    "/{incident_id}",
+    response_model=IncidentRead,
+    summary="Acknowledge or resolve an incident (If-Match optional)",
+    description="Only an open incident can be acknowledged; it still closes itself once back "
+    "in control. An open or acknowledged one can be resolved with the reason in `note` "
+    "(`incident.resolved` goes out); a signal within the reopen days reopens it.",
+)
+def update_incident(
+    incident_id: str,
+    body: IncidentUpdate,
+    session: SessionDep,
+    outbox: OutboxDep,
+    principal: Writer,
+    if_match: IfMatch,
+    response: Response,
+) -> Any:
+    if body.status == "acknowledged":
+        incident = service.acknowledge(
+            session=session,
+            incident_id=incident_id,
+            note=body.note,
+            actor=principal.actor,
+            if_match=if_match,
+        )
+    else:
+        incident = service.resolve(
+            session=session,
+            outbox=outbox,
+            incident_id=incident_id,
+            reason=body.note,
+            actor=principal.actor,
+            if_match=if_match,
+        )
+    set_etag(response, incident.version)
+    return incident
+
+
+@router.post(
+    "/evaluate",
+    response_model=EvaluationRead,
+    summary="Evaluate every touchpoint's rules now (they also run on a schedule)",
+)
+def evaluate_incidents(
+    _: Admin, engine: EngineDep, outbox: OutboxDep, settings: SettingsDep
+) -> EvaluationRead:
+    changes = service.evaluate_touchpoints(engine, outbox, settings)
+    return EvaluationRead(
+        opened=changes.opened,
+        reopened=changes.reopened,
+        escalated=changes.escalated,
+        resolved=changes.resolved,
+        kept=changes.kept,
+    )
+
+
+@alerts_router.get(
+    "",
+    response_model=AlertPage,
+    summary="Alerts recorded before incidents, newest first, filtered (read only)",
+)
 def list_alerts(
     session: SessionDep,
     _: Reader,
@@ -36,46 +132,10 @@ def list_alerts(
     return AlertPage(items=items, next_cursor=cursor)
 
 
-@router.get("/{alert_id}", response_model=AlertRead, summary="One alert with its evidence")
+@alerts_router.get(
+    "/{alert_id}", response_model=AlertRead, summary="One alert recorded before incidents"
+)
 def get_alert(alert_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
-    alert = service.get(session=session, alert_id=alert_id)
+    alert = service.get_alert(session=session, alert_id=alert_id)
     set_etag(response, alert.version)
     return alert
-
-
-@router.patch(
-    "/{alert_id}",
-    response_model=AlertRead,
-    summary="Acknowledge an alert (If-Match optional)",
-    description="Only an open alert can be acknowledged; it still resolves itself when its "
-    "signal clears.",
-)
-def acknowledge_alert(
-    alert_id: str,
-    body: AlertUpdate,
-    session: SessionDep,
-    principal: Writer,
-    if_match: IfMatch,
-    response: Response,
-) -> Any:
-    alert = service.acknowledge(
-        session=session,
-        alert_id=alert_id,
-        note=body.note,
-        actor=principal.actor,
-        if_match=if_match,
-    )
-    set_etag(response, alert.version)
-    return alert
-
-
-@router.post(
-    "/evaluate",
-    response_model=EvaluationRead,
-    summary="Evaluate every touchpoint's alert rules now (they also run on a schedule)",
-)
-def evaluate_alerts(
-    _: Admin, engine: EngineDep, outbox: OutboxDep, settings: SettingsDep
-) -> EvaluationRead:
-    changes = service.evaluate_touchpoints(engine, outbox, settings)
-    return EvaluationRead(opened=changes.opened, resolved=changes.resolved, kept=changes.kept)

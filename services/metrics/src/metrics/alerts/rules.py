@@ -2,15 +2,15 @@
 
 - Target breach: over the window (the last `alert_window_days` days, today included), the whole
   95% interval lies on the wrong side of the target, with n at least the minimum.
-- Degradation: an EWMA chart (λ, limits at L sigma) of the daily score over the last
-  `alert_window_days` complete days (today, still filling, is left out: judging a partial day at
-  every arrival would multiply false alarms) against the touchpoint's baseline, the
-  `alert_baseline_days` before those; when the baseline has fewer than `low_volume_per_day`
-  answers a day, a Bernoulli CUSUM on the bad-answer rate instead. It needs both a chart signal
-  and the minimum n in its window.
+- Degradation: a CUSUM made for persistent shifts (stats.charts.shift_cusum) of the daily score
+  over the last `alert_window_days` complete days (today, still filling, is left out: judging a
+  partial day at every arrival would multiply false alarms) against the touchpoint's baseline,
+  the `alert_baseline_days` before those, or before `baseline_until` when an incident froze it;
+  when the baseline has fewer than `low_volume_per_day` answers a day, a Bernoulli CUSUM on the
+  bad-answer rate instead. It needs both a chart signal and the minimum n in its window.
 
-A rule is "active" while its condition holds: an alert opens when a rule becomes active and
-resolves itself when it stops being so.
+A rule is "active" while its condition holds, and "settled" once a chart's statistic is back
+well under its limit; alerts.lifecycle turns signals into incidents.
 """
 
 from collections.abc import Mapping
@@ -22,7 +22,14 @@ from metrics.alerts.models import Rule
 from metrics.config import Settings
 from metrics.facts.values import SCALES
 from metrics.stats import estimates
-from metrics.stats.charts import Baseline, ChartResult, Day, Method, bernoulli_cusum, ewma
+from metrics.stats.charts import (
+    Baseline,
+    ChartResult,
+    Day,
+    Method,
+    bernoulli_cusum,
+    shift_cusum,
+)
 
 METRICS = ("nps", "csat", "ces")
 
@@ -40,6 +47,9 @@ class Signal:
     rule: Rule
     active: bool
     evidence: dict[str, Any]
+    # Back in control: inactive, and a chart's statistic below `incident_release_share` of its
+    # limit. Between the two a live incident neither counts a clear day nor escalates.
+    settled: bool = True
 
 
 def estimate(metric: str, day: Day) -> estimates.Estimate:
@@ -53,17 +63,18 @@ def estimate(metric: str, day: Day) -> estimates.Estimate:
 
 
 def total(days: list[Day]) -> Day:
-    return Day(
-        n=sum(d.n for d in days),
-        total=sum(d.total for d in days),
-        total_sq=sum(d.total_sq for d in days),
-        bad=sum(d.bad for d in days),
-    )
+    n, sums, squares, bad = 0, 0.0, 0.0, 0
+    for day in days:  # one pass: evaluation sums some 200 days per metric each time
+        n, sums, squares, bad = n + day.n, sums + day.total, squares + day.total_sq, bad + day.bad
+    return Day(n=n, total=sums, total_sq=squares, bad=bad)
+
+
+_NONE = Day(0, 0, 0, 0)
 
 
 def _span(days: Mapping[date, Day], first: date, last: date) -> list[Day]:
-    count = (last - first).days + 1
-    return [days.get(first + timedelta(i), Day(0, 0, 0, 0)) for i in range(count)]
+    start = first.toordinal()
+    return [days.get(date.fromordinal(o), _NONE) for o in range(start, last.toordinal() + 1)]
 
 
 def evaluate(
@@ -73,7 +84,12 @@ def evaluate(
     today: date,
     target: Target | None,
     settings: Settings,
+    baseline_until: date | None = None,
+    skip: tuple[date, date] | None = None,
 ) -> list[Signal]:
+    """The metric's signals on `today`. `baseline_until`: the first day after a frozen baseline
+    (an incident's); None: the baseline ends where the window begins. `skip`: days (first and
+    last) the baseline leaves out, a closed incident's."""
     window_start = today - timedelta(days=settings.alert_window_days - 1)
     window = _span(days, window_start, today)
     summed = total(window)
@@ -105,21 +121,44 @@ def evaluate(
                 },
             )
         )
-    signals.append(_degradation(metric, days, today=today, minimum=minimum, settings=settings))
+    signals.append(
+        _degradation(
+            metric,
+            days,
+            today=today,
+            minimum=minimum,
+            settings=settings,
+            baseline_until=baseline_until,
+            skip=skip,
+        )
+    )
     return signals
 
 
 def _degradation(
-    metric: str, days: Mapping[date, Day], *, today: date, minimum: int, settings: Settings
+    metric: str,
+    days: Mapping[date, Day],
+    *,
+    today: date,
+    minimum: int,
+    settings: Settings,
+    baseline_until: date | None,
+    skip: tuple[date, date] | None,
 ) -> Signal:
     last = today - timedelta(days=1)
     window_start = today - timedelta(days=settings.alert_window_days)
-    baseline_start = window_start - timedelta(days=settings.alert_baseline_days)
+    baseline_end = min(baseline_until or window_start, window_start)
+    baseline_start = baseline_end - timedelta(days=settings.alert_baseline_days)
     window = _span(days, window_start, last)
     summed = total(window)
     score = estimate(metric, summed)
-    history = _span(days, baseline_start, window_start - timedelta(days=1))
-    baseline = Baseline.of(history, span_days=settings.alert_baseline_days)
+    history = _span(days, baseline_start, baseline_end - timedelta(days=1))
+    span_days = settings.alert_baseline_days
+    if skip is not None:
+        skip_first, skip_last = (d.toordinal() - baseline_start.toordinal() for d in skip)
+        kept = [d for i, d in enumerate(history) if not skip_first <= i <= skip_last]
+        history, span_days = kept, max(1, len(kept))
+    baseline = Baseline.of(history, span_days=span_days)
     chart: ChartResult | None = None
     if baseline is not None and baseline.n >= minimum:
         if baseline.per_day < settings.low_volume_per_day:
@@ -127,14 +166,20 @@ def _degradation(
                 window, baseline, odds_ratio=settings.cusum_odds_ratio, h=settings.cusum_threshold
             )
         else:
-            chart = ewma(
-                window, baseline, lam=settings.ewma_lambda, width=settings.ewma_limit_sigmas
+            chart = shift_cusum(
+                window,
+                baseline,
+                shift_se=settings.shift_cusum_se,
+                h=settings.shift_cusum_threshold,
             )
     baseline_score = estimate(metric, total(history))
     return Signal(
         metric,
         Rule.DEGRADATION,
         active=chart is not None and chart.signal and summed.n >= minimum,
+        settled=chart is None
+        or chart.statistic < chart.limit * settings.incident_release_share
+        or summed.n < minimum,
         evidence={
             "window": {"from": window_start.isoformat(), "to": last.isoformat()},
             "n": summed.n,
@@ -144,7 +189,11 @@ def _degradation(
             "min_responses": minimum,
             "baseline": {
                 "from": baseline_start.isoformat(),
-                "to": (window_start - timedelta(days=1)).isoformat(),
+                "to": (baseline_end - timedelta(days=1)).isoformat(),
+                "frozen": baseline_until is not None,
+                "skipped": {"from": skip[0].isoformat(), "to": skip[1].isoformat()}
+                if skip
+                else None,
                 "n": baseline_score.n,
                 "value": baseline_score.value,
                 "low": baseline_score.low,

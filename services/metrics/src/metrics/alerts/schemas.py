@@ -1,7 +1,7 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cxshared.pagination import Page
 from cxshared.schemas import ReadBase
@@ -9,6 +9,8 @@ from cxshared.types import LongText
 
 
 class AlertRead(ReadBase):
+    """An alert recorded before incidents took over (one per signal); kept readable."""
+
     touchpoint_id: str
     touchpoint_name: str
     journey_id: str
@@ -34,16 +36,69 @@ class AlertRead(ReadBase):
 AlertPage = Page[AlertRead]
 
 
-class AlertUpdate(BaseModel):
+class SignalRead(BaseModel):
+    metric: str = Field(description="nps, csat or ces.")
+    rule: str = Field(description="target_breach or degradation.")
+    active: bool = Field(description="Whether the signal held at the last evaluation.")
+    first_seen: str = Field(description="The day (UTC) it first held for this incident.")
+    last_seen: str | None = Field(None, description="The last day it held.")
+    evidence: dict[str, Any] = Field(
+        description="The window, n, the score and its interval, the target or the baseline (and "
+        "whether the incident froze it) and the chart's method, statistic and limit."
+    )
+
+
+class IncidentRead(ReadBase):
+    touchpoint_id: str
+    touchpoint_name: str
+    journey_id: str
+    owner_team_id: str | None
+    owner_name: str
+    owner_email: str | None
+    status: str = Field(description="open, acknowledged or resolved.")
+    opened_at: datetime
+    reopened_at: datetime | None = Field(description="When a signal last reopened it.")
+    reopen_count: int
+    escalated_at: datetime | None = Field(description="When a signal last joined it.")
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    note: str
+    resolved_at: datetime | None
+    resolved_by: str | None = Field(description="`metrics` when it closed itself, else staff.")
+    resolution: str = Field(description="Why it closed.")
+    signals: list[SignalRead] = Field(description="Every signal it has seen, active or not.")
+    response_ids: list[str] = Field(
+        description="The bad answers behind its active signals, newest first; never one whose "
+        "comment reads positive."
+    )
+    baseline_until: date = Field(description="The frozen baseline ends the day before this.")
+    clear_days: int = Field(description="Consecutive evaluated days back in control.")
+    last_evaluated_at: datetime
+
+
+IncidentPage = Page[IncidentRead]
+
+
+class IncidentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: Literal["acknowledged"] = Field(
-        description="Acknowledge an open alert; it still resolves itself when the signal clears."
+    status: Literal["acknowledged", "resolved"] = Field(
+        description="acknowledged: staff know of an open incident; it still closes itself once "
+        "back in control. resolved: staff close it, with the reason in `note`; a signal within "
+        "the reopen days reopens it."
     )
     note: LongText = ""
+
+    @model_validator(mode="after")
+    def _reason(self) -> "IncidentUpdate":
+        if self.status == "resolved" and not self.note.strip():
+            raise ValueError("resolving an incident needs its reason in note")
+        return self
 
 
 class EvaluationRead(BaseModel):
     opened: int
+    reopened: int
+    escalated: int
     resolved: int
     kept: int

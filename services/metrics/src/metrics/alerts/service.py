@@ -1,12 +1,14 @@
-"""Evaluating a touchpoint's alert rules against its rollups, and opening and resolving alerts."""
+"""Evaluating a touchpoint's rules against its rollups and keeping its incident
+(alerts.lifecycle decides; this module reads the figures and writes the decision), staff
+acknowledging and resolving incidents, and the alerts recorded before incidents."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col
@@ -18,8 +20,10 @@ from cxshared.events.outbox import Outbox
 from cxshared.pagination import PageParams, paginate
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
-from metrics.alerts.models import Alert, AlertStatus
-from metrics.alerts.rules import METRICS, Signal, Target, evaluate
+from metrics.alerts import lifecycle
+from metrics.alerts.lifecycle import Action, Decision, Track
+from metrics.alerts.models import Alert, Incident, IncidentStatus
+from metrics.alerts.rules import METRICS, Signal, Target
 from metrics.config import Settings
 from metrics.dimension.models import TouchpointDim
 from metrics.facts.models import DailyRollup, ResponseFact
@@ -51,12 +55,14 @@ _FIGURES = {
     ),
 }
 
-# The responses behind a signal: the bad answers of the window.
+# The responses behind a signal: the bad answers of the window (never one whose comment reads
+# positive: a detractor who wrote "lovely staff" is no evidence of a problem).
 _BAD: dict[str, Any] = {
     "nps": col(ResponseFact.nps) <= 6,
     "csat": col(ResponseFact.csat) <= 3,
     "ces": col(ResponseFact.ces) <= 4,
 }
+_NOT_POSITIVE = or_(col(ResponseFact.sentiment).is_(None), col(ResponseFact.sentiment) <= 0)
 
 
 def daily_figures(
@@ -90,38 +96,58 @@ def targets_of(touchpoint: TouchpointDim) -> dict[str, Target]:
 @dataclass(frozen=True)
 class Changes:
     opened: int = 0
+    reopened: int = 0
+    escalated: int = 0
     resolved: int = 0
     kept: int = 0
 
     def __add__(self, other: "Changes") -> "Changes":
         return Changes(
-            self.opened + other.opened, self.resolved + other.resolved, self.kept + other.kept
+            self.opened + other.opened,
+            self.reopened + other.reopened,
+            self.escalated + other.escalated,
+            self.resolved + other.resolved,
+            self.kept + other.kept,
         )
 
 
-def alert_event(alert: Alert) -> dict[str, Any]:
+def incident_event(incident: Incident) -> dict[str, Any]:
+    """The data of every incident.* event (docs/metrics.md, "Incidents and detection")."""
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
     return {
-        "alert_id": alert.id,
-        "status": alert.status,
-        "touchpoint_id": alert.touchpoint_id,
-        "touchpoint_name": alert.touchpoint_name,
-        "journey_id": alert.journey_id,
-        "owner_team_id": alert.owner_team_id,
-        "owner_name": alert.owner_name,
-        "owner_email": alert.owner_email,
-        "metric": alert.metric,
-        "rule": alert.rule,
-        "evidence": alert.evidence,
-        "response_ids": alert.response_ids,
-        "opened_at": alert.opened_at.isoformat(),
-        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+        "incident_id": incident.id,
+        "status": incident.status,
+        "touchpoint_id": incident.touchpoint_id,
+        "touchpoint_name": incident.touchpoint_name,
+        "journey_id": incident.journey_id,
+        "owner_team_id": incident.owner_team_id,
+        "owner_name": incident.owner_name,
+        "owner_email": incident.owner_email,
+        "signals": incident.signals,
+        "response_ids": incident.response_ids,
+        "opened_at": incident.opened_at.isoformat(),
+        "reopened_at": when(incident.reopened_at),
+        "reopen_count": incident.reopen_count,
+        "escalated_at": when(incident.escalated_at),
+        "resolved_at": when(incident.resolved_at),
+        "resolved_by": incident.resolved_by,
+        "resolution": incident.resolution,
     }
 
 
 def _behind(
-    session: Session, touchpoint_id: str, metric: str, first: date, limit: int
+    session: Session, touchpoint_id: str, metrics: list[str], first: date, limit: int
 ) -> list[str]:
-    column: InstrumentedAttribute[Any] = getattr(ResponseFact, metric)
+    """The bad answers of the active signals' metrics since `first`, newest first."""
+    if not metrics:
+        return []
+    bad = []
+    for metric in metrics:
+        column: InstrumentedAttribute[Any] = getattr(ResponseFact, metric)
+        bad.append(column.is_not(None) & _BAD[metric])
     return list(
         session.execute(
             select(col(ResponseFact.response_id))
@@ -129,8 +155,8 @@ def _behind(
                 col(ResponseFact.touchpoint_id) == touchpoint_id,
                 col(ResponseFact.day) >= first,
                 col(ResponseFact.flagged).is_(False),
-                column.is_not(None),
-                _BAD[metric],
+                _NOT_POSITIVE,
+                or_(*bad),
             )
             .order_by(col(ResponseFact.submitted_at).desc())
             .limit(limit)
@@ -138,90 +164,152 @@ def _behind(
     )
 
 
+def _records(
+    known: list[dict[str, Any]], signals: list[Signal], today: date
+) -> list[dict[str, Any]]:
+    """The incident's signals once today's are in: each one it has seen, with its latest
+    evidence; a signal joins when it is first active."""
+    by_key = {f"{r['metric']}:{r['rule']}": dict(r) for r in known}
+    for signal in signals:
+        record = by_key.get(lifecycle.key(signal))
+        if record is None:
+            if not signal.active:
+                continue
+            record = {"metric": signal.metric, "rule": str(signal.rule)}
+            record["first_seen"] = today.isoformat()
+            by_key[lifecycle.key(signal)] = record
+        record["active"] = signal.active
+        if signal.active:
+            record["last_seen"] = today.isoformat()
+        record["evidence"] = signal.evidence
+    return list(by_key.values())
+
+
+def _track(incident: Incident | None) -> Track | None:
+    if incident is None:
+        return None
+    resolved_on = None
+    if incident.status == IncidentStatus.RESOLVED and incident.resolved_at is not None:
+        # The day it closed, as evaluation counts days.
+        resolved_on = max(incident.resolved_at.date(), incident.last_evaluated_day or date.min)
+    skip = (
+        (incident.baseline_skip_from, incident.baseline_skip_to)
+        if incident.baseline_skip_from and incident.baseline_skip_to
+        else None
+    )
+    return Track(
+        live=incident.status != IncidentStatus.RESOLVED,
+        baseline_until=incident.baseline_until,
+        resolved_on=resolved_on,
+        clear_days=incident.clear_days,
+        last_day=incident.last_evaluated_day,
+        keys=frozenset(f"{r['metric']}:{r['rule']}" for r in incident.signals),
+        skip=skip,
+    )
+
+
+def latest_incident(session: Session, touchpoint_id: str) -> Incident | None:
+    """The touchpoint's live incident, or else the one that closed last."""
+    live: Incident | None = session.execute(
+        select(Incident).where(col(Incident.live_key) == touchpoint_id)
+    ).scalar_one_or_none()
+    if live is not None:
+        return live
+    last: Incident | None = session.execute(
+        select(Incident)
+        .where(col(Incident.touchpoint_id) == touchpoint_id)
+        .order_by(col(Incident.resolved_at).desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return last
+
+
+_EVENTS = {
+    Action.OPEN: "incident.opened",
+    Action.REOPEN: "incident.reopened",
+    Action.ESCALATE: "incident.escalated",
+    Action.RESOLVE: "incident.resolved",
+}
+
+
 def _apply(
     session: Session,
     outbox: Outbox,
     touchpoint: TouchpointDim,
-    signal: Signal,
+    incident: Incident | None,
+    decision: Decision,
     settings: Settings,
+    today: date,
 ) -> Changes:
-    key = f"{touchpoint.id}:{signal.metric}:{signal.rule}"
-    live = session.execute(select(Alert).where(col(Alert.live_key) == key)).scalar_one_or_none()
-    now = utcnow()
-    if live is None and not signal.active:
+    if decision.action == Action.NONE or decision.baseline_until is None:
         return Changes()
-    if live is not None and not signal.active:
-        live.status = AlertStatus.RESOLVED
-        live.live_key = None
-        live.resolved_at = now
-        live.last_evaluated_at = now
-        live.evidence = signal.evidence
-        live.updated_at = now
-        session.add(live)
-        outbox.publish(session, type="alert.resolved", subject=live.id, data=alert_event(live))
-        return Changes(resolved=1)
-    first = date.fromisoformat(signal.evidence["window"]["from"])
-    behind = _behind(session, touchpoint.id, signal.metric, first, settings.alert_response_ids)
-    if live is not None:
-        live.evidence = signal.evidence
-        live.response_ids = behind
-        live.last_evaluated_at = now
-        session.add(live)
-        return Changes(kept=1)
-    alert = Alert(
-        touchpoint_id=touchpoint.id,
-        metric=signal.metric,
-        rule=signal.rule,
-        live_key=key,
-        touchpoint_name=touchpoint.name,
-        journey_id=touchpoint.journey_id,
-        owner_team_id=touchpoint.owner_team_id,
-        owner_name=touchpoint.owner_name,
-        owner_email=touchpoint.owner_email,
-        opened_at=now,
-        evidence=signal.evidence,
-        response_ids=behind,
-        last_evaluated_at=now,
-        updated_by="metrics",
-    )
-    session.add(alert)
+    now = utcnow()
+    if decision.action == Action.OPEN or incident is None:
+        incident = Incident(
+            touchpoint_id=touchpoint.id,
+            opened_at=now,
+            baseline_until=decision.baseline_until,
+            last_evaluated_at=now,
+            updated_by="metrics",
+        )
+    if decision.action in (Action.OPEN, Action.REOPEN, Action.ESCALATE):
+        incident.status, incident.live_key = IncidentStatus.OPEN, touchpoint.id
+        incident.touchpoint_name, incident.journey_id = touchpoint.name, touchpoint.journey_id
+        incident.owner_team_id, incident.owner_name = (
+            touchpoint.owner_team_id,
+            touchpoint.owner_name,
+        )
+        incident.owner_email = touchpoint.owner_email
+    if decision.action == Action.REOPEN:
+        incident.reopened_at, incident.reopen_count = now, incident.reopen_count + 1
+        incident.resolved_at, incident.resolved_by, incident.resolution = None, None, ""
+    if decision.action == Action.ESCALATE:
+        incident.escalated_at = now
+    if decision.action == Action.RESOLVE:
+        incident.status, incident.live_key = IncidentStatus.RESOLVED, None
+        incident.resolved_at, incident.resolved_by = now, "metrics"
+        incident.resolution = (
+            f"Back in control for {decision.clear_days} consecutive evaluated days."
+        )
+    incident.signals = _records(incident.signals, decision.signals, today)
+    active = decision.active
+    if active:
+        first = min(date.fromisoformat(s.evidence["window"]["from"]) for s in active)
+        metrics = sorted({s.metric for s in active})
+        incident.response_ids = _behind(
+            session, touchpoint.id, metrics, first, settings.alert_response_ids
+        )
+    incident.baseline_until = decision.baseline_until
+    incident.baseline_skip_from, incident.baseline_skip_to = decision.skip or (None, None)
+    incident.clear_days = decision.clear_days
+    incident.last_evaluated_day = today
+    incident.last_evaluated_at = now
+    incident.updated_at = now
+    session.add(incident)
     session.flush()
-    outbox.publish(session, type="alert.opened", subject=alert.id, data=alert_event(alert))
-    return Changes(opened=1)
+    event = _EVENTS.get(decision.action)
+    if event is not None:
+        outbox.publish(session, type=event, subject=incident.id, data=incident_event(incident))
+    return Changes(
+        opened=decision.action == Action.OPEN,
+        reopened=decision.action == Action.REOPEN,
+        escalated=decision.action == Action.ESCALATE,
+        resolved=decision.action == Action.RESOLVE,
+        kept=decision.action == Action.KEEP,
+    )
 
 
 def evaluate_touchpoint(
     session: Session, outbox: Outbox, touchpoint: TouchpointDim, settings: Settings, today: date
 ) -> Changes:
-    targets = targets_of(touchpoint)
-    first = today - timedelta(days=settings.alert_window_days + settings.alert_baseline_days)
-    changes = Changes()
-    for metric in METRICS:
-        days = daily_figures(session, touchpoint.id, metric, first, today)
-        if not days and metric not in targets:
-            signals = [
-                Signal(metric, rule, active=False, evidence={})
-                for rule in _live_rules(session, touchpoint.id, metric)
-            ]
-        else:
-            signals = evaluate(
-                metric, days, today=today, target=targets.get(metric), settings=settings
-            )
-        for signal in signals:
-            changes += _apply(session, outbox, touchpoint, signal, settings)
-    return changes
-
-
-def _live_rules(session: Session, touchpoint_id: str, metric: str) -> list[Any]:
-    return list(
-        session.execute(
-            select(col(Alert.rule)).where(
-                col(Alert.touchpoint_id) == touchpoint_id,
-                col(Alert.metric) == metric,
-                col(Alert.live_key).is_not(None),
-            )
-        ).scalars()
+    incident = latest_incident(session, touchpoint.id)
+    track = _track(incident)
+    first = lifecycle.first_day(track, today, settings)
+    figures = {m: daily_figures(session, touchpoint.id, m, first, today) for m in METRICS}
+    decision = lifecycle.assess(
+        figures, track, targets=targets_of(touchpoint), today=today, settings=settings
     )
+    return _apply(session, outbox, touchpoint, incident, decision, settings, today)
 
 
 def evaluate_touchpoints(
@@ -233,7 +321,7 @@ def evaluate_touchpoints(
     today: date | None = None,
 ) -> Changes:
     """Evaluates the given touchpoints (all, when None), each in its own write transaction.
-    Touchpoints deleted from the journey resolve their alerts."""
+    Touchpoints deleted from the journey resolve their incident."""
     today = today or utcnow().date()
     with Session(engine) as session:
         query = select(col(TouchpointDim.id))
@@ -248,42 +336,126 @@ def evaluate_touchpoints(
                 if touchpoint is None:
                     continue
                 if touchpoint.deleted:
-                    total += _resolve_all(session, outbox, touchpoint)
+                    total += _close_deleted(session, outbox, touchpoint)
                     continue
                 total += evaluate_touchpoint(session, outbox, touchpoint, settings, today)
         except IntegrityError:
-            # Another worker opened the same alert at the same moment: its alert stands.
-            log.info("alerts.raced", touchpoint_id=touchpoint_id)
+            # Another worker opened the touchpoint's incident at the same moment: it stands.
+            log.info("incidents.raced", touchpoint_id=touchpoint_id)
     return total
 
 
-def _resolve_all(session: Session, outbox: Outbox, touchpoint: TouchpointDim) -> Changes:
-    live = session.execute(
-        select(Alert).where(
-            col(Alert.touchpoint_id) == touchpoint.id,
-            col(Alert.live_key).is_not(None),
-        )
-    ).scalars()
-    resolved = 0
+def _close(
+    session: Session, outbox: Outbox, incident: Incident, *, actor: str, reason: str
+) -> None:
     now = utcnow()
-    for alert in live:
-        alert.status, alert.live_key, alert.resolved_at = AlertStatus.RESOLVED, None, now
-        session.add(alert)
-        outbox.publish(session, type="alert.resolved", subject=alert.id, data=alert_event(alert))
-        resolved += 1
-    return Changes(resolved=resolved)
+    incident.status, incident.live_key = IncidentStatus.RESOLVED, None
+    incident.resolved_at, incident.resolved_by, incident.resolution = now, actor, reason
+    incident.updated_at, incident.updated_by = now, actor
+    session.add(incident)
+    outbox.publish(
+        session, type="incident.resolved", subject=incident.id, data=incident_event(incident)
+    )
+
+
+def _close_deleted(session: Session, outbox: Outbox, touchpoint: TouchpointDim) -> Changes:
+    live = session.execute(
+        select(Incident).where(col(Incident.live_key) == touchpoint.id)
+    ).scalar_one_or_none()
+    if live is None:
+        return Changes()
+    _close(session, outbox, live, actor="metrics", reason="The touchpoint was deleted.")
+    return Changes(resolved=1)
+
+
+def incidents(
+    *,
+    session: Session,
+    params: PageParams,
+    status: IncidentStatus | None,
+    touchpoint_id: str | None,
+    journey_id: str | None,
+    owner_team_id: str | None,
+) -> tuple[list[Incident], str | None]:
+    """A page of incidents, newest first, where each filter that is given matches."""
+    query = select(Incident)
+    for column, value in (
+        (Incident.status, status),
+        (Incident.touchpoint_id, touchpoint_id),
+        (Incident.journey_id, journey_id),
+        (Incident.owner_team_id, owner_team_id),
+    ):
+        if value is not None:
+            query = query.where(col(column) == value)
+    return paginate(session, query, order_by=[col(Incident.id)], params=params, descending=True)
+
+
+def get_incident(*, session: Session, incident_id: str) -> Incident:
+    return get_or_404(session, Incident, incident_id)
+
+
+def _editable(session: Session, incident_id: str, if_match: str | None) -> Incident:
+    incident = get_or_404(session, Incident, incident_id)
+    ensure_fresh(
+        if_match,
+        version=incident.version,
+        updated_by=incident.updated_by,
+        updated_at=incident.updated_at,
+    )
+    return incident
+
+
+def acknowledge(
+    *, session: Session, incident_id: str, note: str, actor: str, if_match: str | None
+) -> Incident:
+    """Acknowledges an open incident; it still closes itself once back in control."""
+    incident = _editable(session, incident_id, if_match)
+    if incident.status != IncidentStatus.OPEN:
+        raise Problem(
+            409, "incident-not-open", "Incident not open", f"The incident is {incident.status}."
+        )
+    now = utcnow()
+    incident.status = IncidentStatus.ACKNOWLEDGED
+    incident.acknowledged_at, incident.acknowledged_by, incident.note = now, actor, note
+    incident.version += 1
+    incident.updated_at, incident.updated_by = now, actor
+    session.add(incident)
+    session.commit()
+    return incident
+
+
+def resolve(
+    *,
+    session: Session,
+    outbox: Outbox,
+    incident_id: str,
+    reason: str,
+    actor: str,
+    if_match: str | None,
+) -> Incident:
+    """Resolves an open or acknowledged incident with the staff's reason. A signal within
+    `incident_reopen_days` reopens it."""
+    incident = _editable(session, incident_id, if_match)
+    if incident.status == IncidentStatus.RESOLVED:
+        raise Problem(
+            409, "incident-resolved", "Incident already resolved", "The incident is resolved."
+        )
+    incident.version += 1
+    _close(session, outbox, incident, actor=actor, reason=reason)
+    session.commit()
+    return incident
 
 
 def alerts(
     *,
     session: Session,
     params: PageParams,
-    status: AlertStatus | None,
+    status: str | None,
     touchpoint_id: str | None,
     journey_id: str | None,
     owner_team_id: str | None,
 ) -> tuple[list[Alert], str | None]:
-    """A page of alerts, newest first, where each filter that is given matches."""
+    """A page of the alerts recorded before incidents, newest first, filtered."""
     query = select(Alert)
     for column, value in (
         (Alert.status, status),
@@ -296,28 +468,5 @@ def alerts(
     return paginate(session, query, order_by=[col(Alert.id)], params=params, descending=True)
 
 
-def get(*, session: Session, alert_id: str) -> Alert:
+def get_alert(*, session: Session, alert_id: str) -> Alert:
     return get_or_404(session, Alert, alert_id)
-
-
-def acknowledge(
-    *, session: Session, alert_id: str, note: str, actor: str, if_match: str | None
-) -> Alert:
-    """Acknowledges an open alert; it still resolves itself when its signal clears."""
-    alert = get_or_404(session, Alert, alert_id)
-    ensure_fresh(
-        if_match, version=alert.version, updated_by=alert.updated_by, updated_at=alert.updated_at
-    )
-    if alert.status != AlertStatus.OPEN:
-        raise Problem(409, "alert-not-open", "Alert not open", f"The alert is {alert.status}.")
-    now = utcnow()
-    alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_at = now
-    alert.acknowledged_by = actor
-    alert.note = note
-    alert.version += 1
-    alert.updated_at = now
-    alert.updated_by = actor
-    session.add(alert)
-    session.commit()
-    return alert

@@ -1,4 +1,4 @@
-"""Evaluates alerts in the background: touchpoints that received answers soon after they
+"""Evaluates incidents in the background: touchpoints that received answers soon after they
 arrive (at most once per debounce interval), and every touchpoint on a schedule."""
 
 import threading
@@ -63,5 +63,11 @@ class AlertEvaluator:
 
     def _evaluate(self, touchpoint_ids: set[str] | None) -> None:
         changes = evaluate_touchpoints(self.engine, self.outbox, self.settings, touchpoint_ids)
-        if changes.opened or changes.resolved:
-            log.info("alerts.evaluated", opened=changes.opened, resolved=changes.resolved)
+        if changes.opened or changes.reopened or changes.escalated or changes.resolved:
+            log.info(
+                "incidents.evaluated",
+                opened=changes.opened,
+                reopened=changes.reopened,
+                escalated=changes.escalated,
+                resolved=changes.resolved,
+            )

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from cxshared.db import write_session
 from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
-from metrics.alerts.models import Alert
+from metrics.alerts.models import Alert, Incident
 from metrics.customers.service import keep_latest_nps, refresh_latest_nps
 from metrics.dimension import service as dimension
 from metrics.facts.models import ErasedResponse, ResponseFact
@@ -183,11 +183,13 @@ def _erasure(batch: Batch, event: EventEnvelope, index: int) -> None:
 
 
 def _forget_in_alerts(session: Session, response_ids: set[str]) -> None:
-    for alert in session.execute(select(Alert)).scalars():
-        kept = [r for r in alert.response_ids if r not in response_ids]
-        if len(kept) != len(alert.response_ids):
-            alert.response_ids = kept
-            session.add(alert)
+    """Erased answers leave the evidence of incidents and of the alerts before them."""
+    for model in (Incident, Alert):
+        for row in session.execute(select(model)).scalars():
+            kept = [r for r in row.response_ids if r not in response_ids]
+            if len(kept) != len(row.response_ids):
+                row.response_ids = kept
+                session.add(row)
 
 
 def _entity(entity: str) -> Callable[[Batch, EventEnvelope, int], None]:

@@ -1,6 +1,6 @@
-"""Control charts for degradation (docs/metrics.md, "Definitions: Change and degradation"): an
-EWMA chart of the daily score against the touchpoint's own baseline, or, for low-volume
-touchpoints, a Bernoulli CUSUM on the share of bad answers (detractors for NPS).
+"""Control charts for degradation (docs/metrics.md, "Definitions: Change and degradation"): a
+CUSUM for a persistent drop of the daily score against the touchpoint's own baseline, or, for
+low-volume touchpoints, a Bernoulli CUSUM on the share of bad answers (detractors for NPS).
 
 Each day is given by its sufficient statistics: `n`, the sum and the sum of squares of the
 per-response score (NPS: +100 promoter, 0 passive, -100 detractor; CSAT: 100 for a top-two answer,
@@ -31,14 +31,13 @@ class Baseline:
 
     @classmethod
     def of(cls, days: list[Day], *, span_days: int) -> "Baseline | None":
-        n = sum(d.n for d in days)
+        n, total, total_sq, bad = 0, 0.0, 0.0, 0
+        for d in days:
+            n, total, total_sq, bad = n + d.n, total + d.total, total_sq + d.total_sq, bad + d.bad
         if n < 2:
             return None
-        total = sum(d.total for d in days)
-        total_sq = sum(d.total_sq for d in days)
         mean = total / n
         variance = max(0.0, (total_sq - n * mean * mean) / (n - 1))
-        bad = sum(d.bad for d in days)
         return cls(n=n, mean=mean, sd=math.sqrt(variance), bad_rate=bad / n, days=max(1, span_days))
 
     @property
@@ -47,8 +46,8 @@ class Baseline:
 
 
 class Method(StrEnum):
-    EWMA = "ewma"
     CUSUM = "bernoulli_cusum"
+    SHIFT_CUSUM = "shift_cusum"
 
 
 @dataclass(frozen=True)
@@ -57,24 +56,6 @@ class ChartResult:
     signal: bool
     statistic: float  # the EWMA value, or the CUSUM sum
     limit: float  # the lower control limit, or the decision threshold h
-
-
-def ewma(days: list[Day], baseline: Baseline, *, lam: float, width: float) -> ChartResult:
-    """EWMA of the daily means, starting at the baseline mean; days without answers leave it
-    unchanged. The variance follows the exact recursion for unequal daily sample sizes, so the
-    limits are right from the first day. Signals when the latest value is below the limit."""
-    z = baseline.mean
-    variance = 0.0
-    per_response = baseline.sd**2
-    for day in days:
-        if day.n == 0:
-            continue
-        z = lam * (day.total / day.n) + (1 - lam) * z
-        variance = lam * lam * per_response / day.n + (1 - lam) ** 2 * variance
-    if variance == 0:
-        return ChartResult(Method.EWMA, signal=False, statistic=z, limit=baseline.mean)
-    limit = baseline.mean - width * math.sqrt(variance)
-    return ChartResult(Method.EWMA, signal=z < limit, statistic=z, limit=limit)
 
 
 def bernoulli_cusum(
@@ -90,3 +71,24 @@ def bernoulli_cusum(
     for day in days:
         s = max(0.0, s + day.bad * bad_weight + (day.n - day.bad) * good_weight)
     return ChartResult(Method.CUSUM, signal=s >= h, statistic=s, limit=h)
+
+
+def shift_cusum(days: list[Day], baseline: Baseline, *, shift_se: float, h: float) -> ChartResult:
+    """Lower CUSUM of the log-likelihood ratio for the mean moving down by δ standard
+    deviations of one answer, summed day by day over each day's answers: a day of n answers
+    with mean x adds n·δ·((mean0 - x)/sd - δ/2). δ is `shift_se` standard errors of a day's
+    mean at the baseline's daily volume (δ = shift_se / sqrt(answers a day)), so a touchpoint
+    with few answers looks for the larger drop it can tell from noise in about as many days.
+    Made for persistent shifts: every day of a lasting drop adds to the sum, where an EWMA
+    forgets it. Starts at 0 with the window's first day, so the sum is the same whenever it is
+    computed again from the rollups."""
+    if baseline.sd == 0:
+        return ChartResult(Method.SHIFT_CUSUM, signal=False, statistic=0.0, limit=h)
+    shift_sd = shift_se / math.sqrt(max(baseline.per_day, 1.0))
+    s = 0.0
+    for day in days:
+        if day.n == 0:
+            continue
+        below = (baseline.mean - day.total / day.n) / baseline.sd
+        s = max(0.0, s + day.n * shift_sd * (below - shift_sd / 2))
+    return ChartResult(Method.SHIFT_CUSUM, signal=s >= h, statistic=s, limit=h)
