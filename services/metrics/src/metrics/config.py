@@ -29,7 +29,7 @@ class Settings(ServiceSettings):
         28, ge=1, le=365, description="The recent window an alert signal is judged on."
     )
     alert_baseline_days: int = Field(
-        180,
+        365,
         ge=7,
         le=730,
         description="The baseline period before the window; the longer, the smaller its own "
@@ -62,7 +62,7 @@ class Settings(ServiceSettings):
         "closes itself.",
     )
     incident_release_share: float = Field(
-        0.5,
+        0.25,
         gt=0,
         le=1,
         description="A degradation signal counts as back in control once its chart's statistic "

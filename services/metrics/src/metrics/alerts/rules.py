@@ -153,12 +153,13 @@ def _degradation(
     summed = total(window)
     score = estimate(metric, summed)
     history = _span(days, baseline_start, baseline_end - timedelta(days=1))
-    span_days = settings.alert_baseline_days
     if skip is not None:
         skip_first, skip_last = (d.toordinal() - baseline_start.toordinal() for d in skip)
-        kept = [d for i, d in enumerate(history) if not skip_first <= i <= skip_last]
-        history, span_days = kept, max(1, len(kept))
-    baseline = Baseline.of(history, span_days=span_days)
+        history = [d for i, d in enumerate(history) if not skip_first <= i <= skip_last]
+    # Answers a day over the baseline days since the touchpoint's first answer in it, so a young
+    # touchpoint is not taken for a quiet one.
+    since_first = len(history) - next((i for i, d in enumerate(history) if d.n), len(history))
+    baseline = Baseline.of(history, span_days=since_first)
     chart: ChartResult | None = None
     if baseline is not None and baseline.n >= minimum:
         if baseline.per_day < settings.low_volume_per_day:
