@@ -223,7 +223,7 @@ def build(world: World, *, seed: int = 7, days: int = 90) -> dict[str, Any]:
             "effort": 3,
         },
     )
-    world.post("metrics", "/v1/alerts/evaluate")
+    world.post("metrics", "/v1/incidents/evaluate")
     return {
         "journey": journey,
         "survey": survey,

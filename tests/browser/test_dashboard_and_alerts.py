@@ -1,4 +1,4 @@
-"""The dashboard, alerts and opportunities as a new user meets them, in a real browser against
+"""The dashboard, incidents and opportunities as a new user meets them, in a real browser against
 the four services as processes, with the sample business (three months of answers, a
 degrading courier, customers and opportunities)."""
 
@@ -20,29 +20,42 @@ def made(world) -> dict[str, Any]:
     return sample.build(world)
 
 
-def test_an_acknowledged_alert_leaves_the_count_and_can_be_found_again(world, made):
+def test_a_degraded_touchpoint_shows_one_incident_found_again_once_acknowledged(world, made):
+    courier = made["touchpoints"]["Courier delivers"]["id"]
+    # The courier's answers fell apart over the last month: NPS, CSAT and CES signal, and more
+    # evaluations change nothing: one incident, opened once.
+    world.post("metrics", "/v1/incidents/evaluate")
+    mine = world.get("metrics", f"/v1/incidents?touchpoint_id={courier}")["items"]
+    assert len(mine) == 1 and mine[0]["reopen_count"] == 0
+    assert len([s for s in mine[0]["signals"] if s["active"]]) >= 2
     page = world.signed_in("editor")
-    count = page.locator("#open-alert-count")
+    count = page.locator("#open-incident-count")
     before = int(count.inner_text())
     assert before >= 1
-    first = page.locator("article.alert").first
-    alert_id = first.get_attribute("id")
-    title = first.locator("h3").inner_text()
-    first.locator("button", has_text="Acknowledge").click()
-    expect(page.locator(f"#{alert_id}")).to_contain_text("acknowledged by editor@example.com")
+    titles = page.locator("article.incident h3").all_inner_texts()
+    touchpoints = [title.split(":")[0] for title in titles]
+    assert len(touchpoints) == len(set(touchpoints)) == before, titles  # one per touchpoint
+    card = page.locator(f"#incident-{mine[0]['id']}")
+    expect(card.locator(".signals li")).to_have_count(len(mine[0]["signals"]))
+    # Praise is never offered as evidence of the problem.
+    expect(card.locator(".comments li.sentiment-positive")).to_have_count(0)
+    title = card.locator("h3").inner_text()
+    card.locator("button", has_text="Acknowledge").click()
+    expect(card).to_contain_text("acknowledged by editor@example.com")
     # The header follows without a reload.
     expect(count).to_have_text(str(before - 1))
     page.reload()
-    expect(page.locator("#open-alert-count")).to_have_text(str(before - 1))
-    expect(page.locator(f"#{alert_id}")).to_have_count(0)
+    expect(page.locator("#open-incident-count")).to_have_text(str(before - 1))
+    expect(page.locator(f"#incident-{mine[0]['id']}")).to_have_count(0)
     # And it is found again from the navigation.
-    page.locator("header.top nav").get_by_role("link", name="Alerts").click()
-    expect(page.locator("h1")).to_have_text("Alerts")
-    expect(page.locator(f"#{alert_id}")).to_contain_text(title)
-    expect(page.locator(f"#{alert_id}")).to_contain_text("acknowledged by editor@example.com")
+    page.locator("header.top nav").get_by_role("link", name="Incidents").click()
+    expect(page.locator("h1")).to_have_text("Incidents")
+    found = page.locator(f"#incident-{mine[0]['id']}")
+    expect(found).to_contain_text(title)
+    expect(found).to_contain_text("acknowledged by editor@example.com")
     page.get_by_role("link", name="Open", exact=True).click()
-    expect(page.locator(f"#{alert_id}")).to_have_count(0)
-    expect(page.locator("article.alert")).to_have_count(before - 1)
+    expect(page.locator(f"#incident-{mine[0]['id']}")).to_have_count(0)
+    expect(page.locator("article.incident")).to_have_count(before - 1)
 
 
 def answer(world, slug: str, score: int, why: str) -> None:

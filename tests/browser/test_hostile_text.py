@@ -165,7 +165,7 @@ def test_hostile_text_in_every_field_stays_text_on_every_page(world: Any) -> Non
         and not world.get("metrics", f"/v1/comments?touchpoint_id={touchpoint_id}")["items"]
     ):
         time.sleep(0.3)
-    world.post("metrics", "/v1/alerts/evaluate")
+    world.post("metrics", "/v1/incidents/evaluate")
     pages = [
         "/dashboard",
         f"/dashboard?journey_id={journey_id}",

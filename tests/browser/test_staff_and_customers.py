@@ -321,7 +321,7 @@ def test_hostile_answers_show_as_text_on_every_staff_page(world):
         and not world.get("metrics", f"/v1/comments?touchpoint_id={made['courier']['id']}")["items"]
     ):
         time.sleep(0.3)
-    world.post("metrics", "/v1/alerts/evaluate")
+    world.post("metrics", "/v1/incidents/evaluate")
     [stored] = responses_of(world, made["survey"]["id"])
     page = world.signed_in("editor")  # its dialogs are recorded
     for path in (

@@ -83,11 +83,12 @@ def test_a_dashboard_tile_keeps_its_segment_and_period(world, business):
     assert segments == {"business"}
 
 
-def test_an_alert_opens_the_answers_of_its_window(world, business):
+def test_an_incident_signal_opens_the_answers_of_its_window(world, business):
     page = world.signed_in("viewer")
     page.goto(f"{world.gateway}/dashboard")
-    alert = page.locator("article.alert", has_text="Courier delivers").first
-    n = n_of(alert.locator(".evidence").inner_text())
-    alert.locator(".evidence a.answers-link").click()
+    incident = page.locator("article.incident", has_text="Courier delivers").first
+    evidence = incident.locator(".evidence").first
+    n = n_of(evidence.inner_text())
+    evidence.locator("a.answers-link").click()
     expect(page.locator("h1")).to_contain_text("Courier delivers")
     assert total_on(page) == n

@@ -1,6 +1,6 @@
 """All four services as real processes on loopback, with a webhook receiver subscribed to each
 backend: customers answer through the gateway's survey page, their scores reach metrics, the
-degraded touchpoint opens an alert, every event reaches the receiver with a valid signature,
+degraded touchpoint opens an incident, every event reaches the receiver with a valid signature,
 and one request id follows a request from the gateway into feedback's JSON log."""
 
 import json

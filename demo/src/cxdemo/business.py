@@ -231,7 +231,7 @@ JOURNEYS = (
     ),
 )  # fmt: skip
 
-# The touchpoint whose experience falls apart in the last month, so an alert is open.
+# The touchpoint whose experience falls apart in the last month, so an incident is open.
 DEGRADING = "Courier delivers"
 SEGMENTS = {"consumer": 0.75, "small_business": 0.2, "enterprise": 0.05}
 REVENUE = {

@@ -1,6 +1,6 @@
 """Seeding: the business through journey's and feedback's APIs, a year of history through
 metrics' bulk import, customers, a few hundred answers through the public survey endpoint (so
-they are real responses that opportunities can cite), and an alert evaluation at the end."""
+they are real responses that opportunities can cite), and an incident evaluation at the end."""
 
 import json
 import random
@@ -313,8 +313,8 @@ def seed(
     )  # fmt: skip
     say(f"live answers: {len(live)} through the public survey; 3 opportunities")
     wait_for_responses(api, courier, live[-1]["id"])
-    evaluation = api.call("metrics", "POST", "/v1/alerts/evaluate")
-    say(f"alerts: {evaluation.get('opened', 0)} opened")
+    evaluation = api.call("metrics", "POST", "/v1/incidents/evaluate")
+    say(f"incidents: {evaluation.get('opened', 0)} opened")
     return {
         "seed": seed,
         "responses": count + len(live),

@@ -1,13 +1,13 @@
-"""What customers said behind an alert, as the dashboard and the alerts page show it under
-the alert: the comments said most often first."""
+"""What customers said behind an incident, as the dashboard and the incidents page show it
+under the incident: the comments said most often first, never a positive one."""
 
 from dataclasses import dataclass
 from datetime import date
 
 from gateway.clients.metrics import MetricsClient
-from gateway.clients.models import Alert, Comment, Filters
+from gateway.clients.models import Comment, Filters, Incident
 
-# Under an alert: the three comments said most often among the newest fifty behind it.
+# Under an incident: the three comments said most often among the newest fifty behind it.
 ALERT_COMMENTS = 3
 ALERT_COMMENTS_READ = 50
 
@@ -36,16 +36,21 @@ def most_said(comments: list[Comment], limit: int) -> list[Said]:
     return [Said(group[0], len(group)) for group in ranked[:limit]]
 
 
-async def comments_behind(metrics: MetricsClient, alert: Alert) -> list[Said]:
-    """The comments at the alert's touchpoint in the window its evidence covers, those said
-    most often first: for an NPS alert those of detractors, for the others the negative ones."""
-    window = alert.evidence.get("window") or {}
+async def comments_behind(metrics: MetricsClient, incident: Incident) -> list[Said]:
+    """The comments at the incident's touchpoint since the earliest window its signals cover,
+    those said most often first: when only NPS signals, those of detractors, else the negative
+    ones. A comment that reads positive is never evidence of a problem: it is left out."""
+    signals = incident.shown_signals
+    starts = [
+        s.evidence["window"]["from"] for s in signals if "from" in s.evidence.get("window", {})
+    ]
+    only_nps = bool(signals) and all(s.metric == "nps" for s in signals)
     comments = await metrics.comments(
         filters=Filters(),
-        touchpoint_id=alert.touchpoint_id,
-        start=date.fromisoformat(window["from"]) if "from" in window else None,
-        band="detractor" if alert.metric == "nps" else None,
-        sentiment=None if alert.metric == "nps" else "negative",
+        touchpoint_id=incident.touchpoint_id,
+        start=date.fromisoformat(min(starts)) if starts else None,
+        band="detractor" if only_nps else None,
+        sentiment=None if only_nps else "negative",
         limit=ALERT_COMMENTS_READ,
     )
-    return most_said(comments, ALERT_COMMENTS)
+    return most_said([c for c in comments if not (c.sentiment or 0) > 0], ALERT_COMMENTS)

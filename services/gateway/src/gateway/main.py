@@ -32,10 +32,10 @@ from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
 from gateway.config import MIGRATIONS, Settings, get_settings
 from gateway.pages import (
-    alerts,
     answers,
     auth,
     dashboard,
+    incidents,
     journeys,
     opportunities,
     ownership,
@@ -105,7 +105,7 @@ def create_app(
     app.include_router(metrics_router([]))
     app.include_router(auth.router)
     app.include_router(dashboard.router)
-    app.include_router(alerts.router)
+    app.include_router(incidents.router)
     app.include_router(answers.router)
     app.include_router(journeys.router)
     app.include_router(ownership.router)

@@ -1,4 +1,5 @@
-"""The dashboard: tiles, trends, alerts acknowledged in place, outcomes, drivers, comments."""
+"""The dashboard: tiles, trends, incidents acknowledged and resolved in place, outcomes, drivers,
+comments."""
 
 import re
 
@@ -10,11 +11,11 @@ def _courier(delivery_journey):
 
 
 def _breached(stack, delivery_journey, tools):
-    """Courier NPS far below its target of 40: an open target-breach alert."""
+    """Courier NPS far below its target of 40: an open incident on a target breach."""
     courier = _courier(delivery_journey)
     tools.relay(stack)
     tools.answers(stack, courier["id"], [0, 1, 2, 0, 1, 2, 3, 0], comment=f"Parcel soaked {XSS}")
-    evaluated = stack.metrics.post("/v1/alerts/evaluate", headers=stack.metrics.admin)
+    evaluated = stack.metrics.post("/v1/incidents/evaluate", headers=stack.metrics.admin)
     assert evaluated.status_code == 200, evaluated.text
     return courier
 
@@ -39,28 +40,59 @@ def test_tiles_show_score_n_interval_and_change_said_plainly(
     assert "Today so far (-100, n=8)" in nps_tile
 
 
-def test_an_open_alert_shows_owner_evidence_and_comments_and_is_acknowledged_in_place(
+def _incident_html(html, incident_id):
+    part = html[html.index(f'id="incident-{incident_id}"') :]
+    return part[: part.index("</article>")]
+
+
+def test_an_open_incident_shows_owner_evidence_and_comments_and_is_acknowledged_in_place(
     stack, editor, delivery_journey, tools
 ):
     courier = _breached(stack, delivery_journey, tools)
     html = editor.get("/dashboard").text
-    alert_id = re.search(r'<article class="alert" id="alert-([^"]+)"', html).group(1)
-    alert_html = html[html.index(f'id="alert-{alert_id}"') :]
-    alert_html = alert_html[: alert_html.index("</article>")]
-    assert "Courier delivers" in alert_html and "Priya Shah" in alert_html
-    assert "below target" in alert_html and "n=8" in alert_html
-    assert "Parcel soaked" in alert_html
-    version = re.search(r'name="version" value="(\d+)"', alert_html).group(1)
-    acknowledged = editor.htmx("POST", f"/alerts/{alert_id}/acknowledge", {"version": version})
+    [incident_id] = re.findall(r'<article class="alert incident" id="incident-([^"]+)"', html)
+    incident_html = _incident_html(html, incident_id)
+    assert "Courier delivers" in incident_html and "Priya Shah" in incident_html
+    assert "below target" in incident_html and "n=8" in incident_html
+    assert "Parcel soaked" in incident_html
+    version = re.search(r'name="version" value="(\d+)"', incident_html).group(1)
+    acknowledged = editor.htmx(
+        "POST", f"/incidents/{incident_id}/acknowledge", {"version": version}
+    )
     assert acknowledged.status_code == 200
     assert "acknowledged by editor@example.com" in acknowledged.text
-    assert acknowledged.headers["HX-Trigger"] == "alert-changed"
-    stored = stack.metrics.get(f"/v1/alerts/{alert_id}").json()
+    assert acknowledged.headers["HX-Trigger"] == "incident-changed"
+    stored = stack.metrics.get(f"/v1/incidents/{incident_id}").json()
     assert stored["status"] == "acknowledged" and stored["acknowledged_by"] == "editor@example.com"
     assert courier["id"] == stored["touchpoint_id"]
+    # Acknowledged, it leaves the dashboard and is found under Incidents.
+    assert f'id="incident-{incident_id}"' not in editor.get("/dashboard").text
+    listed = editor.get("/incidents?status=acknowledged").text
+    assert f'id="incident-{incident_id}"' in listed
+    moved = editor.get("/alerts?status=acknowledged")
+    assert moved.headers["location"] == "/incidents?status=acknowledged"
 
 
-def test_an_alert_shows_each_wording_once_with_how_many_said_it(
+def test_an_incident_is_resolved_in_place_with_a_reason(stack, editor, delivery_journey, tools):
+    _breached(stack, delivery_journey, tools)
+    html = editor.get("/dashboard").text
+    [incident_id] = re.findall(r'id="incident-([^"]+)"', html)
+    version = re.search(r'name="version" value="(\d+)"', _incident_html(html, incident_id))
+    no_reason = editor.htmx("POST", f"/incidents/{incident_id}/resolve", {"version": 1})
+    assert no_reason.status_code == 422
+    resolved = editor.htmx(
+        "POST",
+        f"/incidents/{incident_id}/resolve",
+        {"version": version.group(1), "reason": "Courier replaced"},
+    )
+    assert resolved.status_code == 200, resolved.text
+    assert "Courier replaced" in resolved.text
+    stored = stack.metrics.get(f"/v1/incidents/{incident_id}").json()
+    assert (stored["status"], stored["resolution"]) == ("resolved", "Courier replaced")
+    assert f'id="incident-{incident_id}"' in editor.get("/incidents?status=resolved").text
+
+
+def test_an_incident_shows_each_wording_once_with_how_many_said_it(
     stack, viewer, delivery_journey, tools
 ):
     courier = _courier(delivery_journey)
@@ -71,12 +103,12 @@ def test_an_alert_shows_each_wording_once_with_how_many_said_it(
     tools.answers(stack, courier["id"], [2], comment="Driver was rude")
     tools.answers(stack, courier["id"], [0], comment="Parcel was crushed")
     tools.answers(stack, courier["id"], [10], comment="A promoter's praise")
-    stack.metrics.post("/v1/alerts/evaluate", headers=stack.metrics.admin)
+    stack.metrics.post("/v1/incidents/evaluate", headers=stack.metrics.admin)
     html = viewer.get("/dashboard").text
-    alert_html = html[html.index('<article class="alert"') :]
-    alert_html = alert_html[: alert_html.index("</article>")]
+    incident_html = html[html.index('<article class="alert incident"') :]
+    incident_html = incident_html[: incident_html.index("</article>")]
     said = re.findall(
-        r"<li [^>]*><p>([^<]*)</p>(?:<small>(\d+) answers say this</small>)?", alert_html
+        r"<li [^>]*><p>([^<]*)</p>(?:<small>(\d+) answers say this</small>)?", incident_html
     )
     # The most said first (three ways of writing one complaint are one), then the newest.
     assert said == [
@@ -90,10 +122,15 @@ def test_a_viewer_cannot_acknowledge(stack, viewer, delivery_journey, tools):
     _breached(stack, delivery_journey, tools)
     html = viewer.get("/dashboard").text
     assert "Acknowledge</button>" not in html
-    alert_id = re.search(r'id="alert-([^"]+)"', html).group(1)
-    refused = viewer.post(f"/alerts/{alert_id}/acknowledge", {"version": 1})
+    assert "Resolve</button>" not in html
+    incident_id = re.search(r'id="incident-([^"]+)"', html).group(1)
+    refused = viewer.post(f"/incidents/{incident_id}/acknowledge", {"version": 1})
     assert refused.status_code == 403
-    assert stack.metrics.get(f"/v1/alerts/{alert_id}").json()["status"] == "open"
+    assert (
+        viewer.post(f"/incidents/{incident_id}/resolve", {"version": 1, "reason": "x"}).status_code
+        == 403
+    )
+    assert stack.metrics.get(f"/v1/incidents/{incident_id}").json()["status"] == "open"
 
 
 def test_comment_text_is_shown_as_text(stack, viewer, delivery_journey, tools):

@@ -5,12 +5,12 @@ from typing import Any
 
 from cxshared.client import BackendClient, UpstreamNotFound
 from gateway.clients.models import (
-    Alert,
-    AlertPage,
     AnswerPage,
     Comment,
     Drivers,
     Filters,
+    Incident,
+    IncidentPage,
     Overlay,
     Score,
     ScoreChange,
@@ -105,24 +105,24 @@ class MetricsClient(BackendClient):
         )
         return [SeriesPoint.model_validate(point) for point in found["points"]]
 
-    async def open_alerts(self, *, journey_id: str | None = None) -> list[Alert]:
+    async def open_incidents(self, *, journey_id: str | None = None) -> list[Incident]:
         page = await self.get_json(
-            "/v1/alerts", params={"status": "open", "journey_id": journey_id, "limit": 50}
+            "/v1/incidents", params={"status": "open", "journey_id": journey_id, "limit": 50}
         )
-        return [Alert.model_validate(item) for item in page["items"]]
+        return [Incident.model_validate(item) for item in page["items"]]
 
-    async def alerts(
+    async def incidents(
         self,
         *,
         status: str | None = None,
         journey_id: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
-    ) -> AlertPage:
-        """Alerts, newest first: all of them, or those of one status."""
-        return AlertPage.model_validate(
+    ) -> IncidentPage:
+        """Incidents, newest first: all of them, or those of one status."""
+        return IncidentPage.model_validate(
             await self.get_json(
-                "/v1/alerts",
+                "/v1/incidents",
                 params={
                     "status": status,
                     "journey_id": journey_id,
@@ -132,20 +132,21 @@ class MetricsClient(BackendClient):
             )
         )
 
-    async def get_alert(self, alert_id: str) -> Alert:
-        return Alert.model_validate(await self.get_json(f"/v1/alerts/{alert_id}"))
+    async def get_incident(self, incident_id: str) -> Incident:
+        return Incident.model_validate(await self.get_json(f"/v1/incidents/{incident_id}"))
 
-    async def acknowledge_alert(
-        self, alert_id: str, *, version: int, note: str, acting_user: str
-    ) -> Alert:
+    async def update_incident(
+        self, incident_id: str, *, status: str, version: int, note: str, acting_user: str
+    ) -> Incident:
+        """Acknowledges (status acknowledged) or resolves (status resolved, `note` the reason)."""
         response = await self.request(
             "PATCH",
-            f"/v1/alerts/{alert_id}",
-            json={"status": "acknowledged", "note": note},
+            f"/v1/incidents/{incident_id}",
+            json={"status": status, "note": note},
             if_match=version,
             acting_user=acting_user,
         )
-        return Alert.model_validate(response.json())
+        return Incident.model_validate(response.json())
 
     async def comments(
         self,

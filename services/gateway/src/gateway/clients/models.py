@@ -198,12 +198,21 @@ class SeriesPoint(Remote):
     complete: bool = True
 
 
-class Alert(Remote):
+class IncidentSignal(Remote):
+    metric: str
+    rule: str  # target_breach or degradation
+    active: bool = False
+    first_seen: str = ""
+    last_seen: str | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class Incident(Remote):
+    """One problem at one touchpoint, with every signal on it (metrics' incident)."""
+
     id: str
     version: int
     status: str
-    metric: str
-    rule: str
     touchpoint_id: str
     touchpoint_name: str = ""
     journey_id: str | None = None
@@ -211,16 +220,26 @@ class Alert(Remote):
     owner_email: str | None = None
     owner_team_id: str | None = None
     opened_at: datetime
-    evidence: dict[str, Any] = Field(default_factory=dict)
+    reopened_at: datetime | None = None
+    reopen_count: int = 0
+    escalated_at: datetime | None = None
+    signals: list[IncidentSignal] = Field(default_factory=list)
     response_ids: list[str] = Field(default_factory=list)
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
     note: str = ""
     resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution: str = ""
+
+    @property
+    def shown_signals(self) -> list[IncidentSignal]:
+        """The signals that hold, or, once none does, every one it had."""
+        return [s for s in self.signals if s.active] or self.signals
 
 
-class AlertPage(Remote):
-    items: list[Alert]
+class IncidentPage(Remote):
+    items: list[Incident]
     next_cursor: str | None = None
 
 

@@ -1,4 +1,4 @@
-"""The dashboard: scores and their change, trends, open alerts with the comments behind them,
+"""The dashboard: scores and their change, trends, open incidents with the comments behind them,
 revenue at risk, lifetime value, churn by NPS category, the drivers quadrant and recent
 comments. Its filters live in the URL, so a view can be shared."""
 
@@ -14,9 +14,9 @@ from gateway.alert_comments import comments_behind
 from gateway.auth import Staff
 from gateway.charts import Measured, Placed, quadrant_chart, trend_chart
 from gateway.clients.models import (
-    Alert,
     Drivers,
     Filters,
+    Incident,
     Journey,
     ScoreChange,
     SeriesPoint,
@@ -104,7 +104,7 @@ async def dashboard(
         }
     )
     calls.update(
-        alerts=metrics.open_alerts(journey_id=filters.journey_id),
+        incidents=metrics.open_incidents(journey_id=filters.journey_id),
         comments=metrics.comments(filters=filters, start=start, end=end, limit=8),
         churn=metrics.churn(),
         risk=metrics.revenue_at_risk(by="segment"),
@@ -116,8 +116,8 @@ async def dashboard(
     if filters.journey_id:
         calls["journey"] = journey.get_journey(filters.journey_id)
     parts = await fetch(**calls)
-    alerts: list[Alert] = parts["alerts"] or []
-    behind = await fetch(**{alert.id: comments_behind(metrics, alert) for alert in alerts[:10]})
+    incidents: list[Incident] = parts["incidents"] or []
+    behind = await fetch(**{i.id: comments_behind(metrics, i) for i in incidents[:10]})
     tiles = []
     for metric in METRICS:
         change: ScoreChange | None = parts[f"change_{metric}"]
@@ -146,8 +146,8 @@ async def dashboard(
         "channels": CHANNELS,
         "segments": parts["segments"] or [],
         "tiles": tiles,
-        "alerts": alerts,
-        "alert_comments": {alert.id: behind[alert.id] or [] for alert in alerts[:10]},
+        "incidents": incidents,
+        "incident_comments": {i.id: behind[i.id] or [] for i in incidents[:10]},
         "comments": parts["comments"],
         "churn": parts["churn"],
         "risk": parts["risk"],
@@ -156,7 +156,7 @@ async def dashboard(
         "quadrant": _quadrant(drivers),
         "driver_sentences": driver_sentences(drivers),
         "unranked_words": UNRANKED_WORDS,
-        "alerted": {alert.touchpoint_id for alert in alerts},
+        "alerted": {incident.touchpoint_id for incident in incidents},
         "quadrant_words": QUADRANT_WORDS,
         "notices": parts.notices(),
         "metrics_missing": "metrics" in parts.missing,

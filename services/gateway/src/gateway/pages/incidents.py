@@ -1,6 +1,7 @@
-"""Alerts: every alert by status (open, acknowledged, resolved), so one acknowledged on the
-dashboard can be found again; acknowledging one in place; and the open count that the
-dashboard's header asks for again when an alert changes (the `alert-changed` event)."""
+"""Incidents: every incident by status (open, acknowledged, resolved), so one acknowledged or
+resolved on the dashboard can be found again; acknowledging and resolving one in place; and the
+open count that the dashboard's header asks for again when an incident changes (the
+`incident-changed` event). The old /alerts addresses lead here."""
 
 from typing import Annotated, Any
 
@@ -11,15 +12,15 @@ from cxshared.client import UpstreamConflict, UpstreamInvalid
 from gateway.alert_comments import comments_behind
 from gateway.auth import Editor, Staff
 from gateway.clients.metrics import MetricsClient
-from gateway.clients.models import Alert
+from gateway.clients.models import Incident
 from gateway.dependencies import JourneyDep, MetricsDep
 from gateway.pages.common import fetch
 from gateway.web import is_htmx, redirect_for, render
 
 router = APIRouter()
 
-ALERT_CHANGED = "alert-changed"
-# The open alerts a count reads: the dashboard shows as many.
+INCIDENT_CHANGED = "incident-changed"
+# The open incidents a count reads: the dashboard shows as many.
 OPEN_READ = 50
 STATUSES = {
     "open": "Open",
@@ -30,8 +31,8 @@ STATUSES = {
 PAGE_SIZE = 20
 
 
-@router.get("/alerts")
-async def alerts_page(
+@router.get("/incidents")
+async def incidents_page(
     request: Request,
     user: Staff,
     journey: JourneyDep,
@@ -40,12 +41,12 @@ async def alerts_page(
     journey_id: Annotated[str | None, Query(max_length=64)] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    """Alerts of one status (or all), newest first, a page at a time."""
+    """Incidents of one status (or all), newest first, a page at a time."""
     status = status if status in STATUSES else "acknowledged"
     notices: list[str] = []
     try:
         parts = await fetch(
-            page=metrics.alerts(
+            page=metrics.incidents(
                 status=status or None,
                 journey_id=journey_id or None,
                 cursor=cursor or None,
@@ -54,27 +55,38 @@ async def alerts_page(
             journeys=journey.list_journeys(),
         )
     except UpstreamInvalid:  # a cursor from an older list, or edited by hand
-        return redirect_for(request, "/alerts?" + _query(status, journey_id))
+        return redirect_for(request, "/incidents?" + _query(status, journey_id))
     notices.extend(parts.notices())
     page = parts["page"]
-    alerts: list[Alert] = page.items if page else []
+    incidents: list[Incident] = page.items if page else []
     journeys = parts["journeys"] or []
     context = {
-        "title": "Alerts",
-        "alerts": alerts,
+        "title": "Incidents",
+        "incidents": incidents,
         "status": status,
         "statuses": STATUSES,
         "journey_id": journey_id or "",
         "journeys": journeys,
         "journey_names": {j.id: j.name for j in journeys},
-        "next_url": f"/alerts?{_query(status, journey_id)}&cursor={page.next_cursor}"
+        "next_url": f"/incidents?{_query(status, journey_id)}&cursor={page.next_cursor}"
         if page and page.next_cursor
         else None,
-        "first_url": f"/alerts?{_query(status, journey_id)}" if cursor else None,
+        "first_url": f"/incidents?{_query(status, journey_id)}" if cursor else None,
         "metrics_missing": page is None,
         "notices": notices,
     }
-    return render(request, "alerts/index.html", context)
+    return render(request, "incidents/index.html", context)
+
+
+@router.get("/alerts")
+async def alerts_page(
+    request: Request,
+    user: Staff,
+    status: Annotated[str, Query(max_length=20)] = "acknowledged",
+    journey_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """Where alerts were listed before incidents: their incidents now."""
+    return redirect_for(request, "/incidents?" + _query(status, journey_id))
 
 
 def _query(status: str, journey_id: str | None) -> str:
@@ -82,63 +94,93 @@ def _query(status: str, journey_id: str | None) -> str:
 
 
 async def open_count(metrics: MetricsClient, journey_id: str | None) -> int:
-    """How many alerts are open (up to the number the dashboard shows)."""
-    page = await metrics.alerts(status="open", journey_id=journey_id, limit=OPEN_READ)
+    """How many incidents are open (up to the number the dashboard shows)."""
+    page = await metrics.incidents(status="open", journey_id=journey_id, limit=OPEN_READ)
     return len(page.items)
 
 
-@router.get("/alerts/count")
-async def alerts_count(
+@router.get("/incidents/count")
+async def incidents_count(
     request: Request,
     user: Staff,
     metrics: MetricsDep,
     journey_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """The open count, as the badge the dashboard shows; it asks again on `alert-changed`."""
+    """The open count, as the badge the dashboard shows; it asks again on `incident-changed`."""
     if not is_htmx(request):
-        return redirect_for(request, "/alerts?status=open")
+        return redirect_for(request, "/incidents?status=open")
     parts = await fetch(count=open_count(metrics, journey_id or None))
     return render(
         request,
-        "alerts/_count.html",
+        "incidents/_count.html",
         {"open_count": parts["count"], "journey_id": journey_id or ""},
     )
 
 
 def _back(to: str) -> str:
     """Where a plain form post returns: a page of this site, the dashboard by default."""
-    return to if to.startswith(("/dashboard", "/alerts")) and "//" not in to else "/dashboard"
+    return to if to.startswith(("/dashboard", "/incidents")) and "//" not in to else "/dashboard"
 
 
-@router.post("/alerts/{alert_id}/acknowledge")
-async def acknowledge_alert(
+@router.post("/incidents/{incident_id}/acknowledge")
+async def acknowledge_incident(
     request: Request,
     user: Editor,
     metrics: MetricsDep,
-    alert_id: str,
+    incident_id: str,
     version: Annotated[int, Form()],
     note: Annotated[str, Form(max_length=5000)] = "",
     back: Annotated[str, Form(max_length=500)] = "/dashboard",
 ) -> Response:
+    return await _update(
+        request, metrics, user.user.email, incident_id, "acknowledged", version, note, back
+    )
+
+
+@router.post("/incidents/{incident_id}/resolve")
+async def resolve_incident(
+    request: Request,
+    user: Editor,
+    metrics: MetricsDep,
+    incident_id: str,
+    version: Annotated[int, Form()],
+    reason: Annotated[str, Form(min_length=1, max_length=5000)],
+    back: Annotated[str, Form(max_length=500)] = "/dashboard",
+) -> Response:
+    return await _update(
+        request, metrics, user.user.email, incident_id, "resolved", version, reason, back
+    )
+
+
+async def _update(
+    request: Request,
+    metrics: MetricsClient,
+    actor: str,
+    incident_id: str,
+    status: str,
+    version: int,
+    note: str,
+    back: str,
+) -> Response:
     try:
-        alert = await metrics.acknowledge_alert(
-            alert_id, version=version, note=note, acting_user=user.user.email
+        incident = await metrics.update_incident(
+            incident_id, status=status, version=version, note=note, acting_user=actor
         )
         message = ""
     except UpstreamConflict as exc:
-        alert = await metrics.get_alert(alert_id)
+        incident = await metrics.get_incident(incident_id)
         message = exc.detail
     if not is_htmx(request):
         return redirect_for(request, _back(back))
-    parts = await fetch(behind=comments_behind(metrics, alert))
+    parts = await fetch(behind=comments_behind(metrics, incident))
     context: dict[str, Any] = {
-        "alert": alert,
+        "incident": incident,
         "behind": parts["behind"] or [],
         "message": message,
         "back": _back(back),
     }
     response = render(
-        request, "dashboard/_alert.html", context, status_code=409 if message else 200
+        request, "dashboard/_incident.html", context, status_code=409 if message else 200
     )
-    response.headers["HX-Trigger"] = ALERT_CHANGED
+    response.headers["HX-Trigger"] = INCIDENT_CHANGED
     return response
