@@ -97,3 +97,28 @@ def test_a_persistent_drop_opens_one_incident_soon(per_day, drop):
     assert mean <= most_mean, delays
     assert p90 <= most_p90, delays
     assert per_drop <= 1.1, openings
+
+
+def test_a_drop_that_lasts_keeps_one_incident_and_a_fix_closes_it():
+    """A drop of a year never leaks into the frozen baseline: one incident all along. Once the
+    score is back, the incident closes itself, and does not reopen."""
+    rng = np.random.default_rng(11)
+    days = simulated_days(rng, 50, 30, WARM_UP)
+    days += simulated_days(rng, 50, 20, 365)
+    days += simulated_days(rng, 50, 30, 90)
+    by_date = {START + timedelta(i): d for i, d in enumerate(days)}
+    track: Track | None = None
+    actions = []
+    for i in range(WARM_UP, len(days)):
+        today = START + timedelta(i + 1)
+        decision = assess({"nps": by_date}, track, targets={}, today=today, settings=SETTINGS)
+        if decision.action not in (Action.NONE, Action.KEEP):
+            actions.append((i - WARM_UP, decision.action))
+        track = after(track, decision, today)
+    print("actions (day of the drop, action):", actions)
+    [(opened_on, opened), (closed_on, closed)] = actions
+    assert (opened, closed) == (Action.OPEN, Action.RESOLVE)
+    assert opened_on < 21
+    # Closed after the fix: within the window and the clear days of the score coming back.
+    fixed_on = 365
+    assert fixed_on < closed_on <= fixed_on + SETTINGS.alert_window_days + 21
