@@ -2,7 +2,7 @@
 (prometheus_client's multiprocess mode when PROMETHEUS_MULTIPROC_DIR is set, as `serve
 --workers N` does), and what is read from the database at each scrape: the outbox's depth and
 oldest pending age per destination, dead deliveries, and whatever a service adds (open
-alerts in metrics)."""
+incidents in metrics)."""
 
 import os
 import re

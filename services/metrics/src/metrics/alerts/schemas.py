@@ -1,11 +1,11 @@
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cxshared.pagination import Page
 from cxshared.schemas import ReadBase
-from cxshared.types import LongText
+from cxshared.types import VISIBLE, LongText
 
 
 class AlertRead(ReadBase):
@@ -79,21 +79,28 @@ class IncidentRead(ReadBase):
 IncidentPage = Page[IncidentRead]
 
 
-class IncidentUpdate(BaseModel):
+class IncidentAcknowledge(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: Literal["acknowledged", "resolved"] = Field(
-        description="acknowledged: staff know of an open incident; it still closes itself once "
-        "back in control. resolved: staff close it, with the reason in `note`; a signal within "
-        "the reopen days reopens it."
+    status: Literal["acknowledged"] = Field(
+        description="Staff know of an open incident; it still closes itself once back in control."
     )
     note: LongText = ""
 
-    @model_validator(mode="after")
-    def _reason(self) -> "IncidentUpdate":
-        if self.status == "resolved" and not self.note.strip():
-            raise ValueError("resolving an incident needs its reason in note")
-        return self
+
+class IncidentResolve(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["resolved"] = Field(
+        description="Staff close an open or acknowledged incident; a signal within the reopen "
+        "days reopens it."
+    )
+    note: Annotated[str, StringConstraints(max_length=5000, pattern=VISIBLE)] = Field(
+        description="Why it is resolved (required)."
+    )
+
+
+IncidentUpdate = Annotated[IncidentAcknowledge | IncidentResolve, Field(discriminator="status")]
 
 
 class EvaluationRead(BaseModel):
