@@ -16,7 +16,7 @@ def test_the_migrations_build_exactly_the_models(database_url):
 
 def test_moving_to_incidents_keeps_every_alert_row_and_resolves_the_live_ones(tmp_path):
     url = f"sqlite:///{tmp_path / 'metrics.db'}"
-    upgrade(MIGRATIONS, url, "00cec28fa20e")  # the last revision before incidents
+    upgrade(MIGRATIONS, url, "5c1e7d2a9b40")  # the last revision before incidents
     engine = make_engine(url, pool_size=1)
     now = "2026-11-30 08:00:00.000000+00:00"
     columns = (

@@ -1,7 +1,7 @@
 """incidents: one per touchpoint, grouping its signals; live alerts resolved, every alert row kept
 
 Revision ID: 6ba4dcdc25b7
-Revises: 00cec28fa20e
+Revises: 5c1e7d2a9b40
 Create Date: 2026-12-06 22:46:50.607160
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '6ba4dcdc25b7'
-down_revision: str | None = '00cec28fa20e'
+down_revision: str | None = '5c1e7d2a9b40'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
