@@ -2,6 +2,7 @@
 database), with staff users of each role. A backend can be 'stopped': its calls then fail the
 way a refused connection does."""
 
+import asyncio
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,16 +30,24 @@ PASSWORD = "correct horse battery"
 
 
 class Switchable(httpx.AsyncBaseTransport):
-    """A backend in-process that a test can stop and start again."""
+    """A backend in-process that a test can stop and start again, or slow down on a path; it
+    keeps the read timeout the client sends, as a network transport does."""
 
     def __init__(self, app: Any) -> None:
         self.inner = httpx.ASGITransport(app=app)
         self.up = True
+        self.slow: dict[str, float] = {}  # path -> seconds before the backend answers
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not self.up:
             raise httpx.ConnectError("connection refused", request=request)
-        return await self.inner.handle_async_request(request)
+        read = request.extensions.get("timeout", {}).get("read")
+        try:
+            async with asyncio.timeout(read):
+                await asyncio.sleep(self.slow.get(request.url.path, 0))
+                return await self.inner.handle_async_request(request)
+        except TimeoutError as exc:
+            raise httpx.ReadTimeout("the backend did not answer in time", request=request) from exc
 
 
 class Stack:

@@ -94,7 +94,10 @@ class BackendClient:
         acting_user: str | None = None,
         if_match: int | str | None = None,
         headers: Mapping[str, str] | None = None,
+        time_limit: float | None = None,
     ) -> httpx.Response:
+        """One call; `time_limit` (seconds) replaces the client's timeout for a call known to
+        take longer."""
         sent = dict(headers or {})
         request_id = structlog.contextvars.get_contextvars().get("request_id")
         if request_id:
@@ -105,7 +108,14 @@ class BackendClient:
             sent["If-Match"] = f'"{if_match}"'
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         try:
-            response = await self._http.request(method, path, params=clean, json=json, headers=sent)
+            response = await self._http.request(
+                method,
+                path,
+                params=clean,
+                json=json,
+                headers=sent,
+                timeout=httpx.USE_CLIENT_DEFAULT if time_limit is None else time_limit,
+            )
         except httpx.TimeoutException as exc:
             raise UpstreamUnavailable(self.name, "did not answer in time") from exc
         except httpx.HTTPError as exc:

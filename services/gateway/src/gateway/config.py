@@ -35,6 +35,12 @@ class Settings(ServiceSettings):
         description="A backend slower than this is shown as missing on the page rather than "
         "holding it up.",
     )
+    analysis_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How long an analysis that reads a whole period (the dashboard's drivers) "
+        "may take; its panel loads after the page, so the rest does not wait for it.",
+    )
     survey_cache_seconds: float = Field(
         2.0,
         ge=0,

@@ -88,7 +88,9 @@ def create_app(
     app.state.feedback = _client(
         FeedbackClient, settings, replaced, survey_fresh_seconds=settings.survey_cache_seconds
     )
-    app.state.metrics = _client(MetricsClient, settings, replaced)
+    app.state.metrics = _client(
+        MetricsClient, settings, replaced, analysis_timeout=settings.analysis_timeout_seconds
+    )
 
     app.add_middleware(TextGuardMiddleware, refuse=_refuse_text)
     add_compression(app)

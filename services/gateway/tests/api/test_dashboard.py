@@ -3,6 +3,8 @@ comments."""
 
 import re
 
+import httpx
+
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
@@ -170,6 +172,23 @@ def test_the_dashboard_renders_with_metrics_or_journey_down(stack, viewer, deliv
     assert "n=8" in page.text  # the scores are there all the same
 
 
+def test_slow_drivers_hold_up_neither_the_page_nor_their_own_panel(stack, viewer, tools):
+    """The analysis may take longer than a backend's usual timeout: the page does not wait for
+    it, its panel does (up to the analysis timeout), and says so when even that runs out."""
+    metrics = viewer.client.app.state.metrics
+    metrics._http.timeout = httpx.Timeout(2.0)  # every other call
+    metrics.analysis_timeout = 10.0
+    stack.transports["metrics"].slow["/v1/drivers"] = 3.0
+    page = viewer.get("/dashboard")
+    assert page.status_code == 200 and "did not answer in time" not in page.text
+    panel = viewer.htmx("GET", "/dashboard/drivers?days=30").text
+    assert 'id="drivers-panel"' in panel and "could not be worked out" not in panel
+    assert "Not enough data yet" in panel  # the analysis' own answer, an empty stack's
+    metrics.analysis_timeout = 1.0
+    panel = viewer.htmx("GET", "/dashboard/drivers?days=30").text
+    assert "The drivers could not be worked out just now" in panel
+
+
 def _outcomes_panel(html):
     panel = html[html.index('aria-labelledby="risk-title"') :]
     return panel[: panel.index("</section>")]
@@ -266,7 +285,12 @@ def test_drivers_say_what_they_could_not_compare_and_what_to_fix_first(
         answers += [(f"b-{i}", label["id"], score), (f"b-{i}", None, loyalty)]
     _answered_by(stack, answers)
 
-    html = viewer.get("/dashboard").text
+    # The dashboard loads the panel after the page, from the address it names.
+    page = viewer.get("/dashboard").text
+    assert 'hx-get="/dashboard/drivers?days=30" hx-trigger="load"' in page
+    html = viewer.htmx("GET", "/dashboard/drivers?days=30").text
+    assert "<html" not in html  # a fragment for htmx; a page of its own without JavaScript
+    assert "<html" in viewer.get("/dashboard/drivers?days=30").text
     section = html[html.index('aria-labelledby="drivers-title"') :]
     section = section[: section.index("</section>")]
     assert "not compared" in section and "Not compared, answered together by fewer than 30" in (

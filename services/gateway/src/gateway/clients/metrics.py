@@ -28,6 +28,10 @@ def _period(start: date | None, end: date | None) -> dict[str, str | None]:
 class MetricsClient(BackendClient):
     name = "metrics"
 
+    def __init__(self, *, analysis_timeout: float | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.analysis_timeout = analysis_timeout
+
     async def journey_overlay(
         self, journey_id: str, *, start: date | None = None, end: date | None = None
     ) -> Overlay:
@@ -195,5 +199,6 @@ class MetricsClient(BackendClient):
         found = await self.get_json(
             "/v1/drivers",
             params={"outcome": "nps", **_period(start, end), "journey_id": journey_id},
+            time_limit=self.analysis_timeout,
         )
         return Drivers.model_validate(found)

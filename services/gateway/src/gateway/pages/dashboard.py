@@ -4,6 +4,7 @@ comments. Its filters live in the URL, so a view can be shared."""
 
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -24,7 +25,7 @@ from gateway.clients.models import (
 from gateway.dependencies import JourneyDep, MetricsDep
 from gateway.pages.common import fetch
 from gateway.present import CHANNELS
-from gateway.web import render
+from gateway.web import is_htmx, render
 
 router = APIRouter()
 
@@ -109,7 +110,6 @@ async def dashboard(
         churn=metrics.churn(),
         risk=metrics.revenue_at_risk(by="segment"),
         clv=metrics.lifetime_value(),
-        drivers=metrics.drivers(start=start, end=end, journey_id=filters.journey_id),
         journeys=journey.list_journeys(),
         segments=metrics.segments(),
     )
@@ -130,7 +130,6 @@ async def dashboard(
                 "chart": trend_chart(metric, _measured(points, interval)) if points else None,
             }
         )
-    drivers: Drivers | None = parts["drivers"]
     document: Journey | None = parts["journey"] if filters.journey_id else None
     query = {k: v for k, v in {**filters.params(), "days": str(days)}.items() if v}
     context = {
@@ -152,16 +151,48 @@ async def dashboard(
         "churn": parts["churn"],
         "risk": parts["risk"],
         "clv": parts["clv"],
-        "drivers": drivers,
-        "quadrant": _quadrant(drivers),
-        "driver_sentences": driver_sentences(drivers),
-        "unranked_words": UNRANKED_WORDS,
-        "alerted": {incident.touchpoint_id for incident in incidents},
-        "quadrant_words": QUADRANT_WORDS,
+        "drivers_url": "/dashboard/drivers?"
+        + urlencode(
+            {k: v for k, v in {"days": str(days), "journey_id": filters.journey_id}.items() if v}
+        ),
         "notices": parts.notices(),
         "metrics_missing": "metrics" in parts.missing,
     }
     return render(request, "dashboard/index.html", context)
+
+
+@router.get("/dashboard/drivers")
+async def dashboard_drivers(
+    request: Request,
+    user: Staff,
+    metrics: MetricsDep,
+    days: Annotated[int, Query()] = DEFAULT_DAYS,
+    journey_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The drivers panel, on its own: the analysis reads every answer of the period, so the
+    dashboard loads it after the page (given the analysis timeout) instead of waiting for it.
+    Without JavaScript it is a page of its own, linked from the dashboard."""
+    days = days if days in PERIODS else DEFAULT_DAYS
+    start, end = _period(days)
+    parts = await fetch(
+        drivers=metrics.drivers(start=start, end=end, journey_id=journey_id or None),
+        incidents=metrics.open_incidents(journey_id=journey_id or None),
+    )
+    drivers: Drivers | None = parts["drivers"]
+    context = {
+        "title": "What drives NPS",
+        "days": days,
+        "periods": PERIODS,
+        "drivers": drivers,
+        "quadrant": _quadrant(drivers),
+        "driver_sentences": driver_sentences(drivers),
+        "unranked_words": UNRANKED_WORDS,
+        "alerted": {incident.touchpoint_id for incident in parts["incidents"] or []},
+        "quadrant_words": QUADRANT_WORDS,
+        "notices": parts.notices(),
+    }
+    template = "dashboard/_drivers.html" if is_htmx(request) else "dashboard/drivers.html"
+    return render(request, template, context)
 
 
 def _quadrant(drivers: Drivers | None) -> Any:
