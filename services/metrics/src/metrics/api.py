@@ -10,9 +10,10 @@ from metrics.customers.router import router as customers
 from metrics.drivers.router import router as drivers
 from metrics.ingest.router import router as ingest
 from metrics.scores.router import router as scores
+from metrics.themes.router import router as themes
 
 api_router = APIRouter(prefix="/v1")
-for router in (ingest, scores, answers, comments, customers, drivers, incidents, alerts):
+for router in (ingest, scores, answers, comments, themes, customers, drivers, incidents, alerts):
     api_router.include_router(router)
 
 EVENT_TYPES = [

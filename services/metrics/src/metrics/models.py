@@ -8,10 +8,12 @@ from metrics.customers.models import Customer, LatestNps
 from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
 from metrics.facts.models import DailyRollup, ErasedResponse, MonthlyRollup, ResponseFact
 from metrics.ingest.models import ProcessedEvent
+from metrics.themes.models import CommentTheme, Theme
 
 __all__ = [
     "Alert",
     "ApiKey",
+    "CommentTheme",
     "Customer",
     "DailyRollup",
     "ErasedResponse",
@@ -26,6 +28,7 @@ __all__ = [
     "ResponseFact",
     "StageDim",
     "TeamDim",
+    "Theme",
     "TouchpointDim",
     "WebhookSubscription",
 ]

@@ -26,6 +26,7 @@ from metrics.customers.service import keep_latest_nps
 from metrics.facts.models import ErasedResponse, ResponseFact
 from metrics.facts.service import RollupDeltas, insert_facts
 from metrics.facts.values import FactValues, fact_values
+from metrics.themes import service as themes
 
 BATCH = 20000
 # On SQLite the indexes of a large history outgrow the default 2 MB page cache, and checkpoints
@@ -167,6 +168,7 @@ def import_responses(
             fresh = [f for key, f in unique.items() if key not in known]
             if fresh:
                 insert_facts(session, fresh)
+                themes.on_facts_changed(session, removed=(), added=fresh)
                 deltas = RollupDeltas()
                 for fact in fresh:
                     deltas.add(fact)

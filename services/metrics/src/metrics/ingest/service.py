@@ -22,6 +22,7 @@ from metrics.facts.service import RollupDeltas, insert_facts, remove_facts
 from metrics.facts.values import Fact, FactValues, fact_values
 from metrics.ingest.models import ProcessedEvent
 from metrics.ingest.schemas import EntityData, ErasureData, EventEnvelope, ResponseData
+from metrics.themes import service as themes
 
 COMPLETE = "complete"
 M = TypeVar("M", bound=BaseModel)
@@ -43,6 +44,7 @@ class Batch:
     erased: set[str] = field(default_factory=set)
     pending: dict[str, FactValues] = field(default_factory=dict)
     removed_respondents: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
     touchpoints: set[str] = field(default_factory=set)
 
     def prefetch(self, response_ids: set[str]) -> None:
@@ -77,6 +79,7 @@ class Batch:
         remove_facts(self.session, facts, self.deltas)
         for fact in facts:
             self.stored.pop(fact.response_id, None)
+            self.removed.add(fact.response_id)
             self.touchpoints.add(fact.touchpoint_id)
             if fact.respondent_id:
                 self.removed_respondents.add(fact.respondent_id)
@@ -92,6 +95,7 @@ class Batch:
     def finish(self, processed: list[dict[str, Any]]) -> None:
         added = list(self.pending.values())
         insert_facts(self.session, added)
+        themes.on_facts_changed(self.session, removed=self.removed, added=added)
         if processed:
             table = ProcessedEvent.__table__  # type: ignore[attr-defined]
             self.session.execute(insert(table), processed)
