@@ -166,15 +166,19 @@ def retheme(session: Session, theme: Theme) -> int:
 
 
 def _rules_by_touchpoint(session: Session, touchpoints: set[str]) -> dict[str, list[ThemeRule]]:
-    rows = session.execute(
-        select(col(TouchpointDim.id), Theme)
-        .join(Theme, col(Theme.journey_id) == col(TouchpointDim.journey_id))
-        .where(col(TouchpointDim.id).in_(touchpoints))
-    ).all()
+    journeys = dict(
+        session.execute(
+            select(col(TouchpointDim.id), col(TouchpointDim.journey_id)).where(
+                col(TouchpointDim.id).in_(touchpoints)
+            )
+        ).all()
+    )
     rules: dict[str, list[ThemeRule]] = {}
-    for touchpoint_id, theme in rows:
-        rules.setdefault(touchpoint_id, []).append(_cached_rule(theme))
-    return rules
+    for theme in session.execute(
+        select(Theme).where(col(Theme.journey_id).in_(set(journeys.values())))
+    ).scalars():
+        rules.setdefault(theme.journey_id, []).append(_cached_rule(theme))
+    return {tp: rules[journey] for tp, journey in journeys.items() if journey in rules}
 
 
 _RULES: dict[tuple[str, int], ThemeRule] = {}
