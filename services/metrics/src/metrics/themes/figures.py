@@ -15,12 +15,12 @@ from metrics.scores import service as scores
 from metrics.stats import compare, estimates
 from metrics.themes.models import CommentTheme, Theme
 from metrics.themes.schemas import (
-    Impact,
-    Interval,
+    ThemeEstimate,
     ThemeFigures,
     ThemeFiguresList,
+    ThemeImpact,
     ThemeTouchpoint,
-    Trend,
+    ThemeTrend,
 )
 
 F = ResponseFact
@@ -65,22 +65,22 @@ class Totals:
         return total
 
 
-def interval(e: estimates.Estimate) -> Interval:
-    return Interval(value=e.value, low=e.low, high=e.high, n=e.n)
+def interval(e: estimates.Estimate) -> ThemeEstimate:
+    return ThemeEstimate(value=e.value, low=e.low, high=e.high, n=e.n)
 
 
-def impact(nps: Nps, theme_detractors: int, min_responses: int) -> Impact:
+def impact(nps: Nps, theme_detractors: int, min_responses: int) -> ThemeImpact:
     """NPS points the scope gains if the theme's detractors were passives: n stays, D drops by
     k, so the gain is 100 k / n; its interval is Wilson's for k of n."""
     if nps.n <= 0:
-        return Impact(
+        return ThemeImpact(
             points=interval(estimates.Estimate.empty()),
             nps=None,
             nps_without=None,
             detractors=theme_detractors,
             too_few_responses=True,
         )
-    return Impact(
+    return ThemeImpact(
         points=interval(estimates.wilson(theme_detractors, nps.n)),
         nps=100 * (nps.promoters - nps.detractors) / nps.n,
         nps_without=100 * (nps.promoters - nps.detractors + theme_detractors) / nps.n,
@@ -172,7 +172,7 @@ def figures(
                 name=theme.name,
                 comments=whole.comments,
                 share=interval(estimates.wilson(whole.comments, totals.comments)),
-                trend=Trend(
+                trend=ThemeTrend(
                     previous_share=interval(estimates.wilson(whole.previous, totals.previous)),
                     difference=change.difference,
                     low=change.low,

@@ -10,11 +10,11 @@ from cxshared.types import Identifier
 from metrics.dependencies import From, SettingsDep, To, period_of
 from metrics.themes import figures, service
 from metrics.themes.schemas import (
-    SuggestionList,
     ThemeCreate,
     ThemeFiguresList,
     ThemePage,
     ThemeRead,
+    ThemeSuggestionList,
     ThemeUpdate,
 )
 
@@ -64,7 +64,7 @@ def create_theme(
 
 @router.get(
     "/suggestions",
-    response_model=SuggestionList,
+    response_model=ThemeSuggestionList,
     summary="Themes discovered in the period's comments that no theme covers yet",
     description="TF-IDF and NMF over the comments, on this machine: no comment text leaves it. "
     "Near-duplicates always fall in one suggestion. Post a suggestion's name, description and "
@@ -72,7 +72,7 @@ def create_theme(
 )
 def suggest_themes(
     journey_id: JourneyId, session: SessionDep, _: Reader, start: From = None, end: To = None
-) -> SuggestionList:
+) -> ThemeSuggestionList:
     start, end = period_of(start, end, days=90)
     return service.suggestions(session=session, journey_id=journey_id, start=start, end=end)
 

@@ -40,7 +40,7 @@ class ThemeRead(ReadBase):
 ThemePage = Page[ThemeRead]
 
 
-class Suggestion(BaseModel):
+class ThemeSuggestion(BaseModel):
     """A theme found in the journey's comments that no theme covers yet: post its name,
     description and phrases to the journey's themes to accept it."""
 
@@ -51,33 +51,35 @@ class Suggestion(BaseModel):
     terms: list[str] = Field(description="Its most telling words, most telling first.")
 
 
-class SuggestionList(BaseModel):
-    items: list[Suggestion]
+class ThemeSuggestionList(BaseModel):
+    items: list[ThemeSuggestion]
     comments_considered: int = Field(description="Comments of the period no theme covers.")
     method: str
 
 
-class Interval(BaseModel):
+class ThemeEstimate(BaseModel):
     value: float | None
     low: float | None
     high: float | None
     n: int
 
 
-class Trend(BaseModel):
+class ThemeTrend(BaseModel):
     """The theme's share of comments in the period against the period as long before it."""
 
-    previous_share: Interval
+    previous_share: ThemeEstimate
     difference: float | None = Field(description="Percentage points, this period minus before.")
     low: float | None
     high: float | None
     p_value: float | None
 
 
-class Impact(BaseModel):
+class ThemeImpact(BaseModel):
     """NPS points gained if the detractors mentioning the theme had been passives."""
 
-    points: Interval = Field(description="100 x theme detractors / NPS answers, Wilson interval.")
+    points: ThemeEstimate = Field(
+        description="100 x theme detractors / NPS answers, Wilson interval."
+    )
     nps: float | None = Field(description="The NPS now.")
     nps_without: float | None = Field(description="The NPS with those detractors as passives.")
     detractors: int
@@ -88,21 +90,23 @@ class ThemeTouchpoint(BaseModel):
     touchpoint_id: str
     name: str
     comments: int
-    impact: Impact
+    impact: ThemeImpact
 
 
 class ThemeFigures(BaseModel):
     theme_id: str
     name: str
     comments: int = Field(description="Comments of the period that mention it.")
-    share: Interval = Field(description="% of the journey's comments that mention it (Wilson).")
-    trend: Trend
-    detractor_share: Interval = Field(
+    share: ThemeEstimate = Field(
+        description="% of the journey's comments that mention it (Wilson)."
+    )
+    trend: ThemeTrend
+    detractor_share: ThemeEstimate = Field(
         description="% of its comments with an NPS answer whose answer is 0-6 (Wilson)."
     )
-    sentiment: Interval = Field(description="Mean sentiment of its comments, t interval.")
+    sentiment: ThemeEstimate = Field(description="Mean sentiment of its comments, t interval.")
     touchpoints: list[ThemeTouchpoint] = Field(description="Where it appears, most mentions first.")
-    impact: Impact = Field(description="On the journey's NPS.")
+    impact: ThemeImpact = Field(description="On the journey's NPS.")
 
 
 class ThemeFiguresList(BaseModel):

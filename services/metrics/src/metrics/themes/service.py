@@ -20,7 +20,7 @@ from metrics.facts.models import ResponseFact
 from metrics.facts.values import Fact
 from metrics.themes import discovery
 from metrics.themes.models import CommentTheme, Theme
-from metrics.themes.schemas import Suggestion, SuggestionList, ThemeCreate, ThemeUpdate
+from metrics.themes.schemas import ThemeCreate, ThemeSuggestion, ThemeSuggestionList, ThemeUpdate
 from metrics.themes.text import ThemeRule, themes_of
 
 F = ResponseFact
@@ -219,7 +219,9 @@ def on_facts_changed(session: Session, *, removed: Iterable[str], added: Sequenc
 SUGGESTION_COMMENTS = 5000
 
 
-def suggestions(*, session: Session, journey_id: str, start: date, end: date) -> SuggestionList:
+def suggestions(
+    *, session: Session, journey_id: str, start: date, end: date
+) -> ThemeSuggestionList:
     """Themes found in the period's comments that no theme of the journey covers yet."""
     ensure_journey(session, journey_id)
     touchpoints = journey_touchpoints(session, journey_id)
@@ -241,9 +243,9 @@ def suggestions(*, session: Session, journey_id: str, start: date, end: date) ->
         ).scalars()
     )
     found = discovery.discover([t for t in texts if t])
-    return SuggestionList(
+    return ThemeSuggestionList(
         items=[
-            Suggestion(
+            ThemeSuggestion(
                 name=f.name,
                 description=f"Found in {f.comments} comments that no theme covered; "
                 f"their words: {', '.join(f.terms)}.",
