@@ -52,6 +52,12 @@ def main() -> None:
             page.locator(f"#tp-{courier}").screenshot(path=str(args.out / "touchpoint-edit.png"))
             shot("/ownership", "ownership")
             shot(f"/journeys/{journey_id}/opportunities", "opportunities")
+            world.post(
+                "metrics",
+                f"/v1/journeys/{journey_id}/themes",
+                {"name": "Courier did not ring", "phrases": ["courier never rang the bell"]},
+            )
+            shot(f"/journeys/{journey_id}/themes", "comment-themes")
             shot(f"/surveys/{made['survey']['id']}", "survey-builder")
             customer = world.chromium.new_context(viewport=PHONE).new_page()
             customer.goto(world.gateway + "/s/delivery")

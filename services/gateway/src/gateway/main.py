@@ -41,6 +41,7 @@ from gateway.pages import (
     ownership,
     public_survey,
     surveys,
+    themes,
 )
 from gateway.web import STAFF_CSP, is_htmx, render, see_other
 
@@ -112,6 +113,7 @@ def create_app(
     app.include_router(journeys.router)
     app.include_router(ownership.router)
     app.include_router(opportunities.router)
+    app.include_router(themes.router)
     app.include_router(public_survey.router)
     app.include_router(surveys.router)
 

@@ -15,6 +15,9 @@ from gateway.clients.models import (
     Score,
     ScoreChange,
     SeriesPoint,
+    Theme,
+    ThemeFigures,
+    ThemeSuggestion,
 )
 
 
@@ -202,3 +205,71 @@ class MetricsClient(BackendClient):
             time_limit=self.analysis_timeout,
         )
         return Drivers.model_validate(found)
+
+    async def themes(self, journey_id: str) -> list[Theme]:
+        """The journey's comment themes; none while metrics has heard nothing of the journey."""
+        try:
+            page = await self.get_json(f"/v1/journeys/{journey_id}/themes", params={"limit": 200})
+        except UpstreamNotFound:
+            return []
+        return [Theme.model_validate(t) for t in page["items"]]
+
+    async def theme_figures(
+        self, journey_id: str, *, start: date, end: date
+    ) -> dict[str, ThemeFigures]:
+        """Each theme's figures over the period, by theme id."""
+        try:
+            found = await self.get_json(
+                f"/v1/journeys/{journey_id}/themes/figures", params=_period(start, end)
+            )
+        except UpstreamNotFound:
+            return {}
+        return {f["theme_id"]: ThemeFigures.model_validate(f) for f in found["items"]}
+
+    async def theme_suggestions(
+        self, journey_id: str, *, start: date, end: date
+    ) -> list[ThemeSuggestion]:
+        """Themes found in the period's comments that no theme covers yet."""
+        try:
+            found = await self.get_json(
+                f"/v1/journeys/{journey_id}/themes/suggestions", params=_period(start, end)
+            )
+        except UpstreamNotFound:
+            return []
+        return [ThemeSuggestion.model_validate(s) for s in found["items"]]
+
+    async def create_theme(
+        self, journey_id: str, *, fields: dict[str, Any], acting_user: str
+    ) -> Theme:
+        response = await self.request(
+            "POST", f"/v1/journeys/{journey_id}/themes", json=fields, acting_user=acting_user
+        )
+        return Theme.model_validate(response.json())
+
+    async def update_theme(
+        self,
+        journey_id: str,
+        theme_id: str,
+        *,
+        fields: dict[str, Any],
+        version: int,
+        acting_user: str,
+    ) -> Theme:
+        response = await self.request(
+            "PATCH",
+            f"/v1/journeys/{journey_id}/themes/{theme_id}",
+            json=fields,
+            if_match=version,
+            acting_user=acting_user,
+        )
+        return Theme.model_validate(response.json())
+
+    async def delete_theme(
+        self, journey_id: str, theme_id: str, *, version: int, acting_user: str
+    ) -> None:
+        await self.request(
+            "DELETE",
+            f"/v1/journeys/{journey_id}/themes/{theme_id}",
+            if_match=version,
+            acting_user=acting_user,
+        )

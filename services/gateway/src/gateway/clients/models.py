@@ -421,3 +421,61 @@ class Opportunity(Remote):
     priority: float = 0
     evidence: list[str] = Field(default_factory=list)
     owner_name: str = ""
+
+
+class Theme(Remote):
+    id: str
+    version: int
+    name: str
+    description: str = ""
+    phrases: list[str] = Field(default_factory=list)
+
+
+class ThemeSuggestion(Remote):
+    name: str
+    description: str = ""
+    phrases: list[str] = Field(default_factory=list)
+    comments: int = 0
+    terms: list[str] = Field(default_factory=list)
+
+
+class Estimate(Remote):
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    n: int = 0
+
+
+class ThemeImpact(Remote):
+    points: Estimate = Estimate()
+    nps: float | None = None
+    nps_without: float | None = None
+    detractors: int = 0
+    too_few_responses: bool = True
+
+
+class ThemeTrend(Remote):
+    previous_share: Estimate = Estimate()
+    difference: float | None = None
+    low: float | None = None
+    high: float | None = None
+    p_value: float | None = None
+
+
+class ThemeTouchpoint(Remote):
+    touchpoint_id: str
+    name: str = ""
+    comments: int = 0
+    impact: ThemeImpact = ThemeImpact()
+
+
+class ThemeFigures(Remote):
+    theme_id: str
+    name: str
+    comments: int = 0
+    share: Estimate = Estimate()
+    trend: ThemeTrend = ThemeTrend()
+    detractor_share: Estimate = Estimate()
+    sentiment: Estimate = Estimate()
+    touchpoints: list[ThemeTouchpoint] = Field(default_factory=list)
+    impact: ThemeImpact = ThemeImpact()
