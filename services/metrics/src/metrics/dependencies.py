@@ -51,7 +51,8 @@ def check_period(start: date, end: date, name: str) -> None:
 def period_of(start: date | None, end: date | None, *, days: int = 30) -> tuple[date, date]:
     """The period from `start` to `end`, `days` long up to today by default."""
     end = end or utcnow().date()
-    start = start or end - timedelta(days=days - 1)
+    # Near the first day a date can hold, the default period starts there.
+    start = start or (end - timedelta(days=days - 1) if end.toordinal() > days else date.min)
     check_period(start, end, "from")
     return start, end
 

@@ -196,3 +196,8 @@ def test_the_bucket_still_filling_says_it_is_not_complete(api, send, ev):
         params={"metric": "nps", "interval": "day", "from": start.isoformat(), "to": ended},
     ).json()["points"]
     assert all(p["complete"] for p in past)
+
+
+def test_a_period_at_the_first_day_a_date_can_hold_is_read_from_days(api, send, ev):
+    send(*answers(ev, 3, promoters=3, detractors=0))
+    assert scores(api, metric="nps", **{"from": "0001-01-01", "to": "0001-01-10"})["overall"]

@@ -181,3 +181,13 @@ def test_suggestions_fold_near_duplicates_and_leave_out_themed_comments(api, sen
     after = api.get(f"{THEMES}/suggestions").json()
     assert after["comments_considered"] == 6
     assert all("Courier never rang the bell" not in s["phrases"] for s in after["items"])
+
+
+@pytest.mark.parametrize(
+    "period", [{"to": "0001-01-05"}, {"from": "0001-01-01", "to": "0001-01-10"}]
+)
+def test_periods_at_the_first_date_answer_without_error(api, send, ev, period):
+    send(ev.touchpoint())
+    api.created(THEMES, DOORBELL)
+    assert api.get(f"{THEMES}/figures", params=period).status_code == 200
+    assert api.get(f"{THEMES}/suggestions", params=period).status_code == 200

@@ -104,9 +104,14 @@ def _period_column(table: Rollup) -> Any:
 
 def whole_months(start: date, end: date) -> tuple[date, date] | None:
     """The first days of the first and last whole calendar months from `start` to `end`."""
-    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    after = end + timedelta(days=1)
-    last = (after.replace(day=1) - timedelta(days=1)).replace(day=1)
+    try:
+        first = (
+            start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        )
+        after = end + timedelta(days=1)
+        last = (after.replace(day=1) - timedelta(days=1)).replace(day=1)
+    except OverflowError:  # a month away from the first or last day a date can hold: read days
+        return None
     return (first, last) if first <= last else None
 
 

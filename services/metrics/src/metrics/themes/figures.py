@@ -134,8 +134,9 @@ def _totals(session: Session, journey_id: str, start: date, end: date, before: d
         totals.nps[touchpoint_id] = Nps(
             int(sums["nps_n"]), int(sums["promoters"]), int(sums["detractors"])
         )
-    earlier = scores.Filters(start=before, end=start - timedelta(days=1), journey_id=journey_id)
-    totals.previous = int(scores.grouped_sums(session, earlier, [])[()]["comments"])
+    if start > date.min:  # a period from the first date a date can hold has none before it
+        earlier = scores.Filters(start=before, end=start - timedelta(days=1), journey_id=journey_id)
+        totals.previous = int(scores.grouped_sums(session, earlier, [])[()]["comments"])
     return totals
 
 
@@ -144,7 +145,8 @@ def figures(
 ) -> ThemeFiguresList:
     """Every theme of the journey, most mentioned first. The trend compares the period with the
     one as long just before it."""
-    before = start - (end - start) - timedelta(days=1)
+    span = end - start + timedelta(days=1)
+    before = start - span if start - date.min >= span else date.min
     points = session.execute(
         select(col(TouchpointDim.id), col(TouchpointDim.name)).where(
             col(TouchpointDim.journey_id) == journey_id
