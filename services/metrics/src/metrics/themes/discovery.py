@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from metrics.themes.text import terms
+from metrics.themes.text import stem, terms, words
 
 MAX_THEMES = 8
 COMPONENTS = 30
@@ -115,14 +115,22 @@ def discover(
 def groups_with_terms(
     roots: list[Root], groups: list[list[int]]
 ) -> list[tuple[list[int], list[str]]]:
-    """Each group with its most frequent words across its comments."""
+    """Each group with its most frequent words across its comments, each as customers most
+    often wrote it ("sizes", not the stem "siz")."""
+    written: dict[str, Counter[str]] = {}
+    for root in roots:
+        for word in words(root.text):
+            written.setdefault(stem(word), Counter())[word] += root.comments
     result = []
     for members in groups:
         counts: Counter[str] = Counter()
         for i in members:
-            for word in roots[i].words:
-                counts[word] += roots[i].comments
-        result.append((members, [w for w, _ in counts.most_common(TERMS)]))
+            for term in roots[i].words:
+                counts[term] += roots[i].comments
+        top = [t for t, _ in counts.most_common(TERMS)]
+        result.append(
+            (members, [written[t].most_common(1)[0][0] if t in written else t for t in top])
+        )
     return result
 
 

@@ -40,11 +40,14 @@ def stem(word: str) -> str:
     return word
 
 
+def words(text: str) -> list[str]:
+    """The comment's content words, lower case, in order."""
+    return [w for w in WORD.findall(text.lower().replace("\u2019", "'")) if w not in STOPWORDS]
+
+
 def terms(text: str) -> list[str]:
     """The comment's content words, lower case and stemmed, in order."""
-    return [
-        stem(w) for w in WORD.findall(text.lower().replace("\u2019", "'")) if w not in STOPWORDS
-    ]
+    return [stem(w) for w in words(text)]
 
 
 @dataclass(frozen=True)
