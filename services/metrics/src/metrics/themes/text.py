@@ -13,7 +13,7 @@ from functools import lru_cache
 
 COVERAGE = 0.8
 
-WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")  # "e-mail" is one word
 # Function words carry no topic. Negations stay: "never rang" and "rang" are different themes.
 FUNCTION_WORDS = """
 a about after again all also am an and any are as at be been before being but by can could
