@@ -479,3 +479,17 @@ def test_bernoulli_cusum_accumulates_excess_bad_answers():
     assert worse.signal
     p0, p1 = 1 / 3, 2 * (1 / 3) / (2 / 3 + 2 / 3)
     assert worse.statistic == pytest.approx(30 * math.log(p1 / p0))
+
+
+def test_a_bounded_mean_is_the_t_interval_clipped_to_its_bounds():
+    values = [0.9, 0.7, -0.2, 0.4, 0.95]
+    got = estimates.bounded_mean(
+        sum(values), sum(v * v for v in values), len(values), bounds=(-1, 1)
+    )
+    low, high = stats.t.interval(
+        0.95, len(values) - 1, loc=np.mean(values), scale=stats.sem(values)
+    )
+    assert got.value == pytest.approx(np.mean(values))
+    assert got.low == pytest.approx(low) and high > 1 and got.high == 1
+    one = estimates.bounded_mean(0.5, 0.25, 1, bounds=(-1, 1))
+    assert (one.value, one.low, one.high) == (0.5, None, None)

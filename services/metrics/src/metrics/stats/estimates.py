@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 # The distribution functions from scipy.special, not scipy.stats: the same numbers, and the
 # service starts without importing all of scipy.stats (about a second of CPU).
-from scipy.special import betaincinv, ndtri
+from scipy.special import betaincinv, ndtri, stdtrit
 
 Z_95 = float(ndtri(0.975))  # 1.95996..., the 1.96 of docs/metrics.md
 
@@ -137,6 +137,21 @@ def mean(total: float, total_sq: float, n: int, *, scale: tuple[int, int]) -> Es
         lowest + width * float(betaincinv(a, b, 0.975)),
     )
     return Estimate(value=value, low=low, high=high, n=n)
+
+
+def bounded_mean(total: float, total_sq: float, n: int, *, bounds: tuple[float, float]) -> Estimate:
+    """The mean of a continuous figure held within `bounds` (comment sentiment, -1 to +1):
+    mean ± t(0.975, n-1) · s/√n, clipped to the bounds; no interval from fewer than 2 values."""
+    if n <= 0:
+        return Estimate.empty()
+    value, sd = mean_and_sd(total, total_sq, n)
+    if n < 2:
+        return Estimate(value=value, low=None, high=None, n=n)
+    half = float(stdtrit(n - 1, 0.975)) * sd / math.sqrt(n)
+    lowest, highest = bounds
+    return Estimate(
+        value=value, low=max(lowest, value - half), high=min(highest, value + half), n=n
+    )
 
 
 def weighted_sum(terms: Iterable[tuple[float, Estimate]]) -> tuple[float, float, float]:

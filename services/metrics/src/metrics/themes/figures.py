@@ -183,7 +183,9 @@ def figures(
                 ),
                 detractor_share=interval(estimates.wilson(whole.detractors, whole.nps_n)),
                 sentiment=interval(
-                    estimates.mean(whole.sentiment_sum, whole.sentiment_sq, whole.comments)
+                    estimates.bounded_mean(
+                        whole.sentiment_sum, whole.sentiment_sq, whole.comments, bounds=(-1, 1)
+                    )
                 ),
                 touchpoints=sorted(
                     (

@@ -2,7 +2,7 @@
 that mention each
 
 Revision ID: cf8bb652fb96
-Revises: 00cec28fa20e
+Revises: 6ba4dcdc25b7
 Create Date: 2026-12-06 22:52:40.235697
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'cf8bb652fb96'
-down_revision: str | None = '00cec28fa20e'
+down_revision: str | None = '6ba4dcdc25b7'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
