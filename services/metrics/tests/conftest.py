@@ -165,6 +165,15 @@ class Events:
     touchpoint = staticmethod(touchpoint_event)
 
 
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    """Each test's "now" is taken when it starts: fixed when the module was imported, a suite
+    running across midnight sent "today" dated yesterday while the service's today moved on."""
+    global NOW
+    NOW = datetime.now(UTC).replace(microsecond=0)
+    Events.now = NOW
+
+
 @pytest.fixture
 def ev() -> type[Events]:
     return Events
