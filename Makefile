@@ -8,14 +8,18 @@ SERVE := $(UV) run --frozen --no-dev
 CX_TEST_DATABASE ?= sqlite
 PYTEST_WORKERS ?= 2
 export UV_PYTHON_DOWNLOADS := never
+# Python keeps compiled modules (__pycache__), whatever the shell says: without them every process
+# the suite or `make run` starts compiles its imports again (a service: 3.4 s instead of 1.1 s).
+unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install runtime run test lint typecheck contracts pytest bench fmt reset api-key openapi \
-	screenshots
+.PHONY: help install runtime run test test-fast lint typecheck contracts pytest bench fmt reset api-key \
+	openapi screenshots
 
 help:
 	@echo "make run       start cxloop on http://127.0.0.1:8000 (SQLite under ./data)"
 	@echo "make test      lint, type checks, import contracts and the test suite"
 	@echo "               (CX_TEST_DATABASE=postgresql runs it against the local PostgreSQL)"
+	@echo "make test-fast the unit and API tiers on SQLite, for the edit loop"
 	@echo "make api-key   create an API key for each service (shown once)"
 	@echo "make bench     benchmarks of the hot paths (tests/perf), as numbers and ratios"
 	@echo "make screenshots  the main pages with a sample business, into docs/screenshots"
@@ -136,6 +140,12 @@ contracts: install
 pytest: install $(CHROMIUM)
 	CX_TEST_DATABASE=$(CX_TEST_DATABASE) $(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup \
 	  -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The edit loop: pure functions and in-process apps, without the fuzzers and imports that take a
+# minute (marked long); processes and browsers are left to `make test`.
+test-fast: install
+	CX_TEST_DATABASE=sqlite $(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup -q \
+	  -p no:cacheprovider -m "(unit or api) and not long" $(PYTEST_ARGS)
 
 bench: install
 	$(RUN) python -m tests.perf --db $(CX_TEST_DATABASE)
