@@ -6,7 +6,10 @@ from sqlalchemy import text
 from cxshared.db import LOCK_TIMEOUT_MS, make_engine
 from cxshared.testing.databases import DEFAULT_POSTGRES_URL, backend
 
-pytestmark = pytest.mark.skipif(backend() != "postgresql", reason="PostgreSQL runs only")
+pytestmark = [
+    pytest.mark.databases,
+    pytest.mark.skipif(backend() != "postgresql", reason="PostgreSQL runs only"),
+]
 
 
 def test_a_statement_waits_for_a_row_lock_no_longer_than_the_bound():

@@ -1,4 +1,6 @@
-"""pytest plugin: `database_factory_for` gives each service suite fresh migrated databases."""
+"""pytest plugin: `database_factory_for` gives each service suite fresh migrated databases;
+tests get their tier from where they live, and the PostgreSQL run skips those that use no
+database (docs/platform.md, "Tests")."""
 
 import os
 from collections.abc import Callable, Iterator
@@ -6,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cxshared.testing.databases import DatabaseFactory
+from cxshared.testing.databases import DatabaseFactory, backend
 from cxshared.testing.processes import LiveServices
 
 
@@ -39,10 +41,60 @@ def live_services(tmp_path: Path) -> Iterator[LiveServices]:
     services.stop_all()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    for tier, what in TIERS.items():
+        config.addinivalue_line("markers", f"{tier}: {what}")
+    config.addinivalue_line(
+        "markers", "databases: uses a database without `database_factory_for`; runs on both"
+    )
+
+
+# A test's tier is the folder it lives in (a marker of its own overrides it).
+TIERS = {
+    "unit": "pure functions and single classes: no database, no server",
+    "api": "an app in-process on a real database, through its HTTP interface",
+    "process": "real processes: servers, relays, command lines",
+    "browser": "pages in a real headless Chromium",
+}
+_FOLDERS = {
+    "unit": "unit",
+    "api": "api",
+    "contract": "api",
+    "integration": "api",
+    "e2e": "process",
+    "deploy": "process",
+    "browser": "browser",
+}
+
+
+def _tier(item: pytest.Item) -> str:
+    for tier in TIERS:
+        if item.get_closest_marker(tier):
+            return tier
+    for folder in reversed(item.path.parent.parts):
+        if folder in _FOLDERS:
+            return _FOLDERS[folder]
+    return "process" if item.get_closest_marker("slow") else "api"
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether the database under test matters to `item`: it takes its databases from
+    `database_factory_for` (directly or through a fixture), or says so with `databases`."""
+    names = getattr(item, "fixturenames", ())
+    return "database_factory_for" in names or item.get_closest_marker("databases") is not None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Longest first: the modules that start their own servers (an xdist group), then those
-    marked long, then those marked slow, each module kept whole; so two workers finish together
-    instead of one starting a long module while the other has nothing left."""
+    """Tiers by folder. On PostgreSQL, a test that uses no database is skipped: the SQLite run
+    has run the very same code. Then longest first: the modules that start their own servers
+    (an xdist group), then those marked long, then those marked slow, each module kept whole;
+    so two workers finish together instead of one starting a long module while the other has
+    nothing left."""
+    once = pytest.mark.skip(reason="uses no database: runs in the SQLite suite only")
+    for item in items:
+        item.add_marker(_tier(item))
+        if backend() == "postgresql" and not uses_database(item):
+            item.add_marker(once)
     weights: dict[str, int] = {}
     for item in items:
         module = item.nodeid.split("::", 1)[0]
