@@ -7,6 +7,7 @@ the local server with trust auth).
 """
 
 import os
+import queue
 import shutil
 import threading
 import uuid
@@ -49,13 +50,42 @@ def _pg_url(name: str) -> str:
     return make_url(_admin_url()).set(database=name).render_as_string(hide_password=False)
 
 
-def _pg_execute(statement: str) -> None:
+def _pg_execute(*statements: str) -> None:
     engine = create_engine(_admin_url(), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            connection.execute(text(statement))
+            for statement in statements:
+                connection.execute(text(statement))
     finally:
         engine.dispose()
+
+
+def _pg_create(name: str, template: str | None = None) -> None:
+    _pg_execute(
+        f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""),
+        f'ALTER DATABASE "{name}" SET synchronous_commit = off',
+    )
+
+
+class _Dropper:
+    """Drops PostgreSQL databases one after another on a thread of its own."""
+
+    def __init__(self) -> None:
+        self._names: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (name := self._names.get()) is not None:
+            _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop(self, name: str) -> None:
+        self._names.put(name)
+
+    def close(self) -> None:
+        """Once every database handed over has been dropped."""
+        self._names.put(None)
+        self._thread.join()
 
 
 class DatabaseFactory:
@@ -69,6 +99,7 @@ class DatabaseFactory:
         self.prefix = f"cxtest_{service}_{worker}_{uuid.uuid4().hex[:6]}"
         self._template: str | None = None
         self._created: list[str] = []
+        self._dropper = _Dropper() if self.backend == "postgresql" else None
 
     def _build_template(self) -> str:
         if self.backend == "sqlite":
@@ -81,7 +112,7 @@ class DatabaseFactory:
             engine.dispose()
             return str(path)
         name = f"{self.prefix}_template"
-        _pg_execute(f'CREATE DATABASE "{name}"')
+        _pg_create(name)
         self._created.append(name)
         upgrade(self.script_location, _pg_url(name))
         return name
@@ -95,22 +126,23 @@ class DatabaseFactory:
             shutil.copyfile(self._template, path)
             return f"sqlite:///{path}"
         name = f"{self.prefix}_{suffix}"
-        _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
+        _pg_create(name, self._template)
         self._created.append(name)
         return _pg_url(name)
 
     def drop(self, url: str) -> None:
-        if self.backend == "postgresql":
-            name = make_url(url).database
-            _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        name = make_url(url).database
+        if self._dropper is not None and name:
             if name in self._created:
                 self._created.remove(name)
+            self._dropper.drop(name)
 
     def close(self) -> None:
-        if self.backend == "postgresql":
+        if self._dropper is not None:
             for name in reversed(self._created):
-                _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                self._dropper.drop(name)
             self._created.clear()
+            self._dropper.close()
 
 
 def fetch_all(database_url: str, statement: Any) -> list[Any]:
