@@ -2,8 +2,10 @@
 staff acknowledge and resolve, a signal soon after closing reopens the same incident, and the
 alerts recorded before incidents stay readable."""
 
+import json
 from datetime import date, timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from cxshared.db import make_engine
@@ -185,6 +187,95 @@ def test_a_positive_comment_is_never_evidence_of_a_problem(api, send, ev):
     )
 
 
+def outbox_data(database_url):
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        with Session(engine) as session:
+            return [e.data for e in session.exec(select(OutboxEvent)).all()]
+    finally:
+        engine.dispose()
+
+
+PRAISE = "My complaint was taken seriously!"
+
+
+def _said_late(api, send, ev):
+    """NPS -50 at the courier, where detractors mostly say the parcel came late; one detractor
+    praises how a complaint was handled, another says it was late but praises the driver."""
+    send(ev.touchpoint())
+    themes = "/v1/journeys/journey-1/themes"
+    api.created(themes, {"name": "late", "phrases": ["arrived late"]})
+    api.created(themes, {"name": "Rude driver", "phrases": ["driver was rude"]})
+    said = (
+        ["Arrived late again."] * 6
+        + ["arrived  LATE again!"] * 3  # the same words: one wording
+        + ["Two days late and no call"] * 3
+        + ["The driver was rude"] * 3
+        + [PRAISE, "Late, but the driver was lovely and kind"]
+        + [None] * 12
+    )
+    send(*[ev.response(f"d{i:02}", nps=i % 4, comment=c) for i, c in enumerate(said)])
+    send(*[ev.response(f"p{i}", nps=10, comment="Great service") for i in range(9)])
+    send(ev.response("p9", nps=10, comment="Late again, sadly"))  # a promoter's complaint
+    send(*[ev.response(f"s{i}", nps=7, comment="Parcel was crushed") for i in range(2)])
+    evaluate(api)
+
+
+def test_evidence_counts_the_themes_behind_an_incident_and_never_offers_praise(api, send, ev):
+    _said_late(api, send, ev)
+    [incident] = api.get("/v1/incidents").json()["items"]
+    said = incident["evidence"]
+    # The detractors' comments that read negative or neutral, the promoter's complaint and the
+    # passives' negative ones: 12 + 3 + 1 + 2; praise, even a detractor's, is left out.
+    assert said["comments"] == 18
+    assert [(t["name"], t["answers"]) for t in said["themes"]] == [("late", 13), ("Rude driver", 3)]
+    late, rude = said["themes"]
+    assert late["share"] == pytest.approx(100 * 13 / 18)
+    # Each wording once, the one said most often first: nine answers share the first.
+    assert [q["text"] for q in late["examples"]] == [
+        "Arrived late again.",
+        "Two days late and no call",
+    ]
+    assert [q["text"] for q in rude["examples"]] == ["The driver was rude"]
+    assert (said["other"]["answers"], [q["text"] for q in said["other"]["examples"]]) == (
+        2,
+        ["Parcel was crushed"],
+    )
+    quotes = [q for t in [*said["themes"], said["other"]] for q in t["examples"]]
+    assert all(q["sentiment"] < 0 and q["sentiment_label"] == "negative" for q in quotes)
+    # Praise appears nowhere: not in the list, the incident, its event, or its answers.
+    one = api.get(f"/v1/incidents/{incident['id']}").json()
+    assert one["evidence"] == said
+    for shown in (incident, one, *outbox_data(api.database_url)):
+        text = json.dumps(shown)
+        assert (
+            "taken seriously" not in text and "lovely" not in text and "Great service" not in text
+        )
+    [event] = outbox_data(api.database_url)
+    assert event["evidence"]["themes"][0]["answers"] == 13
+    assert {"d15", "d16"}.isdisjoint(incident["response_ids"])  # the praise
+
+
+def test_evidence_follows_the_themes_as_staff_change_them(api, send, ev):
+    _said_late(api, send, ev)
+    themes = api.get("/v1/journeys/journey-1/themes").json()["items"]
+    late = next(t for t in themes if t["name"] == "late")
+    changed = api.patch(
+        f"/v1/journeys/journey-1/themes/{late['id']}",
+        {"name": "Late arrival", "phrases": ["arrived late", "parcel crushed"]},
+        headers={**api.writer, "If-Match": '"1"'},
+    )
+    assert changed.status_code == 200, changed.text
+    [incident] = api.get("/v1/incidents").json()["items"]
+    said = incident["evidence"]
+    # "Arrived late" and "crushed" (11 answers) now; "two days late" no longer has the theme.
+    assert [(t["name"], t["answers"]) for t in said["themes"]] == [
+        ("Late arrival", 11),
+        ("Rude driver", 3),
+    ]
+    assert said["other"]["answers"] == 4
+
+
 def test_deleting_the_touchpoint_resolves_its_incident(api, send, ev):
     send(ev.touchpoint())
     send(*breach(ev))
@@ -197,11 +288,21 @@ def test_deleting_the_touchpoint_resolves_its_incident(api, send, ev):
 
 def test_erased_responses_leave_the_incident_evidence(api, send, ev):
     send(ev.touchpoint())
-    send(*[ev.response(f"r{i}", nps=0 if i % 4 else 10, respondent=f"c{i}") for i in range(40)])
+    said = {1: "Parcel was crushed"}
+    send(
+        *[
+            ev.response(f"r{i}", nps=0 if i % 4 else 10, respondent=f"c{i}", comment=said.get(i))
+            for i in range(40)
+        ]
+    )
     evaluate(api)
+    [incident] = api.get("/v1/incidents").json()["items"]
+    assert [q["response_id"] for q in incident["evidence"]["other"]["examples"]] == ["r1"]
     send(ev.event("respondent.erased", {"respondent_external_id": "c1", "response_ids": ["r1"]}))
     [incident] = api.get("/v1/incidents").json()["items"]
     assert "r1" not in incident["response_ids"]
+    assert incident["evidence"]["comments"] == 0
+    assert "crushed" not in json.dumps(incident)
 
 
 def test_metrics_shows_the_open_incidents(api, send, ev):

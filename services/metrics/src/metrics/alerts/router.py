@@ -41,14 +41,14 @@ def list_incidents(
         journey_id=journey_id,
         owner_team_id=owner_team_id,
     )
-    return IncidentPage(items=items, next_cursor=cursor)
+    return IncidentPage(items=[service.read(session, i) for i in items], next_cursor=cursor)
 
 
 @router.get("/{incident_id}", response_model=IncidentRead, summary="One incident with its signals")
 def get_incident(incident_id: str, session: SessionDep, _: Reader, response: Response) -> Any:
     incident = service.get_incident(session=session, incident_id=incident_id)
     set_etag(response, incident.version)
-    return incident
+    return service.read(session, incident)
 
 
 @router.patch(
@@ -86,7 +86,7 @@ def update_incident(
             if_match=if_match,
         )
     set_etag(response, incident.version)
-    return incident
+    return service.read(session, incident)
 
 
 @router.post(

@@ -48,6 +48,47 @@ class SignalRead(BaseModel):
     )
 
 
+class EvidenceQuote(BaseModel):
+    response_id: str
+    text: str = Field(description="The comment, cut at a word after 160 characters.")
+    sentiment: float | None
+    sentiment_label: str = Field(description="negative below -0.05, else neutral.")
+
+
+class EvidenceTheme(BaseModel):
+    theme_id: str
+    name: str
+    answers: int = Field(description="The evidence comments that mention the theme.")
+    share: float = Field(description="Their % of the evidence comments.")
+    examples: list[EvidenceQuote] = Field(
+        description="Up to 2 of them, the wording said most often first, none repeating a quote "
+        "shown for another theme."
+    )
+
+
+class EvidenceOther(BaseModel):
+    answers: int = Field(description="The evidence comments that mention none of the themes.")
+    share: float
+    examples: list[EvidenceQuote]
+
+
+class IncidentEvidence(BaseModel):
+    """What customers said behind the incident, counted by theme (docs/metrics.md, "Incidents
+    and detection")."""
+
+    start: date = Field(description="The first day of its signals' windows.")
+    end: date = Field(description="The last day of its signals' windows.")
+    comments: int = Field(
+        description="The window's comments at its touchpoint that are evidence: negative "
+        "(sentiment below -0.05), or of an answer its signals' metrics call bad; never one "
+        "whose sentiment is above 0."
+    )
+    themes: list[EvidenceTheme] = Field(
+        description="The journey's themes these comments mention, most mentioned first."
+    )
+    other: EvidenceOther
+
+
 class IncidentRead(ReadBase):
     touchpoint_id: str
     touchpoint_name: str
@@ -70,6 +111,11 @@ class IncidentRead(ReadBase):
     response_ids: list[str] = Field(
         description="The bad answers behind its active signals, newest first; never one whose "
         "comment reads positive."
+    )
+    evidence: IncidentEvidence | None = Field(
+        None,
+        description="The comments behind it by theme, over the windows of its active signals "
+        "(of every signal it had once none is active); null when no signal names a window.",
     )
     baseline_until: date = Field(description="The frozen baseline ends the day before this.")
     clear_days: int = Field(description="Consecutive evaluated days back in control.")

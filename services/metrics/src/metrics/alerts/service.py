@@ -8,9 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col
 
 from cxshared.concurrency import ensure_fresh
@@ -20,10 +19,11 @@ from cxshared.events.outbox import Outbox
 from cxshared.pagination import PageParams, paginate
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
-from metrics.alerts import lifecycle
+from metrics.alerts import evidence, lifecycle
 from metrics.alerts.lifecycle import Action, Decision, Track
 from metrics.alerts.models import Alert, Incident, IncidentStatus
 from metrics.alerts.rules import METRICS, Signal, Target
+from metrics.alerts.schemas import IncidentRead
 from metrics.config import Settings
 from metrics.dimension.models import TouchpointDim
 from metrics.facts.models import DailyRollup, ResponseFact
@@ -54,15 +54,6 @@ _FIGURES = {
         func.sum(R.ces_n) - func.sum(R.ces_agree),
     ),
 }
-
-# The responses behind a signal: the bad answers of the window (never one whose comment reads
-# positive: a detractor who wrote "lovely staff" is no evidence of a problem).
-_BAD: dict[str, Any] = {
-    "nps": col(ResponseFact.nps) <= 6,
-    "csat": col(ResponseFact.csat) <= 3,
-    "ces": col(ResponseFact.ces) <= 4,
-}
-_NOT_POSITIVE = or_(col(ResponseFact.sentiment).is_(None), col(ResponseFact.sentiment) <= 0)
 
 
 def daily_figures(
@@ -111,8 +102,16 @@ class Changes:
         )
 
 
-def incident_event(incident: Incident) -> dict[str, Any]:
+def read(session: Session, incident: Incident) -> IncidentRead:
+    """The incident as the API shows it: with the comments behind it, counted by theme."""
+    shown = IncidentRead.model_validate(incident)
+    shown.evidence = evidence.of(session, incident)
+    return shown
+
+
+def incident_event(session: Session, incident: Incident) -> dict[str, Any]:
     """The data of every incident.* event (docs/metrics.md, "Incidents and detection")."""
+    said = evidence.of(session, incident)
 
     def when(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
@@ -128,6 +127,7 @@ def incident_event(incident: Incident) -> dict[str, Any]:
         "owner_email": incident.owner_email,
         "signals": incident.signals,
         "response_ids": incident.response_ids,
+        "evidence": said.model_dump(mode="json") if said else None,
         "opened_at": incident.opened_at.isoformat(),
         "reopened_at": when(incident.reopened_at),
         "reopen_count": incident.reopen_count,
@@ -141,22 +141,19 @@ def incident_event(incident: Incident) -> dict[str, Any]:
 def _behind(
     session: Session, touchpoint_id: str, metrics: list[str], first: date, limit: int
 ) -> list[str]:
-    """The bad answers of the active signals' metrics since `first`, newest first."""
+    """The bad answers of the active signals' metrics since `first`, newest first; none whose
+    comment reads positive."""
     if not metrics:
         return []
-    bad = []
-    for metric in metrics:
-        column: InstrumentedAttribute[Any] = getattr(ResponseFact, metric)
-        bad.append(column.is_not(None) & _BAD[metric])
     return list(
         session.execute(
             select(col(ResponseFact.response_id))
             .where(
                 col(ResponseFact.touchpoint_id) == touchpoint_id,
-                col(ResponseFact.day) >= first,
+                evidence.submitted_within(first),
                 col(ResponseFact.flagged).is_(False),
-                _NOT_POSITIVE,
-                or_(*bad),
+                evidence.NOT_POSITIVE,
+                evidence.bad_answers(metrics),
             )
             .order_by(col(ResponseFact.submitted_at).desc())
             .limit(limit)
@@ -289,7 +286,9 @@ def _apply(
     session.flush()
     event = _EVENTS.get(decision.action)
     if event is not None:
-        outbox.publish(session, type=event, subject=incident.id, data=incident_event(incident))
+        outbox.publish(
+            session, type=event, subject=incident.id, data=incident_event(session, incident)
+        )
     return Changes(
         opened=decision.action == Action.OPEN,
         reopened=decision.action == Action.REOPEN,
@@ -354,7 +353,10 @@ def _close(
     incident.updated_at, incident.updated_by = now, actor
     session.add(incident)
     outbox.publish(
-        session, type="incident.resolved", subject=incident.id, data=incident_event(incident)
+        session,
+        type="incident.resolved",
+        subject=incident.id,
+        data=incident_event(session, incident),
     )
 
 
