@@ -125,6 +125,14 @@ def headline_metric(touchpoint: Touchpoint, scores: dict[str, Score]) -> str | N
     return None
 
 
+def mid_sentence(name: str) -> str:
+    """A name as it reads inside a sentence: "Late arrival" becomes "late arrival"; a name
+    that opens with an acronym or a single letter ("DHL late") stays as it is."""
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name
+
+
 def when(value: datetime | None) -> str:
     return value.strftime("%d %b %Y, %H:%M UTC") if value else ""
 

@@ -83,6 +83,7 @@ environment.filters.update(
     money=present.money,
     label=present.label,
     actor_name=present.actor_name,
+    mid_sentence=present.mid_sentence,
 )
 environment.globals.update(
     asset_url=ASSETS.url,

@@ -196,3 +196,10 @@ def test_history_values_are_words_not_ids_or_reprs():
     assert present.history_value("designed_emotion", -1, names) == "-1 negative"
     assert present.history_value("position", 0, names) == "1"
     assert present.history_value("owner_email", None, names) == "\u2013"
+
+
+def test_a_theme_name_reads_inside_a_sentence_without_breaking_acronyms():
+    assert present.mid_sentence("Late arrival") == "late arrival"
+    assert present.mid_sentence("late") == "late"
+    assert present.mid_sentence("DHL lost it") == "DHL lost it"
+    assert present.mid_sentence("X") == "X"

@@ -207,6 +207,37 @@ class IncidentSignal(Remote):
     evidence: dict[str, Any] = Field(default_factory=dict)
 
 
+class EvidenceQuote(Remote):
+    response_id: str
+    text: str
+    sentiment: float | None = None
+    sentiment_label: str = "neutral"
+
+
+class EvidenceTheme(Remote):
+    theme_id: str
+    name: str
+    answers: int
+    share: float
+    examples: list[EvidenceQuote] = Field(default_factory=list)
+
+
+class EvidenceOther(Remote):
+    answers: int = 0
+    share: float = 0.0
+    examples: list[EvidenceQuote] = Field(default_factory=list)
+
+
+class IncidentEvidence(Remote):
+    """The comments behind an incident over its window, counted by theme; never praise."""
+
+    start: date
+    end: date
+    comments: int
+    themes: list[EvidenceTheme] = Field(default_factory=list)
+    other: EvidenceOther = Field(default_factory=EvidenceOther)
+
+
 class Incident(Remote):
     """One problem at one touchpoint, with every signal on it (metrics' incident)."""
 
@@ -225,6 +256,7 @@ class Incident(Remote):
     escalated_at: datetime | None = None
     signals: list[IncidentSignal] = Field(default_factory=list)
     response_ids: list[str] = Field(default_factory=list)
+    evidence: IncidentEvidence | None = None
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
     note: str = ""

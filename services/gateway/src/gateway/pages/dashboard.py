@@ -1,6 +1,6 @@
-"""The dashboard: scores and their change, trends, open incidents with the comments behind them,
-revenue at risk, lifetime value, churn by NPS category, the drivers quadrant and recent
-comments. Its filters live in the URL, so a view can be shared."""
+"""The dashboard: scores and their change, trends, open incidents with what customers said
+behind them (counted by theme), revenue at risk, lifetime value, churn by NPS category, the
+drivers quadrant and recent comments. Its filters live in the URL, so a view can be shared."""
 
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -11,7 +11,6 @@ from fastapi.responses import Response
 
 from cxshared.timeutil import utcnow
 from gateway import present
-from gateway.alert_comments import comments_behind
 from gateway.auth import Staff
 from gateway.charts import Measured, Placed, quadrant_chart, trend_chart
 from gateway.clients.models import (
@@ -117,7 +116,6 @@ async def dashboard(
         calls["journey"] = journey.get_journey(filters.journey_id)
     parts = await fetch(**calls)
     incidents: list[Incident] = parts["incidents"] or []
-    behind = await fetch(**{i.id: comments_behind(metrics, i) for i in incidents[:10]})
     tiles = []
     for metric in METRICS:
         change: ScoreChange | None = parts[f"change_{metric}"]
@@ -146,7 +144,6 @@ async def dashboard(
         "segments": parts["segments"] or [],
         "tiles": tiles,
         "incidents": incidents,
-        "incident_comments": {i.id: behind[i.id] or [] for i in incidents[:10]},
         "comments": parts["comments"],
         "churn": parts["churn"],
         "risk": parts["risk"],

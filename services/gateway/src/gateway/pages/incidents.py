@@ -9,7 +9,6 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from cxshared.client import UpstreamConflict, UpstreamInvalid
-from gateway.alert_comments import comments_behind
 from gateway.auth import Editor, Staff
 from gateway.clients.metrics import MetricsClient
 from gateway.clients.models import Incident
@@ -172,10 +171,8 @@ async def _update(
         message = exc.detail
     if not is_htmx(request):
         return redirect_for(request, _back(back))
-    parts = await fetch(behind=comments_behind(metrics, incident))
     context: dict[str, Any] = {
         "incident": incident,
-        "behind": parts["behind"] or [],
         "message": message,
         "back": _back(back),
     }
