@@ -62,6 +62,9 @@ KEYS := data/keys
 
 INGEST_KEY = $(KEYS)/metrics-ingest.key
 INGEST_URL := http://127.0.0.1:8003/v1/events
+# Journey's relay also delivers touchpoint and team events to feedback, which routes cases.
+FEEDBACK_INGEST_KEY = $(KEYS)/feedback-ingest.key
+FEEDBACK_INGEST_URL := http://127.0.0.1:8002/v1/events
 
 RUN_ENV := data/run.env
 SIGN_IN = $(KEYS)/admin-sign-in.json
@@ -95,6 +98,8 @@ REQUEST_LOG_LEVEL ?= DEBUG
 run: runtime
 	@for s in $(SERVICES); do $(SERVE) cx-$$s migrate >/dev/null || exit 1; done
 	@$(SERVE) cx-metrics create-api-key --name relays --scope ingest --file $(INGEST_KEY) >/dev/null
+	@$(SERVE) cx-feedback create-api-key --name journey-relay --scope ingest \
+	  --file $(FEEDBACK_INGEST_KEY) >/dev/null
 	@for s in $(BACKENDS); do \
 	  $(SERVE) cx-$$s create-api-key --name gateway --scope write --scope gateway \
 	    --file $(KEYS)/gateway-$$s.key >/dev/null || exit 1; \
@@ -106,6 +111,8 @@ run: runtime
 	@{ echo "JOURNEY_INGEST_URL=$(INGEST_URL)"; echo "FEEDBACK_INGEST_URL=$(INGEST_URL)"; \
 	  echo "JOURNEY_INGEST_API_KEY=$$(cat $(INGEST_KEY))"; \
 	  echo "FEEDBACK_INGEST_API_KEY=$$(cat $(INGEST_KEY))"; \
+	  echo "JOURNEY_FEEDBACK_INGEST_URL=$(FEEDBACK_INGEST_URL)"; \
+	  echo "JOURNEY_FEEDBACK_INGEST_API_KEY=$$(cat $(FEEDBACK_INGEST_KEY))"; \
 	  echo "FEEDBACK_TRUSTED_PROXIES='[\"127.0.0.1\"]'"; \
 	  echo "REQUEST_LOG_LEVEL=$(REQUEST_LOG_LEVEL)"; \
 	  for s in $(BACKENDS); do \

@@ -7,6 +7,7 @@ keys="${CX_SECRETS_DIR:?}"
 for service in journey feedback metrics gateway; do cx-$service migrate; done
 cx-metrics create-api-key --name journey-relay --scope ingest --file "$keys/journey_ingest_api_key"
 cx-metrics create-api-key --name feedback-relay --scope ingest --file "$keys/feedback_ingest_api_key"
+cx-feedback create-api-key --name journey-relay --scope ingest --file "$keys/journey_feedback_ingest_api_key"
 for service in journey feedback metrics; do
   cx-$service create-api-key --name gateway --scope write --scope gateway \
     --file "$keys/gateway_${service}_api_key"

@@ -121,9 +121,11 @@ def test_setup_migrates_everything_and_makes_every_key_a_service_reads():
             written.add(Path(command[command.index("--file") + 1]).name)
     migrated = {c[0].removeprefix("cx-") for c in commands if c[1:2] == ["migrate"]}
     assert migrated == set(SETTINGS)
-    expected = {"journey_ingest_api_key", "feedback_ingest_api_key"} | {
-        f"gateway_{s}_api_key" for s in ("journey", "feedback", "metrics")
-    }
+    expected = {
+        "journey_ingest_api_key",
+        "feedback_ingest_api_key",
+        "journey_feedback_ingest_api_key",
+    } | {f"gateway_{s}_api_key" for s in ("journey", "feedback", "metrics")}
     assert written == expected
     for key in written:
         setting_of(key.upper())

@@ -59,6 +59,7 @@ def make_outbox(
     sinks = []
     if settings.ingest_url:
         sinks.append(Sink(name="ingest", url=settings.ingest_url, api_key=settings.ingest_api_key))
+    sinks += settings.other_sinks()
     return Outbox(
         source=source, sinks=sinks, forget_after_delivery=frozenset(forget_after_delivery)
     )

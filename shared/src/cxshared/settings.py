@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cxshared.events.outbox import Sink
+
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "todo", "xxx", "test"}
 
 
@@ -90,6 +92,10 @@ class ServiceSettings(BaseSettings):
         if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
             raise ValueError("is a placeholder; set a real secret")
         return value
+
+    def other_sinks(self) -> list[Sink]:
+        """Destinations besides metrics' ingest that a service's settings configure."""
+        return []
 
     @classmethod
     def describe(cls, name: str) -> str:

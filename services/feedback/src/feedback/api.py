@@ -6,6 +6,7 @@ from feedback.fatigue.router import public_router as public_fatigue
 from feedback.fatigue.router import router as fatigue
 from feedback.invitations.router import public_router as public_invitations
 from feedback.invitations.router import router as invitations
+from feedback.ownership.router import router as ownership
 from feedback.respondents.router import router as respondents
 from feedback.responses.public import router as public_responses
 from feedback.responses.router import router as responses
@@ -23,6 +24,7 @@ for router in (
     responses,
     respondents,
     fatigue,
+    ownership,
 ):
     api_router.include_router(router)
 

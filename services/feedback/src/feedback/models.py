@@ -6,6 +6,7 @@ from cxshared.idempotency import IdempotencyRecord
 from cxshared.ratelimit import RateLimitBucket
 from feedback.fatigue.models import Contact, FatigueRule
 from feedback.invitations.models import Invitation
+from feedback.ownership.models import IngestedEvent, OwnerTeam, TouchpointOwner
 from feedback.responses.models import Response
 from feedback.surveys.models import Survey, SurveyVersion
 
@@ -14,12 +15,15 @@ __all__ = [
     "Contact",
     "FatigueRule",
     "IdempotencyRecord",
+    "IngestedEvent",
     "Invitation",
     "OutboxDelivery",
     "OutboxEvent",
+    "OwnerTeam",
     "RateLimitBucket",
     "Response",
     "Survey",
     "SurveyVersion",
+    "TouchpointOwner",
     "WebhookSubscription",
 ]

@@ -23,11 +23,13 @@ _SUBSCRIPTIONS = select(_SUBSCRIBED.c.id, _SUBSCRIBED.c.event_types).where(
 
 @dataclass(frozen=True)
 class Sink:
-    """A destination that receives every event, such as metrics' ingest endpoint."""
+    """A destination that receives every event of `event_types` (patterns as webhook
+    subscriptions use them), such as metrics' ingest endpoint."""
 
     name: str
     url: str
     api_key: SecretStr | None = None
+    event_types: tuple[str, ...] = ("*",)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Outbox:
         deliveries = [
             new_row(OutboxDelivery, event_id=event_id, destination=f"sink:{s.name}")
             for s in self.sinks
+            if wants(list(s.event_types), type)
         ]
         deliveries += [
             new_row(

@@ -2,25 +2,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cxshared.types import NOT_BOOLEAN, IsoDateTime
-
-EventId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-
-
-class EventEnvelope(BaseModel):
-    """An outbox event as journey's and feedback's relays deliver it."""
-
-    id: EventId = Field(description="Stable across retries: the idempotency key.")
-    type: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z_]+\.[a-z_]+$")] = (
-        Field(examples=["response.completed"])
-    )
-    occurred_at: IsoDateTime
-    source: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z_-]+$")] = Field(
-        examples=["feedback"]
-    )
-    subject: Annotated[str, Field(max_length=200)] = ""
-    data: dict[str, Any]
-    schema_version: Annotated[int, Field(ge=1, le=1), NOT_BOOLEAN] = 1
+from cxshared.events.ingest import EventEnvelope
+from cxshared.types import IsoDateTime
 
 
 class EventBatch(BaseModel):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from cxshared.db import write_session
-from cxshared.problems import Problem
+from cxshared.events.ingest import EventEnvelope, invalid_event
 from cxshared.timeutil import as_utc, utcnow
 from metrics.alerts.models import Alert, Incident
 from metrics.customers.service import keep_latest_nps, refresh_latest_nps
@@ -21,7 +21,7 @@ from metrics.facts.models import ErasedResponse, ResponseFact
 from metrics.facts.service import RollupDeltas, insert_facts, remove_facts
 from metrics.facts.values import Fact, FactValues, fact_values
 from metrics.ingest.models import ProcessedEvent
-from metrics.ingest.schemas import EntityData, ErasureData, EventEnvelope, ResponseData
+from metrics.ingest.schemas import EntityData, ErasureData, ResponseData
 from metrics.themes import service as themes
 
 COMPLETE = "complete"
@@ -119,20 +119,7 @@ def _parse(model: type[M], event: EventEnvelope, index: int) -> M:
     try:
         return model.model_validate(event.data)
     except ValidationError as exc:
-        raise Problem(
-            422,
-            "invalid-event",
-            "Invalid event",
-            f"Event {index} ({event.type} {event.id}) does not carry what metrics needs.",
-            errors=[
-                {
-                    "loc": ["body", "events", index, "data", *e["loc"]],
-                    "msg": e["msg"],
-                    "type": e["type"],
-                }
-                for e in exc.errors()
-            ],
-        ) from exc
+        raise invalid_event(exc, event, index, "metrics") from exc
 
 
 def _response(batch: Batch, event: EventEnvelope, index: int) -> None:
