@@ -2,6 +2,10 @@
 
 from fastapi import APIRouter
 
+from feedback.cases.events import EVENT_TYPES as CASE_EVENT_TYPES
+from feedback.cases.router import causes_router as root_causes
+from feedback.cases.router import router as cases
+from feedback.cases.router import rules_router as case_rules
 from feedback.fatigue.router import public_router as public_fatigue
 from feedback.fatigue.router import router as fatigue
 from feedback.invitations.router import public_router as public_invitations
@@ -25,7 +29,15 @@ for router in (
     respondents,
     fatigue,
     ownership,
+    cases,
+    case_rules,
+    root_causes,
 ):
     api_router.include_router(router)
 
-EVENT_TYPES = ["response.completed", "response.updated", "respondent.erased"]
+EVENT_TYPES = [
+    "response.completed",
+    "response.updated",
+    "respondent.erased",
+    *CASE_EVENT_TYPES,
+]

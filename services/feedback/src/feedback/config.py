@@ -32,6 +32,25 @@ class Settings(ServiceSettings):
         'or networks (["10.0.0.0/8"]); the gateway\'s address belongs here.',
     )
 
+    case_sla_high_first_contact_hours: float = Field(
+        24, gt=0, description="Time to first contact of a high-priority case."
+    )
+    case_sla_high_resolution_hours: float = Field(
+        120, gt=0, description="Time to resolution of a high-priority case (5 days)."
+    )
+    case_sla_normal_first_contact_hours: float = Field(
+        72, gt=0, description="Time to first contact of a normal-priority case."
+    )
+    case_sla_normal_resolution_hours: float = Field(
+        240, gt=0, description="Time to resolution of a normal-priority case (10 days)."
+    )
+    case_sla_check_seconds: float = Field(
+        60,
+        ge=0,
+        description="How often each `serve` process looks for cases past their SLA and "
+        "announces each breach once (`case.breached`); 0 turns it off.",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -1,7 +1,12 @@
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from cxshared.app import create_service_app
 from feedback.api import EVENT_TYPES, api_router
+from feedback.cases.models import Priority
+from feedback.cases.sla import CasePolicy, Targets
+from feedback.cases.watch import BreachWatch
 from feedback.config import MIGRATIONS, Settings, get_settings
 from feedback.cors import SurveyCorsMiddleware
 from feedback.respondents.service import ERASED
@@ -25,8 +30,38 @@ question type) in the same transaction, delivered to webhook subscribers and met
 """
 
 
+def case_policy(settings: Settings) -> CasePolicy:
+    hours = timedelta(hours=1)
+    return CasePolicy(
+        targets={
+            Priority.HIGH: Targets(
+                settings.case_sla_high_first_contact_hours * hours,
+                settings.case_sla_high_resolution_hours * hours,
+            ),
+            Priority.NORMAL: Targets(
+                settings.case_sla_normal_first_contact_hours * hours,
+                settings.case_sla_normal_resolution_hours * hours,
+            ),
+        }
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    policy = case_policy(settings)
+
+    def start_watch(app: FastAPI) -> None:
+        app.state.breach_watch = BreachWatch(
+            engine=app.state.engine,
+            outbox=app.state.outbox,
+            policy=policy,
+            seconds=settings.case_sla_check_seconds,
+        )
+        app.state.breach_watch.start()
+
+    def stop_watch(app: FastAPI) -> None:
+        app.state.breach_watch.stop()
+
     app = create_service_app(
         name="feedback",
         title="cxloop feedback",
@@ -36,6 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[api_router],
         event_types=EVENT_TYPES,
         forget_after_delivery=[ERASED],
+        on_startup=start_watch,
+        on_shutdown=stop_watch,
     )
+    app.state.case_policy = policy
     app.add_middleware(SurveyCorsMiddleware, engine=app.state.engine)
     return app

@@ -4,6 +4,7 @@ from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.idempotency import IdempotencyRecord
 from cxshared.ratelimit import RateLimitBucket
+from feedback.cases.models import Case, CaseContact, CaseHistory, CaseNote, CaseRule, RootCause
 from feedback.fatigue.models import Contact, FatigueRule
 from feedback.invitations.models import Invitation
 from feedback.ownership.models import IngestedEvent, OwnerTeam, TouchpointOwner
@@ -12,6 +13,11 @@ from feedback.surveys.models import Survey, SurveyVersion
 
 __all__ = [
     "ApiKey",
+    "Case",
+    "CaseContact",
+    "CaseHistory",
+    "CaseNote",
+    "CaseRule",
     "Contact",
     "FatigueRule",
     "IdempotencyRecord",
@@ -22,6 +28,7 @@ __all__ = [
     "OwnerTeam",
     "RateLimitBucket",
     "Response",
+    "RootCause",
     "Survey",
     "SurveyVersion",
     "TouchpointOwner",

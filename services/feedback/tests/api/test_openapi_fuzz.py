@@ -20,6 +20,7 @@ def test_feedback_api_conforms_to_its_schema(api, published):
             "unknown_question",
             "invalid_transition",
             "invalid_window",
+            "invalid_condition",
         },
         semantic_problems={
             "survey-paused",
@@ -33,6 +34,7 @@ def test_feedback_api_conforms_to_its_schema(api, published):
             "has-responses",
             "no-questions",
             "nothing-to-publish",
+            "invalid-transition",
         },
     )
     assert operations > 20

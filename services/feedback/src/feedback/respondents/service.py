@@ -6,6 +6,7 @@ from cxshared.events.models import OutboxEvent
 from cxshared.events.outbox import Outbox
 from cxshared.idempotency import IdempotencyRecord
 from cxshared.timeutil import utcnow
+from feedback.cases import service as cases
 from feedback.fatigue.models import Contact
 from feedback.invitations.models import Invitation
 from feedback.respondents.schemas import Erasure
@@ -15,7 +16,7 @@ ERASED = "respondent.erased"
 
 
 def erase(*, session: Session, outbox: Outbox, external_id: str) -> Erasure:
-    """Deletes the respondent's responses, invitations, contact ledger, and the events and
+    """Deletes the respondent's responses, cases, invitations, contact ledger, and the events and
     replayable answers that carried them.
 
     Responses are found by the external id and by any email address it was seen with, so a
@@ -40,7 +41,11 @@ def erase(*, session: Session, outbox: Outbox, external_id: str) -> Erasure:
             )
         ).all()
     response_ids = [r.id for r in responses]
+    # Their cases, with the notes, contact log and history of each, and the case events.
+    case_ids = cases.erase(session, external_id=external_id, response_ids=response_ids)
     events = 0
+    if case_ids:
+        session.exec(delete(OutboxEvent).where(col(OutboxEvent.subject).in_(case_ids)))
     if response_ids:
         events = len(
             session.exec(
@@ -52,7 +57,7 @@ def erase(*, session: Session, outbox: Outbox, external_id: str) -> Erasure:
     session.exec(delete(Invitation).where(col(Invitation.external_id) == external_id))
     session.exec(delete(Contact).where(col(Contact.respondent_external_id) == external_id))
     # Answers replayed for an Idempotency-Key (kept a day) may name them too.
-    for needle in {external_id, *emails, *response_ids}:
+    for needle in {external_id, *emails, *response_ids, *case_ids}:
         session.exec(delete(IdempotencyRecord).where(col(IdempotencyRecord.body).contains(needle)))
     outbox.publish(
         session,
@@ -62,6 +67,7 @@ def erase(*, session: Session, outbox: Outbox, external_id: str) -> Erasure:
             "respondent_external_id": external_id,
             "erased_at": utcnow().isoformat(),
             "response_ids": response_ids,
+            "case_ids": case_ids,
         },
     )
     return Erasure(

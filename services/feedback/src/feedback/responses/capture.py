@@ -16,6 +16,8 @@ from cxshared.db import begin_write, new_row
 from cxshared.events.outbox import Outbox
 from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
+from feedback.cases import service as cases
+from feedback.cases.sla import CasePolicy
 from feedback.invitations.models import Invitation, InvitationStatus
 from feedback.responses.models import Response, ResponseStatus
 from feedback.responses.schemas import SubmissionContinue, SubmissionCreate
@@ -252,7 +254,9 @@ def _prepare_new(
     return Prepared(survey, version, response, invitation=invitation)
 
 
-def store(*, session: Session, outbox: Outbox, prepared: Prepared) -> tuple[AnyResponse, bool]:
+def store(
+    *, session: Session, outbox: Outbox, policy: CasePolicy, prepared: Prepared
+) -> tuple[AnyResponse, bool]:
     """Writes a prepared answer and its event, in the caller's write transaction: the response,
     and whether this call created it (False: a retry of an earlier one)."""
     survey, response, invitation = prepared.survey, prepared.response, prepared.invitation
@@ -284,7 +288,7 @@ def store(*, session: Session, outbox: Outbox, prepared: Prepared) -> tuple[AnyR
     if invitation is not None:
         _advance(invitation, response, response.submitted_at)
         session.add(invitation)
-    _publish(session, outbox, response, survey, prepared.version)
+    _publish(session, outbox, policy, response, survey, prepared.version)
     return response, True
 
 
@@ -292,6 +296,7 @@ def resume(
     *,
     session: Session,
     outbox: Outbox,
+    policy: CasePolicy,
     slug: str,
     response_id: str,
     token: str,
@@ -328,7 +333,7 @@ def resume(
         if invitation is not None:
             _advance(invitation, response, now)
             session.add(invitation)
-    _publish(session, outbox, response, survey, version)
+    _publish(session, outbox, policy, response, survey, version)
     return response, version.definition["thank_you"]
 
 
@@ -424,6 +429,7 @@ def event_data(response: AnyResponse, survey: Survey, version: SurveyVersion) ->
 def _publish(
     session: Session,
     outbox: Outbox,
+    policy: CasePolicy,
     response: AnyResponse,
     survey: Survey,
     version: SurveyVersion,
@@ -434,3 +440,13 @@ def _publish(
     outbox.publish(
         session, type=kind, subject=response.id, data=event_data(response, survey, version)
     )
+    if response.status == ResponseStatus.COMPLETE and response.completed_at is not None:
+        # In the same transaction: a case opens with the answer or not at all.
+        cases.open_from_rules(
+            session,
+            outbox,
+            policy,
+            response=response,
+            questions=version.definition["questions"],
+            now=response.completed_at,
+        )

@@ -12,6 +12,7 @@ from cxshared.db import begin_write, try_begin_write
 from cxshared.deps import LateSessionDep, OutboxDep, SessionDep, outbox_of
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
+from feedback.dependencies import PolicyDep, policy_of
 from feedback.ratelimits import count_in, public_rate_limit
 from feedback.responses import capture
 from feedback.responses.schemas import SubmissionContinue, SubmissionCreate, SubmissionResult
@@ -161,7 +162,10 @@ def _write(
         # Read here rather than taken as OutboxDep: a synchronous dependency would cost every
         # answer a hop to the thread pool.
         stored, created = capture.store(
-            session=session, outbox=outbox_of(request), prepared=prepared
+            session=session,
+            outbox=outbox_of(request),
+            policy=policy_of(request),
+            prepared=prepared,
         )
         # Counted last: every capture updates the same two counter rows, which PostgreSQL
         # keeps locked from the update to the commit.
@@ -185,6 +189,7 @@ def continue_response(
     session: LateSessionDep,
     request: Request,
     outbox: OutboxDep,
+    policy: PolicyDep,
     resume_token: Annotated[str, Header(alias="X-Resume-Token", max_length=100)],
 ) -> Any:
     begin_write(session)
@@ -192,6 +197,7 @@ def continue_response(
     stored, thank_you = capture.resume(
         session=session,
         outbox=outbox,
+        policy=policy,
         slug=slug,
         response_id=response_id,
         token=resume_token,

@@ -1,0 +1,523 @@
+"""Opening, routing and working cases. Every change is written with its history entry and its
+event in the caller's transaction."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, delete, or_, select
+
+from cxshared.concurrency import ensure_fresh
+from cxshared.crud import get_or_404
+from cxshared.db import is_sqlite, write_session
+from cxshared.events.outbox import Outbox
+from cxshared.problems import Problem, field_error
+from feedback.cases import events, rules, sla
+from feedback.cases.models import (
+    Case,
+    CaseContact,
+    CaseHistory,
+    CaseNote,
+    CaseRule,
+    CaseSource,
+    CaseState,
+    RootCause,
+)
+from feedback.cases.routing import (
+    Assignment,
+    owns_anything_there,
+    route,
+    teams_of,
+    touchpoints_of_teams,
+)
+from feedback.ownership import service as ownership
+
+ACTIVE = (CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.WAITING_ON_CUSTOMER)
+TRANSITIONS: dict[str, set[str]] = {
+    CaseState.OPEN: {CaseState.IN_PROGRESS, CaseState.WAITING_ON_CUSTOMER, CaseState.RESOLVED},
+    CaseState.IN_PROGRESS: {CaseState.WAITING_ON_CUSTOMER, CaseState.RESOLVED},
+    CaseState.WAITING_ON_CUSTOMER: {CaseState.IN_PROGRESS, CaseState.RESOLVED},
+    CaseState.RESOLVED: {CaseState.CLOSED, CaseState.OPEN},
+    CaseState.CLOSED: {CaseState.OPEN},
+}
+ROUTING = "routing"
+
+
+def record(
+    session: Session, case: Case, actor: str, action: str, changes: dict[str, Any], now: datetime
+) -> None:
+    session.add(CaseHistory(case_id=case.id, actor=actor, action=action, changes=changes, at=now))
+
+
+def _insert_once(session: Session, row: dict[str, Any]) -> bool:
+    """Inserts the case unless one exists for its (response, rule): False then. A concurrent
+    insert of the same pair waits for the other to commit, then does nothing."""
+    dialect = sqlite if is_sqlite(session.get_bind()) else postgresql  # type: ignore[arg-type]
+    statement = (
+        dialect.insert(Case.__table__)  # type: ignore[attr-defined]
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["response_id", "rule_id"])
+        .returning(Case.__table__.c.id)  # type: ignore[attr-defined]
+    )
+    return session.execute(statement).first() is not None
+
+
+def new_case(
+    session: Session,
+    outbox: Outbox,
+    policy: sla.CasePolicy,
+    *,
+    actor: str,
+    now: datetime,
+    assignment: Assignment | None = None,
+    **values: Any,
+) -> Case | None:
+    """Opens a case routed to the touchpoint's owner (or given `assignment`); None when its
+    response had opened one by this rule already."""
+    touchpoint = ownership.touchpoint(session, values.get("touchpoint_id"))
+    routed = assignment is None
+    assignment = assignment or route(session, values.get("touchpoint_id"))
+    case = Case(
+        **values,
+        journey_id=touchpoint.journey_id if touchpoint else None,
+        assignee_email=assignment.email,
+        assignee_name=assignment.name,
+        assignee_team_id=assignment.team_id,
+        routed=routed,
+        opened_at=now,
+        created_at=now,
+        updated_at=now,
+        updated_by=actor,
+        first_contact_target_seconds=0,
+        resolution_target_seconds=0,
+    )
+    sla.set_targets(case, policy)
+    if not _insert_once(session, case.model_dump()):
+        return None
+    record(session, case, actor, "opened", {"reason": case.reason, "source": case.source}, now)
+    events.publish(session, outbox, case, events.OPENED, now)
+    if case.assignee_email or case.assignee_team_id:
+        record(session, case, actor, "assigned", _assignee(case), now)
+        events.publish(session, outbox, case, events.ASSIGNED, now, previous_assignee=None)
+    return case
+
+
+def rules_for(session: Session, survey_id: str) -> list[CaseRule]:
+    """The survey's own enabled rules, or the global ones when it has none."""
+    found = session.exec(
+        select(CaseRule).where(
+            or_(CaseRule.survey_id == survey_id, col(CaseRule.survey_id).is_(None)),
+        )
+    ).all()
+    own = [r for r in found if r.survey_id is not None]
+    return [r for r in (own or found) if r.enabled]
+
+
+def open_from_rules(
+    session: Session,
+    outbox: Outbox,
+    policy: sla.CasePolicy,
+    *,
+    response: Any,
+    questions: list[dict[str, Any]],
+    now: datetime,
+) -> list[Case]:
+    """Opens a case for each rule a completed response meets (once per rule, ever)."""
+    opened = []
+    for rule in rules_for(session, response.survey_id):
+        why = rules.reason(rule, questions, response.answers)
+        if why is None:
+            continue
+        case = new_case(
+            session,
+            outbox,
+            policy,
+            actor="rule",
+            now=now,
+            source=CaseSource.RULE,
+            rule_id=rule.id,
+            response_id=response.id,
+            survey_id=response.survey_id,
+            touchpoint_id=response.touchpoint_id,
+            respondent_external_id=response.respondent_external_id,
+            title=f"{rule.name}: {why}"[:200],
+            description=response.comment[:5000],
+            reason=why,
+            priority=rule.priority,
+        )
+        if case is not None:
+            opened.append(case)
+    return opened
+
+
+def _assignee(case: Case) -> dict[str, Any]:
+    return {
+        "email": case.assignee_email,
+        "name": case.assignee_name,
+        "team_id": case.assignee_team_id,
+    }
+
+
+def assign(
+    session: Session,
+    outbox: Outbox,
+    case: Case,
+    assignment: Assignment,
+    *,
+    actor: str,
+    now: datetime,
+    routed: bool,
+    action: str = "assigned",
+) -> None:
+    before = _assignee(case)
+    case.assignee_email, case.assignee_name = assignment.email, assignment.name
+    case.assignee_team_id = assignment.team_id
+    case.routed = routed
+    after = _assignee(case)
+    if before == after:
+        return
+    _touch(case, actor, now)
+    session.add(case)
+    record(session, case, actor, action, {"before": before, "after": after}, now)
+    events.publish(session, outbox, case, events.ASSIGNED, now, previous_assignee=before)
+
+
+def _touch(case: Case, actor: str, now: datetime) -> None:
+    case.version += 1
+    case.updated_at = now
+    case.updated_by = actor
+
+
+def follow_owners(
+    session: Session,
+    outbox: Outbox,
+    *,
+    touchpoints: set[str],
+    teams: set[str],
+    now: datetime,
+) -> int:
+    """After journey changed who owns `touchpoints` or leads `teams`: an open, routed case
+    stays with its assignee while they still own something in its journey, else it moves to
+    whoever routing names now. Returns the cases moved."""
+    affected = touchpoints | touchpoints_of_teams(session, teams)
+    if not affected:
+        return 0
+    moved = 0
+    cases = session.exec(
+        select(Case)
+        .where(
+            col(Case.touchpoint_id).in_(affected),
+            col(Case.state).in_(ACTIVE),
+            Case.routed == True,  # noqa: E712
+        )
+        .with_for_update()
+    ).all()
+    for case in cases:
+        touchpoint = ownership.touchpoint(session, case.touchpoint_id)
+        if (
+            case.assignee_email
+            and touchpoint is not None
+            and owns_anything_there(session, case.assignee_email, touchpoint)
+        ):
+            continue
+        target = route(session, case.touchpoint_id)
+        if target.email == case.assignee_email and target.team_id == case.assignee_team_id:
+            continue
+        assign(
+            session, outbox, case, target, actor=ROUTING, now=now, routed=True, action="rerouted"
+        )
+        moved += 1
+    return moved
+
+
+def announce_breaches(session: Session, outbox: Outbox, case: Case, now: datetime) -> int:
+    """Announces each clock's breach once: the flag is set only where it is still unset, so two
+    workers (or a worker and a request) cannot both announce it."""
+    announced = 0
+    for clock in sla.unannounced_breaches(case, now):
+        column = f"{clock}_breached_at"
+        done = session.execute(
+            update(Case.__table__)  # type: ignore[attr-defined]
+            .where(Case.__table__.c.id == case.id, Case.__table__.c[column].is_(None))  # type: ignore[attr-defined]
+            .values({column: now})
+        ).rowcount
+        if not done:
+            continue
+        setattr(case, column, now)
+        lead = ownership.team(session, case.assignee_team_id)
+        record(session, case, ROUTING, "breached", {"clock": clock}, now)
+        events.publish(
+            session,
+            outbox,
+            case,
+            events.BREACHED,
+            now,
+            clock=clock,
+            escalate_to={"email": lead.lead_email, "name": lead.lead_name} if lead else None,
+        )
+        announced += 1
+    return announced
+
+
+def sweep_breaches(engine: Engine, outbox: Outbox, policy: sla.CasePolicy, limit: int = 200) -> int:
+    """Announces the breaches of running clocks that are past due. Safe in every process."""
+    now = policy.now()
+    with write_session(engine) as session:
+        due = session.exec(
+            select(Case)
+            .where(
+                or_(
+                    (col(Case.first_contact_due_at) <= now)
+                    & col(Case.first_contact_breached_at).is_(None),
+                    (col(Case.resolution_due_at) <= now)
+                    & col(Case.resolution_breached_at).is_(None),
+                )
+            )
+            .limit(limit)
+        ).all()
+        return sum(announce_breaches(session, outbox, case, now) for case in due)
+
+
+def get_case(session: Session, case_id: str, *, lock: bool = False) -> Case:
+    return get_or_404(session, Case, case_id, lock=lock)
+
+
+def _check_root_cause(session: Session, case: Case, root_cause_id: str | None) -> None:
+    if root_cause_id is None:
+        return
+    cause = session.get(RootCause, root_cause_id)
+    if cause is None or not cause.active or cause.journey_id not in (None, case.journey_id):
+        raise field_error(
+            "root_cause_id", "not a root cause of this case's journey", "unknown_reference"
+        )
+
+
+def _change_state(session: Session, case: Case, state: str, now: datetime) -> str | None:
+    """Moves the case's state and its clocks; returns the event the move announces."""
+    if state not in TRANSITIONS[case.state]:
+        raise Problem(
+            409,
+            "invalid-transition",
+            "Invalid transition",
+            f"A case that is {case.state} cannot become {state}; it can become "
+            f"{', '.join(sorted(TRANSITIONS[case.state]))}.",
+        )
+    before, case.state = case.state, state
+    if state == CaseState.RESOLVED:
+        case.resolved_at = now
+        sla.pause(case, now)
+        return events.RESOLVED
+    if state == CaseState.CLOSED:
+        case.closed_at = now
+        sla.pause(case, now)
+        return events.CLOSED
+    if state == CaseState.WAITING_ON_CUSTOMER:
+        sla.pause(case, now)
+        return None
+    sla.resume(case, now)
+    if before in (CaseState.RESOLVED, CaseState.CLOSED):
+        case.resolved_at = case.closed_at = None
+        return events.REOPENED
+    return None
+
+
+def update_case(
+    session: Session,
+    outbox: Outbox,
+    policy: sla.CasePolicy,
+    *,
+    case_id: str,
+    patch: dict[str, Any],
+    if_match: str | None,
+    actor: str,
+) -> Case:
+    now = policy.now()
+    case = get_case(session, case_id, lock=True)
+    ensure_fresh(
+        if_match, version=case.version, updated_by=case.updated_by, updated_at=case.updated_at
+    )
+    assignment = {
+        k: patch.pop(k)
+        for k in ("assignee_email", "assignee_name", "assignee_team_id")
+        if k in patch
+    }
+    state = patch.pop("state", None)
+    if "root_cause_id" in patch:
+        _check_root_cause(session, case, patch["root_cause_id"])
+    changes: dict[str, Any] = {}
+    for name, value in patch.items():
+        if getattr(case, name) != value:
+            changes[name] = {"before": getattr(case, name), "after": value}
+            setattr(case, name, value)
+    if "priority" in changes:
+        sla.set_targets(case, policy)
+    kinds: list[str] = []
+    if state is not None and state != case.state:
+        if state == CaseState.RESOLVED and not case.resolution.strip():
+            raise field_error("resolution", "say how it was put right before resolving", "required")
+        changes["state"] = {"before": case.state, "after": state}
+        kind = _change_state(session, case, state, now)
+        if kind:
+            kinds.append(kind)
+    if changes:
+        _touch(case, actor, now)
+        session.add(case)
+        record(session, case, actor, "updated", changes, now)
+        session.flush()
+        for kind in kinds or [events.UPDATED]:
+            events.publish(session, outbox, case, kind, now, changes=changes)
+    if assignment:
+        target = Assignment(
+            assignment.get("assignee_email", case.assignee_email),
+            assignment.get("assignee_name", case.assignee_name),
+            assignment.get("assignee_team_id", case.assignee_team_id),
+        )
+        assign(session, outbox, case, target, actor=actor, now=now, routed=False)
+    announce_breaches(session, outbox, case, now)
+    return case
+
+
+def add_note(
+    session: Session, outbox: Outbox, policy: sla.CasePolicy, *, case_id: str, body: str, actor: str
+) -> CaseNote:
+    now = policy.now()
+    case = get_case(session, case_id, lock=True)
+    note = CaseNote(case_id=case.id, body=body, author=actor, created_at=now)
+    session.add(note)
+    record(session, case, actor, "note_added", {"note_id": note.id}, now)
+    events.publish(
+        session,
+        outbox,
+        case,
+        events.UPDATED,
+        now,
+        note={"id": note.id, "body": body, "author": actor},
+    )
+    return note
+
+
+def add_contact(
+    session: Session,
+    outbox: Outbox,
+    policy: sla.CasePolicy,
+    *,
+    case_id: str,
+    values: dict[str, Any],
+    actor: str,
+) -> CaseContact:
+    """Logs an attempt to reach the customer; the first stops the first-contact clock."""
+    now = policy.now()
+    case = get_case(session, case_id, lock=True)
+    contact = CaseContact(case_id=case.id, author=actor, created_at=now, **values)
+    contact.contacted_at = min(contact.contacted_at, now)
+    session.add(contact)
+    if case.first_contact_at is None:
+        case.first_contact_at = contact.contacted_at
+        case.first_contact_seconds = max(
+            0.0, sla.active_seconds(case, now) - (now - contact.contacted_at).total_seconds()
+        )
+        sla.refresh_due(case)
+        _touch(case, actor, now)
+        session.add(case)
+    record(
+        session,
+        case,
+        actor,
+        "contact_logged",
+        {"contact_id": contact.id, "channel": contact.channel, "outcome": contact.outcome},
+        now,
+    )
+    session.flush()
+    events.publish(
+        session,
+        outbox,
+        case,
+        events.UPDATED,
+        now,
+        contact={
+            "id": contact.id,
+            "channel": contact.channel,
+            "outcome": contact.outcome,
+            "contacted_at": contact.contacted_at.isoformat(),
+        },
+    )
+    announce_breaches(session, outbox, case, now)
+    return contact
+
+
+def erase(session: Session, *, external_id: str, response_ids: list[str]) -> list[str]:
+    """Deletes the respondent's cases (their notes, contacts and history go with them);
+    returns their ids, so that the events naming them can go too."""
+    conditions: list[Any] = [col(Case.respondent_external_id) == external_id]
+    if response_ids:
+        conditions.append(col(Case.response_id).in_(response_ids))
+    case_ids = list(session.exec(select(Case.id).where(or_(*conditions))).all())
+    if case_ids:
+        for key in (CaseNote.case_id, CaseContact.case_id, CaseHistory.case_id, Case.id):
+            session.exec(delete(key.class_).where(col(key).in_(case_ids)))  # type: ignore[attr-defined]
+    return case_ids
+
+
+def read(session: Session, case: Case, now: datetime) -> dict[str, Any]:
+    data = events.case_data(session, case, now)
+    data["id"] = data.pop("case_id")
+    clocks = data["sla"].values()
+    data["at_risk"] = any(c["at_risk"] for c in clocks)
+    data["breached"] = any(c["breached"] for c in clocks)
+    return data
+
+
+def _breached(now: datetime) -> Any:
+    return or_(
+        col(Case.first_contact_breached_at).is_not(None),
+        col(Case.resolution_breached_at).is_not(None),
+        col(Case.first_contact_due_at) <= now,
+        col(Case.resolution_due_at) <= now,
+    )
+
+
+def _at_risk(now: datetime) -> Any:
+    return ~_breached(now) & or_(
+        col(Case.first_contact_risk_at) <= now, col(Case.resolution_risk_at) <= now
+    )
+
+
+def filtered(filters: dict[str, Any], now: datetime) -> Any:
+    query = select(Case)
+    for name in ("journey_id", "touchpoint_id", "priority", "state", "respondent_external_id"):
+        if filters.get(name) is not None:
+            query = query.where(getattr(Case, name) == filters[name])
+    if filters.get("assignee") is not None:
+        query = query.where(Case.assignee_email == filters["assignee"])
+    if filters.get("unassigned") is not None:
+        unassigned = col(Case.assignee_email).is_(None)
+        query = query.where(unassigned if filters["unassigned"] else ~unassigned)
+    if filters.get("breached") is not None:
+        query = query.where(_breached(now) if filters["breached"] else ~_breached(now))
+    if filters.get("at_risk") is not None:
+        query = query.where(_at_risk(now) if filters["at_risk"] else ~_at_risk(now))
+    if filters.get("opened_before") is not None:
+        query = query.where(Case.opened_at < filters["opened_before"])
+    if filters.get("opened_after") is not None:
+        query = query.where(Case.opened_at >= filters["opened_after"])
+    return query
+
+
+def counts(session: Session, *, email: str, now: datetime) -> dict[str, int]:
+    def count(*where: Any) -> int:
+        return int(
+            session.exec(
+                select(func.count()).select_from(Case).where(col(Case.state).in_(ACTIVE), *where)
+            ).one()
+        )
+
+    teams = teams_of(session, email)
+    mine = Case.assignee_email == email
+    return {
+        "mine": count(mine),
+        "team": count(col(Case.assignee_team_id).in_(teams)) if teams else 0,
+        "unassigned": count(col(Case.assignee_email).is_(None)),
+        "breached": count(mine, _breached(now)),
+        "at_risk": count(mine, _at_risk(now)),
+    }
