@@ -103,6 +103,20 @@ class Settings(ServiceSettings):
     )
     churn_prior_passive: float = Field(0.10, ge=0, le=1, description="The same, for passives.")
     churn_prior_detractor: float = Field(0.20, ge=0, le=1, description="The same, for detractors.")
+    churn_model_refit_seconds: float = Field(
+        600,
+        ge=0,
+        description="The churn model is fitted again once customers or answers changed and its "
+        "fit is older than this; until then, and while the next fit is made, revenue at risk "
+        "and the at-risk list use the last fit (its `fitted_at` says when).",
+    )
+    churn_model_wait_seconds: float = Field(
+        3.0,
+        ge=0,
+        description="How long a request waits for the churn model's first fit before it is "
+        "answered with the NPS-category rates (the fit goes on; later requests use it). Below "
+        "the gateway's backend timeout.",
+    )
     currency: str = Field(
         "EUR",
         pattern=r"^[A-Z]{3}$",

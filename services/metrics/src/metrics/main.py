@@ -6,6 +6,7 @@ from metrics.alerts.worker import AlertEvaluator
 from metrics.api import EVENT_TYPES, api_router
 from metrics.comments.rescore import warn_if_stale
 from metrics.config import MIGRATIONS, Settings, get_settings
+from metrics.customers.churn_model import ChurnModels
 
 DESCRIPTION = """
 Measurement a CX lead can act on: perception scores per touchpoint with their uncertainty, tied to
@@ -35,6 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.alerts_in_process:
             app.state.alerts.start()
 
+    def stop(app: FastAPI) -> None:
+        app.state.alerts.stop()
+        app.state.churn_models.close()
+
     app = create_service_app(
         name="metrics",
         title="cxloop metrics",
@@ -44,8 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[api_router],
         event_types=EVENT_TYPES,
         on_startup=start,
-        on_shutdown=lambda app: app.state.alerts.stop(),
+        on_shutdown=stop,
         gauges=[open_incidents],
     )
     app.state.alerts = AlertEvaluator(app.state.engine, app.state.outbox, settings)
+    app.state.churn_models = ChurnModels(app.state.engine)
     return app

@@ -15,7 +15,7 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from metrics.stats import compare, drivers, estimates
+from metrics.stats import compare, drivers, estimates, validation
 from metrics.stats.charts import Baseline, Day, bernoulli_cusum, shift_cusum
 
 
@@ -493,3 +493,50 @@ def test_a_bounded_mean_is_the_t_interval_clipped_to_its_bounds():
     assert got.low == pytest.approx(low) and high > 1 and got.high == 1
     one = estimates.bounded_mean(0.5, 0.25, 1, bounds=(-1, 1))
     assert (one.value, one.low, one.high) == (0.5, None, None)
+
+
+def test_brier_score_and_its_paired_bootstrap_difference():
+    y = np.array([1, 0, 0, 1, 0, 0, 0, 1, 0, 0], dtype=float)
+    good = np.array([0.9, 0.1, 0.2, 0.7, 0.1, 0.3, 0.2, 0.8, 0.1, 0.2])
+    flat = np.full(10, 0.3)
+    assert validation.brier(good, y) == pytest.approx(np.mean((good - y) ** 2))
+    assert validation.brier(flat, y) == pytest.approx(0.21)
+    difference = validation.paired_bootstrap(
+        (flat - y) ** 2, (good - y) ** 2, replicates=2000, seed=1
+    )
+    assert difference.value == pytest.approx(0.21 - validation.brier(good, y))
+    assert 0 < difference.low < difference.value < difference.high
+    # Seeded: the same data give the same interval; two forecasts alike give one around 0.
+    again = validation.paired_bootstrap((flat - y) ** 2, (good - y) ** 2, replicates=2000, seed=1)
+    assert again == difference
+    same = validation.paired_bootstrap((flat - y) ** 2, (flat - y) ** 2, replicates=200, seed=1)
+    assert (same.value, same.low, same.high) == (0, 0, 0)
+
+
+def test_calibration_bins_hold_equal_shares_of_customers_by_probability():
+    rng = np.random.default_rng(4)
+    p = rng.uniform(0, 0.6, 300)
+    y = (rng.uniform(size=300) < p).astype(float)
+    bins = validation.calibration_bins(p, y)
+    assert len(bins) == 10 and all(b["customers"] == 30 for b in bins)
+    order = np.argsort(p, kind="stable")
+    for k, b in enumerate(bins):
+        members = order[30 * k : 30 * (k + 1)]
+        assert b["predicted"] == pytest.approx(p[members].mean())
+        low, high = proportion_confint(int(y[members].sum()), 30, method="wilson")
+        assert (b["observed_low"], b["observed_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert len(validation.calibration_bins(p[:100], y[:100])) == 3  # 30 or more each
+    assert len(validation.calibration_bins(p[:10], y[:10])) == 1
+
+
+def test_calibration_line_matches_statsmodels():
+    rng = np.random.default_rng(8)
+    truth = rng.uniform(0.02, 0.9, 800)
+    y = (rng.uniform(size=800) < truth).astype(float)
+    # A forecast too sure of itself: its log-odds twice the truth's.
+    logit = np.log(truth / (1 - truth))
+    overconfident = 1 / (1 + np.exp(-2 * logit))
+    intercept, slope = validation.calibration_line(overconfident, y)
+    reference = sm.Logit(y, sm.add_constant(2 * logit)).fit(disp=0).params
+    assert (intercept, slope) == (pytest.approx(reference[0]), pytest.approx(reference[1]))
+    assert 0.35 < slope < 0.65

@@ -4,7 +4,9 @@ from fastapi import Depends, Request
 from pydantic import ValidationError
 
 from cxshared.csvtext import CsvError, CsvRows
+from cxshared.deps import app_state
 from cxshared.problems import Problem
+from metrics.customers.churn_model import ChurnModels
 from metrics.customers.schemas import CustomerWrite
 
 
@@ -35,3 +37,6 @@ async def csv_customers(request: Request) -> list[CustomerWrite]:
 
 
 CsvCustomersDep = Annotated[list[CustomerWrite], Depends(csv_customers)]
+
+
+ChurnModelsDep = Annotated[ChurnModels, Depends(app_state("churn_models", ChurnModels))]

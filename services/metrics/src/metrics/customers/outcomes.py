@@ -2,6 +2,7 @@
 category, revenue at risk, CLV."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -47,8 +48,13 @@ def churn_by_category(session: Session) -> dict[str, estimates.Estimate]:
     """For customers whose latest NPS answer is in each category, the share who churned within
     the 12 months after it (Wilson interval). Answers under a year old have had less time to
     show churn, so the rates are lower bounds until a year has passed."""
+    return category_rates(scored_customers(session))
+
+
+def category_rates(customers: Iterable[Scored]) -> dict[str, estimates.Estimate]:
+    """The churn rate of each latest NPS category among `customers`."""
     counts: dict[str, list[int]] = {c: [0, 0] for c in CATEGORIES}
-    for scored in scored_customers(session):
+    for scored in customers:
         counts[scored.category][0] += churned_within_year(scored)
         counts[scored.category][1] += 1
     return {c: estimates.wilson(churned, n, scale=1) for c, (churned, n) in counts.items()}
@@ -116,7 +122,7 @@ def revenue_at_risk(
             continue
         keys = ["all"]
         if by is not None:
-            keys.append(_group(by, scored, touchpoints))
+            keys.append(group_key(by, scored, touchpoints))
         for key in keys:
             groups[key].add(scored.category, customer.annual_revenue)
     overall = groups.pop("all", _Group())
@@ -160,7 +166,7 @@ class _Group:
         }
 
 
-def _group(by: str, scored: Scored, touchpoints: dict[str, TouchpointDim]) -> str:
+def group_key(by: str, scored: Scored, touchpoints: dict[str, TouchpointDim]) -> str:
     if by == "segment":
         return scored.customer.segment or "(none)"
     touchpoint = touchpoints.get(scored.latest.touchpoint_id)

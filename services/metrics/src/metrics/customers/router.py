@@ -6,9 +6,11 @@ from cxshared.auth import Reader, Writer
 from cxshared.deps import SessionDep
 from cxshared.pagination import Page, PageParams, page_params
 from cxshared.timeutil import utcnow
-from metrics.customers import outcomes, service
-from metrics.customers.dependencies import CsvCustomersDep
+from metrics.customers import churn_model, outcomes, service
+from metrics.customers.dependencies import ChurnModelsDep, CsvCustomersDep
 from metrics.customers.schemas import (
+    AtRiskPage,
+    ChurnModelRead,
     ClvRead,
     CustomerBatch,
     CustomerRead,
@@ -94,31 +96,98 @@ def get_churn(session: SessionDep, _: Reader) -> dict[str, Any]:
     "/outcomes/revenue-at-risk",
     response_model=RevenueAtRiskRead,
     summary="Revenue at risk: expected and flagged, overall and by group",
-    description="Expected = Σ over active customers of p(churn | their latest NPS category) x "
-    "annual revenue, with p the observed churn rate of the category (or the configured prior "
-    "while fewer than the minimum customers back it; `churn_probabilities` says which), and "
-    "its 95% interval (`expected_low`, `expected_high`) from the observed rates' Wilson "
-    "intervals, combined by MOVER; a prior counts as exact. Flagged "
-    "= the plain sum of annual revenue of active detractors. By journey and owner team, a "
-    "customer counts where their latest NPS answer was given. Amounts are a year's revenue "
-    "(`period`) in `currency` (the METRICS_CURRENCY setting).",
+    description="Expected = Σ over active customers of p(churn) x annual revenue. p comes from "
+    "the churn model when it beats the churn rates by NPS category on held-out customers "
+    "(`method` model; see GET /v1/outcomes/churn-model), else from the customer's latest NPS "
+    "category (`method` category_rates): the observed churn rate of the category, or the "
+    "configured prior while fewer than the minimum customers back it (`churn_probabilities` "
+    "says which). Its 95% interval (`expected_low`, `expected_high`): with the category rates, "
+    "their Wilson intervals combined by MOVER, a prior counting as exact; with the model, the "
+    "delta method over its coefficients' uncertainty. Flagged = the plain sum of annual revenue "
+    "of active detractors. By journey and owner team, a customer counts where their latest NPS "
+    "answer was given. Amounts are a year's revenue (`period`) in `currency` (the "
+    "METRICS_CURRENCY setting).",
 )
 def get_revenue_at_risk(
     session: SessionDep,
     _: Reader,
     settings: SettingsDep,
+    models: ChurnModelsDep,
     by: Annotated[Literal["segment", "journey", "owner_team"] | None, Query()] = None,
 ) -> dict[str, Any]:
-    result = outcomes.revenue_at_risk(session, settings, by=by, today=utcnow().date())
+    model = models.current(session, settings)
+    if model.in_use:
+        result = churn_model.revenue_at_risk(model, session, by=by)
+        as_of, expected = model.fitted_at, "p(churn) from the churn model's inputs"
+    else:
+        result = outcomes.revenue_at_risk(session, settings, by=by, today=utcnow().date())
+        as_of, expected = utcnow(), "p(churn | latest NPS category)"
     return {
         **result,
+        "method": "model" if model.in_use else "category_rates",
+        "method_reason": model.reason,
+        "as_of": as_of,
         "currency": settings.currency,
         "period": "year",
         "rule": {
-            "expected": "sum over active customers of p(churn | latest NPS category)"
-            " x annual revenue",
+            "expected": f"sum over active customers of {expected} x annual revenue",
             "flagged": "sum of annual revenue of active customers whose latest NPS answer is 0-6",
         },
+    }
+
+
+@router.get(
+    "/outcomes/churn-model",
+    response_model=ChurnModelRead,
+    summary="The churn model: its inputs, its held-out performance, and whether it is used",
+    description="A logistic regression (L2-regularised, standardised inputs, penalty chosen by "
+    "5-fold cross-validation) of churn within the 365 days after a customer's latest NPS "
+    "answer, on what was known then: that answer and its category, the change from the answer "
+    "before and the days between them, the mean experience at each touchpoint answered by the "
+    "minimum customers (and whether it was answered), tenure, log annual revenue and segment. "
+    "It is fitted on 70% of the customers (stratified, seeded) and checked on the other 30% "
+    "against the churn rates by NPS category of the same 70%: Brier scores, skill score, AUC "
+    "and calibration. It is used for revenue at risk and the at-risk list only when its Brier "
+    "score is lower with a 95% paired-bootstrap interval of the difference above 0; then it is "
+    "refitted on every customer, whose coefficients are shown. Below "
+    f"{churn_model.MIN_CUSTOMERS} customers, or {churn_model.MIN_EACH_OUTCOME} who churned or "
+    "stayed, no model is fitted. The fit is reused until the data changed and it is older than "
+    "METRICS_CHURN_MODEL_REFIT_SECONDS.",
+)
+def get_churn_model(
+    session: SessionDep, _: Reader, settings: SettingsDep, models: ChurnModelsDep
+) -> dict[str, Any]:
+    return models.current(session, settings).summary
+
+
+@router.get(
+    "/outcomes/at-risk",
+    response_model=AtRiskPage,
+    summary="Active customers by expected revenue lost, with each one's churn probability",
+    description="Active customers with an NPS answer, the largest expected loss (p(churn) x "
+    "annual revenue) first. p and `method` as in revenue at risk; with the model each customer "
+    "has up to 3 reasons, the inputs that raise their churn odds most against an average "
+    "customer's (by 25% or more); with the category rates, their latest NPS category. "
+    "`segment` matches any case.",
+)
+def list_at_risk(
+    session: SessionDep,
+    _: Reader,
+    settings: SettingsDep,
+    models: ChurnModelsDep,
+    params: Annotated[PageParams, Depends(page_params)],
+    segment: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
+) -> dict[str, Any]:
+    model = models.current(session, settings)
+    entries = churn_model.at_risk(model, session, settings, segment=segment)
+    items, cursor = churn_model.page(entries, params)
+    return {
+        "items": items,
+        "next_cursor": cursor,
+        "method": "model" if model.in_use else "category_rates",
+        "method_reason": model.reason,
+        "as_of": model.fitted_at if model.in_use else utcnow(),
+        "currency": settings.currency,
     }
 
 

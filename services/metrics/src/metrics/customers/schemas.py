@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,12 +57,14 @@ class ChurnProbability(BaseModel):
 
 class RiskFigures(BaseModel):
     expected: float = Field(
-        description="Σ over active customers of p(churn | latest NPS category) x annual revenue."
+        description="Σ over active customers of p(churn) x annual revenue, p from the churn "
+        "model when `method` is model, else the churn rate of the customer's latest NPS "
+        "category."
     )
     expected_low: float = Field(
-        description="95% interval of `expected`, lower end: the categories' churn-rate "
-        "intervals combined by MOVER; a prior rate counts as exact. Equal to `expected` when "
-        "every rate is a prior."
+        description="95% interval of `expected`, lower end. Category rates: their intervals "
+        "combined by MOVER; a prior rate counts as exact (equal to `expected` when every rate "
+        "is a prior). Model: the delta method over the uncertainty of its coefficients."
     )
     expected_high: float = Field(description="95% interval of `expected`, upper end.")
     flagged: float = Field(description="Annual revenue of active detractors.")
@@ -73,9 +76,24 @@ class RiskGroup(RiskFigures):
     revenue: float = Field(description="Annual revenue of the group's active customers.")
 
 
+Method = Literal["model", "category_rates"]
+METHOD = (
+    "model: the churn model's probability for each customer (it beats the category rates on "
+    "held-out customers); category_rates: the churn rate of their latest NPS category."
+)
+
+
 class RevenueAtRiskRead(RiskFigures):
+    method: Method = Field(description=METHOD)
+    method_reason: str = Field(description="Why this method: the churn model's verdict.")
+    as_of: datetime = Field(
+        description="When the figures were computed: the model's fit (redone once the data "
+        "changed and it is older than METRICS_CHURN_MODEL_REFIT_SECONDS), or now."
+    )
     active_revenue: float
-    churn_probabilities: dict[str, ChurnProbability]
+    churn_probabilities: dict[str, ChurnProbability] = Field(
+        description="The category rates, used or (with the model) shown for reference."
+    )
     groups: list[RiskGroup]
     currency: str
     period: Literal["year"]
@@ -118,4 +136,141 @@ class ClvRead(BaseModel):
     )
     formula: str
     inputs: ClvInputs
+    currency: str
+
+
+class ChurnFeature(BaseModel):
+    key: str = Field(
+        description="nps, detractor, passive, nps_change, nps_gap, first_nps, tenure, "
+        "tenure_unknown, revenue, touchpoint:<id>, skipped:<id> or segment:<segment>."
+    )
+    name: str = Field(description="In plain words.")
+    group: str = Field(description="The input it belongs to; reasons add up a group.")
+    customers: int = Field(description="Customers with a value (the rest are filled in).")
+    mean: float | None = Field(description="Of the customers with a value, in its own unit.")
+    sd: float | None = Field(description="Standard deviation, in its own unit.")
+    coefficient: float | None = Field(
+        description="Log-odds of churn per standard deviation (inputs are standardised), from "
+        "the model fitted on every customer; null when no model was fitted."
+    )
+    odds_ratio: float | None = Field(
+        description="exp(coefficient): how the odds of churn change per standard deviation."
+    )
+
+
+class LeftOutTouchpoint(BaseModel):
+    touchpoint_id: str
+    name: str
+    n: int = Field(description="Customers who answered it, fewer than the minimum.")
+
+
+class CalibrationBin(BaseModel):
+    customers: int
+    predicted: float = Field(description="Mean churn probability the model gave them.")
+    observed: float | None = Field(description="Share of them who churned.")
+    observed_low: float | None = Field(description="95% Wilson interval of `observed`.")
+    observed_high: float | None
+
+
+class ChurnValidation(BaseModel):
+    training: int = Field(description="Customers the model was fitted on (70%, stratified).")
+    held_out: int = Field(description="Customers it was checked on (30%).")
+    held_out_churned: int
+    brier_model: float = Field(description="Mean (p - outcome)² of the model, held out.")
+    brier_baseline: float = Field(
+        description="The same for the category rates of the training customers."
+    )
+    brier_difference: float = Field(description="brier_baseline - brier_model.")
+    brier_difference_low: float = Field(
+        description="95% paired-bootstrap interval of the difference (customers resampled, "
+        "`replicates` times, seeded); the model is used only when this end is above 0."
+    )
+    brier_difference_high: float
+    replicates: int
+    skill_score: float | None = Field(description="1 - brier_model / brier_baseline.")
+    auc_model: float = Field(description="Area under the ROC curve, held out.")
+    auc_baseline: float
+    calibration_intercept: float = Field(
+        description="Of the outcome regressed on the model's log-odds: 0 when calibrated."
+    )
+    calibration_slope: float = Field(
+        description="1 when calibrated; below 1, the model spreads customers too far apart."
+    )
+    mean_predicted: float
+    observed_rate: float
+    calibration: list[CalibrationBin] = Field(
+        description="Held-out customers in equal bins by the model's probability (up to 10, "
+        "30 or more each)."
+    )
+
+
+class ChurnMinimum(BaseModel):
+    customers: int
+    churned: int
+    stayed: int
+
+
+class ChurnModelRead(BaseModel):
+    in_use: bool = Field(
+        description="Revenue at risk and the at-risk list use the model (else category rates)."
+    )
+    decision: Literal["in_use", "not_better", "too_little_data", "fitting"] = Field(
+        description="fitting: the first fit is being made (the category rates are used "
+        "meanwhile; the figures below are null until it is ready)."
+    )
+    reason: str = Field(description="The decision in words, with the held-out figures.")
+    label: str = Field(description="The outcome the model forecasts.")
+    baseline: str = Field(description="What the model must beat.")
+    minimum: ChurnMinimum = Field(description="Below these no model is fitted.")
+    customers: int | None = Field(description="Customers with a record and an NPS answer.")
+    churned: int | None
+    follow_up_incomplete: int | None = Field(
+        description="Customers counted as staying whose year after the latest NPS answer is not "
+        "over yet: like the category rates, the model reads them as they stand."
+    )
+    features: list[ChurnFeature] = Field(
+        description="The model's inputs, strongest first when a model was fitted."
+    )
+    touchpoints_left_out: list[LeftOutTouchpoint] = Field(
+        description="Touchpoints answered by fewer than the minimum customers: not inputs."
+    )
+    regularisation_c: float | None = Field(
+        description="Inverse strength of the L2 penalty, chosen by 5-fold cross-validation."
+    )
+    validation: ChurnValidation | None = Field(description="Null when no model was fitted.")
+    fitted_at: datetime | None
+    seconds: float | None = Field(description="How long gathering, fitting and checking took.")
+
+
+class RiskReason(BaseModel):
+    words: str
+    odds_ratio: float | None = Field(
+        description="How much this input multiplies the customer's churn odds against an "
+        "average customer's (model); null with the category rates."
+    )
+
+
+class AtRiskCustomer(BaseModel):
+    external_id: str
+    name: str
+    segment: str
+    annual_revenue: float
+    p: float = Field(description="Probability of churning within the year.")
+    expected_loss: float = Field(description="p x annual revenue.")
+    latest_nps: int
+    category: Literal["promoter", "passive", "detractor"]
+    answered_at: datetime = Field(description="When the latest NPS answer was given.")
+    reasons: list[RiskReason] = Field(
+        description="Model: up to 3 inputs that raise the odds by 25% or more, strongest first."
+    )
+
+
+class AtRiskPage(BaseModel):
+    items: list[AtRiskCustomer]
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` to get the next page; null on the last page."
+    )
+    method: Method = Field(description=METHOD)
+    method_reason: str
+    as_of: datetime
     currency: str

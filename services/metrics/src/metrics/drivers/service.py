@@ -28,7 +28,7 @@ from sqlalchemy import and_, func, null, or_, select
 from sqlmodel import Session, col
 
 from metrics.alerts.rules import Target
-from metrics.customers.models import Customer
+from metrics.customers.models import Customer, LatestNps
 from metrics.customers.outcomes import FOLLOW_UP
 from metrics.dimension.models import JourneyDim, TouchpointDim
 from metrics.drivers.schemas import Outcome, Quadrant, Reason
@@ -62,10 +62,13 @@ class Query:
     min_customers: int
 
 
-def customer_scores(session: Session, query: Query) -> dict[str, CustomerScores]:
+def customer_scores(
+    session: Session, query: Query, *, up_to_latest_nps: bool = False
+) -> dict[str, CustomerScores]:
     """Per customer: their mean experience at each touchpoint and their relationship NPS; for
     churn, their latest touchpoint answer (reading every one is a good part of the NPS call's
-    time, so it is skipped there)."""
+    time, so it is skipped there). `up_to_latest_nps` keeps only the answers given up to the
+    customer's latest NPS answer, what was known when the churn model's outcome year began."""
     relationship = and_(col(F.touchpoint_id) == "", col(F.nps).is_not(None))
     latest = func.max(F.submitted_at) if query.outcome is Outcome.CHURN else null()
     statement = (
@@ -84,6 +87,14 @@ def customer_scores(session: Session, query: Query) -> dict[str, CustomerScores]
         )
         .group_by(F.respondent_id, F.touchpoint_id)
     )
+    if up_to_latest_nps:
+        statement = statement.join(
+            LatestNps,
+            and_(
+                col(LatestNps.respondent_id) == F.respondent_id,
+                col(F.submitted_at) <= LatestNps.answered_at,
+            ),
+        )
     if query.segment is not None:
         statement = statement.where(scores.same_segment(F.segment, query.segment))
     result: dict[str, CustomerScores] = defaultdict(CustomerScores)
