@@ -92,7 +92,12 @@ BACKENDS = {
         FeedbackSettings,
         {"rate_limit_per_client": 1_000_000, "rate_limit_per_survey": 1_000_000},
     ),
-    "metrics": (metrics.main, MetricsSettings, {"alerts_in_process": False}),
+    # The churn model's first fit imports scikit-learn, seconds on a busy machine: wait for it.
+    "metrics": (
+        metrics.main,
+        MetricsSettings,
+        {"alerts_in_process": False, "churn_model_wait_seconds": 300},
+    ),
 }
 
 

@@ -33,6 +33,7 @@ from gateway.clients.metrics import MetricsClient
 from gateway.config import MIGRATIONS, Settings, get_settings
 from gateway.pages import (
     answers,
+    at_risk,
     auth,
     dashboard,
     incidents,
@@ -108,6 +109,7 @@ def create_app(
     app.include_router(metrics_router([]))
     app.include_router(auth.router)
     app.include_router(dashboard.router)
+    app.include_router(at_risk.router)
     app.include_router(incidents.router)
     app.include_router(answers.router)
     app.include_router(journeys.router)

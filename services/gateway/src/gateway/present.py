@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from gateway.clients.models import Change, Question, Score, Target, Touchpoint
+from gateway.clients.models import Change, ChurnModel, Question, Score, Target, Touchpoint
 
 METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 EMOTIONS = {-2: "very negative", -1: "negative", 0: "neutral", 1: "positive", 2: "very positive"}
@@ -268,3 +268,28 @@ def history_entry(change: Change, names: dict[str, str]) -> HistoryEntry:
             (label, history_value(field, before, names), history_value(field, after, names))
         )
     return HistoryEntry(f"{action} by {actor_name(change.actor)}", change.at, created, rows)
+
+
+def churn_method(model: ChurnModel | None) -> str:
+    """Which churn probabilities revenue at risk and the at-risk list use, and why, in a
+    sentence for staff: "Model in use: it beats the NPS-category rates on held-out customers
+    (Brier 0.142 vs 0.171)"."""
+    if model is None:
+        return ""
+    checked = model.validation
+    versus = f"Brier {checked.brier_model:.3f} vs {checked.brier_baseline:.3f}" if checked else ""
+    if model.decision == "in_use":
+        return f"Model in use: it beats the NPS-category rates on held-out customers ({versus})."
+    if model.decision == "not_better":
+        return (
+            "NPS-category rates in use: the churn model does not beat them on held-out "
+            f"customers by more than chance ({versus})."
+        )
+    if model.decision == "too_little_data":
+        needed = model.minimum
+        return (
+            f"NPS-category rates in use: a churn model needs {needed['customers']:,} customers "
+            f"with an NPS answer, {needed['churned']} of whom churned and {needed['stayed']} "
+            f"stayed (now {model.customers or 0:,}, {model.churned or 0:,} churned)."
+        )
+    return "NPS-category rates in use while the churn model is being fitted."

@@ -94,4 +94,5 @@ environment.globals.update(
     headline_metric=present.headline_metric,
     answers_url=present.answers_url,
     question_summary=present.question_summary,
+    churn_method=present.churn_method,
 )

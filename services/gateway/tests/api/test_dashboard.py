@@ -245,6 +245,11 @@ def test_revenue_at_risk_and_lifetime_value_show_their_intervals(
     assert f"<strong>€{clv['value']:,.0f}</strong>" in panel
     assert f"95% interval €{clv['low']:,.0f}\u2013€{clv['high']:,.0f}" in panel
     assert "retention 100.0% observed over 40 customers" in panel
+    # Too few customers for a churn model: the category rates, and the page says why.
+    assert (
+        "NPS-category rates in use: a churn model needs 200 customers with an NPS answer, 20 "
+        "of whom churned and 20 stayed (now 40, 0 churned)." in panel
+    )
 
 
 def _answered_by(stack, answers):
@@ -332,3 +337,69 @@ def test_drivers_say_what_they_could_not_compare_and_what_to_fix_first(
     assert "importance: % of NPS differences explained" in section
     assert "performance: gap to target, % of the metric" in section
     assert "<strong>Concentrate here</strong> (top left)" in section
+
+
+def test_the_churn_model_in_use_shows_its_held_out_figures_and_the_customers_most_at_risk(
+    stack, viewer, delivery_journey, tools
+):
+    import math
+    import random
+    from datetime import date, timedelta
+
+    tools.relay(stack)
+    courier, tracking = delivery_journey["stages"][0]["touchpoints"]
+    rng = random.Random(3)
+    answers, customers = [], []
+    gone = (date.today() - timedelta(days=3)).isoformat()
+    # Churn follows the tracking page, which the latest NPS category says little about.
+    for i in range(400):
+        seen = rng.randint(0, 10)
+        answers += [(f"c-{i}", courier["id"], rng.randint(0, 10)), (f"c-{i}", tracking["id"], seen)]
+        churned = rng.random() < 1 / (1 + math.exp(1.2 + 0.6 * (seen - 5)))
+        customers.append(
+            {
+                "external_id": f"c-{i}",
+                "name": f"Customer {i}",
+                "segment": "gold" if i % 3 else "basic",
+                "annual_revenue": 1000 + 10 * i,
+                "churn_date": gone if churned else None,
+            }
+        )
+    added = stack.metrics.post("/v1/customers", {"customers": customers})
+    assert added.status_code == 200, added.text
+    _answered_by(stack, answers)
+    model = stack.metrics.get("/v1/outcomes/churn-model").json()
+    assert model["decision"] == "in_use", model["reason"]
+    checked = model["validation"]
+    said = (
+        "Model in use: it beats the NPS-category rates on held-out customers "
+        f"(Brier {checked['brier_model']:.3f} vs {checked['brier_baseline']:.3f})."
+    )
+
+    panel = _outcomes_panel(viewer.get("/dashboard").text)
+    assert said in panel
+    assert "their churn probability from the churn model" in panel
+    top = stack.metrics.get("/v1/outcomes/at-risk", params={"limit": 5}).json()["items"]
+    table = panel[panel.index('<table class="at-risk">') :]
+    table = table[: table.index("</table>")]
+    assert re.findall(r'<th scope="row">([^<]+)<small>', table) == [c["name"] for c in top]
+    assert f"€{top[0]['expected_loss']:,.0f}" in table
+    assert '<a href="/dashboard/at-risk">' in panel
+
+    page = viewer.get("/dashboard/at-risk")
+    assert page.status_code == 200
+    html = page.text
+    assert said in html
+    assert f"<td>{checked['brier_model']:.3f}</td><td>{checked['brier_baseline']:.3f}</td>" in html
+    assert f"<td>{checked['auc_model']:.3f}</td><td>{checked['auc_baseline']:.3f}</td>" in html
+    assert f"{checked['held_out']:,} held out ({checked['held_out_churned']} churned)" in html
+    assert html.count("<tr><td>") == len(checked["calibration"])
+    inputs = html[html.index('<table class="inputs">') :]
+    first = inputs[: inputs.index("</tr>", inputs.index("<tbody>"))]
+    assert "Tracking page: mean experience" in first  # the strongest input comes first
+    rows = re.findall(r'<tr>\s*<th scope="row">([^<]+)<small>', html)
+    assert len(rows) == 50 and rows[:5] == [c["name"] for c in top]
+    later = viewer.get(re.search(r'<a href="(/dashboard/at-risk\?cursor=[^"]+)">Next', html)[1])
+    more = re.findall(r'<tr>\s*<th scope="row">([^<]+)<small>', later.text)
+    assert len(more) == 50 and not set(more) & set(rows)
+    assert viewer.get("/dashboard/at-risk?cursor=forged").status_code == 303

@@ -6,6 +6,8 @@ from typing import Any
 from cxshared.client import BackendClient, UpstreamNotFound
 from gateway.clients.models import (
     AnswerPage,
+    AtRiskPage,
+    ChurnModel,
     Comment,
     Drivers,
     Filters,
@@ -188,6 +190,17 @@ class MetricsClient(BackendClient):
             "/v1/outcomes/revenue-at-risk", params={"by": by}
         )
         return found
+
+    async def churn_model(self) -> ChurnModel:
+        """The churn model: whether it is used, its inputs and its held-out performance."""
+        return ChurnModel.model_validate(await self.get_json("/v1/outcomes/churn-model"))
+
+    async def at_risk(self, *, limit: int, cursor: str | None = None) -> AtRiskPage:
+        """Active customers by expected revenue lost, the largest first: a page of them."""
+        found = await self.get_json(
+            "/v1/outcomes/at-risk", params={"limit": limit, "cursor": cursor}
+        )
+        return AtRiskPage.model_validate(found)
 
     async def lifetime_value(self) -> dict[str, Any]:
         found: dict[str, Any] = await self.get_json("/v1/outcomes/clv")

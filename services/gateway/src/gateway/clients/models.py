@@ -511,3 +511,73 @@ class ThemeFigures(Remote):
     sentiment: Estimate = Estimate()
     touchpoints: list[ThemeTouchpoint] = Field(default_factory=list)
     impact: ThemeImpact = ThemeImpact()
+
+
+class RiskReason(Remote):
+    words: str
+    odds_ratio: float | None = None
+
+
+class AtRiskCustomer(Remote):
+    external_id: str
+    name: str = ""
+    segment: str = ""
+    annual_revenue: float
+    p: float
+    expected_loss: float
+    latest_nps: int
+    category: str
+    reasons: list[RiskReason] = Field(default_factory=list)
+
+
+class AtRiskPage(Remote):
+    """A page of the customers most at risk, and which churn probabilities ranked them."""
+
+    items: list[AtRiskCustomer]
+    next_cursor: str | None = None
+    method: str
+    as_of: datetime
+    currency: str
+
+
+class ChurnFeature(Remote):
+    name: str
+    customers: int
+    odds_ratio: float | None = None
+
+
+class ChurnValidation(Remote):
+    training: int
+    held_out: int
+    held_out_churned: int
+    brier_model: float
+    brier_baseline: float
+    brier_difference: float
+    brier_difference_low: float
+    brier_difference_high: float
+    skill_score: float | None = None
+    auc_model: float
+    auc_baseline: float
+    calibration_intercept: float
+    calibration_slope: float
+    mean_predicted: float
+    observed_rate: float
+    calibration: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ChurnModel(Remote):
+    """The churn model: whether it is used (`decision`), its inputs and its held-out figures."""
+
+    decision: str
+    reason: str
+    label: str
+    baseline: str
+    minimum: dict[str, int]
+    customers: int | None = None
+    churned: int | None = None
+    follow_up_incomplete: int | None = None
+    features: list[ChurnFeature] = Field(default_factory=list)
+    touchpoints_left_out: list[dict[str, Any]] = Field(default_factory=list)
+    validation: ChurnValidation | None = None
+    fitted_at: datetime | None = None
+    seconds: float | None = None

@@ -1,6 +1,6 @@
 """The dashboard: scores and their change, trends, open incidents with what customers said
-behind them (counted by theme), revenue at risk, lifetime value, churn by NPS category, the
-drivers quadrant and recent comments. Its filters live in the URL, so a view can be shared."""
+behind them (counted by theme), revenue at risk and the customers most at risk, lifetime value,
+churn by NPS category, the drivers quadrant and recent comments. Its filters live in the URL, so a view can be shared."""
 
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -38,6 +38,7 @@ QUADRANT_WORDS = {
 SO_FAR = {"day": "today", "week": "this week", "month": "this month"}
 PERIODS = {7: "last 7 days", 30: "last 30 days", 90: "last 90 days", 365: "last 12 months"}
 DEFAULT_DAYS = 30
+AT_RISK_SHOWN = 5  # the customers most at risk on the dashboard; the rest on their own page
 
 
 def _period(days: int) -> tuple[date, date]:
@@ -108,6 +109,8 @@ async def dashboard(
         comments=metrics.comments(filters=filters, start=start, end=end, limit=8),
         churn=metrics.churn(),
         risk=metrics.revenue_at_risk(by="segment"),
+        churn_model=metrics.churn_model(),
+        at_risk=metrics.at_risk(limit=AT_RISK_SHOWN),
         clv=metrics.lifetime_value(),
         journeys=journey.list_journeys(),
         segments=metrics.segments(),
@@ -147,6 +150,8 @@ async def dashboard(
         "comments": parts["comments"],
         "churn": parts["churn"],
         "risk": parts["risk"],
+        "churn_model": parts["churn_model"],
+        "at_risk": parts["at_risk"],
         "clv": parts["clv"],
         "drivers_url": "/dashboard/drivers?"
         + urlencode(
