@@ -1,5 +1,6 @@
-"""The demo's planted problems are what metrics' drivers analysis finds: a seeded demo, smaller
-than `make run`'s, imported into metrics, then asked `GET /v1/drivers` as the gateway asks it."""
+"""The demo's planted problems are what metrics' drivers analysis and churn model find: a seeded
+demo, smaller than `make run`'s, imported into metrics, then asked `GET /v1/drivers` and
+`GET /v1/outcomes/churn-model` as the gateway asks them."""
 
 import io
 import json
@@ -24,17 +25,27 @@ from metrics.main import MIGRATIONS, create_app
 
 pytestmark = pytest.mark.long
 
-# The smallest demo whose 39 touchpoints each have enough customers in common for the analysis;
-# make run's is 5,000 customers and 285 answers a day.
-CUSTOMERS = 3000
-PER_DAY = 170
+# make run's demo: 5,000 customers, 285 answers a day. 3,000 and 170 is the smallest whose 39
+# touchpoints each have enough customers in common for the drivers, but there the churn model
+# does not beat the NPS-category rates beyond chance (Brier lower by 0.001 to 0.003, each
+# interval including 0), so it is rightly not used; at make run's size it does.
+CUSTOMERS = 5000
+PER_DAY = 285
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def metrics(database_factory_for: Callable[[str, Path], DatabaseFactory]) -> Iterator[Settings]:
+    """One seeded demo for the module's tests, which only read it."""
     factory = database_factory_for("metrics", MIGRATIONS)
     url = factory.new_url()
-    yield Settings(database_url=url, relay_in_process=False, alerts_in_process=False)
+    settings = Settings(
+        database_url=url,
+        relay_in_process=False,
+        alerts_in_process=False,
+        churn_model_wait_seconds=300,
+    )
+    seeded(settings)
+    yield settings
     factory.drop(url)
 
 
@@ -99,7 +110,6 @@ def seeded(settings: Settings) -> None:
 
 
 def test_the_planted_problems_drive_relationship_nps_and_churn(metrics):
-    seeded(metrics)
     planted = {p.name for p in generate.points() if p.failure_rate}
     assert len(planted) == 2
     reader = bearer(make_key(metrics.database_url, "dashboard", Scope.READ))
@@ -113,9 +123,29 @@ def test_the_planted_problems_drive_relationship_nps_and_churn(metrics):
             top = {d["name"] for d in ranked[:2]}
             assert top == planted, (outcome, [(d["name"], d["share"]) for d in ranked[:5]])
             # Not by a hair: each planted problem explains clearly more than the next touchpoint
-            # (twice as much for NPS; churn, a yes or no per customer, says less: 1.8 times in
-            # this seeded sample of 3,000, 3 times on the full demo).
+            # (twice as much for NPS; churn, a yes or no per customer, says less: about 3 times
+            # in make run's demo, 1.8 in a sample of 3,000).
             margin = {"nps": 2.0, "churn": 1.5}[outcome]
             assert min(d["importance"] for d in ranked[:2]) > margin * ranked[2]["importance"], (
                 outcome
             )
+
+
+def test_the_churn_model_finds_the_planted_problems_and_is_used(metrics):
+    planted = {p.name for p in generate.points() if p.failure_rate}
+    reader = bearer(make_key(metrics.database_url, "dashboard", Scope.READ))
+    with TestClient(create_app(metrics)) as client:
+        response = client.get("/v1/outcomes/churn-model", headers=reader)
+        assert response.status_code == 200, response.text
+        found = response.json()
+        risk = client.get("/v1/outcomes/revenue-at-risk", headers=reader).json()
+    assert found["decision"] == "in_use", found["reason"]
+    assert risk["method"] == "model"
+    checked = found["validation"]
+    assert checked["auc_model"] > checked["auc_baseline"] + 0.05
+    assert 0.7 < checked["calibration_slope"] < 1.3
+    # The two inputs it weighs most are the planted touchpoints' experience, each lowering
+    # churn as it rises (inputs are standardised, so their weights compare).
+    strongest = found["features"][:2]
+    assert {f["name"].split(":")[0] for f in strongest} == planted, found["features"][:5]
+    assert all(f["coefficient"] < 0 for f in strongest)
