@@ -2,6 +2,7 @@
 better than the NPS-category rates on held-out customers."""
 
 import math
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -224,6 +225,14 @@ def test_a_model_that_sees_the_courier_beats_the_category_rates_and_is_used(api,
     [entry] = [i for i in items if i["external_id"] == worst.external_id]
     assert any("Courier touchpoint" in r["words"] for r in entry["reasons"]), entry["reasons"]
     assert all(r["odds_ratio"] >= 1.25 for r in entry["reasons"])
+    # A reason never reads backwards: an experience above the average, or an NPS answer that
+    # rose, is no reason to leave, whatever the overlapping inputs' weights make of it.
+    said = [r["words"] for i in items for r in i["reasons"]]
+    assert said and not [w for w in said if "rose" in w]
+    for mean, average in re.findall(
+        r"experience ([-+][\d.]+) on -2 to \+2 \(average ([-+][\d.]+)", " ".join(said)
+    ):
+        assert float(mean) <= float(average)
     gold, _ = every_at_risk(api, segment="GOLD")
     assert {i["segment"] for i in gold} == {"gold"}
     assert len(gold) == sum(1 for c in active if c.segment == "gold")

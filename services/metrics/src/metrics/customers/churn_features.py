@@ -195,6 +195,25 @@ def _varies(column: Vector) -> bool:
     return len(known) > 1 and bool(np.ptp(known) > 0)
 
 
+def reads_as_risk(group: str, values: dict[str, float], table: Table, scored: Scored) -> bool:
+    """Whether a customer's input points the way a reader takes a risk to: an NPS answer or an
+    experience below the average, an NPS answer that fell. Where inputs overlap (a touchpoint's
+    answer is often the latest NPS answer too), a model can weigh one against another in ways
+    that read backwards for a single customer: "Courier: mean experience +2.0" as a reason to
+    leave helps no one."""
+    if group == "latest_nps":
+        return scored.latest.score < table.averages.get("nps", 9.0)
+    if group == "trend":
+        change = values.get("nps_change", math.nan)
+        return math.isnan(change) or change < 0
+    if group.startswith("touchpoint:"):
+        touchpoint = group.removeprefix("touchpoint:")
+        mean = values.get(group, math.nan)
+        skipped = values.get(f"skipped:{touchpoint}") == 1.0
+        return skipped or (not math.isnan(mean) and mean < table.averages[group])
+    return True
+
+
 def reason_words(group: str, values: dict[str, float], table: Table, scored: Scored) -> str:
     """A customer's input in words, for the reasons of the at-risk list."""
     if group == "latest_nps":
@@ -204,11 +223,11 @@ def reason_words(group: str, values: dict[str, float], table: Table, scored: Sco
         if math.isnan(change):
             return "no NPS answer before the latest to compare with"
         gap = values.get("nps_gap", math.nan)
-        when = "" if math.isnan(gap) else f" {gap:.0f} days earlier"
+        when = "" if math.isnan(gap) else f", {gap:.0f} days earlier"
         if change == 0:
-            return f"NPS answer unchanged from the one{when}"
+            return f"NPS answer unchanged from the one before{when}"
         moved = "fell" if change < 0 else "rose"
-        return f"NPS answer {moved} {abs(change):.0f} points from the one{when}"
+        return f"NPS answer {moved} {abs(change):.0f} points from the one before{when}"
     if group == "tenure":
         years = values.get("tenure", math.nan)
         if math.isnan(years) or values.get("tenure_unknown") == 1:
@@ -220,8 +239,10 @@ def reason_words(group: str, values: dict[str, float], table: Table, scored: Sco
         return f"segment {scored.customer.segment or '(none)'}"
     touchpoint = group.removeprefix("touchpoint:")
     name = table.touchpoints.get(touchpoint, touchpoint)
-    mean = values.get(group, math.nan)
-    if math.isnan(mean):
+    if values.get(f"skipped:{touchpoint}") == 1.0:
         return f"did not answer {name}"
+    mean = values.get(group, math.nan)
+    if math.isnan(mean):  # everyone who answered it gave the same: no column of its own
+        return f"answered {name}"
     average = table.averages[group]
     return f"{name}: mean experience {mean:+.1f} on -2 to +2 (average {average:+.1f})"

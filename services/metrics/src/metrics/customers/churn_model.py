@@ -337,19 +337,24 @@ def _feature(data: Table, j: int, fitted: Fitted | None = None) -> dict[str, Any
 
 def _reasons(data: Table, row: int, contributions: Vector) -> list[dict[str, Any]]:
     """The inputs that raise this customer's churn odds most against an average customer's
-    (every input at its mean): each input's columns' coefficient x standardised value, added."""
+    (every input at its mean): each input's columns' coefficient x standardised value, added;
+    only those that read as a risk (churn_features.reads_as_risk)."""
     by_group: dict[str, float] = defaultdict(float)
     for column, amount in zip(data.columns, contributions, strict=True):
         by_group[column.group] += float(amount)
-    strongest = sorted(by_group.items(), key=lambda item: -item[1])[:REASONS]
-    values = data.values(row)
+    values, scored = data.values(row), data.rows[row]
+    raising = [
+        (group, amount)
+        for group, amount in by_group.items()
+        if math.exp(amount) >= MIN_REASON_ODDS
+        and churn_features.reads_as_risk(group, values, data, scored)
+    ]
     return [
         {
-            "words": churn_features.reason_words(group, values, data, data.rows[row]),
+            "words": churn_features.reason_words(group, values, data, scored),
             "odds_ratio": math.exp(amount),
         }
-        for group, amount in strongest
-        if math.exp(amount) >= MIN_REASON_ODDS
+        for group, amount in sorted(raising, key=lambda item: -item[1])[:REASONS]
     ]
 
 

@@ -167,7 +167,8 @@ def get_churn_model(
     description="Active customers with an NPS answer, the largest expected loss (p(churn) x "
     "annual revenue) first. p and `method` as in revenue at risk; with the model each customer "
     "has up to 3 reasons, the inputs that raise their churn odds most against an average "
-    "customer's (by 25% or more); with the category rates, their latest NPS category. "
+    "customer's (by 25% or more) and read as a risk (an NPS answer or experience below the "
+    "average, an NPS answer that fell); with the category rates, their latest NPS category. "
     "`segment` matches any case.",
 )
 def list_at_risk(

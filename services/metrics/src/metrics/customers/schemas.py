@@ -261,7 +261,9 @@ class AtRiskCustomer(BaseModel):
     category: Literal["promoter", "passive", "detractor"]
     answered_at: datetime = Field(description="When the latest NPS answer was given.")
     reasons: list[RiskReason] = Field(
-        description="Model: up to 3 inputs that raise the odds by 25% or more, strongest first."
+        description="Model: up to 3 inputs that raise the odds by 25% or more and read as a "
+        "risk (an NPS answer or experience below the average, an NPS answer that fell), "
+        "strongest first; category rates: the latest NPS category and its rate."
     )
 
 
