@@ -1,6 +1,7 @@
 """The dashboard: scores and their change, trends, open incidents with what customers said
 behind them (counted by theme), revenue at risk and the customers most at risk, lifetime value,
-churn by NPS category, the drivers quadrant and recent comments. Its filters live in the URL, so a view can be shared."""
+churn by NPS category, the drivers quadrant and recent comments. Its filters live in the URL,
+so a view can be shared."""
 
 from datetime import date, timedelta
 from typing import Annotated, Any
