@@ -27,9 +27,7 @@ def fresh_minute(needed=15):
         time.sleep(60.2 - second)
 
 
-def test_a_client_past_its_limit_gets_429_with_retry_after(
-    settings, api, published, monkeypatch
-):
+def test_a_client_past_its_limit_gets_429_with_retry_after(settings, api, published, monkeypatch):
     early_in_a_minute(monkeypatch)
     limited = settings.model_copy(update={"rate_limit_per_client": 5})
     with TestClient(create_app(limited)) as client:
