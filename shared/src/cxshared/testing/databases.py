@@ -7,7 +7,6 @@ the local server with trust auth).
 """
 
 import os
-import queue
 import shutil
 import threading
 import uuid
@@ -67,27 +66,6 @@ def _pg_create(name: str, template: str | None = None) -> None:
     )
 
 
-class _Dropper:
-    """Drops PostgreSQL databases one after another on a thread of its own."""
-
-    def __init__(self) -> None:
-        self._names: queue.Queue[str | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (name := self._names.get()) is not None:
-            _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    def drop(self, name: str) -> None:
-        self._names.put(name)
-
-    def close(self) -> None:
-        """Once every database handed over has been dropped."""
-        self._names.put(None)
-        self._thread.join()
-
-
 class DatabaseFactory:
     """Hands out fresh, migrated databases for one service."""
 
@@ -99,7 +77,6 @@ class DatabaseFactory:
         self.prefix = f"cxtest_{service}_{worker}_{uuid.uuid4().hex[:6]}"
         self._template: str | None = None
         self._created: list[str] = []
-        self._dropper = _Dropper() if self.backend == "postgresql" else None
 
     def _build_template(self) -> str:
         if self.backend == "sqlite":
@@ -131,18 +108,17 @@ class DatabaseFactory:
         return _pg_url(name)
 
     def drop(self, url: str) -> None:
-        name = make_url(url).database
-        if self._dropper is not None and name:
+        if self.backend == "postgresql":
+            name = make_url(url).database
+            _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             if name in self._created:
                 self._created.remove(name)
-            self._dropper.drop(name)
 
     def close(self) -> None:
-        if self._dropper is not None:
+        if self.backend == "postgresql":
             for name in reversed(self._created):
-                self._dropper.drop(name)
+                _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             self._created.clear()
-            self._dropper.close()
 
 
 def fetch_all(database_url: str, statement: Any) -> list[Any]:
