@@ -1,11 +1,13 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
-from cxshared.auth import Admin
+from cxshared.auth import Admin, Reader
 from cxshared.deps import OutboxDep, SessionDep
+from cxshared.types import IsoDateTime
 from feedback.respondents import service
-from feedback.respondents.schemas import Erasure
+from feedback.respondents.schemas import Erasure, Timeline
+from feedback.respondents.timeline import timeline
 
 router = APIRouter(prefix="/respondents", tags=["privacy"])
 
@@ -28,3 +30,23 @@ def erase_respondent(
     erasure = service.erase(session=session, outbox=outbox, external_id=external_id)
     session.commit()
     return erasure
+
+
+@router.get(
+    "/{external_id}/timeline",
+    response_model=Timeline,
+    summary="Everything known about a respondent, newest first",
+    description="Answers with their comments, invitations, cases, case notes and the contact "
+    "log, across surveys and channels, newest first. `before` (the previous page's "
+    "`next_before`) pages back. An erased respondent has an empty timeline.",
+)
+def respondent_timeline(
+    external_id: Annotated[str, Path(max_length=200, pattern=r"^[^\x00]+$")],
+    session: SessionDep,
+    _: Reader,
+    before: Annotated[
+        IsoDateTime | None, Query(description="Only entries older than this.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Any:
+    return timeline(session, external_id=external_id, before=before, limit=limit)
