@@ -263,6 +263,9 @@ def test_counts_for_a_person(api, published, journey):
     answer(api, 5, who="cust-2")
     counts = api.get("/v1/cases/counts", params={"assignee": "ana@example.com"}).json()
     assert counts == {"mine": 2, "team": 2, "unassigned": 0, "breached": 0, "at_risk": 0}
+    # The list's team filter reads the same teams: the lead sees them, an outsider none.
+    assert len(listed(api, team_of="lead@example.com")) == 2
+    assert listed(api, team_of="someone@example.com") == []
 
 
 def test_sla_clocks_pause_while_waiting_and_a_breach_is_announced_once_across_restarts(

@@ -64,6 +64,10 @@ async def case_filters(
     breached: Annotated[bool | None, Query(description="Past an SLA (either clock).")] = None,
     at_risk: Annotated[bool | None, Query(description="80 % of an SLA used, not breached.")] = None,
     respondent: Annotated[Identifier | None, Query(description="Respondent external id.")] = None,
+    team_of: Annotated[
+        Email | None,
+        Query(description="Cases of the teams this person leads or owns touchpoints for."),
+    ] = None,
     opened_before: Annotated[IsoDateTime | None, Query(description="Age: opened before.")] = None,
     opened_after: Annotated[
         IsoDateTime | None, Query(description="Age: opened at or after.")
@@ -79,6 +83,7 @@ async def case_filters(
         "breached": breached,
         "at_risk": at_risk,
         "respondent_external_id": respondent,
+        "team_of": team_of,
         "opened_before": opened_before,
         "opened_after": opened_after,
     }
@@ -94,7 +99,7 @@ def list_cases(
     now = policy.now()
     rows, cursor = paginate(
         session,
-        service.filtered(filters, now),
+        service.filtered(filters, now, session=session),
         order_by=[col(Case.id)],  # ids are time-ordered: newest first
         params=params,
         descending=True,

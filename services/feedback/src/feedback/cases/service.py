@@ -483,8 +483,11 @@ def _at_risk(now: datetime) -> Any:
     )
 
 
-def filtered(filters: dict[str, Any], now: datetime) -> Any:
+def filtered(filters: dict[str, Any], now: datetime, *, session: Session) -> Any:
     query = select(Case)
+    if filters.get("team_of") is not None:
+        # The same teams as `counts`' team figure.
+        query = query.where(col(Case.assignee_team_id).in_(teams_of(session, filters["team_of"])))
     for name in ("journey_id", "touchpoint_id", "priority", "state", "respondent_external_id"):
         if filters.get(name) is not None:
             query = query.where(getattr(Case, name) == filters[name])
