@@ -266,6 +266,8 @@ def test_counts_for_a_person(api, published, journey):
     # The list's team filter reads the same teams: the lead sees them, an outsider none.
     assert len(listed(api, team_of="lead@example.com")) == 2
     assert listed(api, team_of="someone@example.com") == []
+    assert len(listed(api, assignee="ana@example.com", active=True)) == 2
+    assert listed(api, assignee="ana@example.com", active=False) == []
 
 
 def test_sla_clocks_pause_while_waiting_and_a_breach_is_announced_once_across_restarts(

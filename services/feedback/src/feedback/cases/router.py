@@ -57,6 +57,10 @@ async def case_filters(
     touchpoint_id: Annotated[Identifier | None, Query()] = None,
     priority: Annotated[Priority | None, Query()] = None,
     state: Annotated[CaseState | None, Query()] = None,
+    active: Annotated[
+        bool | None,
+        Query(description="Only cases still being worked (open, in progress, waiting)."),
+    ] = None,
     assignee: Annotated[Email | None, Query(description="The assignee's e-mail.")] = None,
     unassigned: Annotated[
         bool | None, Query(description="Only cases with nobody assigned.")
@@ -78,6 +82,7 @@ async def case_filters(
         "touchpoint_id": touchpoint_id,
         "priority": priority,
         "state": state,
+        "active": active,
         "assignee": assignee,
         "unassigned": unassigned,
         "breached": breached,

@@ -491,6 +491,9 @@ def filtered(filters: dict[str, Any], now: datetime, *, session: Session) -> Any
     for name in ("journey_id", "touchpoint_id", "priority", "state", "respondent_external_id"):
         if filters.get(name) is not None:
             query = query.where(getattr(Case, name) == filters[name])
+    if filters.get("active") is not None:
+        working = col(Case.state).in_(ACTIVE)
+        query = query.where(working if filters["active"] else ~working)
     if filters.get("assignee") is not None:
         query = query.where(Case.assignee_email == filters["assignee"])
     if filters.get("unassigned") is not None:
