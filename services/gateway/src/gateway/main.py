@@ -35,6 +35,7 @@ from gateway.pages import (
     answers,
     at_risk,
     auth,
+    cases,
     dashboard,
     incidents,
     journeys,
@@ -111,6 +112,7 @@ def create_app(
     app.include_router(dashboard.router)
     app.include_router(at_risk.router)
     app.include_router(incidents.router)
+    app.include_router(cases.router)
     app.include_router(answers.router)
     app.include_router(journeys.router)
     app.include_router(ownership.router)

@@ -2,17 +2,26 @@
 
 import time
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from cxshared.client import BackendClient, UpstreamRateLimited, UpstreamUnavailable
 from gateway.clients.models import (
+    Case,
+    CaseChange,
+    CaseContact,
+    CaseCounts,
+    CaseNote,
+    CasePage,
     Invitation,
     InvitationResult,
     PublicSurvey,
+    RootCause,
     Submission,
     Survey,
     SurveyResponse,
+    Timeline,
 )
 
 
@@ -79,6 +88,69 @@ class FeedbackClient(BackendClient):
 
     async def get_response(self, response_id: str) -> SurveyResponse:
         return SurveyResponse.model_validate(await self.get_json(f"/v1/responses/{response_id}"))
+
+    async def list_cases(self, params: dict[str, Any]) -> CasePage:
+        sent = {k: v for k, v in params.items() if v not in (None, "")}
+        return CasePage.model_validate(await self.get_json("/v1/cases", params=sent))
+
+    async def case_counts(self, email: str) -> CaseCounts:
+        counts = await self.get_json("/v1/cases/counts", params={"assignee": email})
+        return CaseCounts.model_validate(counts)
+
+    async def get_case(self, case_id: str) -> Case:
+        return Case.model_validate(await self.get_json(f"/v1/cases/{case_id}"))
+
+    async def create_case(self, fields: dict[str, Any], *, acting_user: str) -> Case:
+        response = await self.request("POST", "/v1/cases", json=fields, acting_user=acting_user)
+        return Case.model_validate(response.json())
+
+    async def update_case(
+        self, case_id: str, *, version: int, changes: dict[str, Any], acting_user: str
+    ) -> Case:
+        response = await self.request(
+            "PATCH",
+            f"/v1/cases/{case_id}",
+            json=changes,
+            if_match=version,
+            acting_user=acting_user,
+        )
+        return Case.model_validate(response.json())
+
+    async def case_notes(self, case_id: str) -> list[CaseNote]:
+        return [
+            CaseNote.model_validate(n) for n in await self.get_json(f"/v1/cases/{case_id}/notes")
+        ]
+
+    async def add_case_note(self, case_id: str, body: str, *, acting_user: str) -> CaseNote:
+        response = await self.request(
+            "POST", f"/v1/cases/{case_id}/notes", json={"body": body}, acting_user=acting_user
+        )
+        return CaseNote.model_validate(response.json())
+
+    async def case_contacts(self, case_id: str) -> list[CaseContact]:
+        contacts = await self.get_json(f"/v1/cases/{case_id}/contacts")
+        return [CaseContact.model_validate(c) for c in contacts]
+
+    async def add_case_contact(
+        self, case_id: str, fields: dict[str, Any], *, acting_user: str
+    ) -> CaseContact:
+        response = await self.request(
+            "POST", f"/v1/cases/{case_id}/contacts", json=fields, acting_user=acting_user
+        )
+        return CaseContact.model_validate(response.json())
+
+    async def case_history(self, case_id: str) -> list[CaseChange]:
+        changes = await self.get_json(f"/v1/cases/{case_id}/history")
+        return [CaseChange.model_validate(c) for c in changes]
+
+    async def root_causes(self, journey_id: str | None) -> list[RootCause]:
+        params = {"journey_id": journey_id} if journey_id else {}
+        causes = await self.get_json("/v1/root-causes", params=params)
+        return [RootCause.model_validate(c) for c in causes]
+
+    async def respondent_timeline(self, external_id: str, *, limit: int = 50) -> Timeline:
+        path = f"/v1/respondents/{quote(external_id, safe='')}/timeline"
+        return Timeline.model_validate(await self.get_json(path, params={"limit": limit}))
 
     async def open_export(self, params: dict[str, Any]) -> httpx.Response:
         """The backend's export, opened as a stream: the caller passes its body on as it

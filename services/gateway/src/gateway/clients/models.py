@@ -581,3 +581,114 @@ class ChurnModel(Remote):
     validation: ChurnValidation | None = None
     fitted_at: datetime | None = None
     seconds: float | None = None
+
+
+class CaseClock(Remote):
+    target_seconds: float
+    used_seconds: float
+    due_at: datetime | None = None
+    running: bool
+    stopped: bool
+    at_risk: bool
+    breached: bool
+
+
+class CaseAssignee(Remote):
+    email: str | None = None
+    name: str = ""
+    team_id: str | None = None
+    team_name: str | None = None
+    routed: bool = False
+
+
+class Case(Remote):
+    id: str
+    version: int
+    source: str
+    response_id: str | None = None
+    survey_id: str | None = None
+    touchpoint_id: str | None = None
+    touchpoint_name: str | None = None
+    journey_id: str | None = None
+    journey_name: str | None = None
+    respondent_external_id: str | None = None
+    title: str
+    description: str = ""
+    reason: str = ""
+    priority: str
+    state: str
+    assignee: CaseAssignee
+    root_cause: dict[str, Any] | None = None
+    resolution: str = ""
+    recovered: bool | None = None
+    opened_at: datetime
+    first_contact_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    sla: dict[str, CaseClock] = {}
+    at_risk: bool = False
+    breached: bool = False
+    updated_by: str = ""
+
+
+class CasePage(Remote):
+    items: list[Case]
+    next_cursor: str | None = None
+
+
+class CaseCounts(Remote):
+    mine: int
+    team: int
+    unassigned: int
+    breached: int
+    at_risk: int
+
+
+class CaseNote(Remote):
+    id: str
+    body: str
+    author: str
+    created_at: datetime
+
+
+class CaseContact(Remote):
+    id: str
+    channel: str
+    outcome: str
+    contacted_at: datetime
+    note: str = ""
+    author: str
+
+
+class CaseChange(Remote):
+    id: str
+    actor: str
+    action: str
+    changes: dict[str, Any] = {}
+    at: datetime
+
+
+class RootCause(Remote):
+    id: str
+    name: str
+    journey_id: str | None = None
+
+
+class TimelineEntry(Remote):
+    kind: str
+    at: datetime
+    id: str
+    survey_id: str | None = None
+    survey_title: str | None = None
+    case_id: str | None = None
+    summary: str
+    text: str = ""
+    status: str | None = None
+    scores: dict[str, int] = {}
+    channel: str | None = None
+    author: str | None = None
+
+
+class Timeline(Remote):
+    items: list[TimelineEntry]
+    next_before: datetime | None = None

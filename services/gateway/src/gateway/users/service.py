@@ -146,3 +146,14 @@ def end_session(engine: Engine, *, token: str) -> None:
 def has_users(engine: Engine) -> bool:
     with read_session(engine) as session:
         return session.exec(select(User.id).limit(1)).first() is not None
+
+
+def staff_members(engine: Engine) -> list[tuple[str, str]]:
+    """Every enabled staff member as (email, name), by name: whom a case can be given to."""
+    with read_session(engine) as session:
+        rows = session.exec(
+            select(User.email, User.name)
+            .where(col(User.disabled_at).is_(None))
+            .order_by(col(User.name), col(User.email))
+        ).all()
+    return [(email, name) for email, name in rows]
