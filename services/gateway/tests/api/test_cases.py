@@ -241,3 +241,21 @@ def test_a_case_is_opened_from_a_response(stack, editor, delivery_survey):
     assert opened.status_code == 303
     page = editor.get(opened.headers["location"]).text
     assert "Ask what would make it a 10" in page and "<strong>8</strong>" in page
+
+
+def test_touchpoint_cards_and_incidents_link_to_the_touchpoints_open_cases(
+    stack, editor, delivery_journey, tools
+):
+    courier = delivery_journey["stages"][0]["touchpoints"][0]
+    link = f'href="/cases?view=all&amp;touchpoint_id={courier["id"]}"'
+    assert link in editor.get(f"/journeys/{delivery_journey['id']}").text
+    tools.relay(stack)
+    tools.answers(stack, courier["id"], [0, 1, 2, 0, 1, 2, 3, 0])
+    evaluated = stack.metrics.post("/v1/incidents/evaluate", headers=stack.metrics.admin)
+    assert evaluated.status_code == 200, evaluated.text
+    assert link in editor.get("/incidents?status=open").text
+    assert link in editor.get("/dashboard").text
+    a_case(stack, touchpoint_id=courier["id"], title="At the courier")
+    a_case(stack, title="Elsewhere")
+    listed = editor.get(f"/cases?view=all&touchpoint_id={courier['id']}").text
+    assert "At the courier" in listed and "Elsewhere" not in listed

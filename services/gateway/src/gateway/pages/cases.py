@@ -263,7 +263,9 @@ class Desk:
     engine: Engine
 
 
-async def _desk(request: Request, feedback: FeedbackDep, journey: JourneyDep, engine: EngineDep) -> Desk:
+async def _desk(
+    request: Request, feedback: FeedbackDep, journey: JourneyDep, engine: EngineDep
+) -> Desk:
     return Desk(request, feedback, journey, engine)
 
 
