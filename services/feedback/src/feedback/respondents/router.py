@@ -7,7 +7,6 @@ from cxshared.deps import OutboxDep, SessionDep
 from cxshared.types import IsoDateTime
 from feedback.respondents import service
 from feedback.respondents.schemas import Erasure, Timeline
-from feedback.respondents.timeline import timeline
 
 router = APIRouter(prefix="/respondents", tags=["privacy"])
 
@@ -49,4 +48,4 @@ def respondent_timeline(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
-    return timeline(session, external_id=external_id, before=before, limit=limit)
+    return service.timeline(session, external_id=external_id, before=before, limit=limit)
