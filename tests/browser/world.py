@@ -197,13 +197,21 @@ def running_world(
             },
             "metrics": metrics_env,
         }
-        # Journey and feedback need only metrics: they start side by side (importing a service
-        # is most of a start), while the staff users' passwords are hashed.
-        with ThreadPoolExecutor(2) as pool:
-            starting = {
-                name: pool.submit(live.start, name, *serve, env=envs[name])
-                for name in ("journey", "feedback")
-            }
+        # Journey's relay also delivers its touchpoint and team events to feedback, which routes
+        # cases by them (docs/cases.md), so journey starts once feedback's address is known.
+        feedback_ingest = make_key(urls["feedback"], "journey-relay", Scope.INGEST)
+
+        def feedback_then_journey() -> None:
+            servers["feedback"] = live.start("feedback", *serve, env=envs["feedback"])
+            envs["journey"]["JOURNEY_FEEDBACK_INGEST_URL"] = (
+                f"{servers['feedback'].base_url}/v1/events"
+            )
+            envs["journey"]["JOURNEY_FEEDBACK_INGEST_API_KEY"] = feedback_ingest
+            servers["journey"] = live.start("journey", *serve, env=envs["journey"])
+
+        # They start while the staff users' passwords are hashed.
+        with ThreadPoolExecutor(1) as pool:
+            starting = pool.submit(feedback_then_journey)
             engine = make_engine(urls["gateway"], pool_size=1)
             for role in Role:
                 create_user(
@@ -214,8 +222,7 @@ def running_world(
                     password=PASSWORD,
                 )
             engine.dispose()
-            for name, started in starting.items():
-                servers[name] = started.result()
+            starting.result()
         envs["gateway"] = {
             "GATEWAY_DATABASE_URL": urls["gateway"],
             "GATEWAY_SURVEY_CACHE_SECONDS": "0",

@@ -5,6 +5,7 @@ and one request id follows a request from the gateway into feedback's JSON log."
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -21,7 +22,8 @@ from cxshared.events.signing import sign
 from cxshared.testing.databases import DatabaseFactory
 from cxshared.testing.processes import eventually
 from cxshared.testing.receiver import Received, Receiver
-from tests.browser.world import World, running_world
+from feedback.ownership.models import TouchpointOwner
+from tests.browser.world import PASSWORD, World, running_world
 
 # Its module-scoped world is built once, on one xdist worker (make pytest: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("e2e-four-services")
@@ -211,3 +213,125 @@ def test_an_answer_through_the_gateway_reaches_metrics_alerts_and_every_receiver
         ("request.completed", "/v1/public/surveys/courier", 304),
         ("request.completed", "/v1/public/surveys/courier/responses", 201),
     ]
+
+
+def known_owner(world: World, touchpoint_id: str) -> str | None:
+    """The owner's e-mail in feedback's read model of journey's touchpoints."""
+    engine = make_engine(world.urls["feedback"], pool_size=1)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(  # type: ignore[no-any-return]
+                select(TouchpointOwner.owner_email).where(TouchpointOwner.id == touchpoint_id)
+            ).scalar()
+    finally:
+        engine.dispose()
+
+
+class Staff:
+    """A staff member signed in to the gateway, as a browser without JavaScript is."""
+
+    def __init__(self, world: World, email: str) -> None:
+        self.http = httpx.Client(base_url=world.gateway, timeout=10)
+        login = self.http.get("/login").text
+        token = re.search(r'name="login_token" value="([^"]+)"', login)
+        assert token, login
+        signed_in = self.http.post(
+            "/login",
+            data={"email": email, "password": PASSWORD, "login_token": token.group(1)},
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', self.http.get("/cases").text)
+        assert csrf
+        self.csrf = csrf.group(1)
+
+    def inbox(self) -> str:
+        page = self.http.get("/cases?view=mine")
+        assert page.status_code == 200, page.text
+        return page.text
+
+    def post(self, url: str, form: dict[str, Any]) -> httpx.Response:
+        return self.http.post(url, data={"csrf_token": self.csrf, **form})
+
+
+def test_a_detractor_opens_a_case_in_the_owners_inbox_and_follows_a_new_owner(
+    world: World,
+) -> None:
+    journey = world.post(
+        "journey",
+        "/v1/journeys/documents",
+        {
+            "name": "Returns",
+            "stages": [
+                {
+                    "name": "Return",
+                    "touchpoints": [
+                        {
+                            "name": "Parcel desk",
+                            "channel": "store",
+                            "interaction": "human",
+                            "owner_name": "Editor User",
+                            "owner_email": "editor@example.com",
+                        }
+                    ],
+                }
+            ],
+        },
+    )
+    [touchpoint] = journey["stages"][0]["touchpoints"]
+    survey = world.post(
+        "feedback",
+        "/v1/surveys",
+        {
+            "slug": "parcel-desk",
+            "title": "How was the parcel desk?",
+            "touchpoint_id": touchpoint["id"],
+            "min_seconds_to_complete": 0,
+            "questions": [
+                {"key": "nps", "type": "nps", "prompt": "Recommend us?", "required": True}
+            ],
+        },
+    )
+    world.post("feedback", f"/v1/surveys/{survey['id']}/publish")
+    owner, successor = Staff(world, "editor@example.com"), Staff(world, "admin@example.com")
+
+    def counts(email: str) -> dict[str, int]:
+        return world.get("feedback", f"/v1/cases/counts?assignee={email}")  # type: ignore[no-any-return]
+
+    # Journey's relay tells feedback who owns the desk: the first answer waits for that.
+    eventually(
+        lambda: known_owner(world, touchpoint["id"]) == "editor@example.com", 10, "the owner"
+    )
+    answered = time.monotonic()
+    answer_through_gateway(world, "parcel-desk", 1, f"e2e-{uuid.uuid4().hex}")
+
+    def listed_in(staff: Staff) -> list[str]:
+        """The desk's cases that the staff member's inbox links to."""
+        cases = world.get("feedback", f"/v1/cases?touchpoint_id={touchpoint['id']}")["items"]
+        page = staff.inbox()
+        return [c["id"] for c in cases if f'href="/cases/{c["id"]}"' in page]
+
+    eventually(lambda: listed_in(owner), 2, "the case in the owner's inbox")
+    seen = time.monotonic() - answered
+    assert seen < 2, seen
+    [case] = world.get("feedback", f"/v1/cases?touchpoint_id={touchpoint['id']}")["items"]
+    assert (case["assignee"]["email"], case["priority"]) == ("editor@example.com", "high")
+
+    # The owner changes through the gateway; feedback hears of it from journey's relay and
+    # moves the open case (its assignee owns nothing there any more) to the new owner.
+    changed = owner.post(
+        f"/touchpoints/{touchpoint['id']}/owner",
+        {
+            "version": touchpoint["version"],
+            "owner_name": "Admin User",
+            "owner_email": "admin@example.com",
+        },
+    )
+    assert changed.status_code == 303, changed.text
+    eventually(lambda: counts("admin@example.com")["mine"] == 1, 10, "feedback knows")
+    answer_through_gateway(world, "parcel-desk", 0, f"e2e-{uuid.uuid4().hex}")
+    newest = world.get("feedback", f"/v1/cases?touchpoint_id={touchpoint['id']}")["items"][0]
+    assert newest["id"] != case["id"]
+    assert newest["assignee"]["email"] == "admin@example.com"
+    assert sorted(listed_in(successor)) == sorted([case["id"], newest["id"]])
+    assert listed_in(owner) == []
+    assert counts("editor@example.com")["mine"] == 0
