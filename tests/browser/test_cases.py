@@ -114,7 +114,7 @@ def test_the_inbox_assigns_from_the_keyboard_and_the_case_is_worked(world, cases
     expect(page.locator("section[aria-labelledby=contacts-title]")).to_contain_text(
         "Phone: reached"
     )
-    expect(page.locator("section[aria-labelledby=sla-title]")).to_contain_text("Met.")
+    expect(page.locator("section[aria-labelledby=sla-title]")).to_contain_text("Contact made")
     page.fill("#f-resolution", "Sent a voucher for the wait.")
     page.click("button:has-text('Resolve')")
     expect(page.locator(".case-head .tag.state")).to_have_text("Resolved")
