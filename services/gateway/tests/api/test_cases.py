@@ -259,3 +259,16 @@ def test_touchpoint_cards_and_incidents_link_to_the_touchpoints_open_cases(
     a_case(stack, title="Elsewhere")
     listed = editor.get(f"/cases?view=all&touchpoint_id={courier['id']}").text
     assert "At the courier" in listed and "Elsewhere" not in listed
+
+
+def test_the_inbox_pages_back_with_a_cursor(stack, editor):
+    titles = [a_case(stack, title=f"Case number {n:02d}")["title"] for n in range(27)]
+    first = editor.get("/cases").text
+    older = re.search(r'<a href="(/cases\?[^"]+cursor=[^"]+)">Older</a>', first)
+    assert older, first
+    rest = editor.get(older.group(1).replace("&amp;", "&")).text
+    shown = [t for t in titles if t in first] + [t for t in titles if t in rest]
+    assert sorted(shown) == sorted(titles)  # each once, newest first across the pages
+    assert titles[-1] in first and titles[0] in rest and "Newest</a>" in rest
+    # A cursor edited by hand leads back to the first page.
+    assert editor.get("/cases?view=mine&cursor=nonsense").status_code == 303
