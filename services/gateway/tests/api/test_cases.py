@@ -179,6 +179,8 @@ def test_state_buttons_offer_valid_moves_and_resolving_needs_a_resolution(stack,
     assert "Refunded " + ESCAPED in after
     history = after[after.index("history-title") :]
     assert "editor@example.com" in history and "resolved" in history
+    assert "<strong>Assigned</strong> to editor@example.com" in history
+    assert "<strong>Opened</strong>: opened by hand" in history
 
 
 def test_a_stale_edit_says_so_and_keeps_what_was_typed(stack, editor):
