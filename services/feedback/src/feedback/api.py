@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from feedback.cases.events import EVENT_TYPES as CASE_EVENT_TYPES
 from feedback.cases.router import causes_router as root_causes
+from feedback.cases.router import public_router as public_follow_ups
 from feedback.cases.router import router as cases
 from feedback.cases.router import rules_router as case_rules
 from feedback.fatigue.router import public_router as public_fatigue
@@ -23,6 +24,7 @@ for router in (
     public_responses,
     public_invitations,
     public_fatigue,
+    public_follow_ups,
     surveys,
     invitations,
     responses,

@@ -50,6 +50,9 @@ class Settings(ServiceSettings):
         description="How often each `serve` process looks for cases past their SLA and "
         "announces each breach once (`case.breached`); 0 turns it off.",
     )
+    case_followup_days: float = Field(
+        14, gt=0, description="How long a case's recovery follow-up link can be answered."
+    )
 
 
 @lru_cache

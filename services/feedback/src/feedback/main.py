@@ -42,7 +42,8 @@ def case_policy(settings: Settings) -> CasePolicy:
                 settings.case_sla_normal_first_contact_hours * hours,
                 settings.case_sla_normal_resolution_hours * hours,
             ),
-        }
+        },
+        followup_days=settings.case_followup_days,
     )
 
 

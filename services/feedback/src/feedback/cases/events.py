@@ -70,6 +70,11 @@ def case_data(session: Session, case: Case, now: datetime) -> dict[str, Any]:
         "root_cause": {"id": cause.id, "name": cause.name} if cause else None,
         "resolution": case.resolution,
         "recovered": case.recovered,
+        "follow_up": {
+            "sent_at": _iso(case.followup_sent_at),
+            "answered_at": _iso(case.followup_answered_at),
+            "score": case.followup_score,
+        },
         "opened_at": _iso(case.opened_at),
         "first_contact_at": _iso(case.first_contact_at),
         "resolved_at": _iso(case.resolved_at),

@@ -1,7 +1,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from sqlmodel import col, or_, select
+from sqlmodel import Session, col, or_, select
 
 from cxshared.auth import Reader, Writer
 from cxshared.concurrency import IfMatch, ensure_fresh, set_etag
@@ -11,7 +11,7 @@ from cxshared.pagination import paginate
 from cxshared.problems import field_error
 from cxshared.timeutil import utcnow
 from cxshared.types import Email, Identifier, IsoDateTime
-from feedback.cases import service
+from feedback.cases import followup, service
 from feedback.cases.models import (
     Case,
     CaseContact,
@@ -32,9 +32,14 @@ from feedback.cases.schemas import (
     CaseUpdate,
     ContactCreate,
     ContactRead,
+    FollowUpAnswer,
+    FollowUpAnswered,
+    FollowUpCreated,
+    FollowUpMetric,
     HistoryRead,
     NoteCreate,
     NoteRead,
+    PublicFollowUp,
     RootCauseCreate,
     RootCauseRead,
     RuleCreate,
@@ -43,7 +48,9 @@ from feedback.cases.schemas import (
     RuleUpdate,
     check_condition,
 )
+from feedback.cases.sla import CasePolicy
 from feedback.dependencies import PageDep, PolicyDep
+from feedback.ratelimits import public_rate_limit
 from feedback.responses.models import Response as SurveyResponse
 from feedback.surveys.models import Survey
 
@@ -411,3 +418,94 @@ def retire_root_cause(cause_id: str, session: SessionDep, who: Writer) -> None:
     cause.updated_by = who.actor
     session.add(cause)
     session.commit()
+
+
+def _metric(asked: followup.Metric | None) -> FollowUpMetric | None:
+    if asked is None:
+        return None
+    return FollowUpMetric(
+        key=asked.key, type=asked.type, prompt=asked.prompt, min=asked.low, max=asked.high
+    )
+
+
+@router.post(
+    "/{case_id}/follow-up",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FollowUpCreated,
+    summary="Make the recovery follow-up link for a resolved case (staff send it)",
+    description="One question for the customer, “Did we put this right?”, and the metric that "
+    "opened the case asked again. The link is tied to the case and answered once; making a "
+    "new one retires the earlier link. 409 `case-not-resolved` before the case is resolved, "
+    "409 `follow-up-answered` once the customer has answered.",
+)
+def create_follow_up(
+    case_id: str, session: SessionDep, who: Writer, policy: PolicyDep, response: Response
+) -> Any:
+    case = followup.create(
+        session, policy, case=service.get_case(session, case_id, lock=True), actor=who.actor
+    )
+    session.commit()
+    set_etag(response, case.version)
+    assert case.followup_token is not None
+    expires = followup.expires_at(case, policy)
+    assert expires is not None
+    return FollowUpCreated(
+        case_id=case.id,
+        token=case.followup_token,
+        link=followup.link(case.followup_token),
+        expires_at=expires,
+        question=followup.PUT_RIGHT,
+        metric=_metric(followup.metric(session, case)),
+    )
+
+
+public_router = APIRouter(
+    prefix="/public/case-follow-ups",
+    tags=["public"],
+    dependencies=[Depends(public_rate_limit)],
+)
+
+
+def _public(session: Session, case: Case, policy: CasePolicy) -> PublicFollowUp:
+    survey = session.get(Survey, case.survey_id) if case.survey_id else None
+    state = followup.status(case, policy)
+    answered = followup.first_answer(session, case) if state == "answered" else None
+    return PublicFollowUp(
+        status=state,
+        title=survey.title if survey else "Your feedback",
+        question=followup.PUT_RIGHT,
+        metric=_metric(followup.metric(session, case)),
+        expires_at=followup.expires_at(case, policy),
+        answer=FollowUpAnswered(**answered) if answered else None,
+    )
+
+
+@public_router.get(
+    "/{token}", response_model=PublicFollowUp, summary="A recovery follow-up, for the customer"
+)
+def get_follow_up(token: str, session: SessionDep, policy: PolicyDep) -> Any:
+    return _public(session, followup.by_token(session, token), policy)
+
+
+@public_router.post(
+    "/{token}",
+    response_model=PublicFollowUp,
+    summary="Answer a recovery follow-up (once: a retry returns the first answer)",
+    description="Records whether it was put right and the metric again, and from them whether "
+    "the customer was recovered (docs/cases.md); publishes `case.updated` with `recovered`. "
+    "The first answer stands: a retry, or a different answer later, returns it unchanged. "
+    "410 `follow-up-expired` after the link's time; 404 for a link that is not (or no "
+    "longer) valid.",
+)
+def answer_follow_up(
+    token: str,
+    body: FollowUpAnswer,
+    session: SessionDep,
+    outbox: OutboxDep,
+    policy: PolicyDep,
+) -> Any:
+    case, _ = followup.answer(
+        session, outbox, policy, token=token, put_right=body.put_right, score=body.score
+    )
+    session.commit()
+    return _public(session, case, policy)

@@ -207,7 +207,10 @@ class CaseRead(BaseModel):
     assignee: Assignee
     root_cause: dict[str, Any] | None
     resolution: str
-    recovered: bool | None
+    recovered: bool | None = Field(
+        description="The follow-up's verdict: null until the customer answers it."
+    )
+    follow_up: "FollowUpState"
     opened_at: datetime
     first_contact_at: datetime | None
     resolved_at: datetime | None
@@ -304,3 +307,59 @@ class RootCauseRead(BaseModel):
     journey_id: str | None
     active: bool
     version: int
+
+
+class FollowUpState(BaseModel):
+    sent_at: datetime | None
+    answered_at: datetime | None
+    score: int | None
+
+
+class FollowUpMetric(BaseModel):
+    """The question that opened the case, asked again."""
+
+    key: str
+    type: str
+    prompt: str
+    min: int
+    max: int
+
+
+class FollowUpCreated(BaseModel):
+    case_id: str
+    token: str
+    link: str = Field(
+        description="The gateway's page for the customer; e-mail sending comes later, so "
+        "staff send it themselves.",
+        examples=["/f/Xq3v9s0YpQ2m7Lk1aB4cDw"],
+    )
+    expires_at: datetime
+    question: str
+    metric: FollowUpMetric | None
+
+
+class FollowUpAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    put_right: bool = Field(description="Did we put this right?")
+    score: Annotated[int | None, Field(ge=0, le=10)] = Field(
+        None, description="The original metric again (required when the link asks it)."
+    )
+
+
+class FollowUpAnswered(BaseModel):
+    put_right: bool | None
+    score: int | None
+    recovered: bool | None
+    answered_at: datetime | None
+
+
+class PublicFollowUp(BaseModel):
+    """What the customer's page shows: the questions, or the answer already given."""
+
+    status: str = Field(examples=["open"], description="open, answered or expired")
+    title: str
+    question: str
+    metric: FollowUpMetric | None
+    expires_at: datetime | None
+    answer: FollowUpAnswered | None

@@ -28,6 +28,7 @@ class CasePolicy:
 
     targets: dict[str, Targets]
     clock: Clock = field(default=utcnow)
+    followup_days: float = 14.0
 
     def now(self) -> datetime:
         return self.clock()
