@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from metrics.alerts.router import alerts_router as alerts
 from metrics.alerts.router import router as incidents
 from metrics.answers.router import router as answers
+from metrics.cases.router import router as cases
 from metrics.comments.router import router as comments
 from metrics.customers.router import router as customers
 from metrics.drivers.router import router as drivers
@@ -13,7 +14,18 @@ from metrics.scores.router import router as scores
 from metrics.themes.router import router as themes
 
 api_router = APIRouter(prefix="/v1")
-for router in (ingest, scores, answers, comments, themes, customers, drivers, incidents, alerts):
+for router in (
+    ingest,
+    scores,
+    answers,
+    comments,
+    themes,
+    customers,
+    drivers,
+    incidents,
+    alerts,
+    cases,
+):
     api_router.include_router(router)
 
 EVENT_TYPES = [

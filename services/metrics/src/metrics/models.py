@@ -4,6 +4,7 @@ from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.idempotency import IdempotencyRecord
 from metrics.alerts.models import Alert, Incident
+from metrics.cases.models import CaseFact
 from metrics.customers.models import Customer, LatestNps
 from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
 from metrics.facts.models import DailyRollup, ErasedResponse, MonthlyRollup, ResponseFact
@@ -13,6 +14,7 @@ from metrics.themes.models import CommentTheme, Theme
 __all__ = [
     "Alert",
     "ApiKey",
+    "CaseFact",
     "CommentTheme",
     "Customer",
     "DailyRollup",

@@ -45,6 +45,7 @@ class ResponseData(BaseModel):
 class ErasureData(BaseModel):
     respondent_external_id: Annotated[str, Field(min_length=1, max_length=200)]
     response_ids: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list)
+    case_ids: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list)
 
 
 class EntityData(BaseModel):

@@ -15,6 +15,8 @@ from cxshared.db import write_session
 from cxshared.events.ingest import EventEnvelope, invalid_event
 from cxshared.timeutil import as_utc, utcnow
 from metrics.alerts.models import Alert, Incident
+from metrics.cases import service as cases
+from metrics.cases.schemas import CaseData
 from metrics.customers.service import keep_latest_nps, refresh_latest_nps
 from metrics.dimension import service as dimension
 from metrics.facts.models import ErasedResponse, ResponseFact
@@ -171,6 +173,11 @@ def _erasure(batch: Batch, event: EventEnvelope, index: int) -> None:
         session.merge(ErasedResponse(response_id=response_id))
     if erased:
         _forget_in_alerts(session, erased)
+    cases.erase(session, respondent_id=data.respondent_external_id, case_ids=data.case_ids)
+
+
+def _case(batch: Batch, event: EventEnvelope, index: int) -> None:
+    cases.apply(batch.session, _parse(CaseData, event, index), as_utc(event.occurred_at))
 
 
 def _forget_in_alerts(session: Session, response_ids: set[str]) -> None:
@@ -197,6 +204,10 @@ HANDLERS: dict[str, Callable[[Batch, EventEnvelope, int], None]] = {
     "response.completed": _response,
     "response.updated": _response,
     "respondent.erased": _erasure,
+    **{
+        f"case.{verb}": _case
+        for verb in ("opened", "assigned", "updated", "breached", "resolved", "closed", "reopened")
+    },
     **{
         f"{entity}.{verb}": _entity(entity)
         for entity in dimension.TABLES
