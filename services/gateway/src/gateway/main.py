@@ -41,6 +41,7 @@ from gateway.pages import (
     journeys,
     opportunities,
     ownership,
+    public_follow_up,
     public_survey,
     surveys,
     themes,
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(opportunities.router)
     app.include_router(themes.router)
     app.include_router(public_survey.router)
+    app.include_router(public_follow_up.router)
     app.include_router(surveys.router)
 
     @app.get("/", include_in_schema=False)

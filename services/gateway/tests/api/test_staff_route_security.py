@@ -14,7 +14,8 @@ import pytest
 
 from cxshared.testing.security import database_fingerprint, operations
 
-OPEN = ("/healthz", "/readyz", "/metrics", "/login", "/s/", "/static/", "/embed.js")
+# Customers' pages: surveys (/s/) and case follow-ups (/f/) need no staff session.
+OPEN = ("/healthz", "/readyz", "/metrics", "/login", "/s/", "/f/", "/static/", "/embed.js")
 DUMMY = "00000000-0000-4000-8000-000000000000"
 
 

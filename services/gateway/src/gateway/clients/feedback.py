@@ -220,6 +220,27 @@ class FeedbackClient(BackendClient):
         )
         return Submission.model_validate(response.json())
 
+    async def follow_up(self, token: str, *, client: str) -> dict[str, Any]:
+        """A case's recovery follow-up, as its customer sees it."""
+        response = await self.request(
+            "GET", f"/v1/public/case-follow-ups/{token}", headers=_forwarded(client)
+        )
+        found: dict[str, Any] = response.json()
+        return found
+
+    async def answer_follow_up(
+        self, token: str, *, put_right: bool, score: int | None, client: str
+    ) -> dict[str, Any]:
+        """Answers it once: a retry returns the first answer."""
+        response = await self.request(
+            "POST",
+            f"/v1/public/case-follow-ups/{token}",
+            json={"put_right": put_right, "score": score},
+            headers=_forwarded(client),
+        )
+        found: dict[str, Any] = response.json()
+        return found
+
 
 def _forwarded(client: str) -> dict[str, str]:
     """The respondent's address, so feedback's per-client rate limit counts them and not the

@@ -1,6 +1,6 @@
 """Every call the gateway makes to the metrics service."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from cxshared.client import BackendClient, UpstreamNotFound
@@ -201,6 +201,21 @@ class MetricsClient(BackendClient):
             "/v1/outcomes/at-risk", params={"limit": limit, "cursor": cursor}
         )
         return AtRiskPage.model_validate(found)
+
+    async def case_figures(
+        self, *, start: date, end: date, journey_id: str | None
+    ) -> dict[str, Any]:
+        """Cases opened from `start` to `end` (both whole days), their SLA compliance and
+        recovery, and the churn of detractors by recovery."""
+        found: dict[str, Any] = await self.get_json(
+            "/v1/cases/figures",
+            params={
+                "from": f"{start.isoformat()}T00:00:00Z",
+                "to": f"{(end + timedelta(days=1)).isoformat()}T00:00:00Z",
+                "journey_id": journey_id,
+            },
+        )
+        return found
 
     async def lifetime_value(self) -> dict[str, Any]:
         found: dict[str, Any] = await self.get_json("/v1/outcomes/clv")

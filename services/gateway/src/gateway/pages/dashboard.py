@@ -1,7 +1,7 @@
 """The dashboard: scores and their change, trends, open incidents with what customers said
 behind them (counted by theme), revenue at risk and the customers most at risk, lifetime value,
-churn by NPS category, the drivers quadrant and recent comments. Its filters live in the URL,
-so a view can be shared."""
+churn by NPS category, the drivers quadrant, recent comments and the recovery panel (cases,
+SLAs, recovery, churn). Its filters live in the URL, so a view can be shared."""
 
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -113,6 +113,7 @@ async def dashboard(
         churn_model=metrics.churn_model(),
         at_risk=metrics.at_risk(limit=AT_RISK_SHOWN),
         clv=metrics.lifetime_value(),
+        cases=metrics.case_figures(start=start, end=end, journey_id=filters.journey_id),
         journeys=journey.list_journeys(),
         segments=metrics.segments(),
     )
@@ -154,6 +155,7 @@ async def dashboard(
         "churn_model": parts["churn_model"],
         "at_risk": parts["at_risk"],
         "clv": parts["clv"],
+        "cases": parts["cases"],
         "drivers_url": "/dashboard/drivers?"
         + urlencode(
             {k: v for k, v in {"days": str(days), "journey_id": filters.journey_id}.items() if v}

@@ -60,7 +60,7 @@ def survey_csp(survey: PublicSurvey | None) -> str:
     )
 
 
-def _page(
+def customer_page(
     request: Request,
     survey: PublicSurvey | None,
     template: str,
@@ -90,7 +90,7 @@ def _page(
 def _message(
     request: Request, survey: PublicSurvey | None, message: str, *, status_code: int = 200
 ) -> Response:
-    return _page(
+    return customer_page(
         request, survey, "public/message.html", {"message": message}, status_code=status_code
     )
 
@@ -146,7 +146,7 @@ def _step(
         return render(
             request, "public/_step.html", {"survey": survey, **context}, status_code=status_code
         )
-    return _page(request, survey, "public/survey.html", context, status_code=status_code)
+    return customer_page(request, survey, "public/survey.html", context, status_code=status_code)
 
 
 @router.get("/s/{slug}")
