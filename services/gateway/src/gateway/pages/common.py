@@ -1,10 +1,22 @@
-"""What every page needs: the backends, fetched concurrently, and what is missing said plainly."""
+"""What every page needs: the backends, fetched concurrently, and what is missing said plainly;
+and what customers' pages (surveys, case follow-ups) share: their headers and feedback asked
+for the customer."""
 
 import asyncio
+import re
 from collections.abc import Awaitable
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
 
 from cxshared.client import UpstreamUnavailable
+from cxshared.ratelimit import client_address
+from gateway.clients.feedback import FeedbackClient
+from gateway.clients.models import PublicSurvey
+from gateway.dependencies import FeedbackDep, SettingsDep
+from gateway.web import render
 
 
 class Parts:
@@ -43,3 +55,61 @@ async def fetch(**calls: Awaitable[Any]) -> Parts:
         else:
             got[name] = result
     return Parts(got, missing)
+
+
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+UNAVAILABLE = "We cannot take answers just this moment. Please try again in a minute."
+
+
+def survey_csp(survey: PublicSurvey | None) -> str:
+    """The survey's page may be framed by the origins it lists, and by no one else: not by the
+    gateway's own pages either (none frames a survey), and by no one when it lists none."""
+    origins = [o for o in (survey.allowed_origins if survey else []) if ORIGIN.match(o)]
+    ancestors = " ".join(origins) or "'none'"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}"
+    )
+
+
+def customer_page(
+    request: Request,
+    survey: PublicSurvey | None,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+) -> Response:
+    csp = survey_csp(survey)
+    response = render(
+        request,
+        template,
+        {
+            "survey": survey,
+            "title": survey.title if survey else "Survey",
+            "parent_origin": getattr(request.state, "parent_origin", ""),
+            **context,
+        },
+        status_code=status_code,
+        headers={"Content-Security-Policy": csp},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if csp.endswith("frame-ancestors 'none'"):
+        response.headers["X-Frame-Options"] = "DENY"  # browsers before CSP 2
+    return response
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Feedback, asked for the customer answering: their address goes with each call, and
+    feedback's limits count it."""
+
+    client: FeedbackClient
+    address: str
+
+
+def _feedback(request: Request, client: FeedbackDep, settings: SettingsDep) -> Feedback:
+    return Feedback(client, client_address(request, settings.trusted_proxies))
+
+
+FeedbackFor = Annotated[Feedback, Depends(_feedback)]

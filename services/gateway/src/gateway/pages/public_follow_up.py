@@ -15,7 +15,7 @@ from cxshared.client import (
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from gateway.pages.public_survey import UNAVAILABLE, FeedbackFor, customer_page
+from gateway.pages.common import UNAVAILABLE, FeedbackFor, customer_page
 from gateway.web import redirect_for
 
 router = APIRouter()

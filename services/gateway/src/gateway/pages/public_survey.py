@@ -7,12 +7,10 @@ submission id is made when the page is first rendered and travels with every ste
 double click, a back-button resubmit or a network retry stores one response.
 """
 
-import re
 import uuid
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
@@ -23,11 +21,15 @@ from cxshared.client import (
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from cxshared.ratelimit import client_address
 from cxshared.timeutil import utcnow
-from gateway.clients.feedback import FeedbackClient
 from gateway.clients.models import PublicSurvey, Question, Submission
-from gateway.dependencies import FeedbackDep, SettingsDep
+from gateway.pages.common import (
+    ORIGIN,
+    UNAVAILABLE,
+    Feedback,
+    FeedbackFor,
+    customer_page,
+)
 from gateway.surveys.display import next_question, position, previous_question, shown
 from gateway.web import is_htmx, redirect_for, render
 
@@ -37,7 +39,6 @@ CHANNELS = {"web", "embed", "email", "sms", "in_app", "qr", "other"}
 # A hidden field naming the customer also names the respondent, so metrics can tie the answer
 # to the customer's churn and revenue.
 CUSTOMER_FIELD = "customer_id"
-_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 CLOSED = {
     "paused": "This survey is paused for now. Please come back later.",
     "closed": "This survey has closed. Thank you for your interest.",
@@ -45,46 +46,7 @@ CLOSED = {
     "full": "This survey has all the answers it needs. Thank you for your interest.",
 }
 REQUIRED = "Please answer this question."
-UNAVAILABLE = "We cannot take answers just this moment. Please try again in a minute."
 NOT_SAVED = "Your answer could not be saved just now. Please send it again."
-
-
-def survey_csp(survey: PublicSurvey | None) -> str:
-    """The survey's page may be framed by the origins it lists, and by no one else: not by the
-    gateway's own pages either (none frames a survey), and by no one when it lists none."""
-    origins = [o for o in (survey.allowed_origins if survey else []) if _ORIGIN.match(o)]
-    ancestors = " ".join(origins) or "'none'"
-    return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}"
-    )
-
-
-def customer_page(
-    request: Request,
-    survey: PublicSurvey | None,
-    template: str,
-    context: dict[str, Any],
-    *,
-    status_code: int = 200,
-) -> Response:
-    csp = survey_csp(survey)
-    response = render(
-        request,
-        template,
-        {
-            "survey": survey,
-            "title": survey.title if survey else "Survey",
-            "parent_origin": getattr(request.state, "parent_origin", ""),
-            **context,
-        },
-        status_code=status_code,
-        headers={"Content-Security-Policy": csp},
-    )
-    response.headers["Cache-Control"] = "no-store"
-    if csp.endswith("frame-ancestors 'none'"):
-        response.headers["X-Frame-Options"] = "DENY"  # browsers before CSP 2
-    return response
 
 
 def _message(
@@ -93,22 +55,6 @@ def _message(
     return customer_page(
         request, survey, "public/message.html", {"message": message}, status_code=status_code
     )
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """Feedback, asked for the customer answering: their address goes with each call, and
-    feedback's limits count it."""
-
-    client: FeedbackClient
-    address: str
-
-
-def _feedback(request: Request, client: FeedbackDep, settings: SettingsDep) -> Feedback:
-    return Feedback(client, client_address(request, settings.trusted_proxies))
-
-
-FeedbackFor = Annotated[Feedback, Depends(_feedback)]
 
 
 async def _survey(request: Request, feedback: Feedback, slug: str) -> PublicSurvey | Response:
@@ -181,7 +127,7 @@ async def survey_page(
     if "." in resume:
         return await _resume(request, feedback, survey, state, *resume.split(".", 1))
     origin = params.get("origin", "")
-    if origin in survey.allowed_origins and _ORIGIN.match(origin):
+    if origin in survey.allowed_origins and ORIGIN.match(origin):
         request.state.parent_origin = origin
     first = next_question(survey.questions, {}, after=None)
     if first is None:
