@@ -150,3 +150,15 @@ def test_an_unknown_a_replaced_and_an_expired_link(settings, published):
         late = client.post(url, json={"put_right": True, "score": 9})
         assert late.status_code == 410 and late.json()["type"].endswith("follow-up-expired")
         assert api.get(f"/v1/cases/{case['id']}").json()["recovered"] is None
+
+
+def test_a_ticket_opened_earlier_runs_its_sla_clocks_from_then(settings):
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        client.app.state.case_policy.clock = lambda: T0
+        api = make_api(client, settings.database_url)
+        body = {"title": "Ticket 4711", "priority": "high", "respondent_external_id": "c-9"}
+        late = api.created("/v1/cases", {**body, "opened_at": "2026-11-30T08:00:00Z"})
+        assert late["opened_at"] == "2026-11-30T08:00:00Z"
+        assert late["sla"]["first_contact"]["breached"]  # 25 h without contact, 24 h allowed
+        ahead = api.created("/v1/cases", {**body, "opened_at": "2026-12-09T00:00:00Z"})
+        assert ahead["opened_at"] == "2026-12-01T09:00:00Z"  # a time to come counts as now

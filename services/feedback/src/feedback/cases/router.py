@@ -171,6 +171,7 @@ def create_case(
         description=body.description,
         reason="opened by hand",
         priority=body.priority,
+        opened_at=min(body.opened_at or now, now),
     )
     assert case is not None  # no rule: nothing to collide with
     session.commit()

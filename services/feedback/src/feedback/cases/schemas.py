@@ -140,6 +140,11 @@ class CaseCreate(BaseModel):
     priority: Priority = Priority.NORMAL
     assignee_email: Email | None = Field(None, description="None: routed to the owner.")
     assignee_name: ShortText = ""
+    opened_at: IsoDateTime | None = Field(
+        None,
+        description="When the customer raised it, e.g. the ticket's own time: the SLA clocks "
+        "run from it (a time to come counts as now). None: now.",
+    )
 
 
 class CaseUpdate(BaseModel):

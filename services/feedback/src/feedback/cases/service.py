@@ -74,8 +74,10 @@ def new_case(
     **values: Any,
 ) -> Case | None:
     """Opens a case routed to the touchpoint's owner (or given `assignment`); None when its
-    response had opened one by this rule already."""
+    response had opened one by this rule already. `opened_at` (a ticket's own time) defaults
+    to now."""
     touchpoint = ownership.touchpoint(session, values.get("touchpoint_id"))
+    opened_at = values.pop("opened_at", None) or now
     routed = assignment is None
     assignment = assignment or route(session, values.get("touchpoint_id"))
     case = Case(
@@ -85,7 +87,7 @@ def new_case(
         assignee_name=assignment.name,
         assignee_team_id=assignment.team_id,
         routed=routed,
-        opened_at=now,
+        opened_at=opened_at,
         created_at=now,
         updated_at=now,
         updated_by=actor,
