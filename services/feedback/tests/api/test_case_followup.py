@@ -12,7 +12,7 @@ from cxshared.events.models import OutboxEvent
 from cxshared.testing.api import Api, make_api
 from feedback.main import create_app
 
-from .test_cases import answer, listed, patch
+from .test_cases import answer, event_types, listed, patch
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -41,7 +41,7 @@ def updates(api: Api, case_id: str) -> list[dict[str, Any]]:
                 OutboxEvent.subject == case_id, OutboxEvent.type == "case.updated"
             )
         ).all()
-        return [e.data for e in rows if "follow_up" in e.data and e.data["follow_up"] != {}]
+        return [e.data for e in rows if "recovered" in e.data.get("changes", {})]
 
 
 def test_a_resolved_case_gets_a_link_that_asks_the_metric_again(api, published):
@@ -60,6 +60,7 @@ def test_a_resolved_case_gets_a_link_that_asks_the_metric_again(api, published):
     assert shown["answer"] is None
     read = api.get(f"/v1/cases/{case['id']}").json()
     assert read["follow_up"]["sent_at"] is not None and read["recovered"] is None
+    assert event_types(api, case["id"])[-1] == "case.updated"  # metrics counts it as sent
 
 
 def test_an_open_case_has_no_follow_up_yet(api, published):

@@ -100,9 +100,12 @@ def expires_at(case: Case, policy: sla.CasePolicy) -> datetime | None:
     return as_utc(case.followup_sent_at) + timedelta(days=policy.followup_days)
 
 
-def create(session: Session, policy: sla.CasePolicy, *, case: Case, actor: str) -> Case:
+def create(
+    session: Session, outbox: Outbox, policy: sla.CasePolicy, *, case: Case, actor: str
+) -> Case:
     """A new link for a resolved (or closed) case not answered yet; an earlier link stops
-    working. The link is for staff to send (e-mail comes with a later issue)."""
+    working. The link is for staff to send (e-mail comes with a later issue). Publishes
+    `case.updated`, so metrics counts the follow-ups sent."""
     if case.state not in (CaseState.RESOLVED, CaseState.CLOSED):
         raise Problem(
             409,
@@ -123,9 +126,14 @@ def create(session: Session, policy: sla.CasePolicy, *, case: Case, actor: str) 
     case.version += 1
     case.updated_at, case.updated_by = now, actor
     session.add(case)
+    changes = {"follow_up_sent_at": now.isoformat()}
     session.add(
-        CaseHistory(case_id=case.id, actor=actor, action="follow_up_created", changes={}, at=now)
+        CaseHistory(
+            case_id=case.id, actor=actor, action="follow_up_created", changes=changes, at=now
+        )
     )
+    session.flush()
+    events.publish(session, outbox, case, events.UPDATED, now, changes=changes)
     return case
 
 

@@ -440,10 +440,19 @@ def _metric(asked: followup.Metric | None) -> FollowUpMetric | None:
     "409 `follow-up-answered` once the customer has answered.",
 )
 def create_follow_up(
-    case_id: str, session: SessionDep, who: Writer, policy: PolicyDep, response: Response
+    case_id: str,
+    session: SessionDep,
+    who: Writer,
+    outbox: OutboxDep,
+    policy: PolicyDep,
+    response: Response,
 ) -> Any:
     case = followup.create(
-        session, policy, case=service.get_case(session, case_id, lock=True), actor=who.actor
+        session,
+        outbox,
+        policy,
+        case=service.get_case(session, case_id, lock=True),
+        actor=who.actor,
     )
     session.commit()
     set_etag(response, case.version)
