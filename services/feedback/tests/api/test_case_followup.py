@@ -91,6 +91,7 @@ def test_put_right_and_no_longer_a_detractor_is_recovered_once_however_often_ret
     assert read["recovered"] is True and read["follow_up"]["score"] == 8
     [event] = updates(api, case["id"])
     assert event["recovered"] is True and event["changes"]["recovered"]["after"] is True
+    assert event["follow_up"]["sent_at"] is not None and event["follow_up"]["put_right"] is True
     history = api.get(f"/v1/cases/{case['id']}/history").json()
     assert [h["action"] for h in history].count("follow_up_answered") == 1
     used = api.post(f"/v1/cases/{case['id']}/follow-up", {})

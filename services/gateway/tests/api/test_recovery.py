@@ -63,7 +63,7 @@ def test_a_customer_answers_the_follow_up_once_and_the_panel_shows_the_recovery(
     panel = _panel(viewer.get("/dashboard").text)
     assert re.search(r"<strong>1</strong><span>cases opened", panel), panel
     assert '100% <span class="interval">(95% interval 21\u2013100%; 1 of 1)' in panel  # recovered
-    assert "follow-ups sent" in panel
+    assert "(1 follow-up sent)" in panel
 
 
 def test_a_link_that_is_not_valid_says_so(stack):

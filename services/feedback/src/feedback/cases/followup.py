@@ -228,6 +228,12 @@ def answer(
         events.UPDATED,
         now,
         changes={"recovered": {"before": None, "after": result}},
-        follow_up={"put_right": put_right, "score": score, "answered_at": now.isoformat()},
+        # The whole follow-up, as every case event has it, and the answer to the question.
+        follow_up={
+            "sent_at": as_utc(case.followup_sent_at).isoformat() if case.followup_sent_at else None,
+            "answered_at": now.isoformat(),
+            "score": score,
+            "put_right": put_right,
+        },
     )
     return case, True
