@@ -1,6 +1,7 @@
 """Seeding: the business through journey's and feedback's APIs, a year of history through
 metrics' bulk import, customers, a few hundred answers through the public survey endpoint (so
-they are real responses that opportunities can cite), and an incident evaluation at the end."""
+they are real responses that opportunities can cite, and the unhappy ones open cases),
+support tickets worked through every case state, and an incident evaluation at the end."""
 
 import json
 import random
@@ -17,6 +18,7 @@ import httpx
 
 from cxdemo import generate
 from cxdemo.business import DEGRADING, JOURNEYS, PERSONAS, TEAMS, Point
+from cxdemo.cases import work_cases
 
 SERVICES = ("journey", "feedback", "metrics")
 LIVE_ANSWERS = 80
@@ -312,6 +314,20 @@ def seed(
          "business_value": 75, "effort": 3},
     )  # fmt: skip
     say(f"live answers: {len(live)} through the public survey; 3 opportunities")
+    began = time.perf_counter()
+    worked = work_cases(
+        api.urls["feedback"],
+        api.keys["feedback"],
+        rng,
+        people,
+        model["touchpoints"],
+        datetime.now(UTC),
+    )
+    say(
+        f"cases: {worked.cases} tickets worked, {worked.follow_ups} follow-ups, "
+        f"{worked.answered} answered ({worked.calls} calls, "
+        f"{time.perf_counter() - began:.1f} s)"
+    )
     wait_for_responses(api, courier, live[-1]["id"])
     evaluation = api.call("metrics", "POST", "/v1/incidents/evaluate")
     say(f"incidents: {evaluation.get('opened', 0)} opened")
