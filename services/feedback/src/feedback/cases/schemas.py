@@ -344,7 +344,12 @@ class FollowUpCreated(BaseModel):
 
 
 class FollowUpAnswer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"put_right": True, "score": 9}, {"put_right": False, "score": 4}]
+        },
+    )
 
     put_right: bool = Field(description="Did we put this right?")
     score: Annotated[WholeNumber, Field(ge=0, le=10)] | None = Field(

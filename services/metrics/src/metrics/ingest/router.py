@@ -19,7 +19,9 @@ router = APIRouter(tags=["ingest"])
     "(a retry, a replay, two relays) changes nothing, and an older version of a touchpoint "
     "never overwrites a newer one. `response.completed` / `response.updated` (complete) add "
     "or replace the response's fact and its daily rollup; `respondent.erased` removes the "
-    "respondent's facts and corrects the rollups; `touchpoint.*`, `stage.*`, `journey.*` and "
+    "respondent's facts and corrects the rollups; `case.*` keep one fact per case for the "
+    "case figures (the latest event wins; `respondent.erased` also removes the respondent's "
+    "cases and the `case_ids` it names); `touchpoint.*`, `stage.*`, `journey.*` and "
     "`team.*` keep the touchpoint dimension. Other types are recorded as seen and ignored. "
     "Responses flagged by feedback's anti-abuse checks are kept but left out of every figure.",
 )
