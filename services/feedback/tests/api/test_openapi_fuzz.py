@@ -21,6 +21,7 @@ def test_feedback_api_conforms_to_its_schema(api, published):
             "invalid_transition",
             "invalid_window",
             "invalid_condition",
+            "out_of_range",
         },
         semantic_problems={
             "survey-paused",
@@ -35,6 +36,11 @@ def test_feedback_api_conforms_to_its_schema(api, published):
             "no-questions",
             "nothing-to-publish",
             "invalid-transition",
+            # A follow-up link is a token staff make for a resolved case.
+            "follow-up-not-found",
+            "follow-up-expired",
+            "follow-up-answered",
+            "case-not-resolved",
         },
     )
     assert operations > 20

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from cxshared.problems import field_error
-from cxshared.types import Email, IsoDateTime, ShortText, WholeNumber
+from cxshared.types import NOT_BOOLEAN, Email, IsoDateTime, ShortText
 from feedback.cases.models import (
     CaseSource,
     CaseState,
@@ -18,7 +18,8 @@ Text = Annotated[str, Field(max_length=5000, pattern=r"^[^\x00]*$")]
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 RespondentId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
-Score = Annotated[WholeNumber, Field(ge=0, le=100)]
+# The bounds before the boolean check: so they are published as JSON Schema's minimum/maximum.
+Score = Annotated[int, Field(ge=0, le=100), NOT_BOOLEAN]
 Keyword = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")]
 
 SCORE_KINDS = {RuleKind.NPS, RuleKind.CSAT, RuleKind.CES, RuleKind.RATING}
@@ -352,7 +353,7 @@ class FollowUpAnswer(BaseModel):
     )
 
     put_right: bool = Field(description="Did we put this right?")
-    score: Annotated[WholeNumber, Field(ge=0, le=10)] | None = Field(
+    score: Annotated[int, Field(ge=0, le=10), NOT_BOOLEAN] | None = Field(
         None, description="The original metric again (required when the link asks it)."
     )
 
