@@ -130,6 +130,9 @@ def stack(database_factory_for: Callable[[str, Path], DatabaseFactory]) -> Itera
             metrics_api_key=keys["metrics"],
             # Revalidate the survey definition on every page, so a test sees changes at once.
             survey_cache_seconds=0,
+            # No test here is about a slow backend by accident: on a loaded machine the
+            # in-process backends can take seconds (a test of slowness sets its own limits).
+            backend_timeout_seconds=30,
         )
         app = create_app(stack.settings, transports=stack.transports)
         with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as gateway:
