@@ -23,7 +23,8 @@ from metrics.config import Settings
 from metrics.ingest.importer import import_responses
 from metrics.main import MIGRATIONS, create_app
 
-pytestmark = pytest.mark.long
+# One worker for both tests: the module's demo business (half a minute to make) is made once.
+pytestmark = [pytest.mark.long, pytest.mark.xdist_group("demo-drivers")]
 
 # make run's demo: 5,000 customers, 285 answers a day. 3,000 and 170 is the smallest whose 39
 # touchpoints each have enough customers in common for the drivers, but there the churn model
