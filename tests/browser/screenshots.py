@@ -90,6 +90,12 @@ def main() -> None:
                 page.screenshot(path=str(args.out / f"{name}.png"), full_page=full)
                 print(f"{args.out / name}.png")
 
+            # A theme first: the dashboard's incidents count what customers said by theme.
+            world.post(
+                "metrics",
+                f"/v1/journeys/{journey_id}/themes",
+                {"name": "Courier did not ring", "phrases": ["courier never rang the bell"]},
+            )
             shot("/dashboard", "dashboard")
             shot(f"/journeys/{journey_id}", "journey-map")
             courier = made["touchpoints"]["Courier delivers"]["id"]
@@ -98,11 +104,6 @@ def main() -> None:
             page.locator(f"#tp-{courier}").screenshot(path=str(args.out / "touchpoint-edit.png"))
             shot("/ownership", "ownership")
             shot(f"/journeys/{journey_id}/opportunities", "opportunities")
-            world.post(
-                "metrics",
-                f"/v1/journeys/{journey_id}/themes",
-                {"name": "Courier did not ring", "phrases": ["courier never rang the bell"]},
-            )
             shot(f"/journeys/{journey_id}/themes", "comment-themes")
             shot(f"/surveys/{made['survey']['id']}", "survey-builder")
             case_id = cases(world)
