@@ -93,6 +93,7 @@ def test_a_detractor_opens_a_high_priority_case_for_the_touchpoints_owner(api, p
     answer(api, 9)
     [case] = listed(api)
     assert (case["priority"], case["state"], case["reason"]) == ("high", "open", "NPS 2 (0-3)")
+    assert case["title"] == "Courier: NPS 2 (0-3)"  # what the rule saw, and where
     assert case["assignee"]["email"] == "ana@example.com" and case["assignee"]["routed"]
     assert case["description"] == "The parcel was wet" and case["journey_name"] == "Delivery"
     assert event_types(api, case["id"]) == ["case.opened", "case.assigned"]

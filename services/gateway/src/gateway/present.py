@@ -55,10 +55,16 @@ def money(amount: float | None, currency: str) -> str:
     return f"{sign}{amount:,.0f}" if sign else f"{currency} {amount:,.0f}"
 
 
+# Keys that are names people write in capitals.
+_ACRONYMS = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "sla": "SLA"}
+
+
 def label(key: str | None) -> str:
-    """A stored key as people write it: small_business reads Small business."""
+    """A stored key as people write it: small_business reads Small business, nps NPS."""
     if not key:
         return "none"
+    if key.lower() in _ACRONYMS:
+        return _ACRONYMS[key.lower()]
     words = key.replace("_", " ").replace("-", " ").strip()
     return words[:1].upper() + words[1:]
 

@@ -203,3 +203,13 @@ def test_a_theme_name_reads_inside_a_sentence_without_breaking_acronyms():
     assert present.mid_sentence("late") == "late"
     assert present.mid_sentence("DHL lost it") == "DHL lost it"
     assert present.mid_sentence("X") == "X"
+
+
+def test_keys_read_as_people_write_them():
+    assert [present.label(k) for k in ("small_business", "nps", "CES", "sla", None)] == [
+        "Small business",
+        "NPS",
+        "CES",
+        "SLA",
+        "none",
+    ]

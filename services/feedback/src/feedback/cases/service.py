@@ -116,6 +116,12 @@ def rules_for(session: Session, survey_id: str) -> list[CaseRule]:
     return [r for r in (own or found) if r.enabled]
 
 
+def _rule_title(session: Session, touchpoint_id: str | None, why: str) -> str:
+    """What a rule saw, and where: "Courier delivers: NPS 1 (0-3)"."""
+    touchpoint = ownership.touchpoint(session, touchpoint_id)
+    return (f"{touchpoint.name}: {why}" if touchpoint and touchpoint.name else why)[:200]
+
+
 def open_from_rules(
     session: Session,
     outbox: Outbox,
@@ -143,7 +149,7 @@ def open_from_rules(
             survey_id=response.survey_id,
             touchpoint_id=response.touchpoint_id,
             respondent_external_id=response.respondent_external_id,
-            title=f"{rule.name}: {why}"[:200],
+            title=_rule_title(session, response.touchpoint_id, why),
             description=response.comment[:5000],
             reason=why,
             priority=rule.priority,
