@@ -11,10 +11,10 @@ from sqlmodel import select
 from structlog.testing import capture_logs
 
 from cxshared.auth import Scope
+from cxshared.sentiment import sentiment
 from cxshared.testing.api import bearer, make_key
 from cxshared.testing.databases import DatabaseFactory, fetch_all
 from cxshared.testing.processes import run_command
-from metrics.comments.sentiment import sentiment
 from metrics.comments.version import sentiment_version
 from metrics.config import Settings
 from metrics.facts import values

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics.comments.sentiment import label, sentiment
+from cxshared.sentiment import label, sentiment
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import and_, case, false, func, or_, select
 from sqlmodel import Session, col
 
+from cxshared.sentiment import NEGATIVE_BELOW, label
 from metrics.alerts.models import Incident
 from metrics.alerts.schemas import EvidenceOther, EvidenceQuote, EvidenceTheme, IncidentEvidence
-from metrics.comments.sentiment import NEGATIVE_BELOW, label
 from metrics.facts.models import ResponseFact
 from metrics.themes.models import CommentTheme, Theme
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from cxshared.db import read_session, write_session
-from metrics.comments.sentiment import sentiment
+from cxshared.sentiment import sentiment
 from metrics.comments.version import sentiment_version
 from metrics.facts.models import ResponseFact
 from metrics.facts.service import RollupDeltas, sentiment_delta

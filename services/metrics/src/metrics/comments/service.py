@@ -6,9 +6,9 @@ from typing import Literal
 from sqlmodel import Session, col
 
 from cxshared.pagination import PageParams
+from cxshared.sentiment import NEGATIVE_BELOW, POSITIVE_ABOVE, label
 from metrics.answers import service as answers
 from metrics.comments.schemas import CommentPage, CommentRead, CommentSummary
-from metrics.comments.sentiment import NEGATIVE_BELOW, POSITIVE_ABOVE, label
 from metrics.facts.models import ResponseFact
 from metrics.scores import service as scores
 from metrics.scores.schemas import GroupBy

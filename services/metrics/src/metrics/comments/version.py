@@ -7,7 +7,7 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-from metrics.comments import sentiment as scorer
+from cxshared import sentiment as scorer
 
 
 @cache

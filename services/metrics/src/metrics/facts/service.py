@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from metrics.comments.sentiment import NEGATIVE_BELOW
+from cxshared.sentiment import NEGATIVE_BELOW
 from metrics.facts.models import DailyRollup, MonthlyRollup, ResponseFact, RollupSums
 from metrics.facts.values import Fact, FactValues, rescale
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from metrics.comments.sentiment import sentiment
+from cxshared.sentiment import sentiment
 from metrics.comments.version import sentiment_version
 from metrics.facts.models import ResponseFact
 

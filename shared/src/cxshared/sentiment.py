@@ -4,7 +4,11 @@ is sent to any service.
 VADER reads general English; customers write about a service, where much is said without a
 sentiment word ("the code never arrived", "label by e-mail right away", "could you add
 Klarna?"). The rules below are general patterns of that language, measured against the
-labelled set in the metrics tests (docs/metrics.md, "Comment sentiment")."""
+labelled set in the metrics tests (docs/metrics.md, "Comment sentiment").
+
+Shared so that metrics' figures and feedback's sentiment case rule (docs/cases.md) read a comment
+alike. VADER's lexicon is loaded on the first score, once per process, not at import: a service
+that never scores a comment does not pay for it at start-up."""
 
 import math
 import re
