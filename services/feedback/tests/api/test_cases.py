@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from cxshared.auth import Scope
 from cxshared.db import write_session
 from cxshared.events.models import OutboxEvent
+from cxshared.sentiment import sentiment
 from cxshared.testing.api import Api, bearer, make_api, make_key
 from feedback.cases import service as cases
 from feedback.cases.models import Case
@@ -171,6 +172,56 @@ def test_a_survey_with_rules_of_its_own_uses_them_instead_of_the_defaults(api, p
 def test_a_case_rule_needs_a_condition(api):
     response = api.post("/v1/case-rules", {"name": "Bad", "kind": "nps"})
     assert response.status_code == 422
+
+
+LATE = "The parcel arrived two days late and soaked."
+
+
+def test_a_negative_comment_opens_a_case_by_the_sentiment_rule_once(api, published):
+    rule = api.created(
+        "/v1/case-rules",
+        {"name": "Negative comment", "survey_id": published["id"], "kind": "sentiment"},
+    )
+    assert rule["threshold"] is None  # where a comment reads negative: below -0.05
+    submission = uuid.uuid4().hex
+    for _ in range(2):
+        answer(api, 6, submission=submission, what_went_wrong=LATE)
+    answer(api, 6, who="cust-2", what_went_wrong="The courier was friendly and quick, thanks!")
+    answer(api, 6, who="cust-3")  # no comment: nothing to read
+    [case] = listed(api)
+    assert case["rule"]["id"] == rule["id"] and case["respondent_external_id"] == "cust-1"
+    assert case["reason"] == f"comment reads negative ({sentiment(LATE):.2f})"
+    assert sentiment(LATE) < -0.05 and case["title"].startswith("Negative comment: comment reads")
+
+
+def test_a_sentiment_rule_opens_a_case_only_below_its_threshold(api, published):
+    api.created(
+        "/v1/case-rules",
+        {
+            "name": "Angry",
+            "survey_id": published["id"],
+            "kind": "sentiment",
+            "threshold": sentiment(LATE),
+        },
+    )
+    answer(api, 6, what_went_wrong=LATE)
+    assert listed(api) == []
+    answer(api, 6, who="cust-2", what_went_wrong=f"{LATE} Nobody answered my calls. Awful!")
+    assert [c["respondent_external_id"] for c in listed(api)] == ["cust-2"]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"kind": "nps", "max_value": 3, "threshold": -0.5},
+        {"kind": "sentiment", "threshold": -1.5},
+        {"kind": "sentiment", "threshold": True},
+        {"kind": "sentiment", "threshold": "-0.5"},
+    ],
+)
+def test_a_threshold_belongs_to_a_sentiment_rule_between_minus_one_and_one(api, rule):
+    response = api.post("/v1/case-rules", {"name": "Bad", **rule})
+    assert response.status_code == 422, response.text
 
 
 def test_staff_open_a_case_by_hand_for_a_customer(api, journey):

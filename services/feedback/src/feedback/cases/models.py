@@ -28,7 +28,8 @@ class CaseState(StrEnum):
 
 class RuleKind(StrEnum):
     """What a rule looks at: a score question's answer (between `min_value` and `max_value`,
-    inclusive), a chosen option, or keywords in the text answers."""
+    inclusive), a chosen option, keywords in the text answers, or the text answers' sentiment
+    (below `threshold`)."""
 
     NPS = "nps"
     CSAT = "csat"
@@ -36,6 +37,7 @@ class RuleKind(StrEnum):
     RATING = "rating"
     OPTION = "option"
     KEYWORD = "keyword"
+    SENTIMENT = "sentiment"
 
 
 class CaseSource(StrEnum):
@@ -64,6 +66,9 @@ class CaseRule(Editable, table=True):
     max_value: int | None = None
     option: str | None = Field(default=None, max_length=200)
     keywords: list[str] = Field(default_factory=list, sa_type=JSONType)
+    threshold: float | None = Field(
+        default=None, description="Sentiment kind: a comment scoring below it meets the rule."
+    )
     priority: str = Field(default=Priority.NORMAL, max_length=20)
     enabled: bool = True
 

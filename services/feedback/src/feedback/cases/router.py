@@ -314,7 +314,9 @@ def list_rules(
 def create_rule(body: RuleCreate, session: SessionDep, who: Writer, response: Response) -> Any:
     if body.survey_id is not None and session.get(Survey, body.survey_id) is None:
         raise field_error("survey_id", f"no survey {body.survey_id}", "unknown_reference")
-    check_condition(body.kind, body.min_value, body.max_value, body.option, body.keywords)
+    check_condition(
+        body.kind, body.min_value, body.max_value, body.option, body.keywords, body.threshold
+    )
     rule = CaseRule(**body.model_dump(mode="json"), updated_by=who.actor)
     session.add(rule)
     session.commit()
@@ -351,6 +353,7 @@ def update_rule(
             merged["max_value"],
             merged["option"],
             merged["keywords"],
+            merged["threshold"],
         )
     except ValueError as exc:
         raise field_error("kind", str(exc), "invalid_condition") from None

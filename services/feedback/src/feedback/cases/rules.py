@@ -54,18 +54,41 @@ def _option(rule: CaseRule, questions: list[dict[str, Any]], answers: dict[str, 
     return None
 
 
-def _keyword(
-    rule: CaseRule, questions: list[dict[str, Any]], answers: dict[str, Any]
-) -> str | None:
-    text = " ".join(
+def _comment(rule: CaseRule, questions: list[dict[str, Any]], answers: dict[str, Any]) -> str:
+    """The text answers the rule looks at, joined as the response's comment is (and as metrics
+    scores it)."""
+    return "\n".join(
         str(answers[q["key"]])
         for q in _questions(rule, questions, ("text",))
         if q["key"] in answers
-    ).casefold()
+    )
+
+
+def _keyword(
+    rule: CaseRule, questions: list[dict[str, Any]], answers: dict[str, Any]
+) -> str | None:
+    text = _comment(rule, questions, answers).casefold()
     for keyword in rule.keywords:
         if keyword.casefold() in text:
             return f"mentions “{keyword}”"
     return None
+
+
+def _sentiment(
+    rule: CaseRule, questions: list[dict[str, Any]], answers: dict[str, Any]
+) -> str | None:
+    # Imported on the first sentiment rule, not at start-up: VADER's module and lexicon take
+    # tens of milliseconds to load, once per process.
+    from cxshared.sentiment import NEGATIVE_BELOW, sentiment
+
+    comment = _comment(rule, questions, answers)
+    if not comment.strip():
+        return None
+    score = sentiment(comment)
+    threshold = NEGATIVE_BELOW if rule.threshold is None else rule.threshold
+    if score >= threshold:
+        return None
+    return f"comment reads negative ({score:.2f})"
 
 
 def reason(rule: CaseRule, questions: list[dict[str, Any]], answers: dict[str, Any]) -> str | None:
@@ -74,4 +97,6 @@ def reason(rule: CaseRule, questions: list[dict[str, Any]], answers: dict[str, A
         return _option(rule, questions, answers)
     if rule.kind == RuleKind.KEYWORD:
         return _keyword(rule, questions, answers)
+    if rule.kind == RuleKind.SENTIMENT:
+        return _sentiment(rule, questions, answers)
     return _score(rule, questions, answers)

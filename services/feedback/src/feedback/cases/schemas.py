@@ -21,6 +21,16 @@ RespondentId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\
 # The bounds before the boolean check: so they are published as JSON Schema's minimum/maximum.
 Score = Annotated[int, Field(ge=0, le=100), NOT_BOOLEAN]
 Keyword = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")]
+Threshold = Annotated[
+    float,
+    Field(
+        ge=-1,
+        le=1,
+        strict=True,
+        description="Sentiment kind: a comment scoring below this (-1 ... +1) meets the rule; "
+        "none: -0.05, where a comment reads negative.",
+    ),
+]
 
 SCORE_KINDS = {RuleKind.NPS, RuleKind.CSAT, RuleKind.CES, RuleKind.RATING}
 
@@ -39,6 +49,7 @@ class RuleCreate(BaseModel):
                     "option": "damaged",
                 },
                 {"name": "Refund", "kind": "keyword", "keywords": ["refund", "cancel"]},
+                {"name": "Angry comment", "kind": "sentiment", "threshold": -0.5},
             ]
         },
     )
@@ -51,12 +62,18 @@ class RuleCreate(BaseModel):
     max_value: Score | None = Field(None, description="Score kinds: the answer is at most this.")
     option: ShortText | None = Field(None, description="Option kind: the choice's value.")
     keywords: Annotated[list[Keyword], Field(max_length=50)] = []
+    threshold: Threshold | None = None
     priority: Priority = Priority.NORMAL
     enabled: bool = True
 
 
 def check_condition(
-    kind: RuleKind, low: int | None, high: int | None, option: str | None, keywords: list[str]
+    kind: RuleKind,
+    low: int | None,
+    high: int | None,
+    option: str | None,
+    keywords: list[str],
+    threshold: float | None,
 ) -> None:
     """A rule's condition must say something: a 422 naming the field that is missing."""
     problem = None
@@ -68,6 +85,8 @@ def check_condition(
         problem = ("option", "an option rule needs option")
     elif kind == RuleKind.KEYWORD and not keywords:
         problem = ("keywords", "a keyword rule needs keywords")
+    elif kind != RuleKind.SENTIMENT and threshold is not None:
+        problem = ("threshold", "only a sentiment rule has a threshold")
     if problem is not None:
         raise field_error(*problem, "invalid_condition")
 
@@ -81,6 +100,7 @@ class RuleUpdate(BaseModel):
     max_value: Score | None = None
     option: ShortText | None = None
     keywords: Annotated[list[Keyword], Field(max_length=50)] | None = None
+    threshold: Threshold | None = None
     priority: Priority | None = None
     enabled: bool | None = None
 
@@ -97,6 +117,7 @@ class RuleRead(BaseModel):
     max_value: int | None
     option: str | None
     keywords: list[str]
+    threshold: float | None = Field(description="Sentiment kind; none: -0.05.")
     priority: Priority
     enabled: bool
     version: int
