@@ -237,6 +237,58 @@ def test_staff_open_a_case_by_hand_for_a_customer(api, journey):
     assert listed(api, respondent="cust-9")[0]["id"] == body["id"]
 
 
+OUTREACH = {
+    "title": "At risk: €12,400 a year, detractor since 12 Oct",
+    "source": "outreach",
+    "respondent_external_id": "cust-7",
+    "priority": "high",
+}
+
+
+def test_a_customer_has_one_outreach_case_while_it_is_worked(api):
+    first = api.post("/v1/cases", OUTREACH)
+    assert first.status_code == 201, first.text
+    case = first.json()
+    assert (case["source"], case["assignee"]["email"]) == ("outreach", None)
+    again = api.post("/v1/cases", {**OUTREACH, "title": "At risk again"})
+    assert again.status_code == 200 and again.json()["id"] == case["id"]
+    assert again.json()["title"] == OUTREACH["title"]
+    assert api.post("/v1/cases", {**OUTREACH, "source": "manual"}).status_code == 201
+    other = api.created("/v1/cases", {**OUTREACH, "respondent_external_id": "cust-8"})
+    outreach = listed(api, source="outreach", active=True, respondent=["cust-7", "cust-8"])
+    assert {c["id"] for c in outreach} == {case["id"], other["id"]}
+    # Once it is resolved, the next click opens a new one; the old one cannot then reopen.
+    resolved = patch(api, case, {"state": "resolved", "resolution": "Called; a discount."})
+    assert resolved.status_code == 200, resolved.text
+    fresh = api.post("/v1/cases", OUTREACH)
+    assert fresh.status_code == 201 and fresh.json()["id"] != case["id"]
+    refused = patch(api, case, {"state": "open"})
+    assert refused.status_code == 409 and fresh.json()["id"] in refused.json()["detail"]
+
+
+def test_an_outreach_case_needs_the_customer(api):
+    body = {key: value for key, value in OUTREACH.items() if key != "respondent_external_id"}
+    response = api.post("/v1/cases", body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"].endswith("respondent_external_id")
+
+
+def test_two_clicks_at_once_open_one_outreach_case(api):
+    barrier, answers = threading.Barrier(4), []
+
+    def click() -> None:
+        barrier.wait()
+        answers.append(api.post("/v1/cases", OUTREACH))
+
+    threads = [threading.Thread(target=click) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
+    assert len({a.json()["id"] for a in answers}) == 1
+
+
 def open_case(api: Api, **values: Any) -> dict[str, Any]:
     return api.created(
         "/v1/cases", {"title": "Wet parcel", "respondent_external_id": "cust-1", **values}

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from cxshared.db import JSONType, UTCDateTime
@@ -43,6 +43,13 @@ class RuleKind(StrEnum):
 class CaseSource(StrEnum):
     RULE = "rule"
     MANUAL = "manual"
+    OUTREACH = "outreach"  # reaching out to a customer at risk of churning, by hand
+
+
+# A customer has at most one outreach case being worked: a second click, or two at once, finds it.
+ACTIVE_OUTREACH = text(
+    "source = 'outreach' AND state IN ('open', 'in_progress', 'waiting_on_customer')"
+)
 
 
 class CaseRule(Editable, table=True):
@@ -86,7 +93,8 @@ class RootCause(Editable, table=True):
 
 class Case(Editable, table=True):
     """A case. A response opens at most one case per rule: `(response_id, rule_id)` is unique,
-    so a retried, replayed or edited answer finds the case it opened.
+    so a retried, replayed or edited answer finds the case it opened; a customer has at most one
+    active outreach case.
 
     SLA clocks are kept as stored times: the seconds paused so far and since when the clocks
     stand still (waiting on the customer, resolved, closed). `*_due_at` are the due times of
@@ -98,6 +106,13 @@ class Case(Editable, table=True):
         UniqueConstraint("response_id", "rule_id"),
         Index("ix_case_record_state_opened", "state", "opened_at"),
         Index("ix_case_record_assignee_state", "assignee_email", "state"),
+        Index(
+            "uq_case_record_active_outreach",
+            "respondent_external_id",
+            unique=True,
+            sqlite_where=ACTIVE_OUTREACH,
+            postgresql_where=ACTIVE_OUTREACH,
+        ),
     )
 
     source: str = Field(default=CaseSource.RULE, max_length=20)

@@ -74,7 +74,11 @@ async def case_filters(
     ] = None,
     breached: Annotated[bool | None, Query(description="Past an SLA (either clock).")] = None,
     at_risk: Annotated[bool | None, Query(description="80 % of an SLA used, not breached.")] = None,
-    respondent: Annotated[Identifier | None, Query(description="Respondent external id.")] = None,
+    respondent: Annotated[
+        list[Identifier] | None,
+        Query(max_length=100, description="Respondent external ids (any of them)."),
+    ] = None,
+    source: Annotated[CaseSource | None, Query(description="How the cases opened.")] = None,
     team_of: Annotated[
         Email | None,
         Query(description="Cases of the teams this person leads or owns touchpoints for."),
@@ -95,6 +99,7 @@ async def case_filters(
         "breached": breached,
         "at_risk": at_risk,
         "respondent_external_id": respondent,
+        "source": source,
         "team_of": team_of,
         "opened_before": opened_before,
         "opened_after": opened_after,
@@ -134,6 +139,12 @@ def count_cases(
     status_code=status.HTTP_201_CREATED,
     response_model=CaseRead,
     summary="Open a case by hand, from a response or for a customer (a support ticket)",
+    responses={
+        200: {
+            "model": CaseRead,
+            "description": "Outreach: the customer's outreach case that is active already.",
+        }
+    },
 )
 def create_case(
     body: CaseCreate,
@@ -152,6 +163,10 @@ def create_case(
         respondent = respondent or answered.respondent_external_id
         touchpoint = touchpoint or answered.touchpoint_id
         survey = answered.survey_id
+    if body.source == CaseSource.OUTREACH and respondent is None:
+        raise field_error(
+            "respondent_external_id", "an outreach case needs the customer", "missing"
+        )
     assignment = (
         Assignment(body.assignee_email, body.assignee_name) if body.assignee_email else None
     )
@@ -162,7 +177,7 @@ def create_case(
         actor=who.actor,
         now=now,
         assignment=assignment,
-        source=CaseSource.MANUAL,
+        source=body.source,
         response_id=body.response_id,
         survey_id=survey,
         touchpoint_id=touchpoint,
@@ -173,7 +188,11 @@ def create_case(
         priority=body.priority,
         opened_at=min(body.opened_at or now, now),
     )
-    assert case is not None  # no rule: nothing to collide with
+    if case is None:  # no rule: only an active outreach case of the customer collides
+        assert respondent is not None
+        case = service.active_outreach(session, respondent)
+        assert case is not None
+        response.status_code = status.HTTP_200_OK
     session.commit()
     set_etag(response, case.version)
     return service.read(session, service.get_case(session, case.id), now)

@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -132,7 +132,8 @@ class RulePage(BaseModel):
 
 
 class CaseCreate(BaseModel):
-    """A case opened by hand: from a response, or for a customer (a support ticket, say)."""
+    """A case opened by hand: from a response, or for a customer (a support ticket, say, or
+    outreach to a customer at risk of churning)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -148,12 +149,23 @@ class CaseCreate(BaseModel):
                     "title": "Follow up this answer",
                     "response_id": "0193a1c2-7d4e-7b1a-9c3e-2f1d5e6a7b8c",
                 },
+                {
+                    "title": "At risk: €12,400 a year, detractor since 12 Oct",
+                    "source": "outreach",
+                    "respondent_external_id": "cust-1042",
+                    "priority": "high",
+                },
             ]
         },
     )
 
     title: Title
     description: Text = ""
+    source: Literal[CaseSource.MANUAL, CaseSource.OUTREACH] = Field(
+        CaseSource.MANUAL,
+        description="outreach: reaching out to a customer at risk; needs the customer, who has "
+        "at most one active outreach case: while one is, the same request answers 200 with it.",
+    )
     response_id: Id | None = Field(None, description="The response the case is about.")
     respondent_external_id: RespondentId | None = Field(
         None, description="The customer (taken from the response when one is given)."

@@ -51,13 +51,14 @@ def record(
 
 
 def _insert_once(session: Session, row: dict[str, Any]) -> bool:
-    """Inserts the case unless one exists for its (response, rule): False then. A concurrent
-    insert of the same pair waits for the other to commit, then does nothing."""
+    """Inserts the case unless one exists for its (response, rule), or an active outreach case
+    for its customer: False then. A concurrent insert of the same waits for the other to
+    commit, then does nothing."""
     dialect = sqlite if is_sqlite(session.get_bind()) else postgresql  # type: ignore[arg-type]
     statement = (
         dialect.insert(Case.__table__)  # type: ignore[attr-defined]
         .values(**row)
-        .on_conflict_do_nothing(index_elements=["response_id", "rule_id"])
+        .on_conflict_do_nothing()
         .returning(Case.__table__.c.id)  # type: ignore[attr-defined]
     )
     return session.execute(statement).first() is not None
@@ -74,7 +75,8 @@ def new_case(
     **values: Any,
 ) -> Case | None:
     """Opens a case routed to the touchpoint's owner (or given `assignment`); None when its
-    response had opened one by this rule already. `opened_at` (a ticket's own time) defaults
+    response had opened one by this rule already, or (outreach) its customer has an active
+    outreach case. `opened_at` (a ticket's own time) defaults
     to now."""
     touchpoint = ownership.touchpoint(session, values.get("touchpoint_id"))
     opened_at = values.pop("opened_at", None) or now
@@ -301,6 +303,17 @@ def _check_root_cause(session: Session, case: Case, root_cause_id: str | None) -
         )
 
 
+def active_outreach(session: Session, respondent_external_id: str) -> Case | None:
+    """The customer's outreach case being worked, if any (at most one: a unique index)."""
+    return session.exec(
+        select(Case).where(
+            Case.source == CaseSource.OUTREACH,
+            Case.respondent_external_id == respondent_external_id,
+            col(Case.state).in_(ACTIVE),
+        )
+    ).first()
+
+
 def _change_state(session: Session, case: Case, state: str, now: datetime) -> str | None:
     """Moves the case's state and its clocks; returns the event the move announces."""
     if state not in TRANSITIONS[case.state]:
@@ -311,6 +324,16 @@ def _change_state(session: Session, case: Case, state: str, now: datetime) -> st
             f"A case that is {case.state} cannot become {state}; it can become "
             f"{', '.join(sorted(TRANSITIONS[case.state]))}.",
         )
+    reopening = case.state not in ACTIVE and state in ACTIVE
+    if reopening and case.source == CaseSource.OUTREACH and case.respondent_external_id:
+        other = active_outreach(session, case.respondent_external_id)
+        if other is not None:
+            raise Problem(
+                409,
+                "outreach-active",
+                "Another outreach case is active",
+                f"The customer's outreach case {other.id} is being worked; work that one.",
+            )
     before, case.state = case.state, state
     if state == CaseState.RESOLVED:
         case.resolved_at = now
@@ -496,9 +519,11 @@ def filtered(filters: dict[str, Any], now: datetime, *, session: Session) -> Any
     if filters.get("team_of") is not None:
         # The same teams as `counts`' team figure.
         query = query.where(col(Case.assignee_team_id).in_(teams_of(session, filters["team_of"])))
-    for name in ("journey_id", "touchpoint_id", "priority", "state", "respondent_external_id"):
+    for name in ("journey_id", "touchpoint_id", "priority", "state", "source"):
         if filters.get(name) is not None:
             query = query.where(getattr(Case, name) == filters[name])
+    if filters.get("respondent_external_id"):
+        query = query.where(col(Case.respondent_external_id).in_(filters["respondent_external_id"]))
     if filters.get("active") is not None:
         working = col(Case.state).in_(ACTIVE)
         query = query.where(working if filters["active"] else ~working)
