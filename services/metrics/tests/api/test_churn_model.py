@@ -302,6 +302,14 @@ def test_too_few_customers_fit_no_model_and_say_why(api, send, ev):
     assert again["customers"] == 960 and again["decision"] == "in_use", again["reason"]
 
 
+def test_the_at_risk_list_finds_one_customer(api, send, ev):
+    store(api, send, ev, world(7, 60, by_courier))
+    items, _ = every_at_risk(api)
+    one = api.get("/v1/outcomes/at-risk", params={"customer": items[2]["external_id"]}).json()
+    assert one["items"] == [items[2]] and one["next_cursor"] is None
+    assert api.get("/v1/outcomes/at-risk", params={"customer": "nobody"}).json()["items"] == []
+
+
 def test_touchpoints_answered_by_too_few_customers_are_not_inputs(api, send, ev):
     customers = world(9, 40, by_courier)
     store(api, send, ev, customers)

@@ -489,11 +489,16 @@ def revenue_at_risk(snapshot: Snapshot, session: Session, *, by: str | None) -> 
 
 
 def at_risk(
-    snapshot: Snapshot, session: Session, settings: Settings, *, segment: str | None
+    snapshot: Snapshot,
+    session: Session,
+    settings: Settings,
+    *,
+    segment: str | None,
+    customer: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Every active customer with an NPS answer, by expected revenue lost (p(churn) x annual
-    revenue), the largest first: p from the model when it is in use, else from the customer's
-    latest NPS category."""
+    """Every active customer with an NPS answer (or the one `customer`), by expected revenue
+    lost (p(churn) x annual revenue), the largest first: p from the model when it is in use,
+    else from the customer's latest NPS category."""
     if snapshot.in_use:
         entries = [(a.scored, a.p, a.reasons) for a in snapshot.active]
     else:
@@ -513,7 +518,8 @@ def at_risk(
             "reasons": reasons,
         }
         for scored, p, reasons in entries
-        if wanted is None or scored.customer.segment.casefold() == wanted
+        if (wanted is None or scored.customer.segment.casefold() == wanted)
+        and (customer is None or scored.customer.external_id == customer)
     ]
     return sorted(found, key=lambda e: (-e["expected_loss"], e["external_id"]))
 

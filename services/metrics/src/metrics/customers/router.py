@@ -169,7 +169,8 @@ def get_churn_model(
     "has up to 3 reasons, the inputs that raise their churn odds most against an average "
     "customer's (by 25% or more) and read as a risk (an NPS answer or experience below the "
     "average, an NPS answer that fell); with the category rates, their latest NPS category. "
-    "`segment` matches any case.",
+    "`segment` matches any case; `customer` keeps the one customer (none: not at risk, or "
+    "unknown).",
 )
 def list_at_risk(
     session: SessionDep,
@@ -178,9 +179,12 @@ def list_at_risk(
     models: ChurnModelsDep,
     params: Annotated[PageParams, Depends(page_params)],
     segment: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
+    customer: Annotated[
+        str | None, Query(max_length=200, pattern=r"^[^\x00]+$", description="External id.")
+    ] = None,
 ) -> dict[str, Any]:
     model = models.current(session, settings)
-    entries = churn_model.at_risk(model, session, settings, segment=segment)
+    entries = churn_model.at_risk(model, session, settings, segment=segment, customer=customer)
     items, cursor = churn_model.page(entries, params)
     return {
         "items": items,
