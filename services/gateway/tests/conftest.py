@@ -4,6 +4,7 @@ way a refused connection does."""
 
 import asyncio
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import metrics.main
 from cxshared.auth import Scope
 from cxshared.testing.api import Api, make_api, make_key
 from cxshared.testing.databases import DatabaseFactory
+from cxshared.timeutil import utcnow
 from feedback.config import Settings as FeedbackSettings
 from gateway.config import Settings
 from gateway.main import MIGRATIONS, create_app
@@ -353,6 +355,37 @@ def stored(stack: Stack) -> Stored:
     return Stored(stack)
 
 
+def answered_by(stack: Stack, answers: list[tuple[str, str | None, int]]) -> None:
+    """Completed responses with a respondent: (customer, touchpoint id or None for the
+    relationship survey, NPS value)."""
+    now = utcnow().isoformat()
+    events = []
+    for customer, touchpoint_id, value in answers:
+        response_id = str(uuid.uuid4())
+        events.append(
+            {
+                "id": str(uuid.uuid4()), "type": "response.completed", "occurred_at": now,
+                "source": "feedback", "subject": response_id, "schema_version": 1,
+                "data": {
+                    "response_id": response_id, "survey_id": "s", "survey_slug": "s",
+                    "version": 1, "touchpoint_id": touchpoint_id,
+                    "respondent_external_id": customer, "channel": "web", "hidden": {},
+                    "flags": [], "status": "complete", "submitted_at": now,
+                    "completed_at": now,
+                    "answers": [{"question": "nps", "type": "nps", "value": value}],
+                },
+            }
+        )  # fmt: skip
+    key = make_key(stack.metrics.database_url, "feedback-relay", Scope.INGEST)
+    for start in range(0, len(events), 500):
+        response = stack.metrics.client.post(
+            "/v1/events",
+            json={"events": events[start : start + 500]},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert response.status_code == 200, response.text
+
+
 @pytest.fixture
 def tools() -> Any:
     """Helpers for test modules (conftest is not importable under importlib mode)."""
@@ -360,6 +393,7 @@ def tools() -> Any:
     class Tools:
         relay = staticmethod(relay_to_metrics)
         answers = staticmethod(answers_for)
+        answered_by = staticmethod(answered_by)
 
     return Tools
 

@@ -69,6 +69,13 @@ class Settings(ServiceSettings):
         description="Proxies in front of the gateway whose X-Forwarded-For is believed (JSON "
         "list of addresses or networks). Feedback must in turn trust the gateway's address.",
     )
+    outreach_high_priority_loss: float = Field(
+        5000.0,
+        ge=0,
+        description="An outreach case opened from the customers at risk is high priority when "
+        "the customer's expected loss a year (in metrics' currency) is at least this; normal "
+        "below.",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="The address customers reach the gateway at, for survey links and the "

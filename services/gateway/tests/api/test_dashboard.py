@@ -252,43 +252,6 @@ def test_revenue_at_risk_and_lifetime_value_show_their_intervals(
     )
 
 
-def _answered_by(stack, answers):
-    """Completed responses with a respondent: (customer, touchpoint id or None for the
-    relationship survey, NPS value)."""
-    import uuid
-
-    from cxshared.auth import Scope
-    from cxshared.testing.api import make_key
-    from cxshared.timeutil import utcnow
-
-    now = utcnow().isoformat()
-    events = []
-    for customer, touchpoint_id, value in answers:
-        response_id = str(uuid.uuid4())
-        events.append(
-            {
-                "id": str(uuid.uuid4()), "type": "response.completed", "occurred_at": now,
-                "source": "feedback", "subject": response_id, "schema_version": 1,
-                "data": {
-                    "response_id": response_id, "survey_id": "s", "survey_slug": "s",
-                    "version": 1, "touchpoint_id": touchpoint_id,
-                    "respondent_external_id": customer, "channel": "web", "hidden": {},
-                    "flags": [], "status": "complete", "submitted_at": now,
-                    "completed_at": now,
-                    "answers": [{"question": "nps", "type": "nps", "value": value}],
-                },
-            }
-        )  # fmt: skip
-    key = make_key(stack.metrics.database_url, "feedback-relay", Scope.INGEST)
-    for start in range(0, len(events), 500):
-        response = stack.metrics.client.post(
-            "/v1/events",
-            json={"events": events[start : start + 500]},
-            headers={"Authorization": f"Bearer {key}"},
-        )
-        assert response.status_code == 200, response.text
-
-
 def test_drivers_say_what_they_could_not_compare_and_what_to_fix_first(
     stack, viewer, delivery_journey, tools
 ):
@@ -312,7 +275,7 @@ def test_drivers_say_what_they_could_not_compare_and_what_to_fix_first(
         score = rng.randint(0, 10)
         loyalty = max(0, min(10, round(0.4 * score + 3 + rng.gauss(0, 2))))
         answers += [(f"b-{i}", label["id"], score), (f"b-{i}", None, loyalty)]
-    _answered_by(stack, answers)
+    tools.answered_by(stack, answers)
 
     # The dashboard loads the panel after the page, from the address it names.
     page = viewer.get("/dashboard").text
@@ -367,7 +330,7 @@ def test_the_churn_model_in_use_shows_its_held_out_figures_and_the_customers_mos
         )
     added = stack.metrics.post("/v1/customers", {"customers": customers})
     assert added.status_code == 200, added.text
-    _answered_by(stack, answers)
+    tools.answered_by(stack, answers)
     model = stack.metrics.get("/v1/outcomes/churn-model").json()
     assert model["decision"] == "in_use", model["reason"]
     checked = model["validation"]

@@ -104,6 +104,28 @@ class FeedbackClient(BackendClient):
         response = await self.request("POST", "/v1/cases", json=fields, acting_user=acting_user)
         return Case.model_validate(response.json())
 
+    async def open_outreach(self, fields: dict[str, Any], *, acting_user: str) -> tuple[Case, bool]:
+        """An outreach case for the customer, and whether it is new (False: the one being
+        worked already; feedback keeps one active per customer)."""
+        response = await self.request(
+            "POST", "/v1/cases", json={**fields, "source": "outreach"}, acting_user=acting_user
+        )
+        return Case.model_validate(response.json()), response.status_code == 201
+
+    async def active_outreach(self, external_ids: list[str]) -> dict[str, Case]:
+        """The customers' outreach cases being worked, by customer (at most one each)."""
+        if not external_ids:
+            return {}
+        page = await self.list_cases(
+            {
+                "source": "outreach",
+                "active": "true",
+                "respondent": external_ids,
+                "limit": len(external_ids),
+            }
+        )
+        return {c.respondent_external_id or "": c for c in page.items}
+
     async def update_case(
         self, case_id: str, *, version: int, changes: dict[str, Any], acting_user: str
     ) -> Case:

@@ -195,10 +195,14 @@ class MetricsClient(BackendClient):
         """The churn model: whether it is used, its inputs and its held-out performance."""
         return ChurnModel.model_validate(await self.get_json("/v1/outcomes/churn-model"))
 
-    async def at_risk(self, *, limit: int, cursor: str | None = None) -> AtRiskPage:
-        """Active customers by expected revenue lost, the largest first: a page of them."""
+    async def at_risk(
+        self, *, limit: int, cursor: str | None = None, customer: str | None = None
+    ) -> AtRiskPage:
+        """Active customers by expected revenue lost, the largest first: a page of them (or
+        only `customer`, when at risk)."""
         found = await self.get_json(
-            "/v1/outcomes/at-risk", params={"limit": limit, "cursor": cursor}
+            "/v1/outcomes/at-risk",
+            params={"limit": limit, "cursor": cursor, "customer": customer},
         )
         return AtRiskPage.model_validate(found)
 

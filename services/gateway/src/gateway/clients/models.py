@@ -527,6 +527,7 @@ class AtRiskCustomer(Remote):
     expected_loss: float
     latest_nps: int
     category: str
+    answered_at: datetime
     reasons: list[RiskReason] = Field(default_factory=list)
 
 

@@ -21,7 +21,7 @@ from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
 from gateway.clients.models import Case
 from gateway.dependencies import FeedbackDep, JourneyDep
-from gateway.pages.common import fetch
+from gateway.pages.common import CASE_CHANGED, fetch
 from gateway.users.models import Role
 from gateway.users.service import SignedIn, staff_members
 from gateway.web import is_htmx, redirect_for, render
@@ -29,7 +29,6 @@ from gateway.web import is_htmx, redirect_for, render
 router = APIRouter()
 
 # Sent after any change to a case; the navigation's counts listen and fetch themselves again.
-CASE_CHANGED = "case-changed"
 PAGE_SIZE = 25
 VIEWS = {
     "mine": "Mine",

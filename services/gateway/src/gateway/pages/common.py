@@ -14,9 +14,12 @@ from fastapi.responses import Response
 from cxshared.client import UpstreamUnavailable
 from cxshared.ratelimit import client_address
 from gateway.clients.feedback import FeedbackClient
-from gateway.clients.models import PublicSurvey
+from gateway.clients.models import AtRiskPage, Case, PublicSurvey
 from gateway.dependencies import FeedbackDep, SettingsDep
 from gateway.web import render
+
+# The event a change to a case sends, for the regions that show cases (the inbox counts).
+CASE_CHANGED = "case-changed"
 
 
 class Parts:
@@ -113,3 +116,12 @@ def _feedback(request: Request, client: FeedbackDep, settings: SettingsDep) -> F
 
 
 FeedbackFor = Annotated[Feedback, Depends(_feedback)]
+
+
+async def outreach_of(
+    feedback: FeedbackClient, page: AtRiskPage | None
+) -> tuple[dict[str, Case] | None, Parts]:
+    """The active outreach cases of the page's customers; None when feedback did not answer."""
+    ids = [customer.external_id for customer in page.items] if page else []
+    parts = await fetch(outreach=feedback.active_outreach(ids))
+    return parts["outreach"], parts

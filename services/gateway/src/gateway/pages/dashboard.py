@@ -22,8 +22,8 @@ from gateway.clients.models import (
     ScoreChange,
     SeriesPoint,
 )
-from gateway.dependencies import JourneyDep, MetricsDep
-from gateway.pages.common import fetch
+from gateway.dependencies import FeedbackDep, JourneyDep, MetricsDep
+from gateway.pages.common import fetch, outreach_of
 from gateway.present import CHANNELS
 from gateway.web import is_htmx, render
 
@@ -79,6 +79,7 @@ async def dashboard(
     user: Staff,
     journey: JourneyDep,
     metrics: MetricsDep,
+    feedback: FeedbackDep,
     days: Annotated[int, Query()] = DEFAULT_DAYS,
     journey_id: Annotated[str | None, Query(max_length=64)] = None,
     stage_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -120,6 +121,8 @@ async def dashboard(
     if filters.journey_id:
         calls["journey"] = journey.get_journey(filters.journey_id)
     parts = await fetch(**calls)
+    # Which of the five have an outreach case being worked: asked once the five are known.
+    outreach, outreach_parts = await outreach_of(feedback, parts["at_risk"])
     incidents: list[Incident] = parts["incidents"] or []
     tiles = []
     for metric in METRICS:
@@ -154,13 +157,15 @@ async def dashboard(
         "risk": parts["risk"],
         "churn_model": parts["churn_model"],
         "at_risk": parts["at_risk"],
+        "outreach": outreach,
+        "back": "/dashboard?" + urlencode(query),
         "clv": parts["clv"],
         "cases": parts["cases"],
         "drivers_url": "/dashboard/drivers?"
         + urlencode(
             {k: v for k, v in {"days": str(days), "journey_id": filters.journey_id}.items() if v}
         ),
-        "notices": parts.notices(),
+        "notices": parts.notices() + outreach_parts.notices(),
         "metrics_missing": "metrics" in parts.missing,
     }
     return render(request, "dashboard/index.html", context)
