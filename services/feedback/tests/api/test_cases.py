@@ -1,6 +1,8 @@
 """Cases: opened by rules when a response completes (once per rule), routed to the
 touchpoint's owner, worked through their states, with SLA clocks on a controlled clock."""
 
+import subprocess
+import sys
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -208,6 +210,18 @@ def test_a_sentiment_rule_opens_a_case_only_below_its_threshold(api, published):
     assert listed(api) == []
     answer(api, 6, who="cust-2", what_went_wrong=f"{LATE} Nobody answered my calls. Awful!")
     assert [c["respondent_external_id"] for c in listed(api)] == ["cust-2"]
+
+
+def test_the_service_starts_without_loading_vader(settings):
+    # VADER is loaded by the first sentiment rule: start-up time does not pay for it.
+    code = (
+        "import sys\n"
+        "from feedback.config import Settings\n"
+        "from feedback.main import create_app\n"
+        "create_app(Settings(database_url=sys.argv[1]))\n"
+        "assert not [m for m in sys.modules if m.startswith('vaderSentiment')], 'VADER loaded'\n"
+    )
+    subprocess.run([sys.executable, "-c", code, settings.database_url], check=True)
 
 
 @pytest.mark.parametrize(
