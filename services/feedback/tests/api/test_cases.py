@@ -271,6 +271,7 @@ def test_a_customer_has_one_outreach_case_while_it_is_worked(api):
     other = api.created("/v1/cases", {**OUTREACH, "respondent_external_id": "cust-8"})
     outreach = listed(api, source="outreach", active=True, respondent=["cust-7", "cust-8"])
     assert {c["id"] for c in outreach} == {case["id"], other["id"]}
+    assert listed(api, respondent=["c" * 200]) == []  # as long as a case's customer may be
     # Once it is resolved, the next click opens a new one; the old one cannot then reopen.
     resolved = patch(api, case, {"state": "resolved", "resolution": "Called; a discount."})
     assert resolved.status_code == 200, resolved.text

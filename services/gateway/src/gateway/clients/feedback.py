@@ -104,13 +104,13 @@ class FeedbackClient(BackendClient):
         response = await self.request("POST", "/v1/cases", json=fields, acting_user=acting_user)
         return Case.model_validate(response.json())
 
-    async def open_outreach(self, fields: dict[str, Any], *, acting_user: str) -> tuple[Case, bool]:
-        """An outreach case for the customer, and whether it is new (False: the one being
-        worked already; feedback keeps one active per customer)."""
+    async def open_outreach(self, fields: dict[str, Any], *, acting_user: str) -> Case:
+        """An outreach case for the customer: a new one, or the one being worked already
+        (feedback keeps one active per customer)."""
         response = await self.request(
             "POST", "/v1/cases", json={**fields, "source": "outreach"}, acting_user=acting_user
         )
-        return Case.model_validate(response.json()), response.status_code == 201
+        return Case.model_validate(response.json())
 
     async def active_outreach(self, external_ids: list[str]) -> dict[str, Case]:
         """The customers' outreach cases being worked, by customer (at most one each)."""
