@@ -193,7 +193,7 @@ def test_a_negative_comment_opens_a_case_by_the_sentiment_rule_once(api, publish
     [case] = listed(api)
     assert case["rule"]["id"] == rule["id"] and case["respondent_external_id"] == "cust-1"
     assert case["reason"] == f"comment reads negative ({sentiment(LATE):.2f})"
-    assert sentiment(LATE) < -0.05 and case["title"].startswith("Negative comment: comment reads")
+    assert sentiment(LATE) < -0.05 and case["title"] == "Comment reads negative (-0.61)"
 
 
 def test_a_sentiment_rule_opens_a_case_only_below_its_threshold(api, published):

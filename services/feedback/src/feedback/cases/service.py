@@ -121,7 +121,9 @@ def rules_for(session: Session, survey_id: str) -> list[CaseRule]:
 def _rule_title(session: Session, touchpoint_id: str | None, why: str) -> str:
     """What a rule saw, and where: "Courier delivers: NPS 1 (0-3)"."""
     touchpoint = ownership.touchpoint(session, touchpoint_id)
-    return (f"{touchpoint.name}: {why}" if touchpoint and touchpoint.name else why)[:200]
+    if touchpoint and touchpoint.name:
+        return f"{touchpoint.name}: {why}"[:200]
+    return (why[:1].upper() + why[1:])[:200]
 
 
 def open_from_rules(
