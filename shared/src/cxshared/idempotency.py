@@ -1,6 +1,8 @@
 """Idempotency-Key for POSTs: a retry returns the first result instead of acting twice.
 
 Keys are scoped to the credential (a hash of the Authorization header), so clients never collide.
+A request without a credential is left alone unless it is for a public endpoint (`/v1/public/`):
+anywhere else it is refused (401) whatever its key says, so its key must not answer first.
 The key is claimed in a transaction of its own before the request runs, so a concurrent retry
 sees it: the same key with another body or path is refused (422), one still running answers 409,
 and a finished one replays the stored response with `Idempotent-Replayed: true`. A 5xx releases
@@ -27,6 +29,7 @@ from cxshared.timeutil import utcnow
 log = structlog.get_logger("cxshared.idempotency")
 
 HEADER = b"idempotency-key"
+PUBLIC_PREFIX = "/v1/public/"
 RETENTION = timedelta(hours=24)
 # A claim whose request never finished (the process died) may be taken over after this.
 ABANDONED_AFTER = timedelta(minutes=5)
@@ -65,6 +68,10 @@ class IdempotencyMiddleware:
         if key is None or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        authorization = _header(scope, b"authorization")
+        if authorization is None and not scope["path"].startswith(PUBLIC_PREFIX):
+            await self.app(scope, receive, send)
+            return
         text = key.decode("latin-1")
         if not 1 <= len(text) <= 255 or not text.isprintable():
             await problem_response(
@@ -76,8 +83,7 @@ class IdempotencyMiddleware:
             )(scope, receive, send)
             return
         body = await _read_body(receive)
-        authorization = _header(scope, b"authorization") or b""
-        principal = hashlib.sha256(authorization).hexdigest()
+        principal = hashlib.sha256(authorization or b"").hexdigest()
         fingerprint = hashlib.sha256(
             scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
         ).hexdigest()

@@ -3,6 +3,10 @@
 import threading
 
 import httpx
+from sqlmodel import select
+
+from cxshared.idempotency import IdempotencyRecord
+from cxshared.testing.databases import fetch_all
 
 
 def journeys(api):
@@ -47,6 +51,19 @@ def test_a_refused_request_is_replayed_as_refused(api):
     again = api.post("/v1/journeys", {"name": ""}, headers=headers)
     assert first.status_code == again.status_code == 422
     assert again.headers["content-type"] == "application/problem+json"
+
+
+def test_without_a_credential_the_answer_is_401_whatever_the_key_and_nothing_is_kept(api):
+    """A key sent without credentials neither answers first (422, 409, 400) nor is stored:
+    the route refuses the request, and anonymous callers share no keys."""
+    api.post("/v1/teams", {"name": "Care"}, headers={**api.writer, "Idempotency-Key": "k-9"})
+    for key in ("k-9", "k-10", "k-10", "\x07bell"):
+        refused = api.client.post(
+            "/v1/journeys", json={"name": "X"}, headers={"Idempotency-Key": key}
+        )
+        assert refused.status_code == 401, (key, refused.text)
+    stored = fetch_all(api.database_url, select(IdempotencyRecord.key))
+    assert stored == ["k-9"]
 
 
 def test_without_a_key_each_post_acts(api):
