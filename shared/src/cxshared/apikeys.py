@@ -54,6 +54,18 @@ def hash_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
+def is_live_key(engine: Engine, authorization: bytes) -> bool:
+    """Whether an Authorization header carries a cxloop API key that exists and is not revoked
+    (what the key may do is the route's business)."""
+    scheme, _, raw = authorization.decode("latin-1").partition(" ")
+    raw = raw.strip()
+    if scheme.lower() != "bearer" or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+        return False
+    with read_session(engine) as session:
+        key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(raw))).first()
+    return key is not None and key.revoked_at is None
+
+
 def create_api_key(engine: Engine, *, name: str, scopes: list[Scope]) -> tuple[ApiKey, str]:
     """Returns the stored key and the raw key, which is never stored and never shown again."""
     if not name.strip():

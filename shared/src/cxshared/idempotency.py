@@ -1,8 +1,9 @@
 """Idempotency-Key for POSTs: a retry returns the first result instead of acting twice.
 
 Keys are scoped to the credential (a hash of the Authorization header), so clients never collide.
-A request without a credential is left alone unless it is for a public endpoint (`/v1/public/`):
-anywhere else it is refused (401) whatever its key says, so its key must not answer first.
+A request without a live API key is left alone unless it is for a public endpoint
+(`/v1/public/`): anywhere else the route refuses it (401) whatever its key says, so the key must
+neither answer first nor be kept.
 The key is claimed in a transaction of its own before the request runs, so a concurrent retry
 sees it: the same key with another body or path is refused (422), one still running answers 409,
 and a finished one replays the stored response with `Idempotent-Replayed: true`. A 5xx releases
@@ -21,6 +22,7 @@ from sqlmodel import Field, SQLModel, UniqueConstraint, col, select
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cxshared.apikeys import is_live_key
 from cxshared.db import JSONType, UTCDateTime, read_session, write_session
 from cxshared.ids import new_id
 from cxshared.problems import problem_response
@@ -69,7 +71,10 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         authorization = _header(scope, b"authorization")
-        if authorization is None and not scope["path"].startswith(PUBLIC_PREFIX):
+        if not scope["path"].startswith(PUBLIC_PREFIX) and not (
+            authorization is not None
+            and await anyio.to_thread.run_sync(is_live_key, self.engine, authorization)
+        ):
             await self.app(scope, receive, send)
             return
         text = key.decode("latin-1")

@@ -53,15 +53,16 @@ def test_a_refused_request_is_replayed_as_refused(api):
     assert again.headers["content-type"] == "application/problem+json"
 
 
-def test_without_a_credential_the_answer_is_401_whatever_the_key_and_nothing_is_kept(api):
-    """A key sent without credentials neither answers first (422, 409, 400) nor is stored:
-    the route refuses the request, and anonymous callers share no keys."""
+def test_without_a_live_key_the_answer_is_401_whatever_the_key_and_nothing_is_kept(api):
+    """A key sent without credentials, or with an API key that does not exist, neither answers
+    first (422, 409, 400) nor is stored: the route refuses the request."""
     api.post("/v1/teams", {"name": "Care"}, headers={**api.writer, "Idempotency-Key": "k-9"})
-    for key in ("k-9", "k-10", "k-10", "\x07bell"):
-        refused = api.client.post(
-            "/v1/journeys", json={"name": "X"}, headers={"Idempotency-Key": key}
-        )
-        assert refused.status_code == 401, (key, refused.text)
+    for credential in ({}, {"Authorization": "Bearer cxk_not-a-key"}):
+        for key in ("k-9", "k-10", "k-10", "\x07bell"):
+            refused = api.client.post(
+                "/v1/journeys", json={"name": "X"}, headers={**credential, "Idempotency-Key": key}
+            )
+            assert refused.status_code == 401, (credential, key, refused.text)
     stored = fetch_all(api.database_url, select(IdempotencyRecord.key))
     assert stored == ["k-9"]
 
