@@ -2,8 +2,9 @@
 as ratios to baselines measured in the same run (this machine is shared and noisy; only ratios
 compare across runs).
 
-  python -m tests.perf [--db sqlite|postgresql] [--only gateway|metrics|feedback|journey]
-                       [--requests N] [--events N] [--responses N]
+  python -m tests.perf [--db sqlite|postgresql]
+                       [--only gateway|metrics|feedback|journey|cases|cases-capture|cases-inbox]
+                       [--requests N] [--events N] [--responses N] [--cases N]
 """
 
 import argparse
@@ -28,7 +29,14 @@ from cxshared.testing.processes import ServiceProcess, console_script, free_port
 from cxshared.testing.receiver import Receiver
 from journey.config import Settings
 from journey.main import MIGRATIONS
-from tests.perf import feedback_capture, gateway_bench, load_suite, metrics_bench
+from tests.perf import (
+    case_bench,
+    case_capture,
+    feedback_capture,
+    gateway_bench,
+    load_suite,
+    metrics_bench,
+)
 from tests.perf.load import document
 
 
@@ -154,8 +162,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument(
-        "--only", choices=["journey", "feedback", "metrics", "gateway", "load"], default=None
-    )
+        "--only",
+        choices=[
+            "journey", "feedback", "metrics", "gateway", "load",
+            "cases", "cases-capture", "cases-inbox",
+        ],
+        default=None,
+    )  # fmt: skip
+    parser.add_argument("--cases", type=int, default=100_000, help="the case inbox's")
     parser.add_argument("--customers", type=int, default=1000, help="the load suite's")
     parser.add_argument("--staff", type=int, default=10)
     parser.add_argument("--load-seconds", type=float, default=180)
@@ -174,6 +188,31 @@ def main() -> None:
                 print(line, flush=True)
             print()
     if args.only == "load":
+        return
+    if args.only in (None, "cases", "cases-capture"):
+        with tempfile.TemporaryDirectory() as tmp:
+            print(
+                f"cases at capture on {args.db}: detractor answers, {args.clients} connections "
+                f"(wrk), one worker each, taking turns {case_capture.SLICE_SECONDS} s at a "
+                f"time, {args.seconds:g} s each\n"
+            )
+            for line in case_capture.run(
+                Path(tmp), args.db, clients=args.clients, seconds=args.seconds
+            ):
+                print(line, flush=True)
+            print()
+    if args.only in (None, "cases", "cases-inbox"):
+        with tempfile.TemporaryDirectory() as tmp:
+            print(
+                f"case inbox on {args.db}: {args.cases:,} cases, one worker, "
+                f"{args.requests} sequential requests each\n"
+            )
+            for line in case_bench.run(
+                Path(tmp), args.db, cases=args.cases, requests=args.requests
+            ):
+                print(line, flush=True)
+            print()
+    if args.only in ("cases", "cases-capture", "cases-inbox"):
         return
     if args.only in (None, "gateway"):
         with tempfile.TemporaryDirectory() as tmp:
