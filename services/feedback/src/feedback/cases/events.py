@@ -88,8 +88,16 @@ def case_data(session: Session, case: Case, now: datetime) -> dict[str, Any]:
 
 
 def publish(
-    session: Session, outbox: Outbox, case: Case, kind: str, now: datetime, **extra: Any
+    session: Session,
+    outbox: Outbox,
+    case: Case,
+    kind: str,
+    now: datetime,
+    *,
+    data: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> None:
-    outbox.publish(
-        session, type=kind, subject=case.id, data={**case_data(session, case, now), **extra}
-    )
+    """`data`: the case's `case_data` when the caller has it already."""
+    if data is None:
+        data = case_data(session, case, now)
+    outbox.publish(session, type=kind, subject=case.id, data={**data, **extra})
