@@ -285,7 +285,8 @@ def test_an_outreach_case_needs_the_customer(api):
     body = {key: value for key, value in OUTREACH.items() if key != "respondent_external_id"}
     response = api.post("/v1/cases", body)
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"].endswith("respondent_external_id")
+    [error] = response.json()["errors"]
+    assert error["field"].endswith("respondent_external_id") and error["code"] == "required"
 
 
 def test_two_clicks_at_once_open_one_outreach_case(api):

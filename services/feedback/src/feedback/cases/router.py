@@ -169,7 +169,7 @@ def create_case(
         survey = answered.survey_id
     if body.source == CaseSource.OUTREACH and respondent is None:
         raise field_error(
-            "respondent_external_id", "an outreach case needs the customer", "missing"
+            "respondent_external_id", "an outreach case needs the customer", "required"
         )
     assignment = (
         Assignment(body.assignee_email, body.assignee_name) if body.assignee_email else None
