@@ -70,3 +70,26 @@ def test_a_link_that_is_not_valid_says_so(stack):
     customer = TestClient(stack.gateway.app, follow_redirects=False)
     page = customer.get("/f/not-a-token")
     assert page.status_code == 404 and "This link is not valid" in page.text
+
+
+def test_staff_make_the_follow_up_link_on_the_case_page_and_see_the_answer(
+    stack, editor, viewer, delivery_survey
+):
+    case = _resolved_case(stack)
+    before = editor.get(f"/cases/{case['id']}").text
+    assert "Did we put it right?" in before and "Make a follow-up link" in before
+    assert "Make a follow-up link" not in viewer.get(f"/cases/{case['id']}").text
+    assert viewer.post(f"/cases/{case['id']}/follow-up").status_code == 403
+
+    made = editor.post(f"/cases/{case['id']}/follow-up")
+    assert made.status_code == 200, made.text
+    link = re.search(r'id="follow-up-link"[^>]*value="[^"]*?(/f/[^"]+)"', made.text)
+    assert link, made.text
+    customer = TestClient(stack.gateway.app, follow_redirects=False)
+    assert customer.post(link.group(1), data={"put_right": "no", "score": "3"}).status_code == 303
+
+    after = editor.get(f"/cases/{case['id']}").text
+    panel = after[after.index("follow-up-title") :]
+    assert (
+        "scoring 3: not recovered." in panel and "Make a" not in panel[: panel.index("</section>")]
+    )

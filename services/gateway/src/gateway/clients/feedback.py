@@ -149,6 +149,14 @@ class FeedbackClient(BackendClient):
         )
         return CaseNote.model_validate(response.json())
 
+    async def make_follow_up(self, case_id: str, *, acting_user: str) -> dict[str, Any]:
+        """A new recovery follow-up link for a resolved case (it retires an earlier one)."""
+        response = await self.request(
+            "POST", f"/v1/cases/{case_id}/follow-up", acting_user=acting_user
+        )
+        found: dict[str, Any] = response.json()
+        return found
+
     async def case_contacts(self, case_id: str) -> list[CaseContact]:
         contacts = await self.get_json(f"/v1/cases/{case_id}/contacts")
         return [CaseContact.model_validate(c) for c in contacts]

@@ -602,6 +602,14 @@ class CaseAssignee(Remote):
     routed: bool = False
 
 
+class CaseFollowUp(Remote):
+    """The recovery follow-up: when its link was made and answered, and the score given."""
+
+    sent_at: datetime | None = None
+    answered_at: datetime | None = None
+    score: int | None = None
+
+
 class Case(Remote):
     id: str
     version: int
@@ -622,6 +630,7 @@ class Case(Remote):
     root_cause: dict[str, Any] | None = None
     resolution: str = ""
     recovered: bool | None = None
+    follow_up: CaseFollowUp = Field(default_factory=CaseFollowUp)
     opened_at: datetime
     first_contact_at: datetime | None = None
     resolved_at: datetime | None = None

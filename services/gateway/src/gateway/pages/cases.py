@@ -288,6 +288,7 @@ async def _case_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     conflict: str = "",
+    follow_up_link: str = "",
 ) -> Response:
     request, feedback, journey = desk.request, desk.feedback, desk.journey
     case = await feedback.get_case(case_id)
@@ -325,6 +326,7 @@ async def _case_page(
         "values": values or {},
         "errors": errors or {},
         "conflict": conflict,
+        "follow_up_link": follow_up_link,
         "notices": parts.notices(),
     }
     return render(request, "cases/detail.html", context, status_code=status_code)
@@ -422,6 +424,18 @@ def _changed(request: Request, case_id: str) -> Response:
     response = redirect_for(request, f"/cases/{case_id}")
     response.headers["HX-Trigger"] = CASE_CHANGED
     return response
+
+
+@router.post("/cases/{case_id}/follow-up")
+async def make_follow_up(user: Editor, desk: DeskDep, case_id: str) -> Response:
+    """A recovery follow-up link for a resolved case, shown once on its page for staff to send
+    (the link's token is not kept anywhere they could read it again; a new one retires it)."""
+    try:
+        made = await desk.feedback.make_follow_up(case_id, acting_user=user.user.email)
+    except UpstreamConflict as exc:
+        return await _case_page(desk, user, case_id, status_code=409, conflict=exc.detail)
+    link = str(desk.request.base_url).rstrip("/") + made["link"]
+    return await _case_page(desk, user, case_id, follow_up_link=link)
 
 
 @router.post("/cases/{case_id}/notes")
