@@ -146,6 +146,62 @@ def touchpoint_event(
     )
 
 
+HOUR = 3600.0
+
+
+def sla_clock(used_hours: float, target_hours: float, *, stopped: bool) -> dict[str, Any]:
+    used = used_hours * HOUR
+    return {
+        "target_seconds": target_hours * HOUR,
+        "used_seconds": used,
+        "due_at": None,
+        "running": not stopped,
+        "stopped": stopped,
+        "at_risk": False,
+        "breached": used > target_hours * HOUR,
+    }
+
+
+def case_event(
+    case_id: str,
+    *,
+    first: tuple[float, bool] = (1, True),
+    resolution: tuple[float, bool] = (2, True),
+    recovered: bool | None = None,
+    respondent: str | None = None,
+    team: str = "team-a",
+    days_ago: int = 1,
+    opened_at: datetime | None = None,
+    version: int = 1,
+    type_: str = "case.updated",
+    id_: str | None = None,
+) -> dict[str, Any]:
+    """A case as feedback's case events describe it: its SLA clocks as (hours used, stopped?)
+    against 24 h to first contact and 120 h to resolution."""
+    data = {
+        "case_id": case_id,
+        "version": version,
+        "respondent_external_id": respondent or f"cust-{case_id}",
+        "journey_id": "j-delivery",
+        "journey_name": "Delivery",
+        "touchpoint_id": "tp-courier",
+        "touchpoint_name": "Courier",
+        "assignee": {"email": "ana@example.com", "team_id": team, "team_name": team.upper()},
+        "priority": "high",
+        "state": "resolved" if resolution[1] else "open",
+        "opened_at": (opened_at or NOW - timedelta(days=days_ago)).isoformat(),
+        "recovered": recovered,
+        "follow_up": {"sent_at": NOW.isoformat() if recovered is not None else None},
+        "sla": {
+            "first_contact": sla_clock(first[0], 24, stopped=first[1]),
+            "resolution": sla_clock(resolution[0], 120, stopped=resolution[1]),
+        },
+    }
+    made = event(type_, data, id_=id_)
+    made["source"] = "feedback"
+    return made
+
+
 @pytest.fixture
 def send(api: Api, ingest_key: dict[str, str]) -> Callable[..., dict[str, Any]]:
     def post(*events: dict[str, Any]) -> dict[str, Any]:
@@ -163,6 +219,7 @@ class Events:
     event = staticmethod(event)
     response = staticmethod(response_event)
     touchpoint = staticmethod(touchpoint_event)
+    case = staticmethod(case_event)
 
 
 @pytest.fixture(autouse=True)

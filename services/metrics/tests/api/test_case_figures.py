@@ -8,60 +8,6 @@ import numpy
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-HOUR = 3600.0
-
-
-def clock(used_hours: float, target_hours: float, *, stopped: bool) -> dict[str, Any]:
-    used = used_hours * HOUR
-    return {
-        "target_seconds": target_hours * HOUR,
-        "used_seconds": used,
-        "due_at": None,
-        "running": not stopped,
-        "stopped": stopped,
-        "at_risk": False,
-        "breached": used > target_hours * HOUR,
-    }
-
-
-def case(
-    ev: Any,
-    case_id: str,
-    *,
-    first: tuple[float, bool],
-    resolution: tuple[float, bool],
-    recovered: bool | None = None,
-    respondent: str | None = None,
-    team: str = "team-a",
-    days_ago: int = 1,
-    version: int = 1,
-    type_: str = "case.updated",
-    id_: str | None = None,
-) -> dict[str, Any]:
-    data = {
-        "case_id": case_id,
-        "version": version,
-        "respondent_external_id": respondent or f"cust-{case_id}",
-        "journey_id": "j-delivery",
-        "journey_name": "Delivery",
-        "touchpoint_id": "tp-courier",
-        "touchpoint_name": "Courier",
-        "assignee": {"email": "ana@example.com", "team_id": team, "team_name": team.upper()},
-        "priority": "high",
-        "state": "resolved" if resolution[1] else "open",
-        "opened_at": (ev.now - timedelta(days=days_ago)).isoformat(),
-        "recovered": recovered,
-        "follow_up": {"sent_at": ev.now.isoformat() if recovered is not None else None},
-        "sla": {
-            "first_contact": clock(first[0], 24, stopped=first[1]),
-            "resolution": clock(resolution[0], 120, stopped=resolution[1]),
-        },
-    }
-    made = ev.event(type_, data, id_=id_)
-    made["source"] = "feedback"
-    return made
-
-
 # (first contact hours, contacted?), (resolution hours, resolved?), recovered
 CASES = {
     "c1": ((2, True), (50, True), True),
@@ -87,8 +33,7 @@ def assert_share(figure: dict[str, Any], count: int, n: int) -> None:
 def test_case_handling_sla_compliance_and_recovery_match_an_independent_computation(api, send, ev):
     send(
         *(
-            case(
-                ev,
+            ev.case(
                 cid,
                 first=f,
                 resolution=r,
@@ -99,8 +44,8 @@ def test_case_handling_sla_compliance_and_recovery_match_an_independent_computat
         )
     )
     # An older state of c1 arriving late changes nothing; the same event twice counts once.
-    stale = case(ev, "c1", first=(0, False), resolution=(0, False), version=0)
-    again = case(ev, "c6", first=(1, True), resolution=(20, True), team="team-b", id_="evt-same")
+    stale = ev.case("c1", first=(0, False), resolution=(0, False), version=0)
+    again = ev.case("c6", first=(1, True), resolution=(20, True), team="team-b", id_="evt-same")
     assert send(stale, again, again)["duplicates"] == 1
     figures = api.get("/v1/cases/figures").json()
     overall = figures["overall"]
@@ -155,8 +100,7 @@ def test_churn_of_detractors_by_recovery_is_an_association_with_wilson_intervals
             )
             if group != "no_case":
                 events.append(
-                    case(
-                        ev,
+                    ev.case(
                         f"case-{who}",
                         respondent=who,
                         first=(1, True),
@@ -169,7 +113,7 @@ def test_churn_of_detractors_by_recovery_is_an_association_with_wilson_intervals
     events.append(ev.response("r-fan", nps=10, respondent="fan", days_ago=200))
     events.append(ev.response("r-waiting", nps=2, respondent="waiting", days_ago=200))
     events.append(
-        case(ev, "case-waiting", respondent="waiting", first=(1, True), resolution=(1, True))
+        ev.case("case-waiting", respondent="waiting", first=(1, True), resolution=(1, True))
     )
     events.append(ev.response("r-late", nps=2, respondent="late", days_ago=400))
     customers += [
@@ -189,9 +133,9 @@ def test_churn_of_detractors_by_recovery_is_an_association_with_wilson_intervals
 
 def test_erasing_a_respondent_removes_their_cases(api, send, ev):
     send(
-        case(ev, "gone", respondent="cust-gone", first=(1, True), resolution=(2, True)),
-        case(ev, "named", respondent="cust-other", first=(1, True), resolution=(2, True)),
-        case(ev, "kept", respondent="cust-kept", first=(1, True), resolution=(2, True)),
+        ev.case("gone", respondent="cust-gone", first=(1, True), resolution=(2, True)),
+        ev.case("named", respondent="cust-other", first=(1, True), resolution=(2, True)),
+        ev.case("kept", respondent="cust-kept", first=(1, True), resolution=(2, True)),
     )
     erased = ev.event(
         "respondent.erased", {"respondent_external_id": "cust-gone", "case_ids": ["named"]}

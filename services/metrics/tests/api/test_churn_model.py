@@ -342,3 +342,79 @@ def test_the_service_starts_without_importing_scikit_learn(settings):
         "assert not [m for m in sys.modules if m.startswith('sklearn')], 'sklearn imported'\n"
     )
     subprocess.run([sys.executable, "-c", code, settings.database_url], check=True)
+
+
+def test_cases_before_the_latest_answer_are_inputs_and_their_later_recovery_is_not(
+    api, send, ev
+):
+    """Customers whose earlier case was not put right churn far more, whatever their latest
+    NPS answer; the case each latest answer opened is an input, its recovery (known only
+    later) is not."""
+    rng = np.random.default_rng(11)
+    customers = world(12, 900, by_category)
+    history = {}
+    for i, c in enumerate(customers):
+        history[c.external_id] = ["none", "recovered", "not_recovered"][i % 3]
+        if history[c.external_id] == "not_recovered":
+            c.p = min(0.9, c.p + 0.35)
+            c.churned = bool(rng.random() < c.p)
+    store(api, send, ev, customers)
+    cases = []
+    for c in customers:
+        kind = history[c.external_id]
+        if kind != "none":
+            cases.append(
+                ev.case(
+                    f"earlier-{c.external_id}",
+                    respondent=c.external_id,
+                    days_ago=45,
+                    recovered=kind == "recovered",
+                )
+            )
+        if category(c.relationship) == "detractor":
+            # The latest answer's own case, opened as it was stored; its follow-up says
+            # recovered for every customer who stayed, which no model may learn from.
+            cases.append(
+                ev.case(
+                    f"latest-{c.external_id}",
+                    respondent=c.external_id,
+                    opened_at=ev.now - timedelta(days=30) + timedelta(seconds=1),
+                    recovered=not c.churned,
+                )
+            )
+    for start in range(0, len(cases), 500):
+        send(*cases[start : start + 500])
+
+    body = api.get("/v1/outcomes/churn-model").json()
+    assert body["in_use"] is True, body["reason"]
+    features = {f["key"]: f for f in body["features"]}
+    assert features["earlier_cases"]["name"] == "Cases before the latest NPS answer"
+    assert features["earlier_not_recovered"]["odds_ratio"] > 1.3
+    # The latest answer's case is the detractor column again, and its recovery is no input.
+    assert "case_with_answer" in features
+    assert {k for k in features if "recover" in k} == {
+        "earlier_recovered",
+        "earlier_not_recovered",
+    }
+    # Were the latest case's recovery an input, it would tell the detractors who stayed from
+    # those who left, and the held-out AUC would come close to 1.
+    assert body["validation"]["auc_model"] < 0.85
+    assert features["earlier_not_recovered"]["coefficient"] == max(
+        f["coefficient"] for f in body["features"]
+    )
+
+    items, _ = every_at_risk(api)
+    p = {i["external_id"]: i["p"] for i in items}
+    active = [c for c in customers if not c.churned]
+    unrecovered = [p[c.external_id] for c in active if history[c.external_id] == "not_recovered"]
+    recovered = [p[c.external_id] for c in active if history[c.external_id] == "recovered"]
+    assert np.mean(unrecovered) > 2 * np.mean(recovered)
+    said = {
+        r["words"]
+        for i in items
+        if history[i["external_id"]] == "not_recovered"
+        for r in i["reasons"]
+    }
+    assert "1 case before it (1 not recovered)" in said or any(
+        w.endswith("1 case before it (1 not recovered)") for w in said
+    ), said

@@ -11,13 +11,15 @@ is.
 import functools
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from cxshared.timeutil import as_utc
+from metrics.cases.models import CaseFact
 from metrics.customers import outcomes
 from metrics.customers.outcomes import Scored
 from metrics.drivers import service as drivers
@@ -26,6 +28,9 @@ from metrics.facts.models import ResponseFact
 from metrics.stats.drivers import Matrix, Vector
 
 F = ResponseFact
+# A case opened within this long after the latest NPS answer is that answer's case: the case
+# rules open it as the answer is stored; staff who open one by hand do so within the day.
+ANSWERS_CASE = timedelta(days=1)
 CATEGORY_WORDS = {"promoter": "a promoter", "passive": "a passive", "detractor": "a detractor"}
 
 
@@ -81,12 +86,51 @@ def previous_nps(session: Session) -> dict[str, tuple[int, datetime]]:
     return {respondent: (int(nps), at) for respondent, nps, at in rows}
 
 
+@dataclass(frozen=True)
+class Cases:
+    """A customer's cases as known at their latest NPS answer."""
+
+    earlier: int  # opened before it
+    earlier_recovered: int  # of those, a follow-up said recovered
+    earlier_not_recovered: int  # a follow-up said not
+    with_answer: bool  # that answer opened one (or staff did within the day)
+
+
+def cases_by_respondent(session: Session) -> dict[str, list[tuple[datetime, bool | None]]]:
+    """Each respondent's cases: (opened at, recovered?), recovered None without an answered
+    follow-up."""
+    rows = session.execute(
+        select(col(CaseFact.respondent_id), col(CaseFact.opened_at), col(CaseFact.recovered)).where(
+            col(CaseFact.respondent_id).is_not(None)
+        )
+    ).all()
+    found: dict[str, list[tuple[datetime, bool | None]]] = {}
+    for respondent, opened_at, recovered in rows:
+        found.setdefault(respondent, []).append((as_utc(opened_at), recovered))
+    return found
+
+
+def cases_at(cases: list[tuple[datetime, bool | None]], answered_at: datetime) -> Cases:
+    """What a customer's cases tell as of their latest NPS answer. Whether that answer's own
+    case was recovered comes later, and is no input: a customer still there answers the
+    follow-up, one who left does not, so it would hand the model its outcome."""
+    answered_at = as_utc(answered_at)
+    earlier = [recovered for opened, recovered in cases if opened < answered_at]
+    return Cases(
+        earlier=len(earlier),
+        earlier_recovered=sum(r is True for r in earlier),
+        earlier_not_recovered=sum(r is False for r in earlier),
+        with_answer=any(answered_at <= opened <= answered_at + ANSWERS_CASE for opened, _ in cases),
+    )
+
+
 def table(session: Session, *, min_customers: int, today: date) -> Table:
     """Every customer the churn rates count, with the model's inputs. A touchpoint is an input
     when at least `min_customers` of them answered it before their latest NPS answer; a
     segment, when it holds at least that many."""
     rows = sorted(outcomes.scored_customers(session), key=lambda s: s.customer.external_id)
     previous = previous_nps(session)
+    cases = cases_by_respondent(session)
     everything = drivers.customer_scores(
         session,
         drivers.Query(
@@ -119,6 +163,10 @@ def table(session: Session, *, min_customers: int, today: date) -> Table:
         Column("tenure", "Years a customer at the latest NPS answer", "tenure"),
         Column("tenure_unknown", "Start date unknown", "tenure"),
         Column("revenue", "Annual revenue (log)", "revenue"),
+        Column("case_with_answer", "The latest NPS answer opened a case", "cases"),
+        Column("earlier_cases", "Cases before the latest NPS answer", "cases"),
+        Column("earlier_recovered", "Of those, recovered (follow-up)", "cases"),
+        Column("earlier_not_recovered", "Of those, not recovered (follow-up)", "cases"),
     ]
     for touchpoint in touchpoints:
         group = f"touchpoint:{touchpoint.id}"
@@ -134,6 +182,9 @@ def table(session: Session, *, min_customers: int, today: date) -> Table:
     position = {c.key: j for j, c in enumerate(columns)}
     for i, scored in enumerate(rows):
         found = _row(scored, previous.get(scored.customer.external_id))
+        found |= _case_row(
+            cases_at(cases.get(scored.customer.external_id, []), scored.latest.answered_at)
+        )
         scores = answered[scored.customer.external_id]
         for touchpoint in touchpoints:
             mean = scores.touchpoints.get(touchpoint.id) if scores is not None else None
@@ -177,6 +228,15 @@ def _row(scored: Scored, previous: tuple[int, datetime] | None) -> dict[str, flo
     }
 
 
+def _case_row(cases: Cases) -> dict[str, float]:
+    return {
+        "case_with_answer": float(cases.with_answer),
+        "earlier_cases": float(cases.earlier),
+        "earlier_recovered": float(cases.earlier_recovered),
+        "earlier_not_recovered": float(cases.earlier_not_recovered),
+    }
+
+
 def _segments(rows: list[Scored], min_customers: int) -> list[tuple[str, str]]:
     """(key, name) of the segments holding at least `min_customers` customers; a segment is
     matched in any case, as every segment filter is."""
@@ -206,6 +266,13 @@ def reads_as_risk(group: str, values: dict[str, float], table: Table, scored: Sc
     if group == "trend":
         change = values.get("nps_change", math.nan)
         return math.isnan(change) or change < 0
+    if group == "cases":
+        earlier = values.get("earlier_cases", 0.0)
+        return (
+            values.get("case_with_answer") == 1.0
+            or values.get("earlier_not_recovered", 0.0) > 0
+            or (earlier > 0 and values.get("earlier_recovered", 0.0) < earlier)
+        )
     if group.startswith("touchpoint:"):
         touchpoint = group.removeprefix("touchpoint:")
         mean = values.get(group, math.nan)
@@ -235,6 +302,8 @@ def reason_words(group: str, values: dict[str, float], table: Table, scored: Sco
         return f"a customer for {years:.1f} years at the latest NPS answer"
     if group == "revenue":
         return f"annual revenue {scored.customer.annual_revenue:,.0f}"
+    if group == "cases":
+        return _case_words(values)
     if group == "segment":
         return f"segment {scored.customer.segment or '(none)'}"
     touchpoint = group.removeprefix("touchpoint:")
@@ -246,3 +315,23 @@ def reason_words(group: str, values: dict[str, float], table: Table, scored: Sco
         return f"answered {name}"
     average = table.averages[group]
     return f"{name}: mean experience {mean:+.1f} on -2 to +2 (average {average:+.1f})"
+
+
+def _case_words(values: dict[str, float]) -> str:
+    said = []
+    if values.get("case_with_answer") == 1.0:
+        said.append("the latest NPS answer opened a case")
+    earlier = int(values.get("earlier_cases", 0.0))
+    if earlier:
+        recovered = int(values.get("earlier_recovered", 0.0))
+        not_recovered = int(values.get("earlier_not_recovered", 0.0))
+        outcome = [
+            f"{n} {word}"
+            for n, word in ((recovered, "recovered"), (not_recovered, "not recovered"))
+            if n
+        ]
+        plural = "case" if earlier == 1 else "cases"
+        said.append(
+            f"{earlier} {plural} before it" + (f" ({', '.join(outcome)})" if outcome else "")
+        )
+    return "; ".join(said) or "no case"

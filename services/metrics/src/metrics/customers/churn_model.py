@@ -29,6 +29,7 @@ from sqlmodel import Session, col
 from cxshared.pagination import PageParams, decode_cursor, encode_cursor
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
+from metrics.cases.models import CaseFact
 from metrics.config import Settings
 from metrics.customers import churn_features, outcomes
 from metrics.customers.churn_features import Table
@@ -360,13 +361,14 @@ def _reasons(data: Table, row: int, contributions: Vector) -> list[dict[str, Any
 
 def fingerprint(session: Session, today: Any) -> tuple[Any, ...]:
     """What a fit depends on, cheaply: counts and the latest changes of the customers, the
-    latest NPS answers, the facts and the touchpoints."""
+    latest NPS answers, the facts, the touchpoints and the cases."""
     found: list[Any] = [today]
     for count, latest in (
         (Customer.external_id, Customer.updated_at),
         (LatestNps.respondent_id, LatestNps.answered_at),
         (ResponseFact.response_id, ResponseFact.source_at),
         (TouchpointDim.id, TouchpointDim.version),
+        (CaseFact.case_id, CaseFact.source_at),
     ):
         found += session.execute(select(func.count(col(count)), func.max(col(latest)))).one()
     return tuple(found)
