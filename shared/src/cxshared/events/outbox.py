@@ -21,6 +21,21 @@ _SUBSCRIPTIONS = select(_SUBSCRIBED.c.id, _SUBSCRIBED.c.event_types).where(
 )
 
 
+_SEEN = "cxshared.outbox.subscriptions"
+
+
+def _subscriptions(session: Session) -> list[Any]:
+    """The enabled webhook subscriptions, read once per transaction: a capture that opens a
+    case writes three events, and each read cost as much as the event's insert."""
+    transaction = session.get_transaction()
+    seen = session.info.get(_SEEN)
+    if seen is not None and transaction is not None and seen[0] is transaction:
+        return list(seen[1])
+    found = list(session.execute(_SUBSCRIPTIONS).all())
+    session.info[_SEEN] = (transaction, found)
+    return found
+
+
 @dataclass(frozen=True)
 class Sink:
     """A destination that receives every event of `event_types` (patterns as webhook
@@ -46,7 +61,7 @@ class Outbox:
         Returns the event's id."""
         event = new_row(OutboxEvent, type=type, source=self.source, subject=subject, data=data)
         event_id = str(event["id"])
-        subscriptions = session.execute(_SUBSCRIPTIONS).all()
+        subscriptions = _subscriptions(session)
         deliveries = [
             new_row(OutboxDelivery, event_id=event_id, destination=f"sink:{s.name}")
             for s in self.sinks

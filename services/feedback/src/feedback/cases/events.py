@@ -10,6 +10,7 @@ from cxshared.events.outbox import Outbox
 from feedback.cases import sla
 from feedback.cases.models import Case, CaseRule, RootCause
 from feedback.ownership import service as ownership
+from feedback.ownership.models import TouchpointOwner
 
 OPENED, ASSIGNED, UPDATED = "case.opened", "case.assigned", "case.updated"
 BREACHED, RESOLVED, CLOSED, REOPENED = (
@@ -38,10 +39,20 @@ def clock_data(case: Case, clock: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def case_data(session: Session, case: Case, now: datetime) -> dict[str, Any]:
-    touchpoint = ownership.touchpoint(session, case.touchpoint_id)
+def case_data(
+    session: Session,
+    case: Case,
+    now: datetime,
+    *,
+    touchpoint: TouchpointOwner | None = None,
+    rule: Any = None,
+) -> dict[str, Any]:
+    """`touchpoint` and `rule`: the case's, when the caller has them (the capture does)."""
+    if touchpoint is None:
+        touchpoint = ownership.touchpoint(session, case.touchpoint_id)
     team = ownership.team(session, case.assignee_team_id)
-    rule = session.get(CaseRule, case.rule_id) if case.rule_id else None
+    if rule is None and case.rule_id:
+        rule = session.get(CaseRule, case.rule_id)
     cause = session.get(RootCause, case.root_cause_id) if case.root_cause_id else None
     return {
         "case_id": case.id,

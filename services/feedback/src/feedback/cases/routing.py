@@ -2,6 +2,7 @@
 unassigned queue), from feedback's read model of journey's ownership."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
@@ -16,8 +17,14 @@ class Assignment:
     team_id: str | None = None
 
 
-def route(session: Session, touchpoint_id: str | None) -> Assignment:
-    touchpoint = ownership.touchpoint(session, touchpoint_id)
+# Not looked up yet (None: looked up, and unknown or deleted).
+UNKNOWN: Any = object()
+
+
+def route(session: Session, touchpoint_id: str | None, touchpoint: Any = UNKNOWN) -> Assignment:
+    """`touchpoint`: the read model's row for `touchpoint_id`, when the caller has it."""
+    if touchpoint is UNKNOWN:
+        touchpoint = ownership.touchpoint(session, touchpoint_id)
     if touchpoint is None:
         return Assignment(None)
     if touchpoint.owner_email:

@@ -3,9 +3,10 @@ event in the caller's transaction."""
 
 import functools
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Engine, Insert, func, insert, update
+from sqlalchemy import Engine, Insert, bindparam, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, or_, select
 
@@ -26,6 +27,7 @@ from feedback.cases.models import (
     RootCause,
 )
 from feedback.cases.routing import (
+    UNKNOWN,
     Assignment,
     owns_anything_there,
     route,
@@ -86,18 +88,27 @@ def new_case(
     actor: str,
     now: datetime,
     assignment: Assignment | None = None,
+    rule: Any = None,
+    touchpoint: Any = UNKNOWN,
     **values: Any,
-) -> Case | None:
+) -> Any:
     """Opens a case routed to the touchpoint's owner (or given `assignment`); None when its
     response had opened one by this rule already, or (outreach) its customer has an active
-    outreach case. `opened_at` (a ticket's own time) defaults
-    to now."""
-    touchpoint = ownership.touchpoint(session, values.get("touchpoint_id"))
+    outreach case. `opened_at` (a ticket's own time) defaults to now. `rule` and `touchpoint`
+    (the ownership read model's row): when the caller has them.
+
+    The case is written as a Core insert of plain values and returned as a plain object with
+    the case's attributes (not a session's instance): this runs inside the capture's write
+    transaction, where building a table model cost more than inserting it."""
+    if touchpoint is UNKNOWN:
+        touchpoint = ownership.touchpoint(session, values.get("touchpoint_id"))
     opened_at = values.pop("opened_at", None) or now
     routed = assignment is None
-    assignment = assignment or route(session, values.get("touchpoint_id"))
-    case = Case(
+    assignment = assignment or route(session, values.get("touchpoint_id"), touchpoint)
+    row = new_row(
+        Case,
         **values,
+        rule_id=rule.id if rule is not None else None,
         journey_id=touchpoint.journey_id if touchpoint else None,
         assignee_email=assignment.email,
         assignee_name=assignment.name,
@@ -110,34 +121,57 @@ def new_case(
         first_contact_target_seconds=0,
         resolution_target_seconds=0,
     )
+    case: Any = SimpleNamespace(**row)
     sla.set_targets(case, policy)
-    if not _insert_once(session, case.model_dump()):
+    if not _insert_once(session, vars(case)):
         return None
-    record(session, case, actor, "opened", {"reason": case.reason, "source": case.source}, now)
-    data = events.case_data(session, case, now)  # the same for both events
+    history = [
+        new_row(
+            CaseHistory,
+            case_id=case.id,
+            actor=actor,
+            action="opened",
+            changes={"reason": case.reason, "source": case.source},
+            at=now,
+        )
+    ]
+    data = events.case_data(session, case, now, touchpoint=touchpoint, rule=rule)
     events.publish(session, outbox, case, events.OPENED, now, data=data)
     if case.assignee_email or case.assignee_team_id:
-        record(session, case, actor, "assigned", _assignee(case), now)
+        history.append(
+            new_row(
+                CaseHistory,
+                case_id=case.id,
+                actor=actor,
+                action="assigned",
+                changes=_assignee(case),
+                at=now,
+            )
+        )
         events.publish(
             session, outbox, case, events.ASSIGNED, now, data=data, previous_assignee=None
         )
+    session.execute(_INSERT_HISTORY, history)
     return case
 
 
-def rules_for(session: Session, survey_id: str) -> list[CaseRule]:
-    """The survey's own enabled rules, or the global ones when it has none."""
-    found = session.exec(
-        select(CaseRule).where(
-            or_(CaseRule.survey_id == survey_id, col(CaseRule.survey_id).is_(None)),
-        )
-    ).all()
+_RULES = CaseRule.__table__  # type: ignore[attr-defined]
+_RULES_OF = select(_RULES).where(
+    or_(_RULES.c.survey_id == bindparam("survey_id"), _RULES.c.survey_id.is_(None)),
+    _RULES.c.enabled.is_(True),
+)
+
+
+def rules_for(session: Session, survey_id: str) -> list[Any]:
+    """The survey's own enabled rules, or the global ones when it has none (rows with the
+    rule's columns: read on every completed answer)."""
+    found = session.execute(_RULES_OF, {"survey_id": survey_id}).all()
     own = [r for r in found if r.survey_id is not None]
-    return [r for r in (own or found) if r.enabled]
+    return own or list(found)
 
 
-def _rule_title(session: Session, touchpoint_id: str | None, why: str) -> str:
+def _rule_title(touchpoint: Any, why: str) -> str:
     """What a rule saw, and where: "Courier delivers: NPS 1 (0-3)"."""
-    touchpoint = ownership.touchpoint(session, touchpoint_id)
     if touchpoint and touchpoint.name:
         return f"{touchpoint.name}: {why}"[:200]
     return (why[:1].upper() + why[1:])[:200]
@@ -151,26 +185,30 @@ def open_from_rules(
     response: Any,
     questions: list[dict[str, Any]],
     now: datetime,
-) -> list[Case]:
+) -> list[Any]:
     """Opens a case for each rule a completed response meets (once per rule, ever)."""
     opened = []
+    touchpoint: Any = UNKNOWN
     for rule in rules_for(session, response.survey_id):
         why = rules.reason(rule, questions, response.answers)
         if why is None:
             continue
+        if touchpoint is UNKNOWN:
+            touchpoint = ownership.touchpoint(session, response.touchpoint_id)
         case = new_case(
             session,
             outbox,
             policy,
             actor="rule",
             now=now,
+            rule=rule,
+            touchpoint=touchpoint,
             source=CaseSource.RULE,
-            rule_id=rule.id,
             response_id=response.id,
             survey_id=response.survey_id,
             touchpoint_id=response.touchpoint_id,
             respondent_external_id=response.respondent_external_id,
-            title=_rule_title(session, response.touchpoint_id, why),
+            title=_rule_title(touchpoint, why),
             description=response.comment[:5000],
             reason=why,
             priority=rule.priority,

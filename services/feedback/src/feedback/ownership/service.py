@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session, col
 
 from cxshared.events.ingest import EventEnvelope, invalid_event
@@ -109,16 +109,26 @@ def ingest(session: Session, events: list[EventEnvelope]) -> Applied:
     return result
 
 
-def touchpoint(session: Session, touchpoint_id: str | None) -> TouchpointOwner | None:
-    """The touchpoint as journey last described it; None if unknown or deleted."""
+_TOUCHPOINTS = TouchpointOwner.__table__  # type: ignore[attr-defined]
+_TEAMS = OwnerTeam.__table__  # type: ignore[attr-defined]
+# Core reads of one row, built once: a case opens inside the capture's transaction, and an
+# ORM lookup (a session's instance for a row only read) cost four times the query.
+_TOUCHPOINT = select(_TOUCHPOINTS).where(
+    _TOUCHPOINTS.c.id == bindparam("id"), _TOUCHPOINTS.c.deleted.is_(False)
+)
+_TEAM = select(_TEAMS).where(_TEAMS.c.id == bindparam("id"), _TEAMS.c.deleted.is_(False))
+
+
+def touchpoint(session: Session, touchpoint_id: str | None) -> Any:
+    """The touchpoint as journey last described it (a row with TouchpointOwner's columns);
+    None if unknown or deleted."""
     if not touchpoint_id:
         return None
-    row = session.get(TouchpointOwner, touchpoint_id)
-    return None if row is None or row.deleted else row
+    return session.execute(_TOUCHPOINT, {"id": touchpoint_id}).first()
 
 
-def team(session: Session, team_id: str | None) -> OwnerTeam | None:
+def team(session: Session, team_id: str | None) -> Any:
+    """The team (a row with OwnerTeam's columns); None if unknown or deleted."""
     if not team_id:
         return None
-    row = session.get(OwnerTeam, team_id)
-    return None if row is None or row.deleted else row
+    return session.execute(_TEAM, {"id": team_id}).first()
