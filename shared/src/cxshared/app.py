@@ -26,7 +26,6 @@ from cxshared.middleware import (
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
 )
-from cxshared.migrations import check_at_head
 from cxshared.observability import (
     Gauges,
     RequestMetricsMiddleware,
@@ -35,6 +34,7 @@ from cxshared.observability import (
 )
 from cxshared.problems import COMMON_PROBLEMS, ProblemDetail, install_problem_handlers
 from cxshared.query import reject_unknown_query_parameters
+from cxshared.schema_level import check_at_head
 from cxshared.settings import ServiceSettings
 from cxshared.text_guard import TextGuardMiddleware
 

@@ -16,7 +16,7 @@ from cxshared.apikeys import Scope, create_api_key, kept_api_key, list_api_keys,
 from cxshared.backup import BackupError, backup, restore
 from cxshared.db import make_engine
 from cxshared.logging import configure_logging
-from cxshared.migrations import SchemaMismatch, check_at_head, upgrade
+from cxshared.schema_level import SchemaMismatch, check_at_head
 from cxshared.settings import ServiceSettings
 
 # With --workers, uvicorn restarts a worker that does not answer its supervisor in time. A new
@@ -121,6 +121,9 @@ def _run(
     extra: dict[str, Command],
 ) -> int:
     if args.command == "migrate":
+        # Only here: alembic costs every other command (`serve` above all) 10-20 MB.
+        from cxshared.migrations import upgrade
+
         upgrade(script_location, settings.database_url)
         print(f"{name}: database at the latest schema")
         return 0

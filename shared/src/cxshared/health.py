@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from cxshared.deps import engine_of
-from cxshared.migrations import SchemaMismatch, check_at_head
 from cxshared.problems import problem_doc, problem_response
+from cxshared.schema_level import SchemaMismatch, check_at_head
 
 
 def health_router(script_location: Path) -> APIRouter:

@@ -1,12 +1,11 @@
-"""Alembic per service: run migrations programmatically and tell whether a database is at head."""
+"""Alembic per service: run migrations programmatically (only `migrate` and the tests import
+this; whether a database is at head is cxshared.schema_level, which needs no alembic)."""
 
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cxshared.db import make_engine
@@ -45,37 +44,6 @@ def ensure_database(database_url: str) -> None:
                 connection.execute(text(f"CREATE DATABASE {quoted}"))
     finally:
         server.dispose()
-
-
-def head_revisions(script_location: Path) -> set[str]:
-    script = ScriptDirectory(str(script_location))
-    return set(script.get_heads())
-
-
-def current_revisions(engine: Engine) -> set[str]:
-    with engine.connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads())
-
-
-class SchemaMismatch(RuntimeError):
-    pass
-
-
-def check_at_head(engine: Engine, script_location: Path) -> None:
-    """Refuse to run against a schema this code does not know (or one that is behind)."""
-    current = current_revisions(engine)
-    heads = head_revisions(script_location)
-    if current != heads:
-        known = {rev.revision for rev in ScriptDirectory(str(script_location)).walk_revisions()}
-        unknown = current - known
-        if unknown:
-            raise SchemaMismatch(
-                f"database is at revision {sorted(unknown)}, which this version does not know"
-            )
-        raise SchemaMismatch(
-            f"database is at {sorted(current) or 'no revision'}, expected {sorted(heads)}: "
-            "run the service's `migrate` command"
-        )
 
 
 def run_env(target_metadata: object) -> None:

@@ -22,8 +22,8 @@ from cxshared.middleware import (
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
 )
-from cxshared.migrations import check_at_head
 from cxshared.observability import RequestMetricsMiddleware, metrics_router
+from cxshared.schema_level import check_at_head
 from cxshared.text_guard import FieldErrors, TextGuardMiddleware
 from gateway.assets import ASSETS, STATIC, VENDOR
 from gateway.auth import Forbidden, SignInRequired, login_url

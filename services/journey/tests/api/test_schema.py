@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 import journey.models
 from cxshared.db import write_session
-from cxshared.migrations import SchemaMismatch
+from cxshared.schema_level import SchemaMismatch
 from cxshared.testing.schema import schema_differences
 from journey.config import Settings
 from journey.main import create_app

@@ -344,9 +344,7 @@ def test_the_service_starts_without_importing_scikit_learn(settings):
     subprocess.run([sys.executable, "-c", code, settings.database_url], check=True)
 
 
-def test_cases_before_the_latest_answer_are_inputs_and_their_later_recovery_is_not(
-    api, send, ev
-):
+def test_cases_before_the_latest_answer_are_inputs_and_their_later_recovery_is_not(api, send, ev):
     """Customers whose earlier case was not put right churn far more, whatever their latest
     NPS answer; the case each latest answer opened is an input, its recovery (known only
     later) is not."""
