@@ -3,8 +3,10 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 RUN := $(UV) run --frozen
-# What `make run` runs with: the runtime packages only (uv run would otherwise add the dev group).
-SERVE := $(UV) run --frozen --no-dev
+# `make run` syncs the runtime packages only (the `runtime` target), then starts its processes
+# from .venv/bin directly: a `uv run` around each checked the environment again (and would add
+# the dev group) and stayed as its parent, costing memory and start-up (docs/benchmarks.md).
+SETUP := .venv/bin/python -m cxshared.batch
 CX_TEST_DATABASE ?= sqlite
 PYTEST_WORKERS ?= 2
 export UV_PYTHON_DOWNLOADS := never
@@ -96,18 +98,12 @@ endif
 # every service is ready. Per-request lines are at DEBUG (REQUEST_LOG_LEVEL=INFO shows them).
 REQUEST_LOG_LEVEL ?= DEBUG
 run: runtime
-	@for s in $(SERVICES); do $(SERVE) cx-$$s migrate >/dev/null || exit 1; done
-	@$(SERVE) cx-metrics create-api-key --name relays --scope ingest --file $(INGEST_KEY) >/dev/null
-	@$(SERVE) cx-feedback create-api-key --name journey-relay --scope ingest \
-	  --file $(FEEDBACK_INGEST_KEY) >/dev/null
-	@for s in $(BACKENDS); do \
-	  $(SERVE) cx-$$s create-api-key --name gateway --scope write --scope gateway \
-	    --file $(KEYS)/gateway-$$s.key >/dev/null || exit 1; \
-	  $(SERVE) cx-$$s create-api-key --name demo --scope write --scope admin \
-	    --file $(KEYS)/demo-$$s.key >/dev/null || exit 1; \
-	done
-	@$(SERVE) cx-gateway create-user --email admin@example.com --name Admin --role admin \
-	  --if-no-users --sign-in-file $(SIGN_IN)
+	@$(SETUP) --quiet $(foreach s,$(SERVICES),"cx-$(s) migrate") \
+	  "cx-metrics create-api-key --name relays --scope ingest --file $(INGEST_KEY)" \
+	  "cx-feedback create-api-key --name journey-relay --scope ingest --file $(FEEDBACK_INGEST_KEY)" \
+	  $(foreach s,$(BACKENDS),"cx-$(s) create-api-key --name gateway --scope write --scope gateway --file $(KEYS)/gateway-$(s).key" \
+	    "cx-$(s) create-api-key --name demo --scope write --scope admin --file $(KEYS)/demo-$(s).key") \
+	  --loud "cx-gateway create-user --email admin@example.com --name Admin --role admin --if-no-users --sign-in-file $(SIGN_IN)"
 	@{ echo "JOURNEY_INGEST_URL=$(INGEST_URL)"; echo "FEEDBACK_INGEST_URL=$(INGEST_URL)"; \
 	  echo "JOURNEY_INGEST_API_KEY=$$(cat $(INGEST_KEY))"; \
 	  echo "FEEDBACK_INGEST_API_KEY=$$(cat $(INGEST_KEY))"; \
@@ -119,7 +115,7 @@ run: runtime
 	    echo "GATEWAY_$$(echo $$s | tr a-z A-Z)_API_KEY=$$(cat $(KEYS)/gateway-$$s.key)"; done; \
 	} > $(RUN_ENV)
 	@echo "cxloop: starting on http://127.0.0.1:8000 (journey :8001, feedback :8002, metrics :8003; Ctrl-C stops all)"
-	@$(SERVE) honcho start -f $(PROCFILE) -e $(RUN_ENV) $(RELAYS)
+	@PATH="$(CURDIR)/.venv/bin:$$PATH" exec .venv/bin/honcho start -f $(PROCFILE) -e $(RUN_ENV) $(RELAYS)
 
 api-key: install
 	@for s in $(BACKENDS); do \

@@ -12,9 +12,8 @@ process ends).
 import argparse
 import json
 import os
-import signal
+import shutil
 import sys
-import threading
 from pathlib import Path
 
 from cxdemo.seed import Backends, seed
@@ -69,10 +68,11 @@ def main() -> None:
         if args.if_new is not None:
             args.if_new.write_text(json.dumps(made, indent=2))
     if args.stay:
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
-        stop.wait()
+        # The process becomes `sleep`: the Procfile keeps its slot (honcho stops everything
+        # when one process ends) without a Python process's 50-90 MB waiting in it.
+        sys.stdout.flush()
+        sleep = shutil.which("sleep") or "/bin/sleep"
+        os.execv(sleep, [sleep, "2147483647"])  # noqa: S606 - no shell: nothing to quote
 
 
 if __name__ == "__main__":

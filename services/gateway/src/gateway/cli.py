@@ -1,8 +1,8 @@
 import argparse
+import os
 import secrets
-import signal
+import shutil
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -91,10 +91,11 @@ def _welcome(args: argparse.Namespace, settings: Any, engine: Any) -> int:
     sign_in = kept_sign_in(args.sign_in_file, engine) if args.sign_in_file else None
     print(banner(settings.public_url, sign_in, args.sign_in_file if sign_in else None), flush=True)
     if args.stay:
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
-        stop.wait()
+        # The process becomes `sleep`: the Procfile keeps its slot (honcho stops everything
+        # when one process ends) without a Python process's 50-90 MB waiting in it.
+        sys.stdout.flush()
+        sleep = shutil.which("sleep") or "/bin/sleep"
+        os.execv(sleep, [sleep, "2147483647"])  # noqa: S606 - no shell: nothing to quote
     return 0
 
 

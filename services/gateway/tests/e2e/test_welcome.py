@@ -5,7 +5,9 @@ import json
 import os
 import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -59,21 +61,52 @@ def database_url(database_factory_for):
     factory.drop(url)
 
 
+def welcome_env(database_url, services):
+    return {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": database_url,
+        "GATEWAY_PORT": str(services.server_address[1]),
+        "GATEWAY_PUBLIC_URL": "http://cx.example.com",
+        **{f"GATEWAY_{name}_URL": services.url for name in ("JOURNEY", "FEEDBACK", "METRICS")},
+    }
+
+
 def welcome(database_url, services, *args):
-    port = services.server_address[1]
     return subprocess.run(
         [console_script("cx-gateway"), "welcome", *args],
-        env={
-            **os.environ,
-            "GATEWAY_DATABASE_URL": database_url,
-            "GATEWAY_PORT": str(port),
-            "GATEWAY_PUBLIC_URL": "http://cx.example.com",
-            **{f"GATEWAY_{name}_URL": services.url for name in ("JOURNEY", "FEEDBACK", "METRICS")},
-        },
+        env=welcome_env(database_url, services),
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_staying_after_the_welcome_keeps_no_python_process_waiting(database_url, services):
+    """`--stay` (a Procfile's slot) becomes `sleep`: the same process, none of Python's memory."""
+    process = subprocess.Popen(
+        [console_script("cx-gateway"), "welcome", "--stay"],
+        env=welcome_env(database_url, services),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        shown = ""
+        for line in process.stdout:
+            shown += line
+            if line.startswith("####") and shown.count("####") >= 2:
+                break
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            command = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
+            if Path(command[0].decode()).name == "sleep":
+                break
+            time.sleep(0.1)
+        assert Path(command[0].decode()).name == "sleep", command
+        assert process.poll() is None
+    finally:
+        process.terminate()
+    assert process.wait(timeout=10) != 0  # ended by the signal, as honcho ends it
 
 
 def test_the_first_admins_password_is_kept_and_shown_once_all_is_ready(
