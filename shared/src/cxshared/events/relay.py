@@ -11,6 +11,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,11 +23,12 @@ from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session
 
 from cxshared import faults
-from cxshared.db import is_sqlite, read_session, write_session
+from cxshared.db import write_session
 from cxshared.events.models import DeliveryState, OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.events.outbox import Outbox
 from cxshared.events.signing import signature_header
 from cxshared.ids import new_id
+from cxshared.leases import anything_due, claim_due
 from cxshared.settings import ServiceSettings
 from cxshared.timeutil import utcnow
 from cxshared.url_guard import Resolver, UnsafeUrl, check_url, pinned_request, system_resolver
@@ -129,31 +131,20 @@ class Relay:
     def claim(self) -> list[Claim]:
         now = utcnow()
         token = new_id()
-        if not self._anything_due(now):  # a read: no write lock taken just to find nothing
+        if not anything_due(self.engine, OutboxDelivery, waiting=DeliveryState.PENDING, now=now):
             return []
         with write_session(self.engine) as session:
-            due = (
-                select(OutboxDelivery.id)  # type: ignore[call-overload]
-                .where(
-                    OutboxDelivery.state == DeliveryState.PENDING,
-                    OutboxDelivery.next_attempt_at <= now,
-                )
-                .order_by(OutboxDelivery.next_attempt_at)
-                .limit(self.settings.relay_batch_size)
+            ids = claim_due(
+                session,
+                OutboxDelivery,
+                waiting=DeliveryState.PENDING,
+                now=now,
+                limit=self.settings.relay_batch_size,
+                lease_seconds=self.settings.relay_lease_seconds,
+                token=token,
             )
-            if not is_sqlite(self.engine):
-                due = due.with_for_update(skip_locked=True)
-            ids = list(session.exec(due).scalars())
             if not ids:
                 return []
-            session.exec(
-                update(OutboxDelivery)
-                .where(OutboxDelivery.id.in_(ids))  # type: ignore[attr-defined]
-                .values(
-                    next_attempt_at=now + timedelta(seconds=self.settings.relay_lease_seconds),
-                    lease_token=token,
-                )
-            )
             rows = session.exec(  # type: ignore[call-overload]
                 select(OutboxDelivery, OutboxEvent, WebhookSubscription)
                 .join(OutboxEvent, OutboxEvent.id == OutboxDelivery.event_id)  # type: ignore[arg-type]
@@ -174,18 +165,6 @@ class Relay:
                 )
                 for delivery, event, subscription in rows
             ]
-
-    def _anything_due(self, now: datetime) -> bool:
-        with read_session(self.engine) as session:
-            due = session.exec(
-                select(OutboxDelivery.id)  # type: ignore[call-overload]
-                .where(
-                    OutboxDelivery.state == DeliveryState.PENDING,
-                    OutboxDelivery.next_attempt_at <= now,
-                )
-                .limit(1)
-            ).first()
-        return due is not None
 
     def send(self, claim: Claim) -> Outcome:
         body = json.dumps(claim.envelope, separators=(",", ":")).encode()
@@ -345,18 +324,26 @@ def replay(session: Session, delivery: OutboxDelivery) -> OutboxDelivery:
     return delivery
 
 
-class RelayThread:
-    """Runs the relay inside the service process (the default)."""
+class LoopThread:
+    """Runs a worker's `run(stop)` loop on a thread of the service process; `wakeup` is what
+    the loop waits on between rounds, set on stop so that it ends at once."""
 
-    def __init__(self, relay: Relay) -> None:
-        self.relay = relay
+    def __init__(self, run: Callable[[threading.Event], None], wakeup: threading.Event) -> None:
+        self.wakeup = wakeup
         self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=relay.run, args=(self.stop_event,), daemon=True)
+        self.thread = threading.Thread(target=run, args=(self.stop_event,), daemon=True)
 
     def start(self) -> None:
         self.thread.start()
 
     def stop(self) -> None:
         self.stop_event.set()
-        self.relay.outbox.wakeup.set()
+        self.wakeup.set()
         self.thread.join(timeout=10)
+
+
+class RelayThread(LoopThread):
+    """Runs the relay inside the service process (the default)."""
+
+    def __init__(self, relay: Relay) -> None:
+        super().__init__(relay.run, relay.outbox.wakeup)
