@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 from fastapi_offline import FastAPIOffline
+from sqlalchemy import Engine
 
 from cxshared.compression import add_compression
 from cxshared.db import make_engine
@@ -21,6 +22,10 @@ from cxshared.events.webhooks import outbox_router, webhooks_router
 from cxshared.health import health_router
 from cxshared.idempotency import IdempotencyMiddleware, document_idempotency
 from cxshared.logging import configure_logging
+from cxshared.mail.outbox import Mailer
+from cxshared.mail.router import mail_router
+from cxshared.mail.sender import MailSender, MailSenderThread
+from cxshared.mail.settings import MailSettings
 from cxshared.middleware import (
     BodySizeLimitMiddleware,
     RequestIdMiddleware,
@@ -83,6 +88,8 @@ def create_service_app(
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     engine = make_engine(settings.database_url)
     outbox = make_outbox(name, settings, forget_after_delivery=forget_after_delivery)
+    # A service mails when its settings include MailSettings (and its models the mail outbox).
+    mailer = Mailer.from_settings(settings) if isinstance(settings, MailSettings) else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -92,6 +99,9 @@ def create_service_app(
         if settings.relay_in_process:
             relay_thread = RelayThread(Relay(engine=engine, outbox=outbox, settings=settings))
             relay_thread.start()
+        mail_thread = _mail_sender_thread(engine, mailer, settings)
+        if mail_thread is not None:
+            mail_thread.start()
         if on_startup is not None:
             on_startup(app)
         log.info("service.started", service=name)
@@ -102,6 +112,8 @@ def create_service_app(
                 on_shutdown(app)
             if relay_thread is not None:
                 relay_thread.stop()
+            if mail_thread is not None:
+                mail_thread.stop()
             engine.dispose()
 
     # FastAPIOffline serves Swagger UI and ReDoc from its own package, not from a CDN: /docs
@@ -119,6 +131,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.outbox = outbox
+    app.state.mailer = mailer
     app.add_middleware(IdempotencyMiddleware, engine=engine)
     # Outside the idempotency record: a body refused for its text claims no key.
     app.add_middleware(TextGuardMiddleware)
@@ -137,8 +150,22 @@ def create_service_app(
         webhooks_router(event_types, allow_private=settings.webhook_allow_private_urls)
     )
     app.include_router(outbox_router())
+    if mailer is not None:
+        app.include_router(mail_router())
     _document_problems(app)
     return app
+
+
+def _mail_sender_thread(
+    engine: Engine, mailer: Mailer | None, settings: ServiceSettings
+) -> MailSenderThread | None:
+    """The in-process mail sender, when the service mails, has an SMTP server, and runs no
+    `send-mail` process apart."""
+    if mailer is None or not isinstance(settings, MailSettings):
+        return None
+    if not (settings.mail_configured and settings.mail_sender_in_process):
+        return None
+    return MailSenderThread(MailSender(engine=engine, mailer=mailer, settings=settings))
 
 
 def _document_problems(app: FastAPI) -> None:

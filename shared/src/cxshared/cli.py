@@ -90,6 +90,7 @@ def build_parser(
 
 def _add_key_commands(commands: Any) -> None:
     commands.add_parser("relay", help="deliver outbox events (as its own process)")
+    commands.add_parser("send-mail", help="send queued mail (as its own process)")
     create = commands.add_parser(
         "create-api-key", help="create a key; prints it alone on its last line"
     )
@@ -166,6 +167,8 @@ def _run(
             return extra[args.command].run(args, settings, engine)
         if args.command == "relay":
             return _run_relay(name, settings, engine)
+        if args.command == "send-mail":
+            return _run_mail_sender(name, settings, engine)
         if args.command == "create-api-key" and args.file:
             scopes = [Scope(s) for s in args.scope]
             made = kept_api_key(engine, name=args.name, scopes=scopes, path=args.file)
@@ -192,19 +195,43 @@ def _run(
         engine.dispose()
 
 
+def _until_signalled(wake: threading.Event) -> threading.Event:
+    """An event set by SIGTERM or SIGINT (which also set `wake`, so a waiting loop ends)."""
+    stop = threading.Event()
+
+    def _stop(*_: object) -> None:
+        stop.set()
+        wake.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    return stop
+
+
+def _run_mail_sender(name: str, settings: ServiceSettings, engine: object) -> int:
+    from cxshared.mail.outbox import Mailer
+    from cxshared.mail.sender import MailSender
+    from cxshared.mail.settings import MailSettings
+
+    if not isinstance(settings, MailSettings):
+        print(f"cx-{name} send-mail: the {name} service sends no mail", file=sys.stderr)
+        return 2
+    mailer = Mailer.from_settings(settings)
+    if not settings.mail_configured:
+        print(
+            f"cx-{name} send-mail: e-mail is not configured: set {mailer.setting}", file=sys.stderr
+        )
+        return 2
+    sender = MailSender(engine=engine, mailer=mailer, settings=settings)
+    sender.run(_until_signalled(mailer.wakeup))
+    return 0
+
+
 def _run_relay(name: str, settings: ServiceSettings, engine: object) -> int:
     from cxshared.app import make_outbox
     from cxshared.events.relay import Relay
 
     outbox = make_outbox(name, settings)
     relay = Relay(engine=engine, outbox=outbox, settings=settings)  # type: ignore[arg-type]
-    stop = threading.Event()
-
-    def _stop(*_: object) -> None:
-        stop.set()
-        outbox.wakeup.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    relay.run(stop)
+    relay.run(_until_signalled(outbox.wakeup))
     return 0

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from cxshared.db import begin_write
 from cxshared.events.outbox import Outbox
+from cxshared.mail.outbox import Mailer
 
 T = TypeVar("T")
 
@@ -50,6 +51,7 @@ outbox_of = state_reader("outbox", Outbox)
 
 EngineDep = Annotated[Engine, Depends(app_state("engine", Engine))]
 OutboxDep = Annotated[Outbox, Depends(app_state("outbox", Outbox))]
+MailerDep = Annotated[Mailer, Depends(app_state("mailer", Mailer))]
 
 
 def request_session(request: Request) -> Iterator[Session]:

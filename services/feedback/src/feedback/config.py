@@ -4,13 +4,14 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from cxshared.mail.settings import MailSettings
 from cxshared.settings import ServiceSettings
 
 # Where the service's Alembic migrations are: the CLI needs this without the app.
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, MailSettings):
     model_config = SettingsConfigDict(env_prefix="FEEDBACK_", extra="ignore", populate_by_name=True)
 
     database_url: str = Field(

@@ -3,6 +3,7 @@
 from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.idempotency import IdempotencyRecord
+from cxshared.mail.models import MailMessage
 from cxshared.ratelimit import RateLimitBucket
 from feedback.cases.models import Case, CaseContact, CaseHistory, CaseNote, CaseRule, RootCause
 from feedback.fatigue.models import Contact, FatigueRule
@@ -23,6 +24,7 @@ __all__ = [
     "IdempotencyRecord",
     "IngestedEvent",
     "Invitation",
+    "MailMessage",
     "OutboxDelivery",
     "OutboxEvent",
     "OwnerTeam",

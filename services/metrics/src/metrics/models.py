@@ -3,6 +3,7 @@
 from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.idempotency import IdempotencyRecord
+from cxshared.mail.models import MailMessage
 from metrics.alerts.models import Alert, Incident
 from metrics.cases.models import CaseFact
 from metrics.customers.models import Customer, LatestNps
@@ -23,6 +24,7 @@ __all__ = [
     "Incident",
     "JourneyDim",
     "LatestNps",
+    "MailMessage",
     "MonthlyRollup",
     "OutboxDelivery",
     "OutboxEvent",

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from cxshared.mail.mailbox import MailboxServer
 from cxshared.testing.databases import DatabaseFactory, backend
+from cxshared.testing.mail import running_mailbox
 from cxshared.testing.processes import LiveServices
 
 
@@ -39,6 +41,14 @@ def live_services(tmp_path: Path) -> Iterator[LiveServices]:
     services = LiveServices(tmp_path)
     yield services
     services.stop_all()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[MailboxServer]:
+    """The local SMTP server that keeps every message (`cx-mailbox`), on a free loopback port:
+    `mailbox.url` for a service's SMTP_URL, `mailbox.mailbox.wait_for(n)` for what arrived."""
+    with running_mailbox() as server:
+        yield server
 
 
 def pytest_configure(config: pytest.Config) -> None:

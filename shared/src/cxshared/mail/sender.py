@@ -1,0 +1,297 @@
+"""The mail sender: claims due messages with a lease, hands them to the SMTP server, and records
+what the server said: 250 sent, 5xx bounced, 4xx or no answer tried again with backoff.
+
+Claims work as the event relay's (docs/platform.md): by state and due time, `FOR UPDATE SKIP
+LOCKED` on PostgreSQL so several senders share the work, the write lock on SQLite. A message is
+marked sent only after the server accepted it, in its own transaction, right then; a sender that
+dies between the two leaves it to be sent again when its lease runs out (docs/email.md).
+"""
+
+import asyncio
+import socket
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosmtplib
+import structlog
+from sqlalchemy import Engine, select, update
+
+from cxshared.db import write_session
+from cxshared.events.relay import LoopThread, backoff_seconds
+from cxshared.ids import new_id
+from cxshared.leases import anything_due, claim_due
+from cxshared.mail.message import compose
+from cxshared.mail.models import MailMessage, MailState
+from cxshared.mail.outbox import Mailer
+from cxshared.mail.settings import MailSettings, parse_from, parse_smtp_url
+from cxshared.timeutil import utcnow
+
+log = structlog.get_logger("cxshared.mail")
+
+WINDOW_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    sent: bool = False
+    permanent: bool = False  # a 5xx: the message is bounced, never tried again
+    error: str | None = None
+    connection_lost: bool = False  # the rest of the batch cannot go through this connection
+
+
+class SendWindow:
+    """At most `rate` sends in any 60 seconds (a sliding window of send times, per sender)."""
+
+    def __init__(self, rate: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.clock = clock
+        self.sent: deque[float] = deque()
+
+    def available(self) -> int:
+        now = self.clock()
+        while self.sent and self.sent[0] <= now - WINDOW_SECONDS:
+            self.sent.popleft()
+        return self.rate - len(self.sent)
+
+    def seconds_until_free(self) -> float:
+        if self.available() > 0:
+            return 0.0
+        return max(0.0, self.sent[0] + WINDOW_SECONDS - self.clock())
+
+    def take(self, count: int) -> None:
+        now = self.clock()
+        self.sent.extend([now] * count)
+
+
+class MailSender:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        mailer: Mailer,
+        settings: MailSettings,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if settings.smtp_url is None or settings.mail_from is None:
+            raise ValueError("the mail sender needs smtp_url and mail_from")
+        self.engine = engine
+        self.mailer = mailer
+        self.settings = settings
+        self.clock = clock
+        self.target = parse_smtp_url(settings.smtp_url)
+        self.sender = parse_from(settings.mail_from)
+        self.window = SendWindow(settings.mail_rate_per_minute, clock)
+        self.local_hostname = socket.getfqdn()
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("mail_sender.started", smtp=f"{self.target.host}:{self.target.port}")
+        while not stop.is_set():
+            try:
+                handled = self.run_once()
+            except Exception:
+                log.exception("mail_sender.cycle_failed")
+                handled = 0
+            if handled == 0:
+                wait = self.window.seconds_until_free() or self.settings.mail_poll_seconds
+                self.mailer.wakeup.wait(min(wait, self.settings.mail_poll_seconds))
+                self.mailer.wakeup.clear()
+        log.info("mail_sender.stopped")
+
+    def run_once(self) -> int:
+        """Claims what is due (no more than the rate allows now) and sends it: the number of
+        messages tried."""
+        allowance = min(self.settings.mail_batch_size, self.window.available())
+        if allowance <= 0:
+            return 0
+        claims = self.claim(allowance)
+        if claims:
+            self.window.take(len(claims))
+            asyncio.run(self.deliver(claims))
+        return len(claims)
+
+    def claim(self, limit: int) -> list[MailMessage]:
+        now = utcnow()
+        if not anything_due(self.engine, MailMessage, waiting=MailState.QUEUED, now=now):
+            return []
+        token = new_id()
+        with write_session(self.engine) as session:
+            ids = claim_due(
+                session,
+                MailMessage,
+                waiting=MailState.QUEUED,
+                now=now,
+                limit=limit,
+                lease_seconds=self.settings.mail_lease_seconds,
+                token=token,
+            )
+            if not ids:
+                return []
+            rows = session.execute(
+                select(MailMessage)
+                .where(MailMessage.id.in_(ids))  # type: ignore[attr-defined]
+                .order_by(MailMessage.created_at)  # type: ignore[arg-type]
+            ).scalars()
+            return list(rows)
+
+    async def deliver(self, claims: Sequence[MailMessage]) -> None:
+        """Sends the claimed messages over one connection, recording each outcome as soon as
+        the server has answered for it."""
+        # Past this, the lease may be another sender's: what is left is handed back untried.
+        deadline = self.clock() + self.settings.mail_lease_seconds * 0.8
+        try:
+            smtp = await self._connect()
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            self.settle_all(claims, Outcome(error=_describe(exc)))
+            return
+        try:
+            for index, row in enumerate(claims):
+                if self.clock() > deadline:
+                    self.hand_back(claims[index:])
+                    return
+                outcome = await self.send(smtp, row)
+                self.settle(row, outcome)
+                if outcome.connection_lost:
+                    self.settle_all(claims[index + 1 :], outcome)
+                    return
+        finally:
+            await _close(smtp)
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        settings = self.settings
+        context = (
+            ssl.create_default_context(cafile=settings.smtp_ca_file)
+            if settings.smtp_ca_file
+            else None
+        )
+        smtp = aiosmtplib.SMTP(
+            hostname=self.target.host,
+            port=self.target.port,
+            use_tls=self.target.implicit_tls,
+            # STARTTLS when the server offers it; required before a password is sent.
+            start_tls=None if self.target.implicit_tls or not settings.smtp_user else True,
+            tls_context=context,
+            timeout=settings.smtp_timeout_seconds,
+            local_hostname=self.local_hostname,
+        )
+        await smtp.connect()
+        try:
+            if settings.smtp_user and settings.smtp_password:
+                await smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+        except BaseException:
+            await _close(smtp)
+            raise
+        return smtp
+
+    async def send(self, smtp: aiosmtplib.SMTP, row: MailMessage) -> Outcome:
+        message = compose(row, self.sender)
+        try:
+            await smtp.send_message(
+                message, sender=self.sender.addr_spec, recipients=[row.to_address]
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            refused = exc.recipients[0]
+            return _refused(refused.code, refused.message)
+        except aiosmtplib.SMTPResponseException as exc:
+            # 421: the server is closing the connection (RFC 5321, 3.8).
+            outcome = _refused(exc.code, exc.message)
+            if exc.code == 421:
+                return Outcome(error=outcome.error, connection_lost=True)
+            return outcome
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            return Outcome(error=_describe(exc), connection_lost=True)
+        return Outcome(sent=True)
+
+    def settle(self, row: MailMessage, outcome: Outcome) -> None:
+        self.settle_all([row], outcome)
+
+    def settle_all(self, rows: Sequence[MailMessage], outcome: Outcome) -> None:
+        now = utcnow()
+        self._update_leased(rows, lambda row: self._settled_values(row, outcome, now))
+        for row in rows:
+            self._log(row, outcome)
+
+    def hand_back(self, rows: Sequence[MailMessage]) -> None:
+        """Claimed but not tried: due again at once, for any sender, with no try counted."""
+        now = utcnow()
+        self._update_leased(rows, lambda _row: {"lease_token": None, "next_attempt_at": now})
+
+    def _update_leased(
+        self, rows: Sequence[MailMessage], values: Callable[[MailMessage], dict[str, Any]]
+    ) -> None:
+        """Updates each row that this sender still holds, in one transaction: only the holder
+        of the lease may settle (the relay's rule), never a sender whose lease ran out."""
+        if not rows:
+            return
+        with write_session(self.engine) as session:
+            for row in rows:
+                session.exec(
+                    update(MailMessage)
+                    .where(
+                        MailMessage.id == row.id,  # type: ignore[arg-type]
+                        MailMessage.lease_token == row.lease_token,  # type: ignore[arg-type]
+                    )
+                    .values(**values(row))
+                )
+
+    def _settled_values(self, row: MailMessage, outcome: Outcome, now: datetime) -> dict[str, Any]:
+        attempts = row.attempts + 1
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_attempt_at": now,
+            "last_error": outcome.error,
+            "lease_token": None,
+        }
+        if outcome.sent:
+            values.update(state=MailState.SENT, sent_at=now)
+        elif outcome.permanent:
+            values.update(state=MailState.BOUNCED)
+        elif attempts >= self.settings.mail_max_attempts:
+            values.update(state=MailState.FAILED)
+        else:
+            delay = backoff_seconds(
+                attempts,
+                base=self.settings.mail_backoff_base_seconds,
+                cap=self.settings.mail_backoff_max_seconds,
+            )
+            values.update(next_attempt_at=now + timedelta(seconds=delay))
+        return values
+
+    def _log(self, row: MailMessage, outcome: Outcome) -> None:
+        fields = {"mail_id": row.id, "kind": row.kind, "attempts": row.attempts + 1}
+        if outcome.sent:
+            log.debug("mail.sent", **fields)
+        elif outcome.permanent:
+            log.warning("mail.bounced", error=outcome.error, **fields)
+        else:
+            log.warning("mail.deferred", error=outcome.error, **fields)
+
+
+def _refused(code: int, message: str) -> Outcome:
+    error = f"{code} {message}"[:500]
+    return Outcome(permanent=500 <= code < 600, error=error)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+async def _close(smtp: aiosmtplib.SMTP) -> None:
+    if not smtp.is_connected:
+        return
+    try:
+        await smtp.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        smtp.close()
+
+
+class MailSenderThread(LoopThread):
+    """Runs the mail sender inside the service process (the default)."""
+
+    def __init__(self, sender: MailSender) -> None:
+        super().__init__(sender.run, sender.mailer.wakeup)

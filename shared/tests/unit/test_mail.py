@@ -1,0 +1,159 @@
+"""Mail without a database: settings, the MIME message, the send window, the mailbox page."""
+
+from datetime import UTC, datetime
+from email.headerregistry import Address
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from cxshared.mail.mailbox import KeptMessage, Mailbox, mailbox_app
+from cxshared.mail.message import InvalidMail, compose, validated
+from cxshared.mail.models import MailMessage
+from cxshared.mail.sender import SendWindow
+from cxshared.mail.settings import MailSettings, SmtpTarget, parse_smtp_url
+
+
+@pytest.mark.parametrize(
+    ("url", "target"),
+    [
+        ("smtp://mail.example.com", SmtpTarget("mail.example.com", 25, False)),
+        ("smtp://127.0.0.1:1025", SmtpTarget("127.0.0.1", 1025, False)),
+        ("smtps://smtp.example.com", SmtpTarget("smtp.example.com", 465, True)),
+        ("smtps://smtp.example.com:2465/", SmtpTarget("smtp.example.com", 2465, True)),
+    ],
+)
+def test_smtp_urls_name_the_server_and_its_tls(url, target):
+    assert parse_smtp_url(url) == target
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://mail.example.com", "smtp://"),
+        ("smtp://user:pw@mail.example.com", "SMTP_USER"),
+        ("smtp://", "host"),
+        ("smtp://mail.example.com/inbox", "path"),
+    ],
+)
+def test_bad_smtp_urls_are_refused_with_the_reason(url, says):
+    with pytest.raises(ValueError, match=says):
+        parse_smtp_url(url)
+
+
+def test_mail_settings_hang_together():
+    assert MailSettings().mail_configured is False
+    configured = MailSettings(smtp_url="smtp://127.0.0.1:1025", mail_from="cxloop <a@example.com>")
+    assert configured.mail_configured is True
+    with pytest.raises(ValidationError, match="mail_from is required"):
+        MailSettings(smtp_url="smtp://127.0.0.1:1025")
+    with pytest.raises(ValidationError, match="go together"):
+        MailSettings(smtp_url="smtp://h", mail_from="a@example.com", smtp_user="me")
+    with pytest.raises(ValidationError, match="placeholder"):
+        MailSettings(
+            smtp_url="smtp://h", mail_from="a@e.com", smtp_user="me", smtp_password="changeme"
+        )
+    with pytest.raises(ValidationError, match="one line"):
+        MailSettings(mail_from="a@example.com\r\nBcc: b@example.com")
+
+
+def _row(**values) -> MailMessage:
+    columns = validated(
+        to=values.pop("to", "ana@example.com"),
+        to_name=values.pop("to_name", None),
+        subject=values.pop("subject", "Hello"),
+        text=values.pop("text", "Hello"),
+        html=values.pop("html", None),
+        kind="test",
+        ref=None,
+        headers=values.pop("headers", None),
+    )
+    return MailMessage(id="m1", created_at=datetime(2026, 12, 7, tzinfo=UTC), **columns)
+
+
+def test_a_message_without_html_is_plain_text_alone():
+    message = compose(_row(), Address("cxloop", addr_spec="a@example.com"))
+    assert message.get_content_type() == "text/plain"
+    assert message["Message-ID"] == "<m1@example.com>"
+
+
+def test_long_and_foreign_text_is_wrapped_and_encoded_for_any_relay():
+    text = ("ünïcödé " * 400) + "\n" + ("x" * 2000)
+    html = "<p>" + ("日本語のテキスト" * 300) + "</p>"
+    raw = compose(
+        _row(text=text, html=html, subject="Ünïcödé " * 20),
+        Address("Zoë", addr_spec="a@example.com"),
+    ).as_bytes()
+    assert raw.isascii()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+
+
+def test_an_international_domain_is_sent_in_ascii():
+    assert _row(to="ana@bücher.example").to_address == "ana@xn--bcher-kva.example"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"subject": "Hi\rBcc: x@example.com"},
+        {"to_name": "Ana\nBcc: x@example.com"},
+        {"subject": "Hi\x00"},
+        {"subject": "x" * 501},
+        {"text": "  "},
+        {"headers": {"Content-Type": "text/html"}},
+        {"headers": {"X-Bad Name": "v"}},
+    ],
+)
+def test_what_could_inject_or_break_a_header_is_refused(values):
+    with pytest.raises(InvalidMail):
+        _row(**values)
+
+
+def test_the_send_window_allows_the_rate_in_any_sixty_seconds():
+    now = [0.0]
+    window = SendWindow(3, clock=lambda: now[0])
+    window.take(2)
+    now[0] = 30
+    window.take(1)
+    assert window.available() == 0
+    assert window.seconds_until_free() == 30
+    now[0] = 60.5
+    assert window.available() == 2
+    now[0] = 90.5
+    assert window.available() == 3
+
+
+def test_the_mailbox_page_lists_and_shows_messages_escaped():
+    mailbox = Mailbox()
+    message = compose(
+        _row(
+            to_name="<b>Ana</b>",
+            subject="<script>alert(1)</script> Grüße",
+            text="Hi <img src=x onerror=alert(1)>",
+            html='<p onclick="steal()">Hi</p><script>alert(2)</script>',
+        ),
+        Address("cxloop", addr_spec="a@example.com"),
+    )
+    mailbox.messages.append(
+        KeptMessage(
+            id="k1",
+            received_at=datetime(2026, 12, 7, tzinfo=UTC),
+            mail_from="a@example.com",
+            rcpt_tos=["ana@example.com"],
+            raw=message.as_bytes(),
+        )
+    )
+    client = TestClient(mailbox_app(mailbox))
+    listing = client.get("/")
+    assert listing.status_code == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Grüße" in listing.text
+    assert "<script>" not in listing.text
+    shown = client.get("/messages/k1")
+    assert "default-src 'none'" in shown.headers["content-security-policy"]
+    assert "Hi &lt;img src=x onerror=alert(1)&gt;" in shown.text
+    # The HTML part is shown in a sandboxed frame, as escaped text of its srcdoc.
+    assert '<iframe sandbox="" srcdoc="&lt;p onclick=&quot;steal()&quot;&gt;' in shown.text
+    assert "<script>" not in shown.text and "<b>Ana" not in shown.text
+    assert client.get("/messages/k1.eml").content == message.as_bytes()
+    assert client.get("/messages/nope").status_code == 404
