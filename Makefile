@@ -69,6 +69,9 @@ FEEDBACK_INGEST_KEY = $(KEYS)/feedback-ingest.key
 FEEDBACK_INGEST_URL := http://127.0.0.1:8002/v1/events
 
 RUN_ENV := data/run.env
+# The services mail to the Procfile's local SMTP server (cx-mailbox), which keeps every message
+# for http://127.0.0.1:8025 and sends nothing on (docs/email.md).
+MAILBOX_SMTP_URL := smtp://127.0.0.1:1025
 SIGN_IN = $(KEYS)/admin-sign-in.json
 # make run DB=postgres: the same on PostgreSQL, one database per service on this server
 # (created when missing), 2 workers and 2 relay processes each.
@@ -84,6 +87,8 @@ ifeq ($(DB),postgres)
   export JOURNEY_RELAY_IN_PROCESS := false
   export FEEDBACK_RELAY_IN_PROCESS := false
   export METRICS_RELAY_IN_PROCESS := false
+  export FEEDBACK_MAIL_SENDER_IN_PROCESS := false
+  export METRICS_MAIL_SENDER_IN_PROCESS := false
   KEYS := data/keys/postgres
   RUN_ENV := data/run-postgres.env
 else
@@ -111,10 +116,14 @@ run: runtime
 	  echo "JOURNEY_FEEDBACK_INGEST_API_KEY=$$(cat $(FEEDBACK_INGEST_KEY))"; \
 	  echo "FEEDBACK_TRUSTED_PROXIES='[\"127.0.0.1\"]'"; \
 	  echo "REQUEST_LOG_LEVEL=$(REQUEST_LOG_LEVEL)"; \
+	  echo "FEEDBACK_SMTP_URL=$(MAILBOX_SMTP_URL)"; \
+	  echo "FEEDBACK_MAIL_FROM='cxloop surveys <surveys@example.com>'"; \
+	  echo "METRICS_SMTP_URL=$(MAILBOX_SMTP_URL)"; \
+	  echo "METRICS_MAIL_FROM='cxloop alerts <alerts@example.com>'"; \
 	  for s in $(BACKENDS); do \
 	    echo "GATEWAY_$$(echo $$s | tr a-z A-Z)_API_KEY=$$(cat $(KEYS)/gateway-$$s.key)"; done; \
 	} > $(RUN_ENV)
-	@echo "cxloop: starting on http://127.0.0.1:8000 (journey :8001, feedback :8002, metrics :8003; Ctrl-C stops all)"
+	@echo "cxloop: starting on http://127.0.0.1:8000 (journey :8001, feedback :8002, metrics :8003; mail kept on :8025; Ctrl-C stops all)"
 	@PATH="$(CURDIR)/.venv/bin:$$PATH" exec .venv/bin/honcho start -f $(PROCFILE) -e $(RUN_ENV) $(RELAYS)
 
 api-key: install

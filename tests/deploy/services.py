@@ -11,6 +11,7 @@ import journey.config
 import metrics.cli
 import metrics.config
 from cxshared.cli import build_parser
+from cxshared.mail import mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {
@@ -25,6 +26,7 @@ PARSERS = {
     "feedback": lambda: build_parser("feedback"),
     "metrics": lambda: build_parser("metrics", metrics.cli.COMMANDS),
     "gateway": lambda: build_parser("gateway", gateway.cli.COMMANDS, api_keys=False),
+    "mailbox": mailbox.build_parser,
 }
 SHARED_ENVIRONMENT = {"CX_SECRETS_DIR", "LOG_FORMAT", "LOG_LEVEL"}
 # The keys infra/setup.sh makes, by the names services read them under (variable or file).
