@@ -396,3 +396,12 @@ def test_the_service_sends_in_process_and_reports_each_message(mail_settings, ma
     assert setup["configured"] is True
     assert setup["from_address"] == "surveys@example.com"
     assert setup["counts"] == {MailState.SENT: 1}
+
+
+def test_a_message_queued_for_later_waits_until_then(engine, sender_for, mailbox):
+    queue(engine, not_before=utcnow() + timedelta(hours=1))
+    sender = sender_for()
+    assert sender.run_once() == 0
+    make_due(engine)
+    assert sender.run_once() == 1
+    assert len(mailbox.mailbox.wait_for(1)) == 1
