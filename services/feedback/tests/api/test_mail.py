@@ -405,3 +405,18 @@ def test_a_message_queued_for_later_waits_until_then(engine, sender_for, mailbox
     make_due(engine)
     assert sender.run_once() == 1
     assert len(mailbox.mailbox.wait_for(1)) == 1
+
+
+def test_a_row_written_past_the_checks_fails_alone_and_the_rest_go(engine, sender_for, mailbox):
+    [bad, good] = queue(engine, count=2)
+    with write_session(engine) as session:
+        session.execute(
+            update(MailMessage)
+            .where(MailMessage.id == bad)
+            .values(subject="Hi\r\nBcc: everyone@example.com")
+        )
+    assert sender_for().run_once() == 2
+    states = {r.id: (r.state, r.sent_at) for r in rows(engine)}
+    assert states[bad] == ("failed", None)
+    assert states[good][0] == "sent"
+    assert [m.rcpt_tos for m in mailbox.mailbox.wait_for(1)] == [["ana@example.com"]]

@@ -43,6 +43,7 @@ class Outcome:
     permanent: bool = False  # a 5xx: the message is bounced, never tried again
     error: str | None = None
     connection_lost: bool = False  # the rest of the batch cannot go through this connection
+    unsendable: bool = False  # no message can be made of the row: failed, never tried again
 
 
 class SendWindow:
@@ -189,7 +190,10 @@ class MailSender:
         return smtp
 
     async def send(self, smtp: aiosmtplib.SMTP, row: MailMessage) -> Outcome:
-        message = compose(row, self.sender)
+        try:
+            message = compose(row, self.sender)
+        except (ValueError, TypeError) as exc:  # a row written past Mailer.queue's checks
+            return Outcome(unsendable=True, error=f"cannot be made a message: {exc}"[:500])
         try:
             await smtp.send_message(
                 message, sender=self.sender.addr_spec, recipients=[row.to_address]
@@ -251,7 +255,7 @@ class MailSender:
             values.update(state=MailState.SENT, sent_at=now)
         elif outcome.permanent:
             values.update(state=MailState.BOUNCED)
-        elif attempts >= self.settings.mail_max_attempts:
+        elif outcome.unsendable or attempts >= self.settings.mail_max_attempts:
             values.update(state=MailState.FAILED)
         else:
             delay = backoff_seconds(
