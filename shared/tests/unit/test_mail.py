@@ -1,7 +1,10 @@
 """Mail without a database: settings, the MIME message, the send window, the mailbox page."""
 
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from email.headerregistry import Address
+from email.utils import parseaddr
 
 import pytest
 from fastapi.testclient import TestClient
@@ -71,10 +74,40 @@ def _row(**values) -> MailMessage:
     return MailMessage(id="m1", created_at=datetime(2026, 12, 7, tzinfo=UTC), **columns)
 
 
+def _parsed(raw: bytes):
+    return message_from_bytes(raw, policy=policy.default)
+
+
 def test_a_message_without_html_is_plain_text_alone():
-    message = compose(_row(), Address("cxloop", addr_spec="a@example.com"))
+    message = _parsed(compose(_row(), Address("cxloop", addr_spec="a@example.com")))
     assert message.get_content_type() == "text/plain"
     assert message["Message-ID"] == "<m1@example.com>"
+    assert message.get_content() == "Hello"
+
+
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [
+        ("Zoë Ångström, Jr.", "Wie war Ihre Lieferung?"),
+        ('Ana "the boss" O\'Neil, Ltd.', "Plain ASCII, with: punctuation; and (parentheses)"),
+        ("山田 太郎" * 20, "配送はいかがでしたか" * 25),
+        ("", "x" * 500),
+        ("Ана", "Short " * 80),
+    ],
+)
+def test_names_and_subjects_in_any_language_come_back_as_they_were(name, subject):
+    raw = compose(_row(to_name=name or None, subject=subject), Address("Zoë", addr_spec="a@e.com"))
+    message = _parsed(raw)
+    assert message["Subject"] == subject
+    assert message["To"].addresses[0].addr_spec == "ana@example.com"
+    # Read as RFC 2047 says: Python's address parser keeps the folding between encoded words
+    # of a long display name as spaces (the names it writes itself come back so too).
+    folded = message_from_bytes(raw, policy=policy.compat32)["To"].replace("\r\n", "")
+    phrase = parseaddr(folded)[0]
+    assert str(make_header(decode_header(phrase))) == name
+    assert message["From"].addresses[0] == Address("Zoë", addr_spec="a@e.com")
+    assert raw.isascii()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
 
 
 def test_long_and_foreign_text_is_wrapped_and_encoded_for_any_relay():
@@ -83,8 +116,11 @@ def test_long_and_foreign_text_is_wrapped_and_encoded_for_any_relay():
     raw = compose(
         _row(text=text, html=html, subject="Ünïcödé " * 20),
         Address("Zoë", addr_spec="a@example.com"),
-    ).as_bytes()
+    )
     assert raw.isascii()
+    message = _parsed(raw)
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    assert message.get_body(("html",)).get_content().replace("\r\n", "\n") == html
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
 
@@ -126,7 +162,7 @@ def test_the_send_window_allows_the_rate_in_any_sixty_seconds():
 
 def test_the_mailbox_page_lists_and_shows_messages_escaped():
     mailbox = Mailbox()
-    message = compose(
+    raw = compose(
         _row(
             to_name="<b>Ana</b>",
             subject="<script>alert(1)</script> Grüße",
@@ -141,7 +177,7 @@ def test_the_mailbox_page_lists_and_shows_messages_escaped():
             received_at=datetime(2026, 12, 7, tzinfo=UTC),
             mail_from="a@example.com",
             rcpt_tos=["ana@example.com"],
-            raw=message.as_bytes(),
+            raw=raw,
         )
     )
     client = TestClient(mailbox_app(mailbox))
@@ -155,5 +191,5 @@ def test_the_mailbox_page_lists_and_shows_messages_escaped():
     # The HTML part is shown in a sandboxed frame, as escaped text of its srcdoc.
     assert '<iframe sandbox="" srcdoc="&lt;p onclick=&quot;steal()&quot;&gt;' in shown.text
     assert "<script>" not in shown.text and "<b>Ana" not in shown.text
-    assert client.get("/messages/k1.eml").content == message.as_bytes()
+    assert client.get("/messages/k1.eml").content == raw
     assert client.get("/messages/nope").status_code == 404

@@ -195,9 +195,7 @@ class MailSender:
         except (ValueError, TypeError) as exc:  # a row written past Mailer.queue's checks
             return Outcome(unsendable=True, error=f"cannot be made a message: {exc}"[:500])
         try:
-            await smtp.send_message(
-                message, sender=self.sender.addr_spec, recipients=[row.to_address]
-            )
+            await smtp.sendmail(self.sender.addr_spec, [row.to_address], message)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0]
             return _refused(refused.code, refused.message)
