@@ -163,7 +163,7 @@ def run(workdir: Path, backend: str, *, cases: int, requests: int) -> Iterator[s
         full = client.get(timeline, params={"limit": 200}).json()
         yield (
             f"\ntimeline of {case_data.TIMELINE_RESPONDENT}: {len(full['items'])} events "
-            f"(next_before {full['next_before']}) among {case_data.RESPONDENTS:,} respondents"
+            f"(next_cursor {'set' if full['next_cursor'] else 'none'}) among {case_data.RESPONDENTS:,} respondents"
         )
         yield line(
             "GET /v1/respondents/{id}/timeline (first 50)",

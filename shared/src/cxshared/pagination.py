@@ -50,15 +50,15 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise _invalid_cursor() from exc
+        raise invalid_cursor() from exc
     if not isinstance(values, list) or len(values) != width:
-        raise _invalid_cursor()
+        raise invalid_cursor()
     if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in values):
-        raise _invalid_cursor()
+        raise invalid_cursor()
     return values
 
 
-def _invalid_cursor() -> Problem:
+def invalid_cursor() -> Problem:
     return Problem(400, "invalid-cursor", "Invalid cursor", "Use the next_cursor of a page as is.")
 
 

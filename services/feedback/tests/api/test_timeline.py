@@ -1,5 +1,5 @@
 """A respondent's timeline: answers, invitations, cases, notes and contacts, newest first,
-paged back with `before`; an erased respondent has none."""
+paged back with `cursor`; an erased respondent has none."""
 
 import uuid
 
@@ -65,17 +65,40 @@ def test_everything_about_the_respondent_newest_first(api, published):
     assert (noted["text"], noted["case_id"]) == ("Called, no answer", case["id"])
 
 
-def test_paging_back_with_before_returns_each_entry_once(api, published):
-    ids = {answer(api, n, f"answer {n}")["id"] for n in range(5)}
+def test_paging_back_returns_each_entry_once_even_at_the_same_moment(api, published):
+    ids = {answer(api, n, f"answer {n}")["id"] for n in range(3)}
+    # Tickets opened at one moment: entries at the same time, which a page may split.
+    for n in range(5):
+        opened = api.post(
+            "/v1/cases",
+            {
+                "source": "manual",
+                "respondent_external_id": WHO,
+                "title": f"Ticket {n}",
+                "opened_at": "2026-11-30T09:00:00Z",
+            },
+        )
+        assert opened.status_code == 201, opened.text
+        ids.add(opened.json()["id"])
+    everything = timeline(api, limit=200)["items"]
+    assert {i["id"] for i in everything} >= ids
     seen: list[str] = []
     page = timeline(api, limit=2)
     while True:
         seen += [i["id"] for i in page["items"]]
-        if page["next_before"] is None:
+        if page["next_cursor"] is None:
             break
-        page = timeline(api, limit=2, before=page["next_before"])
-    responses = [i for i in seen if i in ids]
-    assert sorted(responses) == sorted(ids) and len(responses) == len(set(responses))
+        page = timeline(api, limit=2, cursor=page["next_cursor"])
+    assert seen == [i["id"] for i in everything]
+    # `before` starts at a time: everything older than the tickets' moment.
+    older = timeline(api, limit=200, before="2026-11-30T09:00:00Z")["items"]
+    assert all(i["at"] < "2026-11-30T09:00:00" for i in older)
+
+
+def test_a_forged_cursor_is_refused(api):
+    response = api.get(f"/v1/respondents/{WHO}/timeline", params={"cursor": "bm90LWpzb24"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 def test_an_erased_respondent_has_an_empty_timeline(api, published):

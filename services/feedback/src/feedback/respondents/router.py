@@ -36,8 +36,9 @@ def erase_respondent(
     response_model=Timeline,
     summary="Everything known about a respondent, newest first",
     description="Answers with their comments, invitations, cases, case notes and the contact "
-    "log, across surveys and channels, newest first. `before` (the previous page's "
-    "`next_before`) pages back. An erased respondent has an empty timeline.",
+    "log, across surveys and channels, newest first (by time, then id). `cursor` (the previous "
+    "page's `next_cursor`) pages back without skipping or repeating entries made at the same "
+    "moment; `before` starts at a time instead. An erased respondent has an empty timeline.",
 )
 def respondent_timeline(
     external_id: Annotated[str, Path(max_length=200, pattern=r"^[^\x00]+$")],
@@ -46,6 +47,10 @@ def respondent_timeline(
     before: Annotated[
         IsoDateTime | None, Query(description="Only entries older than this.")
     ] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="The previous page's `next_cursor`.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
-    return service.timeline(session, external_id=external_id, before=before, limit=limit)
+    start = service.position(before=before, cursor=cursor)
+    return service.timeline(session, external_id=external_id, start=start, limit=limit)

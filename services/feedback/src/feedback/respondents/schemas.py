@@ -57,7 +57,7 @@ class Timeline(BaseModel):
                             "channel": "web",
                         },
                     ],
-                    "next_before": None,
+                    "next_cursor": None,
                 }
             ]
         }
@@ -65,6 +65,6 @@ class Timeline(BaseModel):
 
     respondent_external_id: str
     items: list[TimelineEntry]
-    next_before: datetime | None = Field(
-        None, description="Pass as `before` for older entries; none: this is the oldest."
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for older entries; none: this is the oldest."
     )

@@ -4,15 +4,17 @@ surveys and channels (answers with their comments, invitations, cases, their not
 contact log), so that no one asks the customer to repeat themselves; erasure deletes every row
 it reads, so an erased respondent has none."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, delete, or_, select
+from sqlmodel import Session, and_, col, delete, or_, select
 
 from cxshared.events.models import OutboxEvent
 from cxshared.events.outbox import Outbox
 from cxshared.idempotency import IdempotencyRecord
-from cxshared.timeutil import utcnow
+from cxshared.pagination import decode_cursor, encode_cursor, invalid_cursor
+from cxshared.timeutil import as_utc, utcnow
 from feedback.cases import service as cases
 from feedback.cases.models import Case, CaseContact, CaseNote
 from feedback.fatigue.models import Contact
@@ -87,44 +89,76 @@ def erase(*, session: Session, outbox: Outbox, external_id: str) -> Erasure:
     )
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where a page ends: entries older than `at`, or at `at` with a smaller id (the order
+    is (at, id), newest first, so entries at the same time are neither skipped nor repeated)."""
+
+    at: datetime
+    id: str | None = None  # None: everything at `at` is on the next page's other side
+
+    def before(self, at: Any, id_: Any) -> Any:
+        """The SQL condition for rows (at, id) past this position."""
+        if self.id is None:
+            return at < self.at
+        return or_(at < self.at, and_(at == self.at, id_ < self.id))
+
+    def admits(self, at: datetime, id_: str) -> bool:
+        at = as_utc(at)
+        return at < self.at or (at == self.at and self.id is not None and id_ < self.id)
+
+
+def position(*, before: datetime | None, cursor: str | None) -> Position | None:
+    if cursor is not None:
+        at, id_ = decode_cursor(cursor, 2)
+        try:
+            return Position(as_utc(datetime.fromisoformat(str(at))), str(id_))
+        except ValueError:
+            raise invalid_cursor() from None
+    return Position(as_utc(before)) if before is not None else None
+
+
 def timeline(
-    session: Session, *, external_id: str, before: datetime | None, limit: int
+    session: Session, *, external_id: str, start: Position | None, limit: int
 ) -> dict[str, Any]:
-    """The newest `limit` entries older than `before`. Each source is read newest first and
-    at most `limit + 1` rows, so a long history costs no more than a short one."""
+    """The newest `limit` entries past `start`. Each source is read newest first and at most
+    `limit + 1` rows, so a long history costs no more than a short one."""
     take = limit + 1
     entries = [
-        *_responses(session, external_id, before, take),
-        *_invitations(session, external_id, before, take),
-        *_cases(session, external_id, before, take),
+        *_responses(session, external_id, start, take),
+        *_invitations(session, external_id, start, take),
+        *_cases(session, external_id, start, take),
     ]
-    entries.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
+    entries.sort(key=lambda e: (as_utc(e["at"]), e["id"]), reverse=True)
     titles = _survey_titles(session, {e["survey_id"] for e in entries if e.get("survey_id")})
     for entry in entries:
         entry["survey_title"] = titles.get(entry.get("survey_id") or "")
     more = len(entries) > limit
     items = entries[:limit]
+    last = items[-1] if more and items else None
     return {
         "respondent_external_id": external_id,
         "items": items,
-        "next_before": items[-1]["at"] if more and items else None,
+        "next_cursor": encode_cursor([as_utc(last["at"]).isoformat(), last["id"]])
+        if last
+        else None,
     }
 
 
-def _older(column: Any, before: datetime | None) -> list[Any]:
-    return [column < before] if before is not None else []
+def _older(at: Any, id_: Any, start: Position | None) -> list[Any]:
+    return [start.before(at, id_)] if start is not None else []
 
 
 def _responses(
-    session: Session, external_id: str, before: datetime | None, take: int
+    session: Session, external_id: str, start: Position | None, take: int
 ) -> list[dict[str, Any]]:
     rows = session.exec(
         select(Response)
         .where(
             Response.respondent_external_id == external_id,
-            *_older(col(Response.submitted_at), before),
+            *_older(col(Response.submitted_at), col(Response.id), start),
         )
-        .order_by(col(Response.submitted_at).desc())
+        .order_by(col(Response.submitted_at).desc(), col(Response.id).desc())
         .limit(take)
     ).all()
     return [
@@ -156,12 +190,15 @@ def _scores_line(scores: dict[str, int]) -> str:
 
 
 def _invitations(
-    session: Session, external_id: str, before: datetime | None, take: int
+    session: Session, external_id: str, start: Position | None, take: int
 ) -> list[dict[str, Any]]:
     rows = session.exec(
         select(Invitation)
-        .where(Invitation.external_id == external_id, *_older(col(Invitation.created_at), before))
-        .order_by(col(Invitation.created_at).desc())
+        .where(
+            Invitation.external_id == external_id,
+            *_older(col(Invitation.created_at), col(Invitation.id), start),
+        )
+        .order_by(col(Invitation.created_at).desc(), col(Invitation.id).desc())
         .limit(take)
     ).all()
     return [
@@ -179,12 +216,12 @@ def _invitations(
 
 
 def _cases(
-    session: Session, external_id: str, before: datetime | None, take: int
+    session: Session, external_id: str, start: Position | None, take: int
 ) -> list[dict[str, Any]]:
     cases = session.exec(
         select(Case)
         .where(Case.respondent_external_id == external_id)
-        .order_by(col(Case.opened_at).desc())
+        .order_by(col(Case.opened_at).desc(), col(Case.id).desc())
     ).all()
     ids = [c.id for c in cases]
     entries = [
@@ -199,14 +236,17 @@ def _cases(
             "status": c.state,
         }
         for c in cases
-        if before is None or c.opened_at < before
+        if start is None or start.admits(c.opened_at, c.id)
     ][:take]
     if not ids:
         return entries
     notes = session.exec(
         select(CaseNote)
-        .where(col(CaseNote.case_id).in_(ids), *_older(col(CaseNote.created_at), before))
-        .order_by(col(CaseNote.created_at).desc())
+        .where(
+            col(CaseNote.case_id).in_(ids),
+            *_older(col(CaseNote.created_at), col(CaseNote.id), start),
+        )
+        .order_by(col(CaseNote.created_at).desc(), col(CaseNote.id).desc())
         .limit(take)
     ).all()
     entries += [
@@ -223,8 +263,11 @@ def _cases(
     ]
     contacts = session.exec(
         select(CaseContact)
-        .where(col(CaseContact.case_id).in_(ids), *_older(col(CaseContact.contacted_at), before))
-        .order_by(col(CaseContact.contacted_at).desc())
+        .where(
+            col(CaseContact.case_id).in_(ids),
+            *_older(col(CaseContact.contacted_at), col(CaseContact.id), start),
+        )
+        .order_by(col(CaseContact.contacted_at).desc(), col(CaseContact.id).desc())
         .limit(take)
     ).all()
     entries += [

@@ -701,4 +701,4 @@ class TimelineEntry(Remote):
 
 class Timeline(Remote):
     items: list[TimelineEntry]
-    next_before: datetime | None = None
+    next_cursor: str | None = None
