@@ -1,6 +1,7 @@
 """The app factory every backend service uses: middleware, problems, health, lifespan, relay."""
 
 import re
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,11 +18,12 @@ from sqlalchemy import Engine
 from cxshared.compression import add_compression
 from cxshared.db import make_engine
 from cxshared.events.outbox import Outbox, Sink
-from cxshared.events.relay import Relay, RelayThread
+from cxshared.events.relay import LoopThread, Relay, RelayThread
 from cxshared.events.webhooks import outbox_router, webhooks_router
 from cxshared.health import health_router
 from cxshared.idempotency import IdempotencyMiddleware, document_idempotency
 from cxshared.logging import configure_logging
+from cxshared.mail.notify import NoticesOf, Notifier, notification_router
 from cxshared.mail.outbox import Mailer
 from cxshared.mail.router import mail_router
 from cxshared.mail.sender import MailSender, MailSenderThread
@@ -84,7 +86,10 @@ def create_service_app(
     on_startup: Callable[[FastAPI], None] | None = None,
     on_shutdown: Callable[[FastAPI], None] | None = None,
     gauges: Sequence[Gauges] = (),
+    notices: tuple[Sequence[str], NoticesOf] | None = None,
 ) -> FastAPI:
+    """`notices`: the event types that concern someone and the notices each gives (a service
+    that mails: docs/email.md, "Notifications")."""
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     engine = make_engine(settings.database_url)
     outbox = make_outbox(name, settings, forget_after_delivery=forget_after_delivery)
@@ -102,6 +107,9 @@ def create_service_app(
         mail_thread = _mail_sender_thread(engine, mailer, settings)
         if mail_thread is not None:
             mail_thread.start()
+        notify_thread = _notifier_thread(engine, mailer, settings, notices)
+        if notify_thread is not None:
+            notify_thread.start()
         if on_startup is not None:
             on_startup(app)
         log.info("service.started", service=name)
@@ -114,6 +122,8 @@ def create_service_app(
                 relay_thread.stop()
             if mail_thread is not None:
                 mail_thread.stop()
+            if notify_thread is not None:
+                notify_thread.stop()
             engine.dispose()
 
     # FastAPIOffline serves Swagger UI and ReDoc from its own package, not from a CDN: /docs
@@ -152,6 +162,8 @@ def create_service_app(
     app.include_router(outbox_router())
     if mailer is not None:
         app.include_router(mail_router())
+        if notices is not None:
+            app.include_router(notification_router())
     _document_problems(app)
     return app
 
@@ -166,6 +178,31 @@ def _mail_sender_thread(
     if not (settings.mail_configured and settings.mail_sender_in_process):
         return None
     return MailSenderThread(MailSender(engine=engine, mailer=mailer, settings=settings))
+
+
+def _notifier_thread(
+    engine: Engine,
+    mailer: Mailer | None,
+    settings: ServiceSettings,
+    notices: tuple[Sequence[str], NoticesOf] | None,
+) -> LoopThread | None:
+    """Every `serve` process follows its outbox for notices when the service mails and has an
+    SMTP server (two at once notify once: docs/email.md, "Notifications")."""
+    if mailer is None or notices is None or not isinstance(settings, MailSettings):
+        return None
+    if not settings.mail_configured:
+        return None
+    types, notices_of = notices
+    notifier = Notifier(
+        engine=engine,
+        mailer=mailer,
+        event_types=list(types),
+        notices_of=notices_of,
+        staff_url=settings.staff_url,
+        digest_hour=settings.notify_digest_hour,
+        poll_seconds=settings.notify_poll_seconds,
+    )
+    return LoopThread(notifier.run, threading.Event())
 
 
 def _document_problems(app: FastAPI) -> None:

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from cxshared.app import create_service_app
 from feedback.api import EVENT_TYPES, api_router
+from feedback.cases import notices
 from feedback.cases.models import Priority
 from feedback.cases.sla import CasePolicy, Targets
 from feedback.cases.watch import BreachWatch
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         forget_after_delivery=[ERASED],
         on_startup=start_watch,
         on_shutdown=stop_watch,
+        notices=(notices.NOTIFYING, notices.notices_of),
     )
     app.state.case_policy = policy
     app.add_middleware(SurveyCorsMiddleware, engine=app.state.engine)

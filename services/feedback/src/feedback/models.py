@@ -4,6 +4,7 @@ from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.idempotency import IdempotencyRecord
 from cxshared.mail.models import MailMessage
+from cxshared.mail.notify import NotificationDigestItem, NotificationDone, NotificationSetting
 from cxshared.ratelimit import RateLimitBucket
 from feedback.cases.models import Case, CaseContact, CaseHistory, CaseNote, CaseRule, RootCause
 from feedback.fatigue.models import Contact, FatigueRule
@@ -25,6 +26,9 @@ __all__ = [
     "IngestedEvent",
     "Invitation",
     "MailMessage",
+    "NotificationDigestItem",
+    "NotificationDone",
+    "NotificationSetting",
     "OutboxDelivery",
     "OutboxEvent",
     "OwnerTeam",

@@ -1,6 +1,7 @@
 from fastapi import FastAPI
 
 from cxshared.app import create_service_app
+from metrics.alerts import notices
 from metrics.alerts.gauges import open_incidents
 from metrics.alerts.worker import AlertEvaluator
 from metrics.api import EVENT_TYPES, api_router
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_startup=start,
         on_shutdown=stop,
         gauges=[open_incidents],
+        notices=(notices.NOTIFYING, notices.notices_of),
     )
     app.state.alerts = AlertEvaluator(app.state.engine, app.state.outbox, settings)
     app.state.churn_models = ChurnModels(app.state.engine)

@@ -4,6 +4,7 @@ from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.idempotency import IdempotencyRecord
 from cxshared.mail.models import MailMessage
+from cxshared.mail.notify import NotificationDigestItem, NotificationDone, NotificationSetting
 from metrics.alerts.models import Alert, Incident
 from metrics.cases.models import CaseFact
 from metrics.customers.models import Customer, LatestNps
@@ -26,6 +27,9 @@ __all__ = [
     "LatestNps",
     "MailMessage",
     "MonthlyRollup",
+    "NotificationDigestItem",
+    "NotificationDone",
+    "NotificationSetting",
     "OutboxDelivery",
     "OutboxEvent",
     "ProcessedEvent",

@@ -80,6 +80,19 @@ class MailSettings(BaseSettings):
     mail_poll_seconds: float = Field(
         2.0, gt=0, description="How often the sender looks for due mail when nothing wakes it."
     )
+    staff_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where staff open cxloop (the gateway), for the links in notifications.",
+    )
+    notify_digest_hour: int = Field(
+        8,
+        ge=0,
+        le=23,
+        description="Hour (UTC) after which each day's digest goes to those who chose one.",
+    )
+    notify_poll_seconds: float = Field(
+        5.0, gt=0, description="How often each `serve` process looks for events to notify of."
+    )
     mail_batch_size: int = Field(
         50, ge=1, description="Messages the sender claims at a time (one SMTP connection)."
     )
