@@ -39,6 +39,7 @@ from gateway.pages import (
     dashboard,
     incidents,
     journeys,
+    notifications,
     opportunities,
     ownership,
     public_follow_up,
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(ownership.router)
     app.include_router(opportunities.router)
     app.include_router(themes.router)
+    app.include_router(notifications.router)
     app.include_router(public_survey.router)
     app.include_router(public_follow_up.router)
     app.include_router(surveys.router)

@@ -6,7 +6,8 @@ from urllib.parse import quote
 
 import httpx
 
-from cxshared.client import BackendClient, UpstreamRateLimited, UpstreamUnavailable
+from cxshared.client import UpstreamRateLimited, UpstreamUnavailable
+from gateway.clients.mailing import MailingClient
 from gateway.clients.models import (
     Case,
     CaseChange,
@@ -25,7 +26,7 @@ from gateway.clients.models import (
 )
 
 
-class FeedbackClient(BackendClient):
+class FeedbackClient(MailingClient):
     name = "feedback"
 
     def __init__(self, *, survey_fresh_seconds: float = 2.0, **kwargs: Any) -> None:

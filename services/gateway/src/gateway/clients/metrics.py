@@ -3,7 +3,8 @@
 from datetime import date, timedelta
 from typing import Any
 
-from cxshared.client import BackendClient, UpstreamNotFound
+from cxshared.client import UpstreamNotFound
+from gateway.clients.mailing import MailingClient
 from gateway.clients.models import (
     AnswerPage,
     AtRiskPage,
@@ -30,7 +31,7 @@ def _period(start: date | None, end: date | None) -> dict[str, str | None]:
     }
 
 
-class MetricsClient(BackendClient):
+class MetricsClient(MailingClient):
     name = "metrics"
 
     def __init__(self, *, analysis_timeout: float | None = None, **options: Any) -> None:
