@@ -152,6 +152,7 @@ def test_a_breach_tells_the_teams_lead_and_the_assignee_once_each():
             "case_id": "case-1",
             "title": "Wet parcel",
             "priority": "high",
+            "opened_at": "2026-12-03T20:40:18.956854+00:00",
             "clock": "first_contact",
             "assignee": {"email": "sam@example.com", "name": "Sam"},
             "escalate_to": {"email": "Lea@example.com", "name": "Lea"},
@@ -163,5 +164,6 @@ def test_a_breach_tells_the_teams_lead_and_the_assignee_once_each():
         ("sam@example.com", "case-breached"),
     ]
     assert given[0].subject == "Case past its first contact time: Wet parcel"
+    assert "Priority high, opened 3 Dec 2026, 20:40 UTC" in given[0].text
     event.data["escalate_to"] = {"email": "SAM@example.com", "name": "Sam"}
     assert len(notices.notices_of(event, STAFF)) == 1

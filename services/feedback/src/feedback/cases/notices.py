@@ -1,6 +1,7 @@
 """Who is told about a case (docs/email.md, "Notifications"): its assignee when it is assigned
 to them, and the team's lead with the assignee when it breaches its SLA."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from cxshared.events.models import OutboxEvent
@@ -17,7 +18,7 @@ def notices_of(event: OutboxEvent, staff_url: str) -> list[Notice]:
     link = f"{staff_url}/cases/{case_id}"
     title = data.get("title") or "A case"
     where = " · ".join(x for x in (data.get("journey_name"), data.get("touchpoint_name")) if x)
-    about = f"{title}\n{where}\nPriority {data.get('priority')}, opened {data.get('opened_at')}"
+    about = f"{title}\n{where}\nPriority {data.get('priority')}, opened {_when(data.get('opened_at'))}"
     assignee = data.get("assignee") or {}
     if event.type == events.ASSIGNED:
         email = assignee.get("email")
@@ -51,3 +52,12 @@ def notices_of(event: OutboxEvent, staff_url: str) -> list[Notice]:
                 )
             )
     return told
+
+
+def _when(value: Any) -> str:
+    """"3 Dec 2026, 20:40 UTC" from an event's ISO time."""
+    try:
+        at = datetime.fromisoformat(str(value)).astimezone(UTC)
+    except ValueError:
+        return str(value)
+    return f"{at.day} {at:%b %Y, %H:%M} UTC"
