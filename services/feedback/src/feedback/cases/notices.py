@@ -18,7 +18,8 @@ def notices_of(event: OutboxEvent, staff_url: str) -> list[Notice]:
     link = f"{staff_url}/cases/{case_id}"
     title = data.get("title") or "A case"
     where = " · ".join(x for x in (data.get("journey_name"), data.get("touchpoint_name")) if x)
-    about = f"{title}\n{where}\nPriority {data.get('priority')}, opened {_when(data.get('opened_at'))}"
+    opened = _when(data.get("opened_at"))
+    about = f"{title}\n{where}\nPriority {data.get('priority')}, opened {opened}"
     assignee = data.get("assignee") or {}
     if event.type == events.ASSIGNED:
         email = assignee.get("email")
@@ -55,7 +56,7 @@ def notices_of(event: OutboxEvent, staff_url: str) -> list[Notice]:
 
 
 def _when(value: Any) -> str:
-    """"3 Dec 2026, 20:40 UTC" from an event's ISO time."""
+    """ "3 Dec 2026, 20:40 UTC" from an event's ISO time."""
     try:
         at = datetime.fromisoformat(str(value)).astimezone(UTC)
     except ValueError:
