@@ -413,6 +413,6 @@ def test_cases_before_the_latest_answer_are_inputs_and_their_later_recovery_is_n
         if history[i["external_id"]] == "not_recovered"
         for r in i["reasons"]
     }
-    assert "1 case before it (1 not recovered)" in said or any(
-        w.endswith("1 case before it (1 not recovered)") for w in said
+    assert "1 case opened before the latest NPS answer (1 not recovered)" in said or any(
+        w.endswith("1 case opened before the latest NPS answer (1 not recovered)") for w in said
     ), said

@@ -331,7 +331,6 @@ def _case_words(values: dict[str, float]) -> str:
             if n
         ]
         plural = "case" if earlier == 1 else "cases"
-        said.append(
-            f"{earlier} {plural} before it" + (f" ({', '.join(outcome)})" if outcome else "")
-        )
+        how = f" ({', '.join(outcome)})" if outcome else ""
+        said.append(f"{earlier} {plural} opened before the latest NPS answer{how}")
     return "; ".join(said) or "no case"
