@@ -9,6 +9,7 @@ from metrics.cases.router import router as cases
 from metrics.comments.router import router as comments
 from metrics.customers.router import router as customers
 from metrics.drivers.router import router as drivers
+from metrics.effects.router import router as effects
 from metrics.ingest.router import router as ingest
 from metrics.scores.router import router as scores
 from metrics.themes.router import router as themes
@@ -25,6 +26,7 @@ for router in (
     incidents,
     alerts,
     cases,
+    effects,
 ):
     api_router.include_router(router)
 

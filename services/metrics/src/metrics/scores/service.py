@@ -401,7 +401,7 @@ def series(
     return SeriesRead(metric=metric, interval=interval, period=_period(filters), points=points)
 
 
-def _difference(metric: str, base: Sums, current: Sums) -> compare.Difference:
+def difference(metric: str, base: Sums, current: Sums) -> compare.Difference:
     if metric == "nps":
         return compare.nps_difference(
             (int(base["promoters"]), int(base["detractors"]), int(base["nps_n"])),
@@ -441,7 +441,7 @@ def change(
         score_a = score_fields(metric, a, minimum=min_responses)
         score_b = score_fields(metric, b, minimum=min_responses)
         enough = not score_a["too_few"] and not score_b["too_few"]
-        rows.append((key, score_a, score_b, _difference(metric, a, b), enough))
+        rows.append((key, score_a, score_b, difference(metric, a, b), enough))
     adjusted = compare.benjamini_hochberg([d.p_value if enough else None for *_, d, enough in rows])
     changes = [
         Change(
