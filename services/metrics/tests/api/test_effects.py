@@ -161,3 +161,12 @@ def test_the_query_is_checked(api):
         },
     )
     assert narrow.status_code == 422
+    params = {"journey_id": JOURNEY, "touchpoint_id": TREATED, "shipped_on": "2026-01-01"}
+    for odd in ({"touchpoint_id": ""}, {"journey_id": ""}):
+        refused = api.get("/v1/effects", params={**params, **odd})
+        assert refused.status_code == 422, (odd, refused.text)
+    # The calendar's ends: nothing to compare, said so.
+    for day in ("0001-01-01", "9999-12-31"):
+        edge = api.get("/v1/effects", params={**params, "shipped_on": day})
+        assert edge.status_code == 200, edge.text
+        assert edge.json()["verdict"] in ("not_enough_data", "too_early")

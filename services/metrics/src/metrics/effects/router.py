@@ -1,16 +1,18 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import StringConstraints
 
 from cxshared.auth import Reader
 from cxshared.deps import SessionDep
 from cxshared.timeutil import utcnow
+from cxshared.types import IsoDate
 from metrics.dependencies import SettingsDep
 from metrics.effects import service
 from metrics.effects.schemas import EffectRead
 
 router = APIRouter(tags=["effects"])
+TouchpointId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 @router.get(
@@ -29,9 +31,12 @@ def get_effect(
     session: SessionDep,
     _: Reader,
     settings: SettingsDep,
-    journey_id: Annotated[str, Query(max_length=64)],
-    touchpoint_id: Annotated[list[str], Query(min_length=1, max_length=50)],
-    shipped_on: date,
+    journey_id: Annotated[str, Query(min_length=1, max_length=64)],
+    touchpoint_id: Annotated[list[TouchpointId], Query(min_length=1, max_length=50)],
+    shipped_on: Annotated[
+        IsoDate,
+        Query(description="The day the change reached customers."),
+    ],
     window_days: Annotated[int, Query(ge=7, le=180)] = 28,
     settle_days: Annotated[int, Query(ge=0, le=60)] = 7,
 ) -> EffectRead:

@@ -36,12 +36,20 @@ class Query:
     today: date
 
 
+def _moved_by(day: date, days: int) -> date:
+    """`day` moved by `days`, held within the calendar (a ship date in year 1 has no before)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.min if days < 0 else date.max
+
+
 def windows(query: Query) -> Windows:
-    after_from = query.shipped_on + timedelta(days=query.settle_days)
-    after_to = after_from + timedelta(days=query.window_days - 1)
+    after_from = _moved_by(query.shipped_on, query.settle_days)
+    after_to = _moved_by(after_from, query.window_days - 1)
     return Windows(
-        before_from=query.shipped_on - timedelta(days=query.window_days),
-        before_to=query.shipped_on - timedelta(days=1),
+        before_from=_moved_by(query.shipped_on, -query.window_days),
+        before_to=_moved_by(query.shipped_on, -1),
         after_from=after_from,
         after_to=after_to,
         complete=after_to < query.today,
