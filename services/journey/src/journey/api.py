@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from journey.actions.router import router as actions
 from journey.history.router import router as history
 from journey.journeys.router import router as journeys
 from journey.opportunities.router import router as opportunities
@@ -12,11 +13,21 @@ from journey.teams.router import router as teams
 from journey.touchpoints.router import router as touchpoints
 
 api_router = APIRouter(prefix="/v1")
-for router in (personas, teams, journeys, stages, touchpoints, opportunities, history, reports):
+for router in (
+    personas,
+    teams,
+    journeys,
+    stages,
+    touchpoints,
+    opportunities,
+    actions,
+    history,
+    reports,
+):
     api_router.include_router(router)
 
 EVENT_TYPES = [
     f"{entity}.{verb}"
     for entity in ("persona", "team", "journey", "stage", "touchpoint", "opportunity")
     for verb in ("created", "updated", "deleted")
-]
+] + [f"action.{verb}" for verb in ("created", "updated", "shipped", "abandoned", "deleted")]

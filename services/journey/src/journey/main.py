@@ -7,8 +7,9 @@ from journey.config import MIGRATIONS, Settings, get_settings
 DESCRIPTION = """
 The CX model's design: personas, teams, journeys (current and future state), stages with the
 experience each must deliver, and touchpoints with their owner team and named owner, experience
-standard, targets and moment-of-truth flag; opportunities; the change history; and reports on
-where the model breaks (ownership gaps, handoffs, overdue reviews, missing standards).
+standard, targets and moment-of-truth flag; opportunities and the actions that answer them; the
+change history; and reports on where the model breaks (ownership gaps, handoffs, overdue reviews,
+missing standards).
 
 **Auth**: `Authorization: Bearer <api key>` (create one with `cx-journey create-api-key`).
 Scopes: `read`, `write` (implies read), `admin` (webhooks, outbox). Only a `gateway` key may send
@@ -19,8 +20,9 @@ PATCH, move and DELETE: a stale one gets 412 and changes nothing.
 
 **Errors** are `application/problem+json` (RFC 9457); validation errors list each failing field.
 
-**Events**: every change to personas, teams, journeys, stages, touchpoints and opportunities is
-published (`touchpoint.updated` …) to webhook subscribers, signed the Standard Webhooks way.
+**Events**: every change to personas, teams, journeys, stages, touchpoints, opportunities and
+actions is published (`touchpoint.updated`, `action.shipped` …) to webhook subscribers, signed
+the Standard Webhooks way.
 """
 
 

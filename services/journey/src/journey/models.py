@@ -3,6 +3,7 @@
 from cxshared.auth import ApiKey
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription
 from cxshared.idempotency import IdempotencyRecord
+from journey.actions.models import Action
 from journey.history.models import Change
 from journey.journeys.models import Journey
 from journey.opportunities.models import Opportunity
@@ -12,6 +13,7 @@ from journey.teams.models import Team
 from journey.touchpoints.models import Touchpoint
 
 __all__ = [
+    "Action",
     "ApiKey",
     "Change",
     "IdempotencyRecord",

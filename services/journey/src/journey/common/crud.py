@@ -81,9 +81,11 @@ def update(
     *,
     if_match: str | None,
     action: str = "update",
+    verb: str = "updated",
     event_data: EventData = snapshot,
 ) -> E:
-    """Applies `patch`; a stale If-Match raises 412 before anything changes."""
+    """Applies `patch`; a stale If-Match raises 412 before anything changes. `verb` names the
+    event when the change means more than an update (an action `shipped`)."""
     ensure_fresh(
         if_match, version=entity.version, updated_by=entity.updated_by, updated_at=entity.updated_at
     )
@@ -102,7 +104,7 @@ def update(
     ctx.session.add(entity)
     ctx.session.flush()
     record(ctx, entity, action, changes)
-    publish(ctx, entity, "updated", event_data(entity))
+    publish(ctx, entity, verb, event_data(entity))
     return entity
 
 

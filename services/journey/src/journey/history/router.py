@@ -11,7 +11,7 @@ from journey.history.schemas import ChangePage
 
 router = APIRouter(prefix="/history", tags=["history"])
 
-EntityType = Literal["persona", "team", "journey", "stage", "touchpoint", "opportunity"]
+EntityType = Literal["persona", "team", "journey", "stage", "touchpoint", "opportunity", "action"]
 
 
 async def change_filters(

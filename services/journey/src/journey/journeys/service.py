@@ -6,6 +6,7 @@ from cxshared.crud import get_or_404, listed
 from cxshared.pagination import PageParams
 from cxshared.patch import to_patch
 from cxshared.problems import field_error
+from journey.actions import service as actions
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import has_children
@@ -67,8 +68,12 @@ def delete_journey(
 ) -> None:
     journey = get_or_404(ctx.session, Journey, journey_id, lock=True)
     children = stages.in_journey(ctx.session, journey.id)
-    if children and not cascade:
-        raise has_children("journey", f"{len(children)} stage(s)")
+    planned = actions.in_journey(ctx.session, journey.id)
+    if (children or planned) and not cascade:
+        counts = {"stage(s)": len(children), "action(s)": len(planned)}
+        raise has_children("journey", " and ".join(f"{n} {w}" for w, n in counts.items() if n))
+    for action in planned:
+        actions.delete(ctx, action, if_match=None)
     for stage in children:
         stages.delete_stage(
             ctx=ctx, stage=stage, if_match=None, cascade=True, renumber_siblings=False

@@ -4,6 +4,7 @@ from cxshared.crud import get_or_404
 from cxshared.pagination import PageParams, paginate
 from cxshared.patch import to_patch
 from cxshared.problems import field_error
+from journey.actions.models import Action
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import in_use
@@ -45,4 +46,9 @@ def delete_team(*, ctx: WriteContext, team_id: str, if_match: str | None) -> Non
     ).one()
     if owned:
         raise in_use("team", f"{owned} touchpoint(s) it owns; give them another owner first")
+    delivering = ctx.session.exec(
+        select(func.count()).select_from(Action).where(Action.team_id == team_id)
+    ).one()
+    if delivering:
+        raise in_use("team", f"{delivering} action(s) it delivers; give them another team first")
     crud.delete(ctx, team, if_match=if_match)
