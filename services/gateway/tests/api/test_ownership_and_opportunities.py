@@ -106,7 +106,7 @@ def test_the_opportunities_board_with_evidence(stack, editor, delivery_journey, 
     ]
     assert "Padded boxes for fragile items" in column and "Delivery: Courier delivers" in column
     [opportunity] = stack.journey.get(f"/v1/opportunities?journey_id={journey_id}").json()["items"]
-    assert opportunity["evidence"] == [response_id]
+    assert opportunity["evidence"] == [{"kind": "response", "id": response_id, "label": ""}]
     moved = editor.htmx(
         "POST",
         f"/opportunities/{opportunity['id']}/status",

@@ -437,6 +437,14 @@ def touchpoint_names(groups: list[TouchpointGroup]) -> dict[str, str]:
     return {t.id: f"{t.name} · {g.label}" for g in groups for t in g.touchpoints}
 
 
+class EvidenceRef(Remote):
+    """An opportunity's evidence: a response, theme, case, incident or finding."""
+
+    kind: str
+    id: str
+    label: str = ""
+
+
 class Opportunity(Remote):
     id: str
     version: int
@@ -451,7 +459,7 @@ class Opportunity(Remote):
     business_value: int = 0
     effort: int = 0
     priority: float = 0
-    evidence: list[str] = Field(default_factory=list)
+    evidence: list[EvidenceRef] = Field(default_factory=list)
     owner_name: str = ""
 
 

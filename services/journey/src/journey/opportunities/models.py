@@ -1,4 +1,5 @@
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Column, ForeignKey, String
 from sqlmodel import Field
@@ -18,6 +19,19 @@ class OpportunityStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     DONE = "done"
     DISMISSED = "dismissed"
+
+
+class EvidenceKind(StrEnum):
+    """What an opportunity's evidence points at, in the service that owns it."""
+
+    RESPONSE = "response"  # feedback: a survey response
+    THEME = "theme"  # metrics: a comment theme
+    CASE = "case"  # feedback: a case opened for an unhappy customer
+    INCIDENT = "incident"  # metrics: an alert incident on a touchpoint
+    FINDING = "finding"  # metrics: an observed-journey finding (an undocumented touchpoint …)
+
+
+EVIDENCE_SAMPLE = 3
 
 
 class Opportunity(Editable, table=True):
@@ -45,11 +59,26 @@ class Opportunity(Editable, table=True):
     customer_value: int = 50
     business_value: int = 50
     effort: int = 3
-    evidence: list[str] = Field(default_factory=list, sa_type=JSONType)
+    evidence: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    """References {kind, id, label}, in the order they were given."""
 
     @property
     def priority(self) -> float:
         return priority(self.customer_value, self.business_value, self.effort)
+
+    @property
+    def evidence_count(self) -> int:
+        return len(self.evidence)
+
+    @property
+    def evidence_sample(self) -> list[dict[str, Any]]:
+        """Up to EVIDENCE_SAMPLE references, one of each kind first, so a card shows the range."""
+        firsts: dict[str, dict[str, Any]] = {}
+        for reference in self.evidence:
+            firsts.setdefault(reference["kind"], reference)
+        chosen = list(firsts.values())[:EVIDENCE_SAMPLE]
+        rest = [r for r in self.evidence if r not in chosen]
+        return (chosen + rest)[:EVIDENCE_SAMPLE]
 
 
 def priority(customer_value: int, business_value: int, effort: int) -> float:

@@ -1,15 +1,39 @@
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from cxshared.pagination import Page
 from cxshared.schemas import ReadBase, WriteBase
 from cxshared.types import NOT_BOOLEAN, Email, Identifier, LongText, Name, OptionalName, WholeNumber
-from journey.opportunities.models import OpportunityKind, OpportunityStatus
+from journey.opportunities.models import EvidenceKind, OpportunityKind, OpportunityStatus
+
+
+class EvidenceRef(WriteBase):
+    """One piece of evidence, by reference to the service that holds it."""
+
+    kind: EvidenceKind = Field(
+        description="response or case (feedback); theme, incident or finding (metrics)."
+    )
+    id: Identifier = Field(examples=["01a24ece-e904-769e-abfb-1f048899659f"])
+    label: OptionalName = Field(
+        "", description="What to show for it, e.g. the customer's words or the theme's name."
+    )
+
+
+class EvidenceRead(BaseModel):
+    kind: EvidenceKind
+    id: str
+    label: str
+
 
 Evidence = Annotated[
-    list[Identifier],
-    Field(max_length=200, description="Ids of feedback responses that show this opportunity."),
+    list[EvidenceRef | Identifier],
+    Field(
+        max_length=200,
+        description="References to what shows this opportunity. A bare id is a survey response "
+        "(kind `response`), as before typed references existed. A reference given twice is kept "
+        "once.",
+    ),
 ]
 PRIORITY = "Computed: mean of customer and business value, divided by (1 + effort). 0-100."
 
@@ -58,7 +82,11 @@ class OpportunityRead(ReadBase):
     business_value: int
     effort: int
     priority: float = Field(description=PRIORITY)
-    evidence: list[str]
+    evidence: list[EvidenceRead]
+    evidence_count: int
+    evidence_sample: list[EvidenceRead] = Field(
+        description="Up to 3 references, one of each kind first: what a card shows."
+    )
 
 
 OpportunityPage = Page[OpportunityRead]

@@ -7,12 +7,25 @@ from cxshared.pagination import PageParams
 from cxshared.patch import to_patch
 from journey.common import crud
 from journey.common.context import WriteContext
-from journey.opportunities.models import Opportunity
-from journey.opportunities.schemas import OpportunityFields, OpportunityUpdate
+from journey.opportunities.models import EvidenceKind, Opportunity
+from journey.opportunities.schemas import EvidenceRef, OpportunityFields, OpportunityUpdate
 from journey.stages.models import Stage
 from journey.touchpoints.models import Touchpoint
 
 CLEARABLE = {"description": "", "owner_name": "", "owner_email": None}
+
+
+def evidence_references(items: list[Any]) -> list[dict[str, Any]]:
+    """Typed references, each once: a bare id is a survey response."""
+    references: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in items:
+        reference = (
+            {"kind": EvidenceKind.RESPONSE.value, "id": item, "label": ""}
+            if isinstance(item, str)
+            else EvidenceRef.model_validate(item).model_dump(mode="json")
+        )
+        references.setdefault((reference["kind"], reference["id"]), reference)
+    return list(references.values())
 
 
 def opportunity_event_data(opportunity: Opportunity) -> dict[str, Any]:
@@ -36,8 +49,10 @@ def create_opportunity(
     anchor = touchpoint or stage
     if anchor is None:
         raise ValueError("an opportunity belongs to a stage or a touchpoint")
+    fields = body.model_dump(mode="json")
+    fields["evidence"] = evidence_references(fields["evidence"])
     opportunity = Opportunity(
-        **body.model_dump(mode="json"),
+        **fields,
         journey_id=anchor.journey_id,
         stage_id=touchpoint.stage_id if touchpoint else anchor.id,
         touchpoint_id=touchpoint.id if touchpoint else None,
@@ -49,10 +64,13 @@ def update_opportunity(
     *, ctx: WriteContext, opportunity_id: str, body: OpportunityUpdate, if_match: str | None
 ) -> Opportunity:
     opportunity = get_or_404(ctx.session, Opportunity, opportunity_id, lock=True)
+    patch = to_patch(body, clearable=CLEARABLE)
+    if "evidence" in patch:
+        patch["evidence"] = evidence_references(patch["evidence"])
     return crud.update(
         ctx,
         opportunity,
-        to_patch(body, clearable=CLEARABLE),
+        patch,
         if_match=if_match,
         event_data=opportunity_event_data,
     )

@@ -1,11 +1,12 @@
-"""improvement: actions that answer opportunities
+"""improvement: actions that answer opportunities; evidence as typed references
 
 Revision ID: 5218f04ed320
 Revises: dff4c4a5214a
 Create Date: 2026-12-07 04:41:00.149880
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 import sqlmodel
@@ -20,7 +21,24 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+OPPORTUNITY = sa.table(
+    "opportunity", sa.column("id", sa.String), sa.column("evidence", cxshared.db.JSONType)
+)
+
+
+def _retype_evidence(retype: Callable[[list[Any]], list[Any]]) -> None:
+    bind = op.get_bind()
+    for row in bind.execute(sa.select(OPPORTUNITY.c.id, OPPORTUNITY.c.evidence)).all():
+        bind.execute(
+            OPPORTUNITY.update()
+            .where(OPPORTUNITY.c.id == row.id)
+            .values(evidence=retype(row.evidence or []))
+        )
+
+
 def upgrade() -> None:
+    # Evidence was a list of response ids: each becomes a reference of kind `response`.
+    _retype_evidence(lambda ids: [{"kind": "response", "id": i, "label": ""} for i in ids])
     op.create_table('action',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -51,6 +69,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Back to response ids: references of the other kinds cannot be kept.
+    _retype_evidence(lambda refs: [r["id"] for r in refs if r.get("kind") == "response"])
     with op.batch_alter_table('action', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_action_team_id'))
         batch_op.drop_index(batch_op.f('ix_action_state'))
