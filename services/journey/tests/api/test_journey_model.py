@@ -95,7 +95,10 @@ def test_opportunity_priority_and_evidence(api, journey_map):
     assert opportunity["priority"] == 35.0  # (80 + 60) / 2 / (1 + 1)
     assert opportunity["stage_id"] == journey_map["deliver"]["id"]
     assert opportunity["journey_id"] == journey_map["journey"]["id"]
-    assert opportunity["evidence"] == ["resp-1", "resp-2"]
+    assert opportunity["evidence"] == [
+        {"kind": "response", "id": "resp-1", "label": ""},
+        {"kind": "response", "id": "resp-2", "label": ""},
+    ]
     updated = api.patch(
         f"/v1/opportunities/{opportunity['id']}", {"effort": 3, "status": "in_progress"}
     )
