@@ -123,8 +123,15 @@ def test_a_back_dated_ship_keeps_its_time_and_a_future_one_is_refused(api, journ
     corrected = api.patch(url, {"shipped_at": "2026-10-02T09:30:00Z"})
     assert corrected.json()["shipped_at"] == "2026-10-02T09:30:00Z"
     assert events(api, action["id"])[-1][0] == "action.updated"
-    recorded = plan(api, journey_map, state="shipped", shipped_at="2026-09-01T00:00:00Z")
+    recorded = plan(api, journey_map, state="shipped", shipped_at="2026-09-01T02:00:00+02:00")
     assert recorded["shipped_at"] == "2026-09-01T00:00:00Z"
+    without_zone = plan(api, journey_map, state="shipped", shipped_at="2026-09-01T00:00:00")
+    assert without_zone["shipped_at"] == "2026-09-01T00:00:00Z"
+    refused = api.post(
+        f"/v1/journeys/{journey_map['journey']['id']}/actions",
+        {"title": "X", "state": "shipped", "shipped_at": "0001-01-01T00:00:00+14:00"},
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "out_of_range"
     now = plan(api, journey_map, state="shipped")
     assert now["shipped_at"] is not None
     refused = api.post(

@@ -1,6 +1,6 @@
 """Actions: planned changes to the experience, their state, and what they link to."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, literal
@@ -12,7 +12,7 @@ from cxshared.crud import get_or_404
 from cxshared.pagination import PageParams, paginate
 from cxshared.patch import to_patch
 from cxshared.problems import Problem, field_error
-from cxshared.timeutil import as_utc, utcnow
+from cxshared.timeutil import utcnow
 from journey.actions.models import TRANSITIONS, Action, ActionState
 from journey.actions.schemas import ActionCreate, ActionUpdate
 from journey.common import crud
@@ -112,10 +112,14 @@ def _ship_time(given: datetime | None) -> datetime:
     now = utcnow()
     if given is None:
         return now
-    given = as_utc(given)
+    if given.tzinfo is None:
+        given = given.replace(tzinfo=UTC)  # a time without a zone is UTC, as every stored time
     if given > now:
         raise field_error("shipped_at", "cannot be in the future", "in_future")
-    return given
+    try:
+        return given.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00 is before the first moment UTC can name
+        raise field_error("shipped_at", "out of range", "out_of_range") from None
 
 
 def _apply_state(current: str | None, fields: dict[str, Any]) -> None:
