@@ -11,6 +11,7 @@ from journey.reports.router import router as reports
 from journey.stages.router import router as stages
 from journey.teams.router import router as teams
 from journey.touchpoints.router import router as touchpoints
+from journey.versions.router import router as versions
 
 api_router = APIRouter(prefix="/v1")
 for router in (
@@ -21,6 +22,7 @@ for router in (
     touchpoints,
     opportunities,
     actions,
+    versions,
     history,
     reports,
 ):

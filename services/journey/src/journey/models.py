@@ -11,6 +11,7 @@ from journey.personas.models import Persona
 from journey.stages.models import Stage
 from journey.teams.models import Team
 from journey.touchpoints.models import Touchpoint
+from journey.versions.models import JourneyVersion
 
 __all__ = [
     "Action",
@@ -18,6 +19,7 @@ __all__ = [
     "Change",
     "IdempotencyRecord",
     "Journey",
+    "JourneyVersion",
     "Opportunity",
     "OutboxDelivery",
     "OutboxEvent",

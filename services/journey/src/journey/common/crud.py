@@ -2,7 +2,8 @@
 
 Each write bumps `version`, stamps who and when, records field-level before/after in the change
 history and publishes `<entity>.<created|updated|deleted>` to the outbox, all in the caller's
-transaction: either everything is stored or nothing is.
+transaction: either everything is stored or nothing is. A write to a live journey's map also
+keeps a map version when the transaction commits (journey.versions).
 """
 
 from collections.abc import Callable
@@ -15,12 +16,16 @@ from cxshared.models import Editable
 from cxshared.timeutil import utcnow
 from journey.common.context import WriteContext
 from journey.history.models import Change
+from journey.journeys.models import JourneyStatus
+from journey.versions import service as versions
 
 E = TypeVar("E", bound=Editable)
 
 EventData = Callable[[Any], dict[str, Any]]
 
 _META_FIELDS = {"version", "created_at", "updated_at", "updated_by"}
+MAP_ENTITIES = {"journey", "stage", "touchpoint"}
+"""What a map version keeps (journey.versions): a write to one of these may make a version."""
 
 
 def entity_type(entity: SQLModel) -> str:
@@ -38,13 +43,20 @@ def snapshot(entity: SQLModel) -> dict[str, Any]:
 
 
 def record(ctx: WriteContext, entity: SQLModel, action: str, changes: dict[str, Any]) -> None:
+    journey_id = journey_of(entity)
+    if journey_id and entity_type(entity) in MAP_ENTITIES:
+        published = (
+            entity_type(entity) == "journey"
+            and changes.get("status", {}).get("after") == JourneyStatus.LIVE
+        )
+        versions.note_change(ctx.session, journey_id, published=published, actor=ctx.actor)
     ctx.session.add(
         Change(
             actor=ctx.actor,
             action=action,
             entity_type=entity_type(entity),
             entity_id=str(entity.id),  # type: ignore[attr-defined]
-            journey_id=journey_of(entity),
+            journey_id=journey_id,
             changes=changes,
         )
     )

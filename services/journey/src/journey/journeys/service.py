@@ -10,6 +10,7 @@ from journey.actions import service as actions
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.common.errors import has_children
+from journey.common.maps import stages_and_touchpoints
 from journey.journeys.models import Journey, JourneyState, JourneyStatus
 from journey.journeys.schemas import JourneyCopy, JourneyCreate, JourneyUpdate
 from journey.journeys.schemas_document import (
@@ -25,7 +26,6 @@ from journey.personas.models import Persona
 from journey.stages import service as stages
 from journey.stages.schemas import StageCreate
 from journey.touchpoints import service as touchpoints
-from journey.touchpoints.models import Touchpoint
 from journey.touchpoints.schemas import TouchpointCreate
 
 CLEARABLE = {
@@ -147,12 +147,7 @@ def _opportunity_fields(opportunity: OpportunityRead) -> dict[str, Any]:
 
 
 def build_document(session: Session, journey: Journey) -> JourneyDocument:
-    stage_rows = stages.in_journey(session, journey.id)
-    touchpoint_rows = session.exec(
-        select(Touchpoint)
-        .where(Touchpoint.journey_id == journey.id)
-        .order_by(col(Touchpoint.position), col(Touchpoint.id))
-    ).all()
+    stage_rows, touchpoint_rows = stages_and_touchpoints(session, journey.id)
     opportunity_rows = session.exec(
         select(Opportunity)
         .where(Opportunity.journey_id == journey.id)

@@ -1,4 +1,4 @@
-"""improvement: actions that answer opportunities; evidence as typed references
+"""improvement: actions that answer opportunities; evidence as typed references; map versions
 
 Revision ID: 5218f04ed320
 Revises: dff4c4a5214a
@@ -68,7 +68,24 @@ def upgrade() -> None:
 
 
 
+    op.create_table('journey_version',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('journey_id', sa.String(length=36), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('taken_at', cxshared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', cxshared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('snapshot', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['journey_id'], ['journey.id'], name=op.f('fk_journey_version_journey_id_journey'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journey_version')),
+    sa.UniqueConstraint('journey_id', 'number', name=op.f('uq_journey_version_journey_id_number'))
+    )
+
+
 def downgrade() -> None:
+    op.drop_table('journey_version')
     # Back to response ids: references of the other kinds cannot be kept.
     _retype_evidence(lambda refs: [r["id"] for r in refs if r.get("kind") == "response"])
     with op.batch_alter_table('action', schema=None) as batch_op:
