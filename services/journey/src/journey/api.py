@@ -32,4 +32,8 @@ EVENT_TYPES = [
     f"{entity}.{verb}"
     for entity in ("persona", "team", "journey", "stage", "touchpoint", "opportunity")
     for verb in ("created", "updated", "deleted")
-] + [f"action.{verb}" for verb in ("created", "updated", "shipped", "abandoned", "deleted")]
+] + [
+    *(f"action.{verb}" for verb in ("created", "updated", "shipped", "abandoned", "deleted")),
+    "journey.version.created",
+    "journey.version.updated",
+]

@@ -6,6 +6,8 @@ from typing import Any
 from cxshared.timeutil import utcnow
 from journey.versions import service as versions_service
 
+from .test_actions import events
+
 
 def versions(api: Any, journey_id: str) -> list[dict[str, Any]]:
     response = api.get(f"/v1/journeys/{journey_id}/versions")
@@ -88,6 +90,13 @@ def test_a_publish_and_a_day_of_live_changes_make_two_versions(api, journey_map)
     second, again_first = versions(api, journey)
     assert (second["number"], second["reason"]) == (2, "changed")
     assert again_first == first
+    # One event per version made, one per version brought up to date.
+    published = events(api, first["id"])
+    assert [(t, d["number"], d["reason"]) for t, d in published] == [
+        ("journey.version.created", 1, "published")
+    ]
+    day = events(api, second["id"])
+    assert [t for t, _ in day] == ["journey.version.created"] + ["journey.version.updated"] * 5
     # A review noted on the journey changes no part of the map: no version for it.
     api.patch(f"/v1/journeys/{journey}", {"last_reviewed_date": "2026-12-01"})
     assert [v["number"] for v in versions(api, journey)] == [2, 1]

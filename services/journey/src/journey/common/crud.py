@@ -49,7 +49,9 @@ def record(ctx: WriteContext, entity: SQLModel, action: str, changes: dict[str, 
             entity_type(entity) == "journey"
             and changes.get("status", {}).get("after") == JourneyStatus.LIVE
         )
-        versions.note_change(ctx.session, journey_id, published=published, actor=ctx.actor)
+        versions.note_change(
+            ctx.session, journey_id, published=published, actor=ctx.actor, outbox=ctx.outbox
+        )
     ctx.session.add(
         Change(
             actor=ctx.actor,

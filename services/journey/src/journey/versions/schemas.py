@@ -62,6 +62,7 @@ class JourneyMap(BaseModel):
 class VersionSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    id: str = Field(description="The subject of its `journey.version.*` events.")
     journey_id: str
     number: int = Field(description="1, 2, … per journey, in the order they were kept.")
     reason: VersionReason = Field(description=REASON)

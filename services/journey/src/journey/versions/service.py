@@ -2,8 +2,9 @@
 
 Every write records the journey it touched (journey.common.crud); just before that transaction
 commits, each touched journey that is live gets its version: a new one when it was published in
-the transaction, else the day's `changed` version, made or brought up to date. The journey's row
-is locked first, so two writers never take the same number and the map read is the committed one.
+the transaction, else the day's `changed` version, made or brought up to date, and
+`journey.version.created` or `.updated` is published. The journey's row is locked first, so two
+writers never take the same number and the map read is the committed one.
 """
 
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from cxshared.crud import get_or_404
+from cxshared.events.outbox import Outbox
 from cxshared.pagination import PageParams, paginate
 from cxshared.problems import Problem
 from cxshared.timeutil import utcnow
@@ -19,9 +21,10 @@ from journey.common.maps import stages_and_touchpoints
 from journey.journeys.models import Journey, JourneyStatus
 from journey.teams.models import Team
 from journey.versions.models import JourneyVersion, VersionReason
+from journey.versions.schemas import VersionSummary
 
 _TOUCHED = "journey.versions.touched"
-_ACTOR = "journey.versions.actor"
+_WRITER = "journey.versions.writer"
 JOURNEY_FIELDS = (
     "name",
     "description",
@@ -50,29 +53,42 @@ TOUCHPOINT_FIELDS = (
 )
 
 
-def note_change(session: Session, journey_id: str, *, published: bool, actor: str) -> None:
+def note_change(
+    session: Session, journey_id: str, *, published: bool, actor: str, outbox: Outbox
+) -> None:
     """Called for every recorded write to a journey, stage or touchpoint: the journey gets its
     version when the write commits."""
     touched: dict[str, bool] = session.info.setdefault(_TOUCHED, {})
     if not touched:
         event.listen(session, "before_commit", _keep_versions, once=True)
     touched[journey_id] = touched.get(journey_id, False) or published
-    session.info[_ACTOR] = actor
+    session.info[_WRITER] = (actor, outbox)
 
 
 def _keep_versions(session: Session) -> None:
     touched: dict[str, bool] = session.info.pop(_TOUCHED, {})
-    actor = session.info.pop(_ACTOR, "")
+    actor, outbox = session.info.pop(_WRITER)
     for journey_id, published in sorted(touched.items()):
         journey = session.exec(
             select(Journey).where(Journey.id == journey_id).with_for_update()
         ).first()
         if journey is None or journey.status != JourneyStatus.LIVE:
             continue  # deleted, or design work (a draft) that is not the lived journey
-        keep(session, journey, published=published, actor=actor)
+        version, verb = keep(session, journey, published=published, actor=actor)
+        if verb:
+            session.flush()
+            outbox.publish(
+                session,
+                type=f"journey.version.{verb}",
+                subject=version.id,
+                data=VersionSummary.model_validate(version).model_dump(mode="json"),
+            )
 
 
-def keep(session: Session, journey: Journey, *, published: bool, actor: str) -> JourneyVersion:
+def keep(
+    session: Session, journey: Journey, *, published: bool, actor: str
+) -> tuple[JourneyVersion, str | None]:
+    """The version this write leaves, and whether it was `created`, `updated` or neither."""
     now = utcnow()
     latest = session.exec(
         select(JourneyVersion)
@@ -82,7 +98,7 @@ def keep(session: Session, journey: Journey, *, published: bool, actor: str) -> 
     ).first()
     snapshot = take_snapshot(session, journey)
     if not published and latest is not None and latest.snapshot == snapshot:
-        return latest  # e.g. a review noted: the map itself is as it was
+        return latest, None  # e.g. a review noted: the map itself is as it was
     if (
         not published
         and latest is not None
@@ -93,7 +109,7 @@ def keep(session: Session, journey: Journey, *, published: bool, actor: str) -> 
         latest.updated_at = now
         latest.updated_by = actor
         session.add(latest)
-        return latest
+        return latest, "updated"
     version = JourneyVersion(
         journey_id=journey.id,
         number=(latest.number if latest else 0) + 1,
@@ -105,7 +121,7 @@ def keep(session: Session, journey: Journey, *, published: bool, actor: str) -> 
         snapshot=snapshot,
     )
     session.add(version)
-    return version
+    return version, "created"
 
 
 def take_snapshot(session: Session, journey: Journey) -> dict[str, Any]:
