@@ -1,5 +1,10 @@
 """Personas, teams, journeys, stages, touchpoints and opportunities through the API."""
 
+from sqlmodel import select
+
+from cxshared.events.models import OutboxEvent
+from cxshared.testing.databases import fetch_all
+
 
 def test_journey_carries_persona_owner_and_review_cadence(api):
     persona = api.created(
@@ -66,6 +71,36 @@ def test_target_values_are_checked_per_metric(api, journey_map):
     assert (
         api.post(f"/v1/stages/{stage}/touchpoints", {**base, "targets": twice}).status_code == 422
     )
+
+
+def test_touchpoint_lists_the_activities_that_mean_a_customer_was_there(api, journey_map):
+    touchpoint = journey_map["confirm"]
+    assert api.get(f"/v1/touchpoints/{touchpoint['id']}").json()["activities"] == []
+    changed = api.patch(
+        f"/v1/touchpoints/{touchpoint['id']}",
+        {"activities": ["confirmation_email_sent", "email.confirm*"]},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["activities"] == ["confirmation_email_sent", "email.confirm*"]
+    [event] = fetch_all(
+        api.database_url, select(OutboxEvent).where(OutboxEvent.type == "touchpoint.updated")
+    )
+    assert event.data["activities"] == ["confirmation_email_sent", "email.confirm*"]
+
+
+def test_activity_names_are_checked_and_belong_to_one_touchpoint_of_a_journey(api, journey_map):
+    confirm, other = journey_map["confirm"], journey_map["courier"]
+    for bad in (["has space"], ["*"], ["a*b"], ["x" * 101], ["twice", "twice"], [""]):
+        response = api.patch(f"/v1/touchpoints/{confirm['id']}", {"activities": bad})
+        assert response.status_code == 422, bad
+        assert response.json()["errors"][0]["field"].startswith("activities"), bad
+    api.patch(f"/v1/touchpoints/{confirm['id']}", {"activities": ["parcel_*"]})
+    taken = api.patch(f"/v1/touchpoints/{other['id']}", {"activities": ["parcel_*"]})
+    assert taken.status_code == 422
+    assert taken.json()["errors"][0]["field"] == "activities"
+    assert "already maps" in taken.json()["errors"][0]["message"]
+    again = api.patch(f"/v1/touchpoints/{confirm['id']}", {"activities": ["parcel_*", "paid"]})
+    assert again.status_code == 200
 
 
 def test_clearing_the_named_owner_with_null(api, journey_map):

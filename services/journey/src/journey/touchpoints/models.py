@@ -55,3 +55,4 @@ class Touchpoint(Editable, table=True):
     moment_of_truth: bool = False
     designed_emotion: int | None = None
     targets: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    activities: list[str] = Field(default_factory=list, sa_type=JSONType)

@@ -1,7 +1,14 @@
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from cxshared.pagination import Page
@@ -63,6 +70,27 @@ def _one_per_metric(targets: list[Target] | None) -> None:
         raise PydanticCustomError("duplicate", "at most one target per metric")
 
 
+def _distinct(activities: list[str]) -> list[str]:
+    if len(set(activities)) != len(activities):
+        raise PydanticCustomError("duplicate", "each activity name at most once")
+    return activities
+
+
+ACTIVITY = r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}\*?$"
+Activities = Annotated[
+    list[Annotated[str, StringConstraints(max_length=101, pattern=ACTIVITY)]],
+    Field(
+        max_length=50,
+        description="The activity names that mean 'the customer was at this touchpoint': an "
+        "exact name (`order_paid`), or a prefix ending in `*` (`support_*`). An activity "
+        "matches the exact name first, else the longest prefix, within each journey; one exact "
+        "name belongs to at most one touchpoint of a journey (docs/observed.md).",
+        examples=[["order_paid", "payment_*"]],
+    ),
+    AfterValidator(_distinct),
+]
+
+
 EMOTION = "Designed emotion from -2 to +2; empty when not designed."
 
 
@@ -84,6 +112,7 @@ class TouchpointCreate(WriteBase):
         None, description=EMOTION
     )
     targets: Targets = Field(default_factory=list)
+    activities: Activities = Field(default_factory=list)
     position: Annotated[int, Field(ge=0), NOT_BOOLEAN] | None = Field(
         None, description="Where to insert; default: last."
     )
@@ -108,6 +137,7 @@ class TouchpointUpdate(WriteBase):
         None, description=EMOTION
     )
     targets: Targets | None = None
+    activities: Activities | None = None
 
     @model_validator(mode="after")
     def _targets(self) -> Self:
@@ -130,6 +160,7 @@ class TouchpointRead(ReadBase):
     moment_of_truth: bool
     designed_emotion: int | None
     targets: list[Target]
+    activities: list[str]
 
 
 class TouchpointMove(WriteBase):

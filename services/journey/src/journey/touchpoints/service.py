@@ -49,6 +49,29 @@ def _check_team(session: Session, team_id: str | None, field: str = "owner_team_
         raise field_error(field, f"no team {team_id}", "unknown_reference")
 
 
+def _check_activities(
+    session: Session,
+    journey_id: str,
+    activities: list[str] | None,
+    *,
+    touchpoint_id: str | None = None,
+    field: str = "activities",
+) -> None:
+    """One activity name (or prefix) means one touchpoint of a journey: the mapping must say
+    where a customer was without a tie (docs/observed.md)."""
+    if not activities:
+        return
+    wanted = set(activities)
+    for other in session.exec(select(Touchpoint).where(Touchpoint.journey_id == journey_id)).all():
+        taken = wanted.intersection(other.activities) if other.id != touchpoint_id else set()
+        if taken:
+            raise field_error(
+                field,
+                f"{sorted(taken)[0]} already maps to the touchpoint '{other.name}' of this journey",
+                "duplicate",
+            )
+
+
 def event_data(session: Session) -> crud.EventData:
     return partial(touchpoint_event_data, session)
 
@@ -57,6 +80,9 @@ def create_touchpoint(
     *, ctx: WriteContext, stage: Stage, body: TouchpointCreate, field_prefix: str = ""
 ) -> Touchpoint:
     _check_team(ctx.session, body.owner_team_id, f"{field_prefix}owner_team_id")
+    _check_activities(
+        ctx.session, stage.journey_id, body.activities, field=f"{field_prefix}activities"
+    )
     siblings = in_stage(ctx.session, stage.id)
     fields = body.model_dump(mode="json", exclude={"position"})
     touchpoint = Touchpoint(
@@ -75,6 +101,9 @@ def update_touchpoint(
     touchpoint = get_or_404(ctx.session, Touchpoint, touchpoint_id, lock=True)
     patch = to_patch(body, clearable=CLEARABLE)
     _check_team(ctx.session, patch.get("owner_team_id"))
+    _check_activities(
+        ctx.session, touchpoint.journey_id, patch.get("activities"), touchpoint_id=touchpoint.id
+    )
     return crud.update(
         ctx, touchpoint, patch, if_match=if_match, event_data=event_data(ctx.session)
     )
