@@ -3,8 +3,9 @@ as ratios to baselines measured in the same run (this machine is shared and nois
 compare across runs).
 
   python -m tests.perf [--db sqlite|postgresql]
-                       [--only gateway|metrics|feedback|journey|cases|cases-capture|cases-inbox]
+                       [--only gateway|metrics|feedback|journey|cases|cases-capture|cases-inbox|observed]
                        [--requests N] [--events N] [--responses N] [--cases N]
+                       [--activities N]
 """
 
 import argparse
@@ -36,6 +37,7 @@ from tests.perf import (
     gateway_bench,
     load_suite,
     metrics_bench,
+    observed_bench,
 )
 from tests.perf.load import document
 
@@ -165,7 +167,7 @@ def main() -> None:
         "--only",
         choices=[
             "journey", "feedback", "metrics", "gateway", "load",
-            "cases", "cases-capture", "cases-inbox",
+            "cases", "cases-capture", "cases-inbox", "observed",
         ],
         default=None,
     )  # fmt: skip
@@ -175,6 +177,9 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=float, default=180)
     parser.add_argument("--think", type=float, default=30, help="a customer's pause, s")
     parser.add_argument("--responses", type=int, default=1_000_000, help="metrics' large history")
+    parser.add_argument(
+        "--activities", type=int, default=1_000_000, help="the observed journeys' event log"
+    )
     args = parser.parse_args()
     os.environ["CX_TEST_DATABASE"] = args.db
     configure_logging(level="WARNING")
@@ -234,6 +239,16 @@ def main() -> None:
                 print(line, flush=True)
             print()
     if args.only == "metrics":
+        return
+    if args.only in (None, "observed"):
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"observed journeys: {args.activities:,} activity events over 365 days\n")
+            for line in observed_bench.run(
+                Path(tmp), args.db, events=args.activities, requests=args.requests
+            ):
+                print(line, flush=True)
+            print()
+    if args.only == "observed":
         return
     if args.only != "journey":
         with tempfile.TemporaryDirectory() as tmp:

@@ -43,10 +43,10 @@ def _timed(call: Callable[[], httpx.Response], n: int) -> list[float]:
     return samples
 
 
-def _import(database_url: str, path: Path) -> float:
+def _import(database_url: str, path: Path, command: str = "import-responses") -> float:
     started = time.perf_counter()
     subprocess.run(
-        [console_script("cx-metrics"), "import-responses", str(path)],
+        [console_script("cx-metrics"), command, str(path)],
         env={**os.environ, "METRICS_DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"},
         check=True,
         capture_output=True,

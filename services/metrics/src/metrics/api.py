@@ -11,6 +11,7 @@ from metrics.customers.router import router as customers
 from metrics.drivers.router import router as drivers
 from metrics.effects.router import router as effects
 from metrics.ingest.router import router as ingest
+from metrics.observed.router import router as observed
 from metrics.scores.router import router as scores
 from metrics.themes.router import router as themes
 
@@ -27,6 +28,7 @@ for router in (
     alerts,
     cases,
     effects,
+    observed,
 ):
     api_router.include_router(router)
 

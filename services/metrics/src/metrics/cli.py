@@ -11,6 +11,9 @@ from metrics.comments.version import sentiment_version
 from metrics.config import MIGRATIONS, get_settings
 from metrics.facts.service import rebuild_rollups
 from metrics.ingest.importer import BadRow, Progress, import_responses, open_text
+from metrics.observed import importer as observed_import
+from metrics.observed.service import ClashingActivity, Limits
+from metrics.observed.service import rebuild as rebuild_observed
 
 
 def _configure_rebuild(parser: argparse.ArgumentParser) -> None:
@@ -62,6 +65,51 @@ def _import(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
     return 0
 
 
+def _import_activities(args: argparse.Namespace, settings: Any, engine: Any) -> int:
+    fmt = args.format or ("csv" if args.file.endswith(".csv") else "jsonl")
+
+    def report(progress: observed_import.Progress, rate: float) -> None:
+        print(
+            f"\r{progress.read:,} events read, {progress.recorded:,} recorded, "
+            f"{progress.duplicates:,} already there ({rate:,.0f} events/s)",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    try:
+        with open_text(args.file) as stream:
+            progress = observed_import.import_activities(
+                engine, stream, fmt=fmt, limits=Limits.of(settings), report=report
+            )
+    except (BadRow, ClashingActivity, OSError) as exc:
+        print(f"\ncx-metrics import-activities: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"\nrecorded {progress.recorded:,} activity events "
+        f"({progress.duplicates:,} already there)"
+        + ("; the mapping changed: run rebuild-observed" if progress.stale else "")
+    )
+    return 0
+
+
+def _rebuild_observed(args: argparse.Namespace, settings: Any, engine: Any) -> int:
+    limits = Limits.of(settings)
+    if args.check:
+        with Session(engine) as session:
+            report = rebuild_observed(session, limits=limits, replace=False)
+    else:
+        with write_session(engine) as session:
+            report = rebuild_observed(session, limits=limits, replace=True)
+    print(
+        f"observed rollups from {report.events:,} events: {report.agree} agree, "
+        f"{report.differ} differ, {report.missing} missing, {report.extra} extra"
+        + ("" if args.check else "; rebuilt")
+    )
+    clean = report.differ == report.missing == report.extra == 0
+    return 0 if clean or not args.check else 1
+
+
 def _configure_rescore(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check",
@@ -108,6 +156,17 @@ COMMANDS = {
         "rollups (--check only counts them); safe to interrupt, re-run, and run beside the service",
         configure=_configure_rescore,
         run=_rescore,
+    ),
+    "import-activities": Command(
+        help="bulk import activity events (CSV or JSON Lines; repeats are ignored)",
+        configure=_configure_import,
+        run=_import_activities,
+    ),
+    "rebuild-observed": Command(
+        help="recompute the observed-journey rollups from the stored activity events "
+        "(--check only compares); needed after the activity mapping changes",
+        configure=_configure_rebuild,
+        run=_rebuild_observed,
     ),
     "import-responses": Command(
         help="bulk import historical responses from CSV or JSON Lines",

@@ -137,6 +137,30 @@ class Settings(ServiceSettings, MailSettings):
         "churn dates.",
     )
 
+    activity_clock_skew_seconds: int = Field(
+        300,
+        ge=0,
+        le=86_400,
+        description="How far in the future an activity event's time may be (a sender's clock "
+        "ahead of ours); later is refused.",
+    )
+    activity_attributes_bytes: int = Field(
+        2048, ge=2, le=65_536, description="The largest attributes of an activity, as JSON."
+    )
+    observed_case_gap_days: int = Field(
+        30,
+        ge=1,
+        le=366,
+        description="A customer away from a journey longer than this starts a new case of it "
+        "(docs/observed.md).",
+    )
+    observed_loop_window_days: int = Field(
+        7,
+        ge=1,
+        le=366,
+        description="The same touchpoint again within this many days counts as a loop.",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -11,9 +11,11 @@ from metrics.customers.models import Customer, LatestNps
 from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
 from metrics.facts.models import DailyRollup, ErasedResponse, MonthlyRollup, ResponseFact
 from metrics.ingest.models import ProcessedEvent
+from metrics.observed.models import ActivityEvent, ObservedRollup, ObservedState
 from metrics.themes.models import CommentTheme, Theme
 
 __all__ = [
+    "ActivityEvent",
     "Alert",
     "ApiKey",
     "CaseFact",
@@ -30,6 +32,8 @@ __all__ = [
     "NotificationDigestItem",
     "NotificationDone",
     "NotificationSetting",
+    "ObservedRollup",
+    "ObservedState",
     "OutboxDelivery",
     "OutboxEvent",
     "ProcessedEvent",

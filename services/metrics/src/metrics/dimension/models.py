@@ -55,4 +55,5 @@ class TouchpointDim(SQLModel, table=True):
     moment_of_truth: bool = False
     designed_emotion: int | None = None
     targets: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    activities: list[str] = Field(default_factory=list, sa_type=JSONType)
     deleted: bool = False

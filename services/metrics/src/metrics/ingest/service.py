@@ -24,6 +24,7 @@ from metrics.facts.service import RollupDeltas, insert_facts, remove_facts
 from metrics.facts.values import Fact, FactValues, fact_values
 from metrics.ingest.models import ProcessedEvent
 from metrics.ingest.schemas import EntityData, ErasureData, ResponseData
+from metrics.observed import service as observed
 from metrics.themes import service as themes
 
 COMPLETE = "complete"
@@ -193,8 +194,11 @@ def _forget_in_alerts(session: Session, response_ids: set[str]) -> None:
 def _entity(entity: str) -> Callable[[Batch, EventEnvelope, int], None]:
     def apply(batch: Batch, event: EventEnvelope, index: int) -> None:
         data = _parse(EntityData, event, index)
+        mapped = observed.mapping_signature(batch.session, entity, data.id)
         if dimension.apply(batch.session, entity, data.model_dump()) and entity == "touchpoint":
             batch.touchpoints.add(data.id)
+        if mapped != observed.mapping_signature(batch.session, entity, data.id):
+            observed.mark_stale(batch.session)
 
     return apply
 

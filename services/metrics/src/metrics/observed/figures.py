@@ -1,0 +1,275 @@
+"""The observed journey's figures, read from the daily rollups of the cases that started in the
+period (docs/observed.md): never from the raw events."""
+
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from metrics.cases.service import share
+from metrics.dimension.models import StageDim
+from metrics.observed.mapping import Mapping
+from metrics.observed.models import ObservedRollup
+from metrics.observed.trails import MORE, SEP, bin_seconds
+
+Sums = dict[str, dict[tuple[str, ...], tuple[int, int]]]
+
+
+@dataclass(frozen=True)
+class Scope:
+    journey_id: str
+    start: date
+    end: date
+
+
+def sums(session: Session, scope: Scope, *kinds: str) -> Sums:
+    """kind -> parts -> (count, milliseconds), summed over the period."""
+    table = ObservedRollup
+    found: Sums = {kind: {} for kind in kinds}
+    for kind, text, count, millis in session.execute(
+        select(col(table.kind), col(table.label), func.sum(table.count), func.sum(table.millis))
+        .where(
+            col(table.journey_id) == scope.journey_id,
+            col(table.day) >= scope.start,
+            col(table.day) <= scope.end,
+            col(table.kind).in_(kinds),
+        )
+        .group_by(col(table.kind), col(table.label))
+    ):
+        if count:
+            found[kind][tuple(text.split(SEP))] = (int(count), int(millis))
+    return found
+
+
+def quantile(bins: dict[int, int], q: float) -> float | None:
+    """The nearest-rank quantile of binned times: the middle of the bin holding the
+    ceil(q·n)-th smallest time, in seconds."""
+    n = sum(bins.values())
+    if n == 0:
+        return None
+    rank = max(1, math.ceil(q * n))
+    seen = 0
+    for number in sorted(bins):
+        seen += bins[number]
+        if seen >= rank:
+            return round(bin_seconds(number), 1)
+    return None  # unreachable: the ranks add up to n
+
+
+def durations(bins: dict[int, int], total_millis: int, n: int) -> dict[str, Any]:
+    return {
+        "n": n,
+        "mean_seconds": round(total_millis / n / 1000, 1) if n else None,
+        "median_seconds": quantile(bins, 0.5),
+        "p90_seconds": quantile(bins, 0.9),
+    }
+
+
+def _cases(found: Sums) -> tuple[int, int]:
+    return found["cases"].get(("",), (0, 0))
+
+
+def _name(mapping: Mapping, touchpoint_id: str) -> str:
+    known = mapping.touchpoints.get(touchpoint_id)
+    return known.name if known else ""
+
+
+def reach(session: Session, scope: Scope, mapping: Mapping) -> dict[str, Any]:
+    found = sums(session, scope, "cases", "case_time", "reach")
+    n, millis = _cases(found)
+    case_bins = {int(b[0]): c for b, (c, _) in found["case_time"].items()}
+    touchpoints = []
+    for touchpoint in mapping.in_order(scope.journey_id):
+        reached = found["reach"].get((touchpoint.id,), (0, 0))[0]
+        touchpoints.append(
+            {
+                "touchpoint_id": touchpoint.id,
+                "name": touchpoint.name,
+                "stage_id": touchpoint.stage_id,
+                "reach": share(reached, n),
+            }
+        )
+    return {
+        "cases": n,
+        "touchpoints": touchpoints,
+        "first_to_last": durations(case_bins, millis, n),
+    }
+
+
+def funnel(session: Session, scope: Scope) -> dict[str, Any]:
+    found = sums(session, scope, "cases", "stage")
+    n, _ = _cases(found)
+    stages = session.execute(
+        select(StageDim)
+        .where(col(StageDim.journey_id) == scope.journey_id, col(StageDim.deleted).is_(False))
+        .order_by(col(StageDim.position), col(StageDim.id))
+    ).scalars()
+    rows: list[dict[str, Any]] = []
+    for stage in stages:
+        reached = share(found["stage"].get((stage.id,), (0, 0))[0], n)
+        previous = rows[-1]["reached"]["value"] if rows else None
+        value = reached["value"]
+        rows.append(
+            {
+                "stage_id": stage.id,
+                "name": stage.name,
+                "reached": reached,
+                "drop_off": None
+                if previous is None or value is None
+                else round(previous - value, 4),
+            }
+        )
+    return {"cases": n, "stages": rows}
+
+
+def _flow_bins(found: Sums) -> dict[tuple[str, str], dict[int, int]]:
+    bins: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    for (before, after, number), (count, _) in found["flow_time"].items():
+        bins[(before, after)][int(number)] = count
+    return bins
+
+
+def _leaving(found: Sums) -> dict[str, int]:
+    """Transitions out of each touchpoint: what a flow's share is of."""
+    leaving: dict[str, int] = defaultdict(int)
+    for (before, _), (count, _) in found["flow"].items():
+        leaving[before] += count
+    return leaving
+
+
+def flows(session: Session, scope: Scope, mapping: Mapping) -> dict[str, Any]:
+    found = sums(session, scope, "cases", "flow", "flow_time")
+    leaving = _leaving(found)
+    bins = _flow_bins(found)
+    items: list[dict[str, Any]] = [
+        {
+            "from_touchpoint_id": before,
+            "from_name": _name(mapping, before),
+            "to_touchpoint_id": after,
+            "to_name": _name(mapping, after),
+            "count": count,
+            "share": share(count, leaving[before]),
+            "time": durations(bins[(before, after)], millis, count),
+        }
+        for (before, after), (count, millis) in found["flow"].items()
+    ]
+    items.sort(key=lambda f: (-f["count"], f["from_touchpoint_id"], f["to_touchpoint_id"]))
+    return {"cases": _cases(found)[0], "flows": items}
+
+
+def paths(session: Session, scope: Scope, mapping: Mapping, *, limit: int) -> dict[str, Any]:
+    found = sums(session, scope, "cases", "path")
+    n, _ = _cases(found)
+    ranked = sorted(found["path"].items(), key=lambda p: (-p[1][0], p[0]))
+    return {
+        "cases": n,
+        "variants": len(ranked),
+        "paths": [
+            {
+                "touchpoint_ids": [t for t in parts if t != MORE],
+                "names": [_name(mapping, t) for t in parts if t != MORE],
+                "truncated": parts[-1] == MORE,
+                "share": share(count, n),
+            }
+            for parts, (count, _) in ranked[:limit]
+        ],
+    }
+
+
+def loops(session: Session, scope: Scope, mapping: Mapping) -> dict[str, Any]:
+    found = sums(session, scope, "cases", "reach", "loop", "repeat")
+    items: list[dict[str, Any]] = []
+    for (touchpoint,), (count, _) in found["loop"].items():
+        reached = found["reach"].get((touchpoint,), (0, 0))[0]
+        items.append(
+            {
+                "touchpoint_id": touchpoint,
+                "name": _name(mapping, touchpoint),
+                "cases": share(count, reached),
+                "repeats": found["repeat"].get((touchpoint,), (0, 0))[0],
+            }
+        )
+    items.sort(key=lambda i: (-i["cases"]["count"], i["touchpoint_id"]))
+    return {"cases": _cases(found)[0], "loops": items}
+
+
+def _unmapped(found: Sums, mapping: Mapping, n: int, *, min_cases: int) -> list[dict[str, Any]]:
+    places: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    for (activity, before, after), (count, _) in found["unmapped"].items():
+        places[activity].append((count, before, after))
+    items: list[dict[str, Any]] = []
+    for (activity,), (cases, _) in found["unmapped_case"].items():
+        if cases < min_cases:
+            continue
+        where = sorted(places[activity], key=lambda p: (-p[0], p[1], p[2]))
+        items.append(
+            {
+                "activity": activity,
+                "occurrences": sum(p[0] for p in where),
+                "cases": share(cases, n),
+                "where": [
+                    {
+                        "after_touchpoint_id": before or None,
+                        "after_name": _name(mapping, before) if before else None,
+                        "before_touchpoint_id": after or None,
+                        "before_name": _name(mapping, after) if after else None,
+                        "occurrences": count,
+                    }
+                    for count, before, after in where[:5]
+                ],
+            }
+        )
+    items.sort(key=lambda i: (-i["cases"]["count"], i["activity"]))
+    return items
+
+
+def differences(
+    session: Session,
+    scope: Scope,
+    mapping: Mapping,
+    *,
+    min_cases: int,
+    min_share: float,
+) -> dict[str, Any]:
+    found = sums(session, scope, "cases", "reach", "flow", "unmapped", "unmapped_case")
+    n, _ = _cases(found)
+    designed = mapping.in_order(scope.journey_id)
+    unreached = [
+        {
+            "touchpoint_id": t.id,
+            "name": t.name,
+            "stage_id": t.stage_id,
+            "mapped": t.id in mapping.mapped,
+        }
+        for t in designed
+        if (t.id,) not in found["reach"]
+    ]
+    following = {a.id: b.id for a, b in itertools.pairwise(designed)}
+    leaving = _leaving(found)
+    unexpected: list[dict[str, Any]] = [
+        {
+            "from_touchpoint_id": before,
+            "from_name": _name(mapping, before),
+            "to_touchpoint_id": after,
+            "to_name": _name(mapping, after),
+            "count": count,
+            "share": share(count, leaving[before]),
+        }
+        for (before, after), (count, _) in found["flow"].items()
+        if before != after
+        and following.get(before) != after
+        and count >= min_cases
+        and count >= min_share * leaving[before]
+    ]
+    unexpected.sort(key=lambda f: (-f["count"], f["from_touchpoint_id"], f["to_touchpoint_id"]))
+    return {
+        "cases": n,
+        "unreached_touchpoints": unreached,
+        "unmapped_activities": _unmapped(found, mapping, n, min_cases=min_cases),
+        "unexpected_transitions": unexpected,
+    }

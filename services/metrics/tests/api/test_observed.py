@@ -1,0 +1,470 @@
+"""Activity events in, observed journeys out: exactly once, bad data refused, and every figure
+equal to an independent computation with pandas on the same events (docs/observed.md)."""
+
+import itertools
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+JOURNEY = "journey-obs"
+# (touchpoint, stage, stage position, position, activities): the map as designed.
+MAP = [
+    ("tp-order", "st-buy", 0, 0, ["order_placed", "order_paid"]),
+    ("tp-confirm", "st-buy", 0, 1, ["confirmation_email_sent"]),
+    ("tp-track", "st-deliver", 1, 0, ["tracking_*"]),
+    ("tp-deliver", "st-deliver", 1, 1, ["parcel_delivered"]),
+    ("tp-support", "st-help", 2, 0, ["support_*"]),
+    ("tp-survey", "st-help", 2, 1, ["never_happens"]),
+    ("tp-unmapped", "st-help", 2, 2, []),
+]
+GAP = timedelta(days=30)
+LOOP = timedelta(days=7)
+
+
+def touchpoint(
+    tp: str, stage: str, stage_position: int, position: int, activities: list[str], version: int = 1
+) -> dict[str, Any]:
+    return {
+        "id": tp,
+        "version": version,
+        "journey_id": JOURNEY,
+        "stage_id": stage,
+        "position": position,
+        "name": tp.removeprefix("tp-").title(),
+        "channel": "web",
+        "owner_team_id": None,
+        "owner_name": "",
+        "targets": [],
+        "activities": activities,
+        "journey": {"id": JOURNEY, "name": "Order to delivery", "state": "current"},
+        "stage": {"id": stage, "name": stage.removeprefix("st-"), "position": stage_position},
+    }
+
+
+@pytest.fixture
+def mapped(ev, send) -> None:
+    send(*(ev.event("touchpoint.created", touchpoint(*row)) for row in MAP))
+
+
+@pytest.fixture
+def post(api, ingest_key):
+    def post(*activities: dict[str, Any], status: int = 200) -> dict[str, Any]:
+        response = api.client.post(
+            "/v1/activities", json={"activities": list(activities)}, headers=ingest_key
+        )
+        assert response.status_code == status, response.text
+        return response.json()
+
+    return post
+
+
+def activity(event_id: str, customer: str, name: str, at: datetime, **extra: Any) -> dict:
+    return {
+        "event_id": event_id,
+        "customer_id": customer,
+        "activity": name,
+        "occurred_at": at.isoformat(),
+        **extra,
+    }
+
+
+def observed(api, figure: str, **params: Any) -> dict[str, Any]:
+    start = (datetime.now(UTC) - timedelta(days=400)).date().isoformat()
+    response = api.get(f"/v1/observed/{JOURNEY}/{figure}", params={"from": start, **params})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def rebuild(api, *, check: bool) -> dict[str, Any]:
+    from cxshared.auth import Scope
+    from cxshared.testing.api import bearer, make_key
+
+    admin = bearer(make_key(api.database_url, "admin", Scope.ADMIN))
+    response = api.client.post(
+        "/v1/observed/rebuild", params={"check": str(check).lower()}, headers=admin
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# --- exactly once -------------------------------------------------------------------------
+
+
+def test_an_activity_is_recorded_once_and_a_repeat_changes_nothing(ev, api, mapped, post):
+    first = activity("e1", "C-1", "order_paid", ev.now - timedelta(hours=2))
+    assert post(first) == {"recorded": 1, "duplicates": 0, "rollups_stale": False}
+    before = observed(api, "reach")
+    assert post(first, first) == {"recorded": 0, "duplicates": 2, "rollups_stale": False}
+    assert observed(api, "reach") == before
+    assert before["cases"] == 1
+
+
+def test_the_same_event_twice_in_one_batch_is_recorded_once(ev, api, mapped, post):
+    only = activity("e1", "C-1", "order_paid", ev.now - timedelta(hours=2))
+    assert post(only, only)["recorded"] == 1
+    assert observed(api, "reach")["cases"] == 1
+
+
+def test_a_reused_event_id_with_another_body_is_409_and_stores_nothing(ev, api, mapped, post):
+    at = ev.now - timedelta(hours=2)
+    post(activity("e1", "C-1", "order_paid", at))
+    clash = post(
+        activity("e2", "C-2", "order_paid", at),
+        activity("e1", "C-1", "order_paid", at, attributes={"amount": 3}),
+        status=409,
+    )
+    assert clash["type"].endswith("activity-clash")
+    assert clash["event_id"] == "e1"
+    twice = post(
+        activity("e3", "C-3", "order_paid", at),
+        activity("e3", "C-3", "parcel_delivered", at),
+        status=409,
+    )
+    assert twice["event_id"] == "e3"
+    assert observed(api, "reach")["cases"] == 1  # neither e2 nor e3 stored
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"customer_id": "has space"}, "customer_id"),
+        ({"customer_id": ""}, "customer_id"),
+        ({"customer_id": "x" * 201}, "customer_id"),
+        ({"activity": "not an activity"}, "activity"),
+        ({"occurred_at": "yesterday"}, "occurred_at"),
+        ({"occurred_at": "FUTURE"}, "occurred_at"),
+        ({"attributes": {"note": "x" * 3000}}, "attributes"),
+        ({"event_id": ""}, "event_id"),
+    ],
+)
+def test_bad_activity_data_is_a_422_naming_the_field(ev, api, mapped, post, change, field):
+    good = activity("e1", "C-1", "order_paid", ev.now)
+    if change.get("occurred_at") == "FUTURE":
+        change = {"occurred_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}
+    problem = post(good, {**good, "event_id": "e2", **change}, status=422)
+    assert problem["errors"][0]["field"] == f"activities[1].{field}", problem
+    assert observed(api, "reach")["cases"] == 0  # the good one is not stored either
+
+
+def test_a_clock_a_little_ahead_is_accepted(ev, api, mapped, post):
+    ahead = datetime.now(UTC) + timedelta(minutes=2)
+    assert post(activity("e1", "C-1", "order_paid", ahead))["recorded"] == 1
+
+
+def test_a_late_event_takes_its_place_in_the_trail(ev, api, mapped, post):
+    """A clock that went backwards, or a delayed sender: the trail follows event time."""
+    t0 = ev.now - timedelta(days=3)
+    post(activity("a", "C-1", "order_paid", t0))
+    post(activity("c", "C-1", "parcel_delivered", t0 + timedelta(days=2)))
+    assert [
+        (f["from_touchpoint_id"], f["to_touchpoint_id"]) for f in observed(api, "flows")["flows"]
+    ] == [("tp-order", "tp-deliver")]
+    post(activity("b", "C-1", "tracking_viewed", t0 + timedelta(days=1)))
+    flows = observed(api, "flows")["flows"]
+    assert sorted((f["from_touchpoint_id"], f["to_touchpoint_id"]) for f in flows) == [
+        ("tp-order", "tp-track"),
+        ("tp-track", "tp-deliver"),
+    ]
+    report = rebuild(api, check=True)
+    assert (report["differ"], report["missing"], report["extra"], report["events"]) == (0, 0, 0, 3)
+
+
+# --- bulk import --------------------------------------------------------------------------
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    lines = ["event_id,customer_id,activity,occurred_at,channel,attributes"]
+    for r in rows:
+        attributes = json.dumps(r.get("attributes", {})).replace('"', '""')
+        lines.append(
+            f"{r['event_id']},{r['customer_id']},{r['activity']},{r['occurred_at']},"
+            f'{r.get("channel", "")},"{attributes}"'
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _import(api, ingest_key, body: str, media_type: str, status: int = 200) -> dict[str, Any]:
+    response = api.client.post(
+        "/v1/activities/import",
+        content=body.encode(),
+        headers={**ingest_key, "content-type": media_type},
+    )
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_an_event_log_imports_once_as_csv_or_json_lines(ev, api, mapped, ingest_key):
+    rows = [
+        activity(
+            f"e{i}",
+            f"C-{i % 7}",
+            name,
+            ev.now - timedelta(hours=40 - i),
+            attributes={"late_days": i % 3},
+        )
+        for i, name in enumerate(["order_paid", "tracking_viewed", "parcel_delivered"] * 10)
+    ]
+    first = _import(api, ingest_key, _csv(rows[:20]), "text/csv")
+    assert first == {"read": 20, "recorded": 20, "duplicates": 0, "rollups_stale": False}
+    jsonl = "\n".join(json.dumps(r) for r in rows) + "\n"
+    again = _import(api, ingest_key, jsonl, "application/x-ndjson")
+    assert again == {"read": 30, "recorded": 10, "duplicates": 20, "rollups_stale": False}
+    figures = observed(api, "reach")
+    assert _import(api, ingest_key, _csv(rows), "text/csv")["duplicates"] == 30
+    assert observed(api, "reach") == figures
+    report = rebuild(api, check=True)
+    assert (report["differ"], report["missing"], report["extra"]) == (0, 0, 0)
+
+
+def test_a_bad_row_or_a_clash_in_a_log_names_the_row(ev, api, mapped, ingest_key):
+    good = activity("e1", "C-1", "order_paid", ev.now)
+    future = activity("e2", "C-2", "order_paid", datetime.now(UTC) + timedelta(days=1))
+    problem = _import(api, ingest_key, _csv([good, future]), "text/csv", status=422)
+    assert problem["type"].endswith("invalid-activity-log")
+    assert problem["detail"].startswith("row 3: occurred_at")
+    bad_json = _import(
+        api, ingest_key, '{"event_id": "x"}\nnot json\n', "application/x-ndjson", status=422
+    )
+    assert "line 2" in bad_json["detail"] or "row 1" in bad_json["detail"]
+    _import(api, ingest_key, _csv([good]), "text/csv")
+    clash = _import(
+        api, ingest_key, _csv([{**good, "activity": "order_placed"}]), "text/csv", status=409
+    )
+    assert clash["detail"].startswith("row 2: event e1")
+    unknown = _import(api, ingest_key, "event_id,customer\nx,y\n", "text/csv", status=422)
+    assert "unknown column" in unknown["detail"]
+    assert _import(api, ingest_key, "", "application/json", status=415)
+
+
+# --- figures against pandas ---------------------------------------------------------------
+
+
+def _trails(now: datetime, customers: int, seed: int) -> list[dict[str, Any]]:
+    """Customers ordering, mostly tracking and receiving their parcel, some calling support
+    (twice for a few), an undocumented `page_failed` before support, and some coming
+    back after more than the case gap."""
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    for c in range(customers):
+        at = now - timedelta(days=rng.uniform(1, 120), seconds=rng.randint(0, 86_400))
+        names = ["order_placed"]
+        if rng.random() < 0.9:
+            names.append("order_paid")
+        if rng.random() < 0.8:
+            names.append("confirmation_email_sent")
+        names += ["tracking_viewed"] * rng.randint(0, 3)
+        if rng.random() < 0.25:
+            names += ["page_failed", "support_call"]
+            if rng.random() < 0.4:
+                names.append("support_call")
+        if rng.random() < 0.85:
+            names.append("parcel_delivered")
+        if rng.random() < 0.1:
+            names.append("newsletter_opened")
+        if rng.random() < 0.15:
+            names.append("GAP")
+            names += ["order_placed", "parcel_delivered"]
+        for name in names:
+            if name == "GAP":
+                at += timedelta(days=rng.uniform(31, 60))
+                continue
+            at += timedelta(seconds=rng.randint(30, 4 * 86_400))
+            if at >= now:
+                break
+            rows.append(activity(f"c{c}-{len(rows)}", f"C-{c:04d}", name, at))
+    return rows
+
+
+def _touchpoint_of(name: str) -> str | None:
+    for tp, _, _, _, names in MAP:
+        if name in names:
+            return tp
+    prefixes = [(n[:-1], tp) for tp, _, _, _, ns in MAP for n in ns if n.endswith("*")]
+    for prefix, tp in sorted(prefixes, key=lambda p: -len(p[0])):
+        if name.startswith(prefix):
+            return tp
+    return None
+
+
+def _reference(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures, computed from scratch with pandas."""
+    df = pd.DataFrame(rows)
+    df["at"] = pd.to_datetime(df["occurred_at"], utc=True)
+    df["tp"] = df["activity"].map(_touchpoint_of)
+    df = df.sort_values(["customer_id", "at", "event_id"], kind="stable")
+    df["new_case"] = df.groupby("customer_id")["at"].diff().gt(pd.Timedelta(GAP)) | df[
+        "customer_id"
+    ].ne(df["customer_id"].shift())
+    df["case"] = df["new_case"].cumsum()
+    df = df[df.groupby("case")["tp"].transform(lambda s: s.notna().any())]
+    visits = df[df["tp"].notna()].copy()
+    cases = visits["case"].nunique()
+    stage = {tp: st for tp, st, _, _, _ in MAP}
+    visits["stage"] = visits["tp"].map(stage)
+    reach = visits.groupby("tp")["case"].nunique().to_dict()
+    stages = visits.groupby("stage")["case"].nunique().to_dict()
+    visits["next_tp"] = visits.groupby("case")["tp"].shift(-1)
+    visits["next_at"] = visits.groupby("case")["at"].shift(-1)
+    pairs = visits[visits["next_tp"].notna()].copy()
+    pairs["seconds"] = (pairs["next_at"] - pairs["at"]).dt.total_seconds()
+    flows = {}
+    for (a, b), group in pairs.groupby(["tp", "next_tp"]):
+        times = np.sort(group["seconds"].to_numpy())
+        rank = lambda q: times[max(1, int(np.ceil(q * len(times)))) - 1]  # noqa: E731
+        flows[(a, b)] = {
+            "count": len(group),
+            "share": 100 * len(group) / (pairs["tp"] == a).sum(),
+            "median": rank(0.5),
+            "p90": rank(0.9),
+        }
+    paths = visits.groupby("case")["tp"].apply(tuple).value_counts()
+    visits["prev_same"] = visits.groupby(["case", "tp"])["at"].diff()
+    repeats = visits[visits["prev_same"].le(pd.Timedelta(LOOP))]
+    loops = repeats.groupby("tp")["case"].nunique().to_dict()
+    unmapped = df[df["tp"].isna()]
+    return {
+        "cases": cases,
+        "reach": reach,
+        "stages": stages,
+        "flows": flows,
+        "paths": paths,
+        "loops": loops,
+        "repeats": repeats.groupby("tp").size().to_dict(),
+        "unmapped_cases": unmapped.groupby("activity")["case"].nunique().to_dict(),
+        "unmapped_volume": unmapped.groupby("activity").size().to_dict(),
+    }
+
+
+def _send_shuffled(post, rows: list[dict[str, Any]], seed: int) -> None:
+    """In a random order of arrival, in batches: clocks and senders never agree on order."""
+    shuffled = rows[:]
+    random.Random(seed).shuffle(shuffled)
+    for start in range(0, len(shuffled), 400):
+        post(*shuffled[start : start + 400])
+
+
+def test_every_figure_matches_an_independent_pandas_computation(ev, api, mapped, post):
+    rows = _trails(ev.now, 300, seed=7)
+    _send_shuffled(post, rows, seed=8)
+    expected = _reference(rows)
+    n = expected["cases"]
+
+    reach = observed(api, "reach")
+    assert reach["cases"] == n
+    got = {t["touchpoint_id"]: t["reach"] for t in reach["touchpoints"]}
+    for tp, _, _, _, _ in MAP:
+        assert got[tp]["count"] == expected["reach"].get(tp, 0), tp
+        assert got[tp]["n"] == n
+    order = got["tp-order"]
+    assert order["low"] <= order["value"] <= order["high"]
+
+    funnel = observed(api, "funnel")["stages"]
+    assert [s["stage_id"] for s in funnel] == ["st-buy", "st-deliver", "st-help"]
+    for stage in funnel:
+        assert stage["reached"]["count"] == expected["stages"].get(stage["stage_id"], 0)
+    assert funnel[1]["drop_off"] == pytest.approx(
+        funnel[0]["reached"]["value"] - funnel[1]["reached"]["value"], abs=1e-3
+    )
+
+    flows = observed(api, "flows")["flows"]
+    assert {(f["from_touchpoint_id"], f["to_touchpoint_id"]) for f in flows} == set(
+        expected["flows"]
+    )
+    for flow in flows:
+        want = expected["flows"][(flow["from_touchpoint_id"], flow["to_touchpoint_id"])]
+        assert flow["count"] == want["count"]
+        assert flow["share"]["value"] == pytest.approx(want["share"])
+        assert flow["time"]["median_seconds"] == pytest.approx(want["median"], rel=0.05, abs=1)
+        assert flow["time"]["p90_seconds"] == pytest.approx(want["p90"], rel=0.05, abs=1)
+
+    paths = observed(api, "paths", limit=5)
+    assert paths["variants"] == len(expected["paths"])
+    top = expected["paths"]
+    for path in paths["paths"]:
+        assert path["share"]["count"] == top[tuple(path["touchpoint_ids"])]
+    assert [p["share"]["count"] for p in paths["paths"]] == list(top.iloc[:5])
+
+    loops = {x["touchpoint_id"]: x for x in observed(api, "loops")["loops"]}
+    assert {tp: x["cases"]["count"] for tp, x in loops.items()} == expected["loops"]
+    assert {tp: x["repeats"] for tp, x in loops.items()} == expected["repeats"]
+    assert expected["loops"].get("tp-support", 0) > 0
+
+    differences = observed(api, "differences", min_cases=1, min_share=0.0)
+    assert [t["touchpoint_id"] for t in differences["unreached_touchpoints"]] == [
+        "tp-survey",
+        "tp-unmapped",
+    ]
+    assert [t["mapped"] for t in differences["unreached_touchpoints"]] == [True, False]
+    unmapped = {u["activity"]: u for u in differences["unmapped_activities"]}
+    assert {a: u["cases"]["count"] for a, u in unmapped.items()} == expected["unmapped_cases"]
+    assert {a: u["occurrences"] for a, u in unmapped.items()} == expected["unmapped_volume"]
+    failed = unmapped["page_failed"]["where"][0]
+    assert failed["before_touchpoint_id"] == "tp-support"
+    following = {a[0]: b[0] for a, b in itertools.pairwise(MAP)}
+    unexpected = {
+        (t["from_touchpoint_id"], t["to_touchpoint_id"])
+        for t in differences["unexpected_transitions"]
+    }
+    assert unexpected == {
+        pair for pair in expected["flows"] if pair[0] != pair[1] and following[pair[0]] != pair[1]
+    }
+    assert ("tp-track", "tp-support") in unexpected
+
+    report = rebuild(api, check=True)
+    assert (report["differ"], report["missing"], report["extra"]) == (0, 0, 0)
+    assert report["events"] == len(rows)
+
+
+def test_a_period_counts_the_cases_that_started_in_it(ev, api, mapped, post):
+    post(
+        activity("old", "C-1", "order_paid", ev.now - timedelta(days=50)),
+        activity("new", "C-2", "order_paid", ev.now - timedelta(days=2)),
+    )
+    assert observed(api, "reach")["cases"] == 2
+    recent = api.get(f"/v1/observed/{JOURNEY}/reach")  # the last 30 days by default
+    assert recent.json()["cases"] == 1
+
+
+def test_a_mapping_change_marks_the_rollups_stale_until_rebuilt(ev, api, send, mapped, post):
+    at = ev.now - timedelta(days=1)
+    post(
+        activity("a", "C-1", "order_paid", at),
+        activity("b", "C-1", "newsletter_opened", at + timedelta(hours=1)),
+    )
+    assert observed(api, "differences", min_cases=1)["unmapped_activities"][0]["activity"] == (
+        "newsletter_opened"
+    )
+    send(
+        ev.event(
+            "touchpoint.updated",
+            touchpoint("tp-unmapped", "st-help", 2, 2, ["newsletter_*"], version=2),
+        )
+    )
+    assert observed(api, "reach")["rollups_stale"] is True
+    assert post(activity("c", "C-2", "order_paid", at))["rollups_stale"] is True
+    assert rebuild(api, check=False)["rebuilt"] is True
+    reach = observed(api, "reach")
+    assert reach["rollups_stale"] is False
+    counts = {t["touchpoint_id"]: t["reach"]["count"] for t in reach["touchpoints"]}
+    assert (counts["tp-unmapped"], counts["tp-order"], reach["cases"]) == (1, 2, 2)
+    assert observed(api, "differences", min_cases=1)["unmapped_activities"] == []
+    # A touchpoint change that leaves the mapping as it was does not mark them stale.
+    send(
+        ev.event(
+            "touchpoint.updated",
+            {
+                **touchpoint("tp-unmapped", "st-help", 2, 2, ["newsletter_*"], version=3),
+                "name": "Newsletter",
+            },
+        )
+    )
+    assert observed(api, "reach")["rollups_stale"] is False
+
+
+def test_reading_figures_needs_a_key(api):
+    assert api.client.get(f"/v1/observed/{JOURNEY}/reach").status_code == 401
