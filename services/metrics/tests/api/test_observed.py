@@ -468,3 +468,66 @@ def test_a_mapping_change_marks_the_rollups_stale_until_rebuilt(ev, api, send, m
 
 def test_reading_figures_needs_a_key(api):
     assert api.client.get(f"/v1/observed/{JOURNEY}/reach").status_code == 401
+
+
+def test_an_event_reads_back_as_it_was_sent(ev, api, mapped, post):
+    from sqlmodel import select
+
+    from cxshared.testing.databases import fetch_all
+    from metrics.observed.models import ActivityEvent
+
+    long_ago = datetime(418, 10, 14, 3, 55, 51, 250000, tzinfo=UTC)
+    post(
+        activity("old", "C-1", "order_paid", long_ago, channel="store"),
+        activity("new", "C-1", "parcel_delivered", ev.now, attributes={"late_days": 2}),
+    )
+    stored = {e.event_id: e for e in fetch_all(api.database_url, select(ActivityEvent))}
+    assert stored["old"].occurred_at == long_ago
+    assert stored["old"].channel == "store"
+    assert stored["new"].occurred_at == ev.now
+    assert stored["new"].attributes == {"late_days": 2}
+    report = rebuild(api, check=True)
+    assert (report["differ"], report["missing"], report["extra"]) == (0, 0, 0)
+
+
+def test_another_case_gap_than_the_rollups_were_built_with_marks_them_stale(
+    ev, api, mapped, post, settings
+):
+    from fastapi.testclient import TestClient
+
+    from metrics.main import create_app
+
+    post(activity("a", "C-1", "order_paid", ev.now - timedelta(days=3)))
+    assert observed(api, "reach")["rollups_stale"] is False
+    shorter = settings.model_copy(update={"observed_case_gap_days": 1})
+    with TestClient(create_app(shorter), raise_server_exceptions=False) as client:
+        response = client.get(f"/v1/observed/{JOURNEY}/reach", headers=api.reader)
+        assert response.status_code == 200, response.text
+        assert response.json()["rollups_stale"] is True
+        rebuilt = client.post("/v1/observed/rebuild", headers=api.admin)
+        assert rebuilt.json()["rebuilt"] is True
+        again = client.get(f"/v1/observed/{JOURNEY}/reach", headers=api.reader)
+        assert again.json()["rollups_stale"] is False
+    assert observed(api, "reach")["rollups_stale"] is True  # built with 1 day now, not 30
+
+
+def test_an_erased_customer_leaves_the_events_and_the_figures(ev, api, mapped, post, send):
+    from sqlmodel import select
+
+    from cxshared.testing.databases import fetch_all
+    from metrics.observed.models import ActivityEvent
+
+    at = ev.now - timedelta(days=2)
+    post(
+        activity("a1", "C-1", "order_paid", at),
+        activity("a2", "C-1", "support_call", at + timedelta(hours=1)),
+        activity("b1", "C-2", "order_paid", at),
+    )
+    send(ev.event("respondent.erased", {"respondent_external_id": "C-1"}))
+    stored = fetch_all(api.database_url, select(ActivityEvent))
+    assert [e.customer_id for e in stored] == ["C-2"]
+    reach = observed(api, "reach")
+    counts = {t["touchpoint_id"]: t["reach"]["count"] for t in reach["touchpoints"]}
+    assert (reach["cases"], counts["tp-support"]) == (1, 0)
+    report = rebuild(api, check=True)
+    assert (report["differ"], report["missing"], report["extra"]) == (0, 0, 0)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import Engine, String, any_, bindparam, select, text
+from sqlalchemy import Engine, String, any_, bindparam, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 
@@ -133,10 +133,12 @@ def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[FactValues]]:
 
 
 def one_of(column: Any, values: list[str], engine: Engine) -> Any:
-    """`column IN (values)`; on PostgreSQL as `= ANY(array)`, which it plans in a fraction of
-    the time 20,000 separate parameters take."""
+    """`column IN (values)` with the values as one parameter: on PostgreSQL `= ANY(array)`,
+    which it plans in a fraction of the time 20,000 separate parameters take; on SQLite `IN`
+    the rows of `json_each` over a JSON array, which binds and sorts them in C."""
     if is_sqlite(engine):
-        return column.in_(values)
+        array = bindparam(None, json.dumps(values), type_=String)
+        return column.in_(select(literal_column("value")).select_from(func.json_each(array)))
     return column == any_(bindparam(None, values, type_=ARRAY(String)))
 
 

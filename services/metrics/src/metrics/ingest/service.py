@@ -175,6 +175,7 @@ def _erasure(batch: Batch, event: EventEnvelope, index: int) -> None:
     if erased:
         _forget_in_alerts(session, erased)
     cases.erase(session, respondent_id=data.respondent_external_id, case_ids=data.case_ids)
+    observed.erase_customer(session, data.respondent_external_id)
 
 
 def _case(batch: Batch, event: EventEnvelope, index: int) -> None:

@@ -1,10 +1,17 @@
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlmodel import Session
 
+from cxshared.auth import Reader
+from cxshared.deps import SessionDep
 from cxshared.problems import Problem
-from metrics.dependencies import SettingsDep
-from metrics.observed.service import Limits
+from cxshared.types import Identifier
+from metrics.dependencies import From, SettingsDep, To, period_of
+from metrics.observed.figures import Scope
+from metrics.observed.mapping import Mapping, load_mapping
+from metrics.observed.service import Limits, is_stale
 
 FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl"}
 
@@ -34,3 +41,38 @@ async def event_log(request: Request) -> tuple[str, str]:
 
 
 EventLogDep = Annotated[tuple[str, str], Depends(event_log)]
+
+
+@dataclass
+class Asked:
+    """A figure asked of one journey over a period, and what every answer starts with."""
+
+    session: Session
+    scope: Scope
+    limits: Limits
+
+    def mapping(self) -> Mapping:
+        return load_mapping(self.session)
+
+    def base(self) -> dict[str, Any]:
+        return {
+            "journey_id": self.scope.journey_id,
+            "start": self.scope.start,
+            "end": self.scope.end,
+            "rollups_stale": is_stale(self.session, self.limits),
+        }
+
+
+def asked(
+    journey_id: Identifier,
+    session: SessionDep,
+    _: Reader,
+    limits: LimitsDep,
+    start: From = None,
+    end: To = None,
+) -> Asked:
+    start, end = period_of(start, end)
+    return Asked(session, Scope(journey_id, start, end), limits)
+
+
+AskedDep = Annotated[Asked, Depends(asked)]

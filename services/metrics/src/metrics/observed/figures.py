@@ -5,16 +5,16 @@ import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
 from metrics.cases.service import share
 from metrics.dimension.models import StageDim
 from metrics.observed.mapping import Mapping
-from metrics.observed.models import ObservedRollup
+from metrics.observed.models import DAY, MONTH, ObservedRollup
 from metrics.observed.trails import MORE, SEP, bin_seconds
 
 Sums = dict[str, dict[tuple[str, ...], tuple[int, int]]]
@@ -27,17 +27,40 @@ class Scope:
     end: date
 
 
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _pieces(start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """The period as whole months (their first days) and the day ranges left at either end."""
+    first = start if start.day == 1 else _next_month(start)
+    months = []
+    month = first
+    while _next_month(month) - timedelta(days=1) <= end:
+        months.append(month)
+        month = _next_month(month)
+    if not months:
+        return [], [(start, end)]
+    days = [(start, months[0] - timedelta(days=1)), (_next_month(months[-1]), end)]
+    return months, [(a, b) for a, b in days if a <= b]
+
+
 def sums(session: Session, scope: Scope, *kinds: str) -> Sums:
-    """kind -> parts -> (count, milliseconds), summed over the period."""
+    """kind -> parts -> (count, milliseconds), summed over the period from whole months'
+    rollups and the days at either end."""
     table = ObservedRollup
+    months, days = _pieces(scope.start, scope.end)
     found: Sums = {kind: {} for kind in kinds}
+    pieces = [and_(col(table.grain) == MONTH, col(table.day).in_(months))] if months else []
+    pieces += [
+        and_(col(table.grain) == DAY, col(table.day) >= a, col(table.day) <= b) for a, b in days
+    ]
     for kind, text, count, millis in session.execute(
         select(col(table.kind), col(table.label), func.sum(table.count), func.sum(table.millis))
         .where(
             col(table.journey_id) == scope.journey_id,
-            col(table.day) >= scope.start,
-            col(table.day) <= scope.end,
             col(table.kind).in_(kinds),
+            or_(*pieces),
         )
         .group_by(col(table.kind), col(table.label))
     ):

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any
 
 from pydantic import ValidationError
@@ -43,11 +44,13 @@ def _from_csv(raw: dict[str, Any], line: int) -> dict[str, Any]:
     return values
 
 
-def parse(raw: dict[str, Any], line: int, *, limits: Limits, fmt: str) -> dict[str, Any]:
+def parse(
+    raw: dict[str, Any], line: int, *, limits: Limits, fmt: str, now: datetime
+) -> dict[str, Any]:
     values = _from_csv(raw, line) if fmt == "csv" else raw
     try:
         item = ActivityIn.model_validate(values)
-        return event_row(item, limits=limits, now=utcnow())
+        return event_row(item, limits=limits, now=now)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "row"
@@ -62,13 +65,14 @@ def _batches(
     batch: list[dict[str, Any]] = []
     lines: dict[str, int] = {}
     first = 2 if fmt == "csv" else 1
+    now = utcnow()  # once a batch: the time checked against and recorded
     for line, raw in enumerate(rows_of(stream, fmt), start=first):
-        row = parse(raw, line, limits=limits, fmt=fmt)
+        row = parse(raw, line, limits=limits, fmt=fmt, now=now)
         batch.append(row)
         lines[row["event_id"]] = line
         if len(batch) == BATCH:
             yield batch, lines
-            batch, lines = [], {}
+            batch, lines, now = [], {}, utcnow()
     if batch:
         yield batch, lines
 
@@ -85,7 +89,7 @@ def import_activities(
     started = time.monotonic()
     for batch, lines in _batches(stream, fmt, limits):
         try:
-            recorded, duplicates, stale = record_once(engine, batch, limits=limits)
+            recorded, duplicates, stale = record_once(engine, batch, limits=limits, bulk=True)
         except ClashingActivity as exc:
             raise ClashingActivity(exc.event_id, f"row {lines[exc.event_id]}: ") from exc
         progress.read += len(batch)

@@ -17,7 +17,7 @@ class ActivityEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     customer_id: str = Field(max_length=200)
-    activity: str = Field(max_length=100, index=True)
+    activity: str = Field(max_length=100)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
     channel: str = Field(default="", max_length=20)
     attributes: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
@@ -25,15 +25,21 @@ class ActivityEvent(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+DAY = "d"
+MONTH = "m"
+
+
 class ObservedRollup(SQLModel, table=True):
-    """Additive counters of the observed journeys, per journey and per day a case started:
-    every figure of docs/observed.md is a sum of these over a period."""
+    """Additive counters of the observed journeys, per journey and per day (and month) a case
+    started: every figure of docs/observed.md is a sum of these over a period. The key leads
+    with the journey and the kind, so a figure reads only its own kinds' rows."""
 
     __tablename__ = "observed_rollup"
 
     journey_id: str = Field(primary_key=True, max_length=64)
-    day: date = Field(primary_key=True)
     kind: str = Field(primary_key=True, max_length=20)
+    grain: str = Field(primary_key=True, max_length=1, description="d: a day; m: a month.")
+    day: date = Field(primary_key=True, description="The day, or the month's first day.")
     key: str = Field(primary_key=True, max_length=32)
     label: str = Field(default="", sa_type=Text, description="The key's parts, joined by SEP.")
     count: int = 0
@@ -41,11 +47,14 @@ class ObservedRollup(SQLModel, table=True):
 
 
 class ObservedState(SQLModel, table=True):
-    """Whether the rollups follow the current activity mapping. A mapping change marks them
-    stale until `rebuild` recomputes them from the stored events."""
+    """Whether the rollups follow the current activity mapping and case settings. A mapping
+    change marks them stale, and so do other settings than those they were built with, until
+    `rebuild` recomputes them from the stored events."""
 
     __tablename__ = "observed_state"
 
     id: int = Field(default=1, primary_key=True)
     stale_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rebuilt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    case_gap_days: int | None = None
+    loop_window_days: int | None = None

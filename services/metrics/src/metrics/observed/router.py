@@ -1,22 +1,18 @@
 import io
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from sqlmodel import Session
 
-from cxshared.auth import Admin, Ingester, Reader
+from cxshared.auth import Admin, Ingester
 from cxshared.db import write_session
-from cxshared.deps import EngineDep, SessionDep
+from cxshared.deps import EngineDep
 from cxshared.problems import Problem, field_error
 from cxshared.timeutil import utcnow
-from cxshared.types import Identifier
-from metrics.dependencies import From, To, period_of
 from metrics.ingest.importer import BadRow
 from metrics.observed import figures, service
-from metrics.observed.dependencies import EventLogDep, LimitsDep
+from metrics.observed.dependencies import AskedDep, EventLogDep, LimitsDep
 from metrics.observed.importer import import_activities
-from metrics.observed.mapping import load_mapping
 from metrics.observed.schemas import (
     ActivityBatch,
     DifferencesRead,
@@ -31,7 +27,6 @@ from metrics.observed.schemas import (
 )
 
 router = APIRouter(tags=["observed journeys"])
-JourneyId = Annotated[Identifier, "the journey"]
 EXACTLY_ONCE = (
     "Exactly once by `event_id`: a repeat with the same body is counted as a duplicate and "
     "changes nothing; a repeat with a different body is a 409 (`activity-clash`) and nothing of "
@@ -80,8 +75,9 @@ def post_activities(
     + EXACTLY_ONCE
     + " The log is stored in batches of 20,000 rows, each one transaction; a bad row (422 "
     "`invalid-activity-log`) or a clash (409) stops the import at its batch and names the row, "
-    "the batches before it stay: send the corrected log again, repeats are ignored. For large "
-    "logs use `cx-metrics import-activities`, which streams the file.",
+    "the batches before it stay: send the corrected log again, repeats are ignored. The body "
+    "is limited by METRICS_MAX_BODY_BYTES; for large logs use `cx-metrics import-activities`, "
+    "which streams the file.",
     openapi_extra={
         "requestBody": {
             "content": {
@@ -131,20 +127,6 @@ def rebuild_observed(
         return service.rebuild(session, limits=limits, replace=True)
 
 
-def _base(session: Session, journey_id: str, start: date, end: date) -> dict[str, Any]:
-    return {
-        "journey_id": journey_id,
-        "start": start,
-        "end": end,
-        "rollups_stale": service.is_stale(session),
-    }
-
-
-def _scope(journey_id: str, start: date | None, end: date | None) -> figures.Scope:
-    start, end = period_of(start, end)
-    return figures.Scope(journey_id, start, end)
-
-
 PERIOD = "Cases that started in the period (from, to: UTC days; default the last 30)."
 
 
@@ -156,11 +138,9 @@ PERIOD = "Cases that started in the period (from, to: UTC days; default the last
     description=PERIOD,
 )
 def get_reach(
-    journey_id: JourneyId, session: SessionDep, _: Reader, start: From = None, end: To = None
+    asked: AskedDep,
 ) -> Any:
-    scope = _scope(journey_id, start, end)
-    body = figures.reach(session, scope, load_mapping(session))
-    return {**_base(session, journey_id, scope.start, scope.end), **body}
+    return {**asked.base(), **figures.reach(asked.session, asked.scope, asked.mapping())}
 
 
 @router.get(
@@ -171,10 +151,9 @@ def get_reach(
     description=PERIOD,
 )
 def get_funnel(
-    journey_id: JourneyId, session: SessionDep, _: Reader, start: From = None, end: To = None
+    asked: AskedDep,
 ) -> Any:
-    scope = _scope(journey_id, start, end)
-    return {**_base(session, journey_id, scope.start, scope.end), **figures.funnel(session, scope)}
+    return {**asked.base(), **figures.funnel(asked.session, asked.scope)}
 
 
 @router.get(
@@ -185,11 +164,9 @@ def get_funnel(
     description=PERIOD,
 )
 def get_flows(
-    journey_id: JourneyId, session: SessionDep, _: Reader, start: From = None, end: To = None
+    asked: AskedDep,
 ) -> Any:
-    scope = _scope(journey_id, start, end)
-    body = figures.flows(session, scope, load_mapping(session))
-    return {**_base(session, journey_id, scope.start, scope.end), **body}
+    return {**asked.base(), **figures.flows(asked.session, asked.scope, asked.mapping())}
 
 
 @router.get(
@@ -200,16 +177,11 @@ def get_flows(
     description=PERIOD,
 )
 def get_paths(
-    journey_id: JourneyId,
-    session: SessionDep,
-    _: Reader,
-    start: From = None,
-    end: To = None,
+    asked: AskedDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> Any:
-    scope = _scope(journey_id, start, end)
-    body = figures.paths(session, scope, load_mapping(session), limit=limit)
-    return {**_base(session, journey_id, scope.start, scope.end), **body}
+    body = figures.paths(asked.session, asked.scope, asked.mapping(), limit=limit)
+    return {**asked.base(), **body}
 
 
 @router.get(
@@ -220,20 +192,10 @@ def get_paths(
     description=PERIOD + " The window is METRICS_OBSERVED_LOOP_WINDOW_DAYS.",
 )
 def get_loops(
-    journey_id: JourneyId,
-    session: SessionDep,
-    _: Reader,
-    limits: LimitsDep,
-    start: From = None,
-    end: To = None,
+    asked: AskedDep,
 ) -> Any:
-    scope = _scope(journey_id, start, end)
-    body = figures.loops(session, scope, load_mapping(session))
-    return {
-        **_base(session, journey_id, scope.start, scope.end),
-        "loop_window_days": limits.loop_window_days,
-        **body,
-    }
+    body = figures.loops(asked.session, asked.scope, asked.mapping())
+    return {**asked.base(), "loop_window_days": asked.limits.loop_window_days, **body}
 
 
 @router.get(
@@ -247,16 +209,11 @@ def get_loops(
     "transitions leaving its touchpoint.",
 )
 def get_differences(
-    journey_id: JourneyId,
-    session: SessionDep,
-    _: Reader,
-    start: From = None,
-    end: To = None,
+    asked: AskedDep,
     min_cases: Annotated[int, Query(ge=1, le=1_000_000)] = 5,
     min_share: Annotated[float, Query(ge=0, le=1)] = 0.05,
 ) -> Any:
-    scope = _scope(journey_id, start, end)
     body = figures.differences(
-        session, scope, load_mapping(session), min_cases=min_cases, min_share=min_share
+        asked.session, asked.scope, asked.mapping(), min_cases=min_cases, min_share=min_share
     )
-    return {**_base(session, journey_id, scope.start, scope.end), **body}
+    return {**asked.base(), **body}

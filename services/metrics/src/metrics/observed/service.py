@@ -8,26 +8,26 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, column, delete, insert, select, table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from cxshared.db import write_session
+from cxshared.db import is_sqlite, write_session
 from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
 from metrics.config import Settings
 from metrics.dimension.models import JourneyDim, StageDim, TouchpointDim
 from metrics.dimension.service import TABLES
-from metrics.ingest.importer import one_of
+from metrics.ingest.importer import SQLITE_IMPORT_PRAGMAS, one_of
 from metrics.observed.mapping import Mapping, load_mapping
-from metrics.observed.models import ActivityEvent, ObservedRollup, ObservedState
+from metrics.observed.models import DAY, MONTH, ActivityEvent, ObservedRollup, ObservedState
 from metrics.observed.schemas import ActivityIn, RebuildReport
-from metrics.observed.trails import Activity, Counters, Key, contributions, digest, ms_of
+from metrics.observed.trails import Activity, Counters, contributions, digest, ms_of
 
 log = structlog.get_logger("metrics.observed")
 ATTEMPTS = 3
@@ -52,12 +52,20 @@ class Limits:
             loop_window_days=settings.observed_loop_window_days,
         )
 
-    def counters(self, activities: Iterable[Activity], mapping: Mapping) -> Counters:
+    @property
+    def cutting(self) -> tuple[int, int]:
+        """What cuts trails into counters: rollups built with other values do not add up."""
+        return (self.case_gap_days, self.loop_window_days)
+
+    def counters(
+        self, activities: Iterable[Activity], mapping: Mapping, out: Counters | None = None
+    ) -> Counters:
         return contributions(
             activities,
             mapping,
             gap_ms=self.case_gap_days * DAY_MS,
             loop_ms=self.loop_window_days * DAY_MS,
+            out=out,
         )
 
 
@@ -83,6 +91,11 @@ def clash_problem(exc: ClashingActivity) -> Problem:
     return Problem(409, "activity-clash", "Event id reused", str(exc), event_id=exc.event_id)
 
 
+def _utc_text(moment: datetime) -> str:
+    """A UTC time as SQLAlchemy writes a DateTime to SQLite: 2026-12-07 04:41:05.000000."""
+    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def event_row(item: ActivityIn, *, limits: Limits, now: datetime) -> dict[str, Any]:
     """The stored row of a valid event; BadActivity names what is wrong."""
     occurred_at = as_utc(item.occurred_at)
@@ -92,29 +105,79 @@ def event_row(item: ActivityIn, *, limits: Limits, now: datetime) -> dict[str, A
             f"{occurred_at.isoformat()} is in the future (the clock skew allowed is "
             f"{int(limits.clock_skew.total_seconds())} s)",
         )
-    attributes = json.dumps(item.attributes, sort_keys=True, separators=(",", ":"))
+    attributes = (
+        json.dumps(item.attributes, sort_keys=True, separators=(",", ":"))
+        if item.attributes
+        else "{}"
+    )
     if len(attributes.encode()) > limits.attributes_bytes:
         raise BadActivity(
             "attributes", f"at most {limits.attributes_bytes} bytes as JSON, not {len(attributes)}"
         )
-    body = "\x1f".join(
-        (item.customer_id, item.activity, occurred_at.isoformat(), item.channel, attributes)
-    )
+    stamp = _utc_text(occurred_at)
+    body = "\x1f".join((item.customer_id, item.activity, stamp, item.channel, attributes))
     return {
         "event_id": item.event_id,
         "customer_id": item.customer_id,
         "activity": item.activity,
         "occurred_at": occurred_at,
         "channel": item.channel,
-        "attributes": item.attributes,
+        "attributes": attributes,
         "digest": hashlib.blake2b(body.encode(), digest_size=16).hexdigest(),
         "recorded_at": now,
+        "at_ms": ms_of(occurred_at),
+        "stamp": stamp,
     }
 
 
-def is_stale(session: Session) -> bool:
+EVENT_COLUMNS = (
+    "event_id",
+    "customer_id",
+    "activity",
+    "occurred_at",
+    "channel",
+    "attributes",
+    "digest",
+    "recorded_at",
+)
+# activity_event without its column types, for the bulk insert.
+PLAIN_EVENTS = table("activity_event", *(column(name) for name in EVENT_COLUMNS))
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """A Core bulk insert of the values as the database keeps them: the attributes as JSON
+    text, and on SQLite the times as UTC text. Without the column types, no conversion runs
+    per value, which took a third of an import's time (docs/benchmarks.md)."""
+    if session.get_bind().dialect.name == "sqlite":
+        recorded = {row["recorded_at"] for row in rows}
+        as_text = {moment: _utc_text(moment) for moment in recorded}
+        values = [
+            {
+                **{k: row[k] for k in EVENT_COLUMNS},
+                "occurred_at": row["stamp"],
+                "recorded_at": as_text[row["recorded_at"]],
+            }
+            for row in rows
+        ]
+    else:
+        values = [{k: row[k] for k in EVENT_COLUMNS} for row in rows]
+    session.execute(insert(PLAIN_EVENTS), values)
+
+
+def is_stale(session: Session, limits: Limits) -> bool:
+    """The rollups were built under another mapping, or another case gap or loop window."""
     state = session.get(ObservedState, 1)
-    return state is not None and state.stale_since is not None
+    if state is None:
+        return False
+    built_with = (state.case_gap_days, state.loop_window_days)
+    return state.stale_since is not None or built_with != limits.cutting
+
+
+def _built_with(session: Session, limits: Limits) -> ObservedState:
+    state = session.get(ObservedState, 1) or ObservedState(id=1)
+    state.case_gap_days, state.loop_window_days = limits.cutting
+    session.add(state)
+    return state
 
 
 def mark_stale(session: Session) -> None:
@@ -177,19 +240,37 @@ def _fresh(session: Session, rows: list[dict[str, Any]], engine: Engine) -> list
     return [row for event_id, row in unique.items() if event_id not in stored]
 
 
+GrainKey = tuple[str, str, str, date, str]  # journey, kind, grain, day, label
+
+
+def by_grain(counters: Counters) -> dict[GrainKey, tuple[int, int]]:
+    """Each day's counters, and the same summed per month (grain `m`, dated the 1st): a
+    year's figures read 12 months and the days at either end instead of 365 days."""
+    rows: dict[GrainKey, tuple[int, int]] = {}
+    months: dict[GrainKey, list[int]] = {}
+    for (journey, day, kind, words), (count, millis) in counters.nonzero().items():
+        rows[(journey, kind, DAY, day, words)] = (count, millis)
+        month = months.setdefault((journey, kind, MONTH, day.replace(day=1), words), [0, 0])
+        month[0] += count
+        month[1] += millis
+    rows.update({k: (c, m) for k, (c, m) in months.items() if c or m})
+    return rows
+
+
 def write_counters(session: Session, counters: Counters) -> None:
     """Adds the counters to the rollups: one upsert that increments, on either database."""
     rows = [
         {
             "journey_id": journey,
-            "day": day,
             "kind": kind,
-            "key": digest(kind, text),
-            "label": text,
+            "grain": grain,
+            "day": day,
+            "key": digest(kind, words),
+            "label": words,
             "count": count,
             "millis": millis,
         }
-        for (journey, day, kind, text), (count, millis) in counters.nonzero().items()
+        for (journey, kind, grain, day, words), (count, millis) in by_grain(counters).items()
     ]
     if not rows:
         return
@@ -197,7 +278,7 @@ def write_counters(session: Session, counters: Counters) -> None:
     dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
     statement = dialect.insert(table)
     statement = statement.on_conflict_do_update(
-        index_elements=["journey_id", "day", "kind", "key"],
+        index_elements=["journey_id", "kind", "grain", "day", "key"],
         set_={
             "count": table.c.count + statement.excluded.count,
             "millis": table.c.millis + statement.excluded.millis,
@@ -214,12 +295,14 @@ def record(
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     fresh = _fresh(session, rows, engine)
-    stale = is_stale(session)
+    stale = is_stale(session, limits)
     if fresh and not stale:
+        if session.get(ObservedState, 1) is None:
+            _built_with(session, limits)
         by_customer: dict[str, list[Activity]] = {}
         for row in fresh:
             by_customer.setdefault(row["customer_id"], []).append(
-                Activity(ms_of(row["occurred_at"]), row["event_id"], row["activity"])
+                Activity(row["at_ms"], row["event_id"], row["activity"])
             )
         stored = _activities_of(session, list(by_customer), engine)
         mapping = load_mapping(session)
@@ -228,27 +311,51 @@ def record(
             before = stored.get(customer, [])
             if before:
                 delta.merge(limits.counters(before, mapping), sign=-1)
-            delta.merge(limits.counters(before + added, mapping))
+            limits.counters(before + added, mapping, out=delta)
         write_counters(session, delta)
     if fresh:
-        session.execute(insert(ActivityEvent.__table__), fresh)  # type: ignore[attr-defined]
+        insert_events(session, fresh)
     return len(fresh), len(rows) - len(fresh), stale
 
 
 def record_once(
-    engine: Engine, rows: list[dict[str, Any]], *, limits: Limits
+    engine: Engine, rows: list[dict[str, Any]], *, limits: Limits, bulk: bool = False
 ) -> tuple[int, int, bool]:
     """`record` in a transaction of its own, tried again when a concurrent sender stored one
-    of the events first (the retry then sees it as a repeat)."""
+    of the events first (the retry then sees it as a repeat). `bulk`: an import's batch, with
+    the SQLite page cache and checkpoints of the responses' import."""
     attempt = 1
     while True:
         try:
             with write_session(engine) as session:
+                if bulk and is_sqlite(engine):
+                    for pragma in SQLITE_IMPORT_PRAGMAS:
+                        session.execute(text(pragma))
                 return record(session, rows, limits=limits)
         except IntegrityError:
             if attempt == ATTEMPTS:
                 raise
             attempt += 1
+
+
+def erase_customer(session: Session, customer_id: str) -> int:
+    """Deletes a customer's activity events (`respondent.erased`) and takes them out of the
+    rollups, counted as they were built; returns how many there were."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    trail = _activities_of(session, [customer_id], engine).get(customer_id, [])
+    if not trail:
+        return 0
+    state = session.get(ObservedState, 1)
+    if state is not None and state.stale_since is None and state.case_gap_days is not None:
+        built = Limits(
+            case_gap_days=state.case_gap_days, loop_window_days=state.loop_window_days or 0
+        )
+        delta = Counters()
+        delta.merge(built.counters(trail, load_mapping(session)), sign=-1)
+        write_counters(session, delta)
+    session.execute(delete(ActivityEvent).where(col(ActivityEvent.customer_id) == customer_id))
+    return len(trail)
 
 
 def _every_customer(session: Session) -> Iterator[list[Activity]]:
@@ -269,15 +376,16 @@ def _every_customer(session: Session) -> Iterator[list[Activity]]:
         yield trail
 
 
-def stored_counters(session: Session) -> dict[Key, tuple[int, int]]:
+def stored_counters(session: Session) -> dict[GrainKey, tuple[int, int]]:
     table = ObservedRollup.__table__  # type: ignore[attr-defined]
     return {
-        (journey, day, kind, text): (count, millis)
-        for journey, day, kind, text, count, millis in session.execute(
+        (journey, kind, grain, day, words): (count, millis)
+        for journey, kind, grain, day, words, count, millis in session.execute(
             select(
                 table.c.journey_id,
-                table.c.day,
                 table.c.kind,
+                table.c.grain,
+                table.c.day,
                 table.c.label,
                 table.c.count,
                 table.c.millis,
@@ -294,8 +402,8 @@ def rebuild(session: Session, *, limits: Limits, replace: bool) -> RebuildReport
     events = 0
     for trail in _every_customer(session):
         events += len(trail)
-        expected.merge(limits.counters(trail, mapping))
-    want = expected.nonzero()
+        limits.counters(trail, mapping, out=expected)
+    want = by_grain(expected)
     have = stored_counters(session)
     report = RebuildReport(
         agree=sum(1 for k, v in want.items() if have.get(k) == v),
@@ -309,9 +417,8 @@ def rebuild(session: Session, *, limits: Limits, replace: bool) -> RebuildReport
     if replace:
         session.execute(delete(ObservedRollup))
         write_counters(session, expected)
-        state = session.get(ObservedState, 1) or ObservedState(id=1)
+        state = _built_with(session, limits)
         state.stale_since = None
         state.rebuilt_at = report.at
-        session.add(state)
     log.info("observed.rebuild", **report.model_dump(exclude={"at"}))
     return report

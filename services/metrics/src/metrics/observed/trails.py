@@ -5,10 +5,11 @@ counters after a batch minus before it) and a rebuild from every stored event ag
 import hashlib
 import itertools
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from metrics.observed.mapping import Mapping
 
@@ -18,21 +19,19 @@ MORE = "…"
 BINS_PER_DOUBLING = 8  # a time's bin is at most 9 % wide: medians and p90 within that
 
 
-class AddFn(Protocol):
-    def __call__(self, kind: str, *parts: str, millis: int = 0, count: int = 1) -> None: ...
+class KeyFn(Protocol):
+    def __call__(self, kind: str, *parts: str) -> "Key": ...
 
 
-@dataclass(frozen=True, order=True)
-class Activity:
-    """One stored event, as a trail needs it."""
+class Activity(NamedTuple):
+    """One stored event, as a trail needs it; tuples sort by time, then event id."""
 
     at_ms: int
     event_id: str
     activity: str
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     at_ms: int
     touchpoint: str | None  # None: an activity no touchpoint of any journey lists
     activity: str
@@ -43,25 +42,23 @@ Key = tuple[str, date, str, str]  # journey, day, kind, label
 
 @dataclass
 class Counters:
-    """Rollup counters by key: (count, milliseconds)."""
+    """Rollup counters by key: a count, and milliseconds for the keys that sum a time.
+    `collections.Counter` adds and subtracts them in C, a customer's worth at a time."""
 
-    values: dict[Key, list[int]] = field(default_factory=dict)
-
-    def add(self, key: Key, count: int = 1, millis: int = 0) -> None:
-        value = self.values.setdefault(key, [0, 0])
-        value[0] += count
-        value[1] += millis
+    counts: Counter[Key] = field(default_factory=Counter)
+    millis: Counter[Key] = field(default_factory=Counter)
 
     def merge(self, other: "Counters", sign: int = 1) -> None:
-        for key, (count, millis) in other.values.items():
-            self.add(key, sign * count, sign * millis)
+        if sign > 0:
+            self.counts.update(other.counts)
+            self.millis.update(other.millis)
+        else:
+            self.counts.subtract(other.counts)
+            self.millis.subtract(other.millis)
 
     def nonzero(self) -> dict[Key, tuple[int, int]]:
-        return {k: (c, m) for k, (c, m) in self.values.items() if c or m}
-
-
-def label(*parts: str) -> str:
-    return SEP.join(parts)
+        keys = {k for k, c in self.counts.items() if c} | {k for k, m in self.millis.items() if m}
+        return {k: (self.counts[k], self.millis[k]) for k in keys}
 
 
 def digest(kind: str, text: str) -> str:
@@ -100,55 +97,67 @@ def cases(steps: list[Step], gap_ms: int) -> list[list[Step]]:
 def _case(out: Counters, journey: str, case: list[Step], mapping: Mapping, loop_ms: int) -> None:
     visits = [s for s in case if s.touchpoint is not None]
     day = _day(visits[0].at_ms)
+    keys: list[Key] = []
 
-    def add(kind: str, *parts: str, millis: int = 0, count: int = 1) -> None:
-        out.add((journey, day, kind, label(*parts)), count, millis)
+    def key(kind: str, *parts: str) -> Key:
+        return (journey, day, kind, SEP.join(parts))
 
     duration = visits[-1].at_ms - visits[0].at_ms
-    add("cases", millis=duration)
-    add("case_time", str(time_bin(duration)))
-    reached = {str(s.touchpoint) for s in visits}
-    for touchpoint in reached:
-        add("reach", touchpoint)
-    for stage in {mapping.touchpoints[t].stage_id for t in reached}:
-        add("stage", stage)
+    keys.append(key("cases"))
+    out.millis[key("cases")] += duration
+    keys.append(key("case_time", str(time_bin(duration))))
+    path = [str(s.touchpoint) for s in visits]
+    reached = set(path)
+    keys += (key("reach", touchpoint) for touchpoint in reached)
+    keys += (key("stage", stage) for stage in {mapping.touchpoints[t].stage_id for t in reached})
     for before, after in itertools.pairwise(visits):
         between = after.at_ms - before.at_ms
-        add("flow", str(before.touchpoint), str(after.touchpoint), millis=between)
-        add("flow_time", str(before.touchpoint), str(after.touchpoint), str(time_bin(between)))
-    path = [str(s.touchpoint) for s in visits]
-    add("path", *([*path[:MAX_PATH], MORE] if len(path) > MAX_PATH else path))
+        pair = (str(before.touchpoint), str(after.touchpoint))
+        keys.append(key("flow", *pair))
+        out.millis[key("flow", *pair)] += between
+        keys.append(key("flow_time", *pair, str(time_bin(between))))
+    keys.append(key("path", *([*path[:MAX_PATH], MORE] if len(path) > MAX_PATH else path)))
     last_seen: dict[str, int] = {}
-    repeats: dict[str, int] = {}
+    looped: set[str] = set()
     for step in visits:
         touchpoint = str(step.touchpoint)
         if touchpoint in last_seen and step.at_ms - last_seen[touchpoint] <= loop_ms:
-            repeats[touchpoint] = repeats.get(touchpoint, 0) + 1
+            keys.append(key("repeat", touchpoint))
+            looped.add(touchpoint)
         last_seen[touchpoint] = step.at_ms
-    for touchpoint, times in repeats.items():
-        add("loop", touchpoint)
-        add("repeat", touchpoint, count=times)
-    _unmapped(add, case)
+    keys += (key("loop", touchpoint) for touchpoint in looped)
+    if len(visits) < len(case):
+        keys += _unmapped(key, case)
+    out.counts.update(keys)
 
 
-def _unmapped(add: AddFn, case: list[Step]) -> None:
-    """Each unmapped activity with the touchpoints just before and after it ('' at an end)."""
+def _unmapped(key: KeyFn, case: list[Step]) -> list[Key]:
+    """Each unmapped activity with the touchpoints just before and after it ('' at an end),
+    and once per case the activity itself."""
+    keys = []
     seen: set[str] = set()
     for index, step in enumerate(case):
         if step.touchpoint is not None:
             continue
         before = next((s.touchpoint for s in reversed(case[:index]) if s.touchpoint), None)
         after = next((s.touchpoint for s in case[index + 1 :] if s.touchpoint), None)
-        add("unmapped", step.activity, before or "", after or "")
+        keys.append(key("unmapped", step.activity, before or "", after or ""))
         if step.activity not in seen:
             seen.add(step.activity)
-            add("unmapped_case", step.activity)
+            keys.append(key("unmapped_case", step.activity))
+    return keys
 
 
 def contributions(
-    activities: Iterable[Activity], mapping: Mapping, *, gap_ms: int, loop_ms: int
+    activities: Iterable[Activity],
+    mapping: Mapping,
+    *,
+    gap_ms: int,
+    loop_ms: int,
+    out: Counters | None = None,
 ) -> Counters:
-    """The counters one customer's activities add, over every journey they touch."""
+    """The counters one customer's activities add, over every journey they touch (added to
+    `out` when given)."""
     ordered = sorted(activities)  # by time, then event id: arrival order never matters
     steps: dict[str, list[Step]] = {}
     unmapped: list[Step] = []
@@ -158,9 +167,13 @@ def contributions(
             unmapped.append(Step(item.at_ms, None, item.activity))
         for journey, touchpoint in where.items():
             steps.setdefault(journey, []).append(Step(item.at_ms, touchpoint, item.activity))
-    out = Counters()
+    out = Counters() if out is None else out
     for journey, visits in steps.items():
-        merged = sorted(visits + unmapped, key=lambda s: (s.at_ms, s.touchpoint is None))
+        merged = (
+            sorted(visits + unmapped, key=lambda s: (s.at_ms, s.touchpoint is None))
+            if unmapped
+            else visits
+        )
         for case in cases(merged, gap_ms):
             _case(out, journey, case, mapping, loop_ms)
     return out

@@ -35,24 +35,28 @@ def upgrade() -> None:
     sa.Column('recorded_at', moment, nullable=False),
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_activity_event'))
     )
-    op.create_index(op.f('ix_activity_event_activity'), 'activity_event', ['activity'])
     op.create_index(
         'ix_activity_event_customer_at', 'activity_event', ['customer_id', 'occurred_at']
     )
     op.create_table('observed_rollup',
     sa.Column('journey_id', text(length=64), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('kind', text(length=20), nullable=False),
+    sa.Column('grain', text(length=1), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('key', text(length=32), nullable=False),
     sa.Column('label', sa.Text(), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.Column('millis', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('journey_id', 'day', 'kind', 'key', name=op.f('pk_observed_rollup'))
+    sa.PrimaryKeyConstraint(
+        'journey_id', 'kind', 'grain', 'day', 'key', name=op.f('pk_observed_rollup')
+    )
     )
     op.create_table('observed_state',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('stale_since', moment, nullable=True),
     sa.Column('rebuilt_at', moment, nullable=True),
+    sa.Column('case_gap_days', sa.Integer(), nullable=True),
+    sa.Column('loop_window_days', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_observed_state'))
     )
     with op.batch_alter_table('touchpoint_dim', schema=None) as batch_op:
@@ -67,5 +71,4 @@ def downgrade() -> None:
     op.drop_table('observed_state')
     op.drop_table('observed_rollup')
     op.drop_index('ix_activity_event_customer_at', table_name='activity_event')
-    op.drop_index(op.f('ix_activity_event_activity'), table_name='activity_event')
     op.drop_table('activity_event')
