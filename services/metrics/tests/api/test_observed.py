@@ -531,3 +531,42 @@ def test_an_erased_customer_leaves_the_events_and_the_figures(ev, api, mapped, p
     assert (reach["cases"], counts["tp-support"]) == (1, 0)
     report = rebuild(api, check=True)
     assert (report["differ"], report["missing"], report["extra"]) == (0, 0, 0)
+
+
+def test_concurrent_batches_for_the_same_customers_add_up(ev, api, mapped):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cxshared.db import make_engine
+    from cxshared.timeutil import utcnow
+    from metrics.observed.schemas import ActivityIn
+    from metrics.observed.service import Limits, event_row, record_once
+
+    names = ["order_placed", "order_paid", "tracking_viewed", "support_call", "parcel_delivered"]
+    batches = [
+        [
+            event_row(
+                ActivityIn.model_validate(
+                    activity(
+                        f"b{b}-c{c}",
+                        f"C-{c}",
+                        names[b % len(names)],
+                        ev.now - timedelta(days=2, minutes=b * 7 + c),
+                    )
+                ),
+                limits=Limits(),
+                now=utcnow(),
+            )
+            for c in range(20)
+        ]
+        for b in range(8)
+    ]
+    engine = make_engine(api.database_url)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            done = list(pool.map(lambda b: record_once(engine, b, limits=Limits()), batches))
+    finally:
+        engine.dispose()
+    assert sum(recorded for recorded, _, _ in done) == 160
+    report = rebuild(api, check=True)
+    assert (report["differ"], report["missing"], report["extra"]) == (0, 0, 0)
+    assert observed(api, "reach")["cases"] == 20

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, column, delete, insert, select, table, text
+from sqlalchemy import Engine, column, delete, func, insert, select, table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -164,6 +164,19 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(insert(PLAIN_EVENTS), values)
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock below.
+ROLLUP_LOCK = 0x0B5E_7ED
+
+
+def serialize_rollups(session: Session) -> None:
+    """One transaction at a time changes the observed rollups. A batch's delta is its customers'
+    counters after it minus before it, which is only right if no other batch changes the same
+    customers meanwhile. SQLite's write transactions are serial already (BEGIN IMMEDIATE); on
+    PostgreSQL a transaction-scoped advisory lock makes them so."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(ROLLUP_LOCK)))
+
+
 def is_stale(session: Session, limits: Limits) -> bool:
     """The rollups were built under another mapping, or another case gap or loop window."""
     state = session.get(ObservedState, 1)
@@ -294,6 +307,7 @@ def record(
     whether the rollups are stale)."""
     engine = session.get_bind()
     assert isinstance(engine, Engine)
+    serialize_rollups(session)
     fresh = _fresh(session, rows, engine)
     stale = is_stale(session, limits)
     if fresh and not stale:
@@ -343,6 +357,7 @@ def erase_customer(session: Session, customer_id: str) -> int:
     rollups, counted as they were built; returns how many there were."""
     engine = session.get_bind()
     assert isinstance(engine, Engine)
+    serialize_rollups(session)
     trail = _activities_of(session, [customer_id], engine).get(customer_id, [])
     if not trail:
         return 0
@@ -397,6 +412,8 @@ def stored_counters(session: Session) -> dict[GrainKey, tuple[int, int]]:
 def rebuild(session: Session, *, limits: Limits, replace: bool) -> RebuildReport:
     """Recomputes every rollup from the stored events and compares; with `replace`, writes the
     recomputed rollups and clears the stale mark."""
+    if replace:
+        serialize_rollups(session)
     mapping = load_mapping(session)
     expected = Counters()
     events = 0
