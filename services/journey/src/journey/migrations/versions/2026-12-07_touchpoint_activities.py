@@ -1,7 +1,7 @@
 """touchpoint activities: the activity names that mean a customer was at the touchpoint
 
 Revision ID: 3b8e51d0a7c4
-Revises: dff4c4a5214a
+Revises: 5218f04ed320
 Create Date: 2026-12-07 04:45:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '3b8e51d0a7c4'
-down_revision: str | None = 'dff4c4a5214a'
+down_revision: str | None = '5218f04ed320'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """observed journeys: activity events, their daily rollups, and the touchpoints' activity mapping
 
 Revision ID: 9e4f2a61c8d3
-Revises: 7d3a1c9e5b20
+Revises: d959e1baa3e3
 Create Date: 2026-12-07 05:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import cxshared.db
 
 revision: str = '9e4f2a61c8d3'
-down_revision: str | None = '7d3a1c9e5b20'
+down_revision: str | None = 'd959e1baa3e3'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
