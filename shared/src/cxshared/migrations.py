@@ -2,10 +2,12 @@
 this; whether a database is at head is cxshared.schema_level, which needs no alembic)."""
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 
 from cxshared.db import make_engine
@@ -59,9 +61,21 @@ def run_env(target_metadata: object) -> None:
         _run(context, connectable, target_metadata)
         return
     engine = make_engine(url, pool_size=1)
+    if engine.dialect.name == "sqlite":
+        # A batch operation rebuilds a table on SQLite (copy, drop, rename): with foreign keys
+        # enforced, dropping a parent deletes its children's rows by their ON DELETE CASCADE.
+        # Off for the migration (it cannot be changed inside a transaction), then checked.
+        @sa_event.listens_for(engine, "connect")
+        def _no_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
     try:
         with engine.connect() as connection:
             _run(context, connection, target_metadata)
+            if engine.dialect.name == "sqlite":
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"migration left rows whose parents are gone: {broken[:5]}")
     finally:
         engine.dispose()
 

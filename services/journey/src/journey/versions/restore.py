@@ -35,10 +35,10 @@ def restore_version(
             "persona_id": persona_id if _existing(ctx.session, Persona, {persona_id}) else None,
             "stages": [
                 {
-                    **{k: stage[k] for k in StageCreate.model_fields if k != "position"},
+                    **{k: stage[k] for k in StageCreate.model_fields if _kept(k, stage)},
                     "touchpoints": [
                         {
-                            **{k: tp[k] for k in TouchpointCreate.model_fields if k != "position"},
+                            **{k: tp[k] for k in TouchpointCreate.model_fields if _kept(k, tp)},
                             "owner_team_id": tp["owner_team_id"]
                             if tp["owner_team_id"] in teams
                             else None,
@@ -53,6 +53,12 @@ def restore_version(
     copy = journeys.create_from_document(ctx=ctx, document=document)
     crud.update(ctx, copy, {"origin_journey_id": journey.id}, if_match=None)
     return copy
+
+
+def _kept(field: str, kept: dict[str, Any]) -> bool:
+    """Whether to restore `field` from a version's row: not the position (the order restores
+    it), nor a field the version was kept without (one added since takes its default)."""
+    return field != "position" and field in kept
 
 
 def _team_ids(snapshot: dict[str, Any]) -> set[str]:

@@ -50,6 +50,7 @@ TOUCHPOINT_FIELDS = (
     "moment_of_truth",
     "designed_emotion",
     "targets",
+    "activities",
 )
 
 
