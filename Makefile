@@ -118,6 +118,7 @@ run: runtime
 	  echo "REQUEST_LOG_LEVEL=$(REQUEST_LOG_LEVEL)"; \
 	  echo "FEEDBACK_SMTP_URL=$(MAILBOX_SMTP_URL)"; \
 	  echo "FEEDBACK_MAIL_FROM='cxloop surveys <surveys@example.com>'"; \
+	  echo "FEEDBACK_PUBLIC_URL=http://127.0.0.1:8000"; \
 	  echo "METRICS_SMTP_URL=$(MAILBOX_SMTP_URL)"; \
 	  echo "METRICS_MAIL_FROM='cxloop alerts <alerts@example.com>'"; \
 	  for s in $(BACKENDS); do \

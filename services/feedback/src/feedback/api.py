@@ -11,6 +11,8 @@ from feedback.fatigue.router import public_router as public_fatigue
 from feedback.fatigue.router import router as fatigue
 from feedback.invitations.router import public_router as public_invitations
 from feedback.invitations.router import router as invitations
+from feedback.mailing.router import public_router as public_mailing
+from feedback.mailing.router import router as mailing
 from feedback.ownership.router import router as ownership
 from feedback.respondents.router import router as respondents
 from feedback.responses.public import router as public_responses
@@ -25,8 +27,10 @@ for router in (
     public_invitations,
     public_fatigue,
     public_follow_ups,
+    public_mailing,
     surveys,
     invitations,
+    mailing,
     responses,
     respondents,
     fatigue,

@@ -1,7 +1,8 @@
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from cxshared.mail.settings import MailSettings
@@ -54,6 +55,33 @@ class Settings(ServiceSettings, MailSettings):
     case_followup_days: float = Field(
         14, gt=0, description="How long a case's recovery follow-up link can be answered."
     )
+
+    public_url: str | None = Field(
+        None,
+        description="The address respondents reach the gateway at (its GATEWAY_PUBLIC_URL), "
+        "for the links in invitation mail: https, or http on loopback for development. Unset: "
+        "no survey's invitations can be mailed.",
+        examples=["https://surveys.example.com"],
+    )
+    invitation_sweep_seconds: float = Field(
+        60,
+        ge=0,
+        description="How often each `serve` process copies mail outcomes to invitations (sent, "
+        "bounced) and queues the reminders that are due (docs/email.md); 0 turns it off.",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = urlsplit(value)
+        loopback = url.hostname in ("127.0.0.1", "localhost", "::1")
+        if not url.hostname or not (url.scheme == "https" or (url.scheme == "http" and loopback)):
+            raise ValueError("must be an https:// address (http:// only on loopback)")
+        if url.query or url.fragment or url.username:
+            raise ValueError("must be a plain address, without query, fragment or user")
+        return value.rstrip("/")
 
 
 @lru_cache

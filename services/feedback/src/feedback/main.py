@@ -10,6 +10,7 @@ from feedback.cases.sla import CasePolicy, Targets
 from feedback.cases.watch import BreachWatch
 from feedback.config import MIGRATIONS, Settings, get_settings
 from feedback.cors import SurveyCorsMiddleware
+from feedback.mailing.watch import InvitationWatch
 from feedback.respondents.service import ERASED
 
 DESCRIPTION = """
@@ -60,9 +61,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             seconds=settings.case_sla_check_seconds,
         )
         app.state.breach_watch.start()
+        app.state.invitation_watch = InvitationWatch(
+            engine=app.state.engine, mailer=app.state.mailer, settings=settings
+        )
+        app.state.invitation_watch.start()
 
     def stop_watch(app: FastAPI) -> None:
         app.state.breach_watch.stop()
+        app.state.invitation_watch.stop()
 
     app = create_service_app(
         name="feedback",

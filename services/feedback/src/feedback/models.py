@@ -9,6 +9,7 @@ from cxshared.ratelimit import RateLimitBucket
 from feedback.cases.models import Case, CaseContact, CaseHistory, CaseNote, CaseRule, RootCause
 from feedback.fatigue.models import Contact, FatigueRule
 from feedback.invitations.models import Invitation
+from feedback.mailing.models import InvitationMail, SurveyEmail
 from feedback.ownership.models import IngestedEvent, OwnerTeam, TouchpointOwner
 from feedback.responses.models import Response
 from feedback.surveys.models import Survey, SurveyVersion
@@ -25,6 +26,7 @@ __all__ = [
     "IdempotencyRecord",
     "IngestedEvent",
     "Invitation",
+    "InvitationMail",
     "MailMessage",
     "NotificationDigestItem",
     "NotificationDone",
@@ -36,6 +38,7 @@ __all__ = [
     "Response",
     "RootCause",
     "Survey",
+    "SurveyEmail",
     "SurveyVersion",
     "TouchpointOwner",
     "WebhookSubscription",

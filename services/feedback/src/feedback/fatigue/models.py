@@ -13,6 +13,8 @@ class ContactKind(StrEnum):
     SHOWN = "shown"
     INVITED = "invited"
     RESPONDED = "responded"
+    REMINDED = "reminded"  # a reminder of an invitation: the same ask, not a new one
+    UNSUBSCRIBED = "unsubscribed"  # no more survey mail, from any survey
 
 
 class Contact(SQLModel, table=True):

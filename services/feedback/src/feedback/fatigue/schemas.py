@@ -36,15 +36,23 @@ class RuleRead(BaseModel):
 
 
 class Blocked(BaseModel):
-    rule: str = Field(description="survey_once_per_days, once_per_days or max_per_days.")
+    rule: str = Field(
+        description="unsubscribed (the person stopped all survey mail), survey_once_per_days, "
+        "once_per_days or max_per_days."
+    )
     rule_id: str | None = Field(description="The global rule's id; null for the survey's own.")
     detail: str
-    until: datetime = Field(description="When the person may be asked again.")
+    until: datetime | None = Field(
+        description="When the person may be asked again; null: not until they ask for it "
+        "(unsubscribed)."
+    )
 
 
 class Eligibility(BaseModel):
     eligible: bool
-    blocked_by: list[Blocked] = Field(description="Every rule that says no, latest `until` first.")
+    blocked_by: list[Blocked] = Field(
+        description="Every rule that says no: unsubscribed first, then latest `until` first."
+    )
 
 
 class Shown(BaseModel):

@@ -35,14 +35,48 @@ def record(
     )
 
 
+def unsubscribed_at(*, session: Session, respondent: str) -> datetime | None:
+    """When the person stopped all survey mail (the ledger keeps it for good), or None."""
+    at = session.exec(
+        select(Contact.at)
+        .where(
+            Contact.respondent_external_id == respondent,
+            Contact.kind == ContactKind.UNSUBSCRIBED,
+        )
+        .order_by(col(Contact.at))
+        .limit(1)
+    ).first()
+    return None if at is None else as_utc(at)
+
+
 def eligibility(
-    *, session: Session, survey: Survey, respondent: str, now: datetime | None = None
+    *,
+    session: Session,
+    survey: Survey,
+    respondent: str,
+    now: datetime | None = None,
+    reminder: bool = False,
 ) -> Eligibility:
+    """`reminder`: for a reminder of this survey's invitation, which is the same ask: this
+    survey's own contacts do not count, the rules across surveys and an unsubscribe do."""
     now = now or utcnow()
+    unsubscribed = unsubscribed_at(session=session, respondent=respondent)
+    stopped = (
+        [
+            Blocked(
+                rule="unsubscribed",
+                rule_id=None,
+                detail=f"unsubscribed from survey mail on {unsubscribed.date().isoformat()}",
+                until=None,
+            )
+        ]
+        if unsubscribed is not None
+        else []
+    )
     rules = list_rules(session=session)
-    horizon = max([survey.fatigue_days or 0, *[r.days for r in rules]])
+    horizon = max([0 if reminder else survey.fatigue_days or 0, *[r.days for r in rules]])
     if horizon == 0:
-        return Eligibility(eligible=True, blocked_by=[])
+        return Eligibility(eligible=not stopped, blocked_by=stopped)
     asks = [
         (as_utc(c.at), c.survey_id)
         for c in session.exec(
@@ -54,9 +88,10 @@ def eligibility(
             )
             .order_by(col(Contact.at).desc())
         ).all()
+        if not (reminder and c.survey_id == survey.id)
     ]
     blocked = []
-    if survey.fatigue_days:
+    if survey.fatigue_days and not reminder:
         this_survey = [at for at, survey_id in asks if survey_id == survey.id]
         window = [at for at in this_survey if at > now - timedelta(days=survey.fatigue_days)]
         if window:
@@ -89,8 +124,8 @@ def eligibility(
                 until=limiting + timedelta(days=rule.days),
             )
         )
-    blocked.sort(key=lambda b: b.until, reverse=True)
-    return Eligibility(eligible=not blocked, blocked_by=blocked)
+    blocked.sort(key=lambda b: b.until or now, reverse=True)
+    return Eligibility(eligible=not (stopped or blocked), blocked_by=stopped + blocked)
 
 
 def _ago(now: datetime, at: datetime) -> str:

@@ -12,10 +12,20 @@ from cxshared.timeutil import utcnow
 
 class InvitationStatus(StrEnum):
     CREATED = "created"
+    QUEUED = "queued"  # its mail is waiting for the SMTP server
+    SENT = "sent"  # the SMTP server accepted its mail
+    BOUNCED = "bounced"  # the SMTP server refused its mail for good (or it never got through)
+    UNSUBSCRIBED = "unsubscribed"  # the person stopped all survey mail
     OPENED = "opened"
     STARTED = "started"
     COMPLETED = "completed"
     EXPIRED = "expired"
+
+
+# Not opened yet: the link was made, and perhaps mailed.
+UNOPENED = (InvitationStatus.CREATED, InvitationStatus.QUEUED, InvitationStatus.SENT)
+# Still waiting for an answer (an expired one reads as expired: effective_status).
+OPEN = (*UNOPENED, InvitationStatus.OPENED, InvitationStatus.STARTED)
 
 
 class Invitation(SQLModel, table=True):
@@ -36,6 +46,10 @@ class Invitation(SQLModel, table=True):
     channel: str = Field(default="email", max_length=20)
     status: str = Field(default=InvitationStatus.CREATED, max_length=20)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # 128 random bits for the unsubscribe link of its mail; never the survey token.
+    unsubscribe_token: str | None = Field(default=None, max_length=64, unique=True)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    mail_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,11 +1,11 @@
 from typing import Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 
 from cxshared.auth import Reader, Writer
 from cxshared.crud import get_or_404
-from cxshared.deps import SessionDep
-from feedback.dependencies import PageDep
+from cxshared.deps import MailerDep, SessionDep
+from feedback.dependencies import PageDep, settings_of
 from feedback.invitations import service
 from feedback.invitations.models import Invitation, InvitationStatus
 from feedback.invitations.schemas import (
@@ -15,6 +15,7 @@ from feedback.invitations.schemas import (
     InvitationRead,
     OpenedInvitation,
 )
+from feedback.mailing import service as mailing
 from feedback.ratelimits import public_rate_limit
 from feedback.surveys.models import Survey
 
@@ -32,12 +33,30 @@ def _read(invitation: Invitation) -> InvitationRead:
     status_code=status.HTTP_201_CREATED,
     response_model=InvitationBatchResult,
     summary="Invite a list of respondents; each gets a personal link (shown only now)",
+    description="When the survey's e-mail delivery is on (PUT /v1/surveys/{id}/email), each "
+    "invitation with channel `email` and an address is mailed: its message is queued in the "
+    "same transaction and the invitation reads `queued`, then `sent` once the SMTP server "
+    "accepted it or `bounced` (`mail` says what was queued; `not_configured` when the service "
+    "has no SMTP server, and then nothing is queued).",
 )
 def create_invitations(
-    survey_id: str, body: InvitationBatch, session: SessionDep, _: Writer
+    survey_id: str,
+    body: InvitationBatch,
+    session: SessionDep,
+    request: Request,
+    mailer: MailerDep,
+    _: Writer,
 ) -> Any:
     survey = get_or_404(session, Survey, survey_id, lock=True)
     result = service.create_batch(session=session, survey=survey, batch=body)
+    # In the same transaction: the invitations and their mail are stored together or not at all.
+    result.mail = mailing.mail_batch(
+        session,
+        mailer=mailer,
+        settings=settings_of(request),
+        survey=survey,
+        invitation_ids=[created.id for created in result.created],
+    )
     session.commit()
     return result
 

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 from cxshared.pagination import Page
 from cxshared.types import Email, WholeNumber
 from feedback.invitations.models import InvitationStatus
+from feedback.mailing.schemas import MailDelivery
 from feedback.responses.schemas import Channel
 
 ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
@@ -40,7 +41,8 @@ class InvitationCreated(BaseModel):
 class Skipped(BaseModel):
     external_id: str
     reason: str = Field(
-        description="duplicate_in_batch, already_invited, or fatigue:<rule> (asked too recently)."
+        description="duplicate_in_batch, already_invited, or fatigue:<rule> (asked too "
+        "recently, or fatigue:unsubscribed)."
     )
     detail: str | None = None
 
@@ -48,6 +50,7 @@ class Skipped(BaseModel):
 class InvitationBatchResult(BaseModel):
     created: list[InvitationCreated]
     skipped: list[Skipped]
+    mail: MailDelivery | None = Field(None, description="What was mailed.")
 
 
 class InvitationRead(BaseModel):
@@ -62,6 +65,9 @@ class InvitationRead(BaseModel):
     status: InvitationStatus
     expires_at: datetime | None
     created_at: datetime
+    sent_at: datetime | None = Field(
+        None, description="When the SMTP server accepted its mail (null until then)."
+    )
     opened_at: datetime | None
     started_at: datetime | None
     completed_at: datetime | None

@@ -1,5 +1,5 @@
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -8,7 +8,7 @@ from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
 from feedback.fatigue import service as fatigue
 from feedback.fatigue.models import ContactKind
-from feedback.invitations.models import Invitation, InvitationStatus
+from feedback.invitations.models import OPEN, UNOPENED, Invitation, InvitationStatus
 from feedback.invitations.schemas import (
     InvitationBatch,
     InvitationBatchResult,
@@ -17,13 +17,11 @@ from feedback.invitations.schemas import (
 )
 from feedback.surveys.models import Survey
 
-OPEN = (InvitationStatus.CREATED, InvitationStatus.OPENED, InvitationStatus.STARTED)
 
-
-def effective_status(invitation: Invitation) -> str:
+def effective_status(invitation: Invitation, now: datetime | None = None) -> str:
     """Expiry is a matter of time: an open invitation past its date reads as expired."""
     expires = invitation.expires_at
-    if invitation.status in OPEN and expires is not None and as_utc(expires) <= utcnow():
+    if invitation.status in OPEN and expires is not None and as_utc(expires) <= (now or utcnow()):
         return InvitationStatus.EXPIRED
     return invitation.status
 
@@ -46,7 +44,7 @@ def open_invitation(*, session: Session, token: str) -> tuple[Invitation, Survey
         raise Problem(
             404, "invitation-not-found", "Not found", "This invitation link is not valid."
         )
-    if invitation.status == InvitationStatus.CREATED:
+    if invitation.status in UNOPENED:
         invitation.status = InvitationStatus.OPENED
         invitation.opened_at = utcnow()
         session.add(invitation)
@@ -89,13 +87,16 @@ def create_batch(
                 Skipped(
                     external_id=invitee.external_id,
                     reason=f"fatigue:{block.rule}",
-                    detail=f"{block.detail} (until {block.until.isoformat()})",
+                    detail=block.detail
+                    if block.until is None
+                    else f"{block.detail} (until {block.until.isoformat()})",
                 )
             )
             continue
         invitation = Invitation(
             survey_id=survey.id,
             token=secrets.token_urlsafe(16),  # 128 random bits
+            unsubscribe_token=secrets.token_urlsafe(16),
             external_id=invitee.external_id,
             email=invitee.email,
             attributes=invitee.attributes,

@@ -18,7 +18,7 @@ from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
 from feedback.cases import service as cases
 from feedback.cases.sla import CasePolicy
-from feedback.invitations.models import Invitation, InvitationStatus
+from feedback.invitations.models import UNOPENED, Invitation, InvitationStatus
 from feedback.responses.models import Response, ResponseStatus
 from feedback.responses.schemas import SubmissionContinue, SubmissionCreate
 from feedback.surveys.models import Survey, SurveyStatus, SurveyVersion
@@ -389,7 +389,7 @@ def _advance(invitation: Invitation, response: AnyResponse, now: datetime) -> No
     if response.status == ResponseStatus.COMPLETE:
         invitation.status = InvitationStatus.COMPLETED
         invitation.completed_at = now
-    elif invitation.status in (InvitationStatus.CREATED, InvitationStatus.OPENED):
+    elif invitation.status in (*UNOPENED, InvitationStatus.OPENED):
         invitation.status = InvitationStatus.STARTED
     invitation.started_at = invitation.started_at or now
     invitation.opened_at = invitation.opened_at or now
