@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from cxshared.db import read_session, write_session
@@ -21,6 +22,9 @@ from cxshared.testing.mail import running_mailbox
 from cxshared.timeutil import utcnow
 from feedback.config import Settings
 from feedback.fatigue.models import Contact
+from feedback.invitations.models import Invitation
+from feedback.mailing import service
+from feedback.mailing.models import InvitationMail
 from feedback.mailing.watch import InvitationWatch
 from feedback.main import create_app
 from feedback.surveys.models import Survey
@@ -59,6 +63,7 @@ class World:
         state = api.client.app.state
         self.api, self.engine, self.settings = api, state.engine, settings
         self.now = utcnow()
+        self.sweep_mailer = state.mailer
         self.sender = MailSender(engine=self.engine, mailer=state.mailer, settings=settings)
         self.watch = InvitationWatch(
             engine=self.engine, mailer=state.mailer, settings=settings, clock=lambda: self.now
@@ -417,3 +422,63 @@ def test_a_survey_that_is_closed_sends_no_reminder(api, published, world):
     with write_session(world.engine) as session:
         session.execute(update(Survey).values(status="closed"))
     assert world.sweep(days=4) == (0, 0)
+
+
+def test_one_reminder_per_step_even_when_two_sweeps_take_it_at_once(api, published, world):
+    """The unique (invitation, step) key: a second process that decided the same reminder a
+    moment later writes nothing."""
+    enable(api, published["id"])
+    [created] = invite(api, published["id"], "bob")["created"]
+    world.send()
+    world.sweep()
+    later = utcnow() + timedelta(days=4)
+    with write_session(world.engine) as session:
+        assert service._remind(session, world.sweep_mailer, created["id"], 1, base=BASE, now=later)
+    with pytest.raises(IntegrityError), write_session(world.engine) as session:
+        service._remind(session, world.sweep_mailer, created["id"], 1, base=BASE, now=later)
+    with read_session(world.engine) as session:
+        steps = session.exec(select(InvitationMail.step)).all()
+        mails = session.exec(select(MailMessage.id)).all()
+    assert sorted(steps) == [0, 1]
+    assert len(mails) == 2
+    assert world.sweep(days=4) == (0, 0)
+
+
+def test_the_tracking_pixel_records_the_first_time_the_mail_was_shown(api, published, world):
+    enable(api, published["id"], tracking=True)
+    invite(api, published["id"], "ann")
+    with read_session(world.engine) as session:
+        [invitation] = session.exec(select(Invitation)).all()
+    token = invitation.unsubscribe_token
+    assert api.client.post(f"/v1/public/mail-opened/{token}").status_code == 204
+    assert api.client.post(f"/v1/public/mail-opened/{token}").status_code == 204
+    assert api.client.post("/v1/public/mail-opened/not-a-token").status_code == 404
+    with read_session(world.engine) as session:
+        [invitation] = session.exec(select(Invitation)).all()
+    assert invitation.mail_opened_at is not None
+    world.send()
+    with read_session(world.engine) as session:
+        [mail] = session.exec(select(MailMessage)).all()
+    assert f'<img src="{BASE}/o/{token}.gif"' in mail.html_body
+
+
+def test_erasure_takes_the_persons_mail_and_unsubscribe_with_it(api, published, world):
+    enable(api, published["id"])
+    [ann] = invite(api, published["id"], "ann", first_name="Annabel")["created"]
+    invite(api, published["id"], "bob")
+    world.send()
+    world.sweep()
+    assert world.sweep(days=4) == (0, 2)
+    with read_session(world.engine) as session:
+        [invitation] = session.exec(select(Invitation).where(Invitation.id == ann["id"])).all()
+    api.client.post(f"/v1/public/unsubscribe/{invitation.unsubscribe_token}")
+    erased = api.post("/v1/respondents/ann/erase", headers=api.admin)
+    assert erased.status_code == 200, erased.text
+    with read_session(world.engine) as session:
+        mail = session.exec(select(MailMessage.to_address, MailMessage.text_body)).all()
+        steps = session.exec(select(InvitationMail.invitation_id)).all()
+        ledger = session.exec(select(Contact.respondent_external_id)).all()
+    assert {to for to, _ in mail} == {"bob@example.com"}
+    assert not any("Annabel" in body for _, body in mail)
+    assert ann["id"] not in steps and len(steps) == 2
+    assert "ann" not in ledger

@@ -518,4 +518,3 @@ def record_mail_opened(session: Session, token: str) -> None:
     if invitation.mail_opened_at is None:
         invitation.mail_opened_at = utcnow()
         session.add(invitation)
-

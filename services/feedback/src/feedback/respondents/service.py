@@ -13,12 +13,14 @@ from sqlmodel import Session, and_, col, delete, or_, select
 from cxshared.events.models import OutboxEvent
 from cxshared.events.outbox import Outbox
 from cxshared.idempotency import IdempotencyRecord
+from cxshared.mail.models import MailMessage
 from cxshared.pagination import decode_cursor, encode_cursor, invalid_cursor
 from cxshared.timeutil import as_utc, utcnow
 from feedback.cases import service as cases
 from feedback.cases.models import Case, CaseContact, CaseNote
 from feedback.fatigue.models import Contact
 from feedback.invitations.models import Invitation
+from feedback.mailing.models import InvitationMail
 from feedback.respondents.schemas import Erasure
 from feedback.responses.models import Response
 from feedback.surveys.models import Survey
@@ -27,8 +29,8 @@ ERASED = "respondent.erased"
 
 
 def erase(*, session: Session, outbox: Outbox, external_id: str) -> Erasure:
-    """Deletes the respondent's responses, cases, invitations, contact ledger, and the events and
-    replayable answers that carried them.
+    """Deletes the respondent's responses, cases, invitations and their mail, contact ledger
+    (an unsubscribe too), and the events and replayable answers that carried them.
 
     Responses are found by the external id and by any email address it was seen with, so a
     response given by email alone goes too. `respondent.erased` tells metrics and webhook
@@ -65,6 +67,15 @@ def erase(*, session: Session, outbox: Outbox, external_id: str) -> Erasure:
         )
         session.exec(delete(OutboxEvent).where(col(OutboxEvent.subject).in_(response_ids)))
         session.exec(delete(Response).where(col(Response.id).in_(response_ids)))
+    # Their invitation mail: each step, and every message to their addresses (its body holds
+    # their name and link), queued or sent.
+    session.exec(
+        delete(InvitationMail).where(
+            col(InvitationMail.invitation_id).in_([i.id for i in invitations])
+        )
+    )
+    if emails:
+        session.exec(delete(MailMessage).where(col(MailMessage.to_address).in_(emails)))
     session.exec(delete(Invitation).where(col(Invitation.external_id) == external_id))
     session.exec(delete(Contact).where(col(Contact.respondent_external_id) == external_id))
     # Answers replayed for an Idempotency-Key (kept a day) may name them too.
