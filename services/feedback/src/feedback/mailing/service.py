@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, exists, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -313,48 +313,48 @@ def mail_batch(
     return result
 
 
-# What an outcome makes of the invitation (only while it has not moved on: opened, answered).
-_OUTCOME = {
-    MailState.SENT: InvitationStatus.SENT,
-    MailState.BOUNCED: InvitationStatus.BOUNCED,
-    MailState.FAILED: InvitationStatus.BOUNCED,
-}
-
-
-def record_outcomes(session: Session, limit: int = 1000) -> int:
-    """Copies the outcome of each message the SMTP server has answered for to its step and
-    invitation: sent (only after the server's 250), or bounced. Idempotent and safe in every
-    process (each update says what it expects to find), and restart-safe: the outcome stays
-    in the mail outbox until it is copied."""
-    settled = session.exec(
-        select(InvitationMail, MailMessage.state, MailMessage.sent_at)
-        .join(MailMessage, col(MailMessage.id) == col(InvitationMail.mail_id))
-        .where(InvitationMail.state == MailState.QUEUED, MailMessage.state != MailState.QUEUED)
-        .limit(limit)
-    ).all()
-    for step, state, sent_at in settled:
-        done = session.execute(
-            update(InvitationMail)
-            .where(col(InvitationMail.id) == step.id, col(InvitationMail.state) == MailState.QUEUED)
-            .values(state=state, sent_at=sent_at)
+def record_outcomes(session: Session) -> int:
+    """Copies the outcome of each message the SMTP server has answered for to its step, then
+    to the invitations: `sent` (only after the server's 250) for a `queued` invitation whose
+    first mail was accepted, `bounced` for a `queued` or `sent` one any of whose mails was
+    refused for good or never got through. Set-based and idempotent: every statement says what
+    it expects to find, so any number of processes may run it; restart-safe, as an outcome
+    stays in the mail outbox until it is copied. Returns the steps updated."""
+    steps = InvitationMail.__table__  # type: ignore[attr-defined]
+    mail = MailMessage.__table__  # type: ignore[attr-defined]
+    invitations = Invitation.__table__  # type: ignore[attr-defined]
+    outcome = select(mail.c.state).where(mail.c.id == steps.c.mail_id).scalar_subquery()
+    accepted_at = select(mail.c.sent_at).where(mail.c.id == steps.c.mail_id).scalar_subquery()
+    copied = session.execute(
+        update(steps)
+        .where(
+            steps.c.state == MailState.QUEUED,
+            exists().where(mail.c.id == steps.c.mail_id, mail.c.state != MailState.QUEUED),
         )
-        if not done.rowcount:  # type: ignore[attr-defined]
-            continue
-        new = _OUTCOME[MailState(state)]
-        waiting = (
-            [InvitationStatus.QUEUED]
-            if new == InvitationStatus.SENT
-            else [InvitationStatus.QUEUED, InvitationStatus.SENT]
+        .values(state=outcome, sent_at=accepted_at)
+    ).rowcount  # type: ignore[attr-defined]
+    first_sent = select(steps.c.sent_at).where(
+        steps.c.invitation_id == invitations.c.id,
+        steps.c.step == 0,
+        steps.c.state == MailState.SENT,
+    )
+    session.execute(
+        update(invitations)
+        .where(invitations.c.status == InvitationStatus.QUEUED, first_sent.exists())
+        .values(status=InvitationStatus.SENT, sent_at=first_sent.scalar_subquery())
+    )
+    session.execute(
+        update(invitations)
+        .where(
+            invitations.c.status.in_([InvitationStatus.QUEUED, InvitationStatus.SENT]),
+            exists().where(
+                steps.c.invitation_id == invitations.c.id,
+                steps.c.state.in_([MailState.BOUNCED, MailState.FAILED]),
+            ),
         )
-        values: dict[str, Any] = {"status": new}
-        if new == InvitationStatus.SENT:
-            values["sent_at"] = sent_at
-        session.execute(
-            update(Invitation)
-            .where(col(Invitation.id) == step.invitation_id, col(Invitation.status).in_(waiting))
-            .values(**values)
-        )
-    return len(settled)
+        .values(status=InvitationStatus.BOUNCED)
+    )
+    return int(copied)
 
 
 def sweep(
