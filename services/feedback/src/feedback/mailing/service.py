@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, exists, update
+from sqlalchemy import Engine, exists, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from cxshared.db import read_session, write_session
+from cxshared.db import new_row, read_session, write_session
 from cxshared.mail.message import InvalidMail
 from cxshared.mail.models import MailMessage, MailState
 from cxshared.mail.outbox import Mailer
@@ -37,7 +37,8 @@ from feedback.surveys.models import Survey, SurveyVersion
 log = structlog.get_logger("feedback.mailing")
 
 Composed = tuple[str, str, str, dict[str, str]]  # subject, text, HTML, extra headers
-KIND = "invitation"  # the mail outbox's kind for every step; ref: the invitation_mail id
+KIND = "invitation"
+_INSERT_STEP = insert(InvitationMail.__table__)  # type: ignore[attr-defined]  # the mail outbox's kind for every step; ref: the invitation_mail id
 
 
 def not_configured(settings: Settings, mailer: Mailer | None) -> str | None:
@@ -246,23 +247,24 @@ def compose(mail: SurveyMail, invitation: Invitation, *, step: int) -> Composed:
 
 def queue_step(
     session: Session, mailer: Mailer, mail: SurveyMail, invitation: Invitation, *, step: int
-) -> InvitationMail:
+) -> str:
     """Writes the step's row and its message in the caller's transaction: the unique
     (invitation, step) key makes it one message per step."""
     subject, text, html, headers = compose(mail, invitation, step=step)
-    row = InvitationMail(invitation_id=invitation.id, step=step, mail_id="")
-    row.mail_id = mailer.queue(
+    row = new_row(InvitationMail, invitation_id=invitation.id, step=step, mail_id="")
+    row["mail_id"] = mailer.queue(
         session,
         to=invitation.email or "",
         subject=subject,
         text=text,
         html=html,
         kind=KIND,
-        ref=row.id,
+        ref=row["id"],
         headers=headers,
     )
-    session.add(row)
-    return row
+    # A Core insert: the unique key speaks here (a second sweep that took the same step).
+    session.execute(_INSERT_STEP, row)
+    return str(row["id"])
 
 
 def mail_batch(
@@ -285,6 +287,7 @@ def mail_batch(
         select(Invitation).where(col(Invitation.id).in_(invitation_ids))
     ).all()
     result = MailDelivery(delivery="mailed")
+    queued: list[str] = []
     for invitation in invitations:
         if invitation.channel != "email":
             result.not_mailed.append(
@@ -307,9 +310,14 @@ def mail_batch(
                 }
             )
             continue
-        invitation.status = InvitationStatus.QUEUED
-        session.add(invitation)
-        result.queued += 1
+        queued.append(invitation.id)
+    session.execute(
+        update(Invitation)
+        .where(col(Invitation.id).in_(queued))
+        .values(status=InvitationStatus.QUEUED)
+        .execution_options(synchronize_session="fetch")
+    )
+    result.queued = len(queued)
     return result
 
 
@@ -446,7 +454,6 @@ def _remind(
         return 0
     mail = SurveyMail(_update(setting), survey, first_nps(session, survey), base)
     queue_step(session, mailer, mail, invitation, step=step)
-    session.flush()  # the unique key speaks here, before anything else is written
     fatigue.record(
         session=session,
         respondent=invitation.external_id,
