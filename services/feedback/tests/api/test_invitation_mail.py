@@ -23,7 +23,7 @@ from cxshared.timeutil import utcnow
 from feedback.config import Settings
 from feedback.fatigue.models import Contact
 from feedback.invitations.models import Invitation
-from feedback.mailing import service
+from feedback.mailing import service, templates
 from feedback.mailing.models import InvitationMail
 from feedback.mailing.watch import InvitationWatch
 from feedback.main import create_app
@@ -482,3 +482,15 @@ def test_erasure_takes_the_persons_mail_and_unsubscribe_with_it(api, published, 
     assert not any("Annabel" in body for _, body in mail)
     assert ann["id"] not in steps and len(steps) == 2
     assert "ann" not in ledger
+
+
+def test_the_html_part_made_from_the_text_escapes_everything_and_links_addresses():
+    made = templates.html_from_text(
+        'Hi <b>"Ann"</b> & co,\n\nSee "https://x.example/s/a?t=1&score=2" now.\nBye',
+        links={},
+    )
+    assert made == (
+        "<p>Hi &lt;b&gt;&quot;Ann&quot;&lt;/b&gt; &amp; co,</p>\n"
+        '<p>See &quot;<a href="https://x.example/s/a?t=1&amp;score=2">'
+        "https://x.example/s/a?t=1&amp;score=2</a>&quot; now.<br>\nBye</p>"
+    )

@@ -33,7 +33,8 @@ VARIABLES: dict[str, str] = {
     "reminder": "0 in the invitation, 1 in the first reminder, 2 in the second ...",
 }
 _FORBIDDEN_NODES = (nodes.Import, nodes.FromImport, nodes.Include, nodes.Extends)
-_URL = re.compile(r"https?://[^\s<>\"']+")
+# A web address in escaped text: it ends before a space, a tag or an escaped quote.
+_URL = re.compile(r"https?://[^\s<>\"']+?(?=&quot;|&#x27;|[\s<>\"']|$)")
 
 
 class TemplateRefused(ValueError):
