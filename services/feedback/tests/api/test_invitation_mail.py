@@ -494,3 +494,24 @@ def test_the_html_part_made_from_the_text_escapes_everything_and_links_addresses
         '<p>See &quot;<a href="https://x.example/s/a?t=1&amp;score=2">'
         "https://x.example/s/a?t=1&amp;score=2</a>&quot; now.<br>\nBye</p>"
     )
+
+
+def test_an_outcome_recorded_before_a_restart_reaches_the_invitation_after_it(
+    settings, published, mailbox
+):
+    """The sender records "sent" on the mail row; the process stops before any sweep. The
+    next process's sweep finds it there: nothing is lost, nothing sent twice."""
+    with TestClient(create_app(settings)) as client:
+        first = World(make_api(client, settings.database_url), settings)
+        enable(first.api, published["id"])
+        invite(first.api, published["id"], "ann")
+        assert first.send() == 1
+    with TestClient(create_app(settings)) as client:
+        api = make_api(client, settings.database_url)
+        again = World(api, settings)
+        assert statuses(api, published["id"]) == {"ann": "queued"}
+        assert again.send() == 0
+        assert again.sweep() == (1, 0)
+        assert statuses(api, published["id"]) == {"ann": "sent"}
+    mailbox.mailbox.wait_for(1)
+    assert len(mailbox.mailbox.messages) == 1
