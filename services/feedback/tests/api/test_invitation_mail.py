@@ -515,3 +515,30 @@ def test_an_outcome_recorded_before_a_restart_reaches_the_invitation_after_it(
         assert statuses(api, published["id"]) == {"ann": "sent"}
     mailbox.mailbox.wait_for(1)
     assert len(mailbox.mailbox.messages) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://surveys.example.com",
+        "ftp://surveys.example.com",
+        "https://",
+        "https://x.example/?a=1",
+    ],
+)
+def test_the_public_address_must_be_https_or_loopback(database_url, url):
+    with pytest.raises(ValueError, match="public_url"):
+        Settings(database_url=database_url, public_url=url)
+    assert Settings(database_url=database_url, public_url="http://127.0.0.1:8000/").public_url == (
+        "http://127.0.0.1:8000"
+    )
+
+
+def test_without_a_public_address_nothing_is_mailed_and_the_api_says_why(settings, published):
+    bare = settings.model_copy(update={"public_url": None})
+    with TestClient(create_app(bare)) as client:
+        api = make_api(client, bare.database_url)
+        setup = enable(api, published["id"])
+        assert "FEEDBACK_PUBLIC_URL" in setup["not_configured_reason"]
+        assert invite(api, published["id"], "ann")["mail"]["delivery"] == "not_configured"
+        assert statuses(api, published["id"]) == {"ann": "created"}
