@@ -1,12 +1,13 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from cxshared.types import WholeNumber
 from feedback.mailing.templates import MAX_BODY_TEMPLATE, MAX_SUBJECT_TEMPLATE, VARIABLES
 
-SAMPLE_ATTRIBUTES: dict[str, str | int | float | bool] = {"first_name": "Ana"}
+Attributes = dict[str, str | WholeNumber | StrictFloat | bool]
+SAMPLE_ATTRIBUTES: Attributes = {"first_name": "Ana"}
 _VARIABLES = ", ".join(f"`{name}`" for name in VARIABLES)
 
 
@@ -79,9 +80,7 @@ class PreviewRequest(BaseModel):
     )
     external_id: Annotated[str, Field(min_length=1, max_length=200)] = "sample-1"
     email: Annotated[str, Field(max_length=320)] = "ana@example.com"
-    attributes: dict[str, str | int | float | bool] = Field(
-        default_factory=lambda: dict(SAMPLE_ATTRIBUTES), max_length=30
-    )
+    attributes: Attributes = Field(default_factory=lambda: dict(SAMPLE_ATTRIBUTES), max_length=30)
     reminder: WholeNumber = Field(0, ge=0, le=5)
 
 
