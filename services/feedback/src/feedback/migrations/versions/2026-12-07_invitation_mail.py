@@ -2,7 +2,7 @@
 tokens (docs/email.md, "Invitations by e-mail")
 
 Revision ID: 6c1e9b3d7a52
-Revises: 4f2b8d6a1c37
+Revises: 0634921cf67d
 Create Date: 2026-12-07 06:00:00.000000
 """
 
@@ -16,7 +16,7 @@ import cxshared.db
 from alembic import op
 
 revision: str = '6c1e9b3d7a52'
-down_revision: str | None = '4f2b8d6a1c37'
+down_revision: str | None = '0634921cf67d'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
