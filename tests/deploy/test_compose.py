@@ -2,8 +2,11 @@
 their command lines accept, ports and environment names their settings have, the keys each
 service reads made by the setup. So the deployment files cannot rot unnoticed."""
 
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -92,3 +95,28 @@ def test_the_image_is_built_from_the_lock_with_the_makefiles_uv():
     for source in re.findall(r"^COPY (?!--from)(.+) \S+$", dockerfile, re.M):
         for path in source.split():
             assert (ROOT / path).exists(), path
+
+
+def test_every_key_setup_writes_is_read_from_the_key_directory(tmp_path):
+    # As the containers read them: files in CX_SECRETS_DIR, the directory fixed when the
+    # settings are imported, hence in a process of its own. A feedback relay that read no key
+    # was refused by metrics (401) although setup had written it.
+    for key in API_KEYS:
+        (tmp_path / key).write_text(f"cxk_{key}\n")
+    program = (
+        "from tests.deploy.services import API_KEYS, SETTINGS, setting_of\n"
+        "for key in sorted(API_KEYS):\n"
+        "    service, field = setting_of(key.upper())\n"
+        "    value = getattr(SETTINGS[service](), field)\n"
+        "    print(key, value.get_secret_value() if value else None)\n"
+    )
+    environment = {**os.environ, "CX_SECRETS_DIR": str(tmp_path)}
+    printed = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert printed.splitlines() == [f"{key} cxk_{key}" for key in sorted(API_KEYS)]

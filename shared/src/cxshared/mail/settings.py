@@ -1,6 +1,7 @@
 """The settings of a service that mails: a mixin beside ServiceSettings, so that they carry the
 service's own prefix (FEEDBACK_SMTP_URL, METRICS_SMTP_URL)."""
 
+import os
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import parseaddr
@@ -8,7 +9,7 @@ from typing import Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "todo", "xxx", "test"}
 
@@ -49,6 +50,11 @@ def parse_from(value: str) -> Address:
 
 
 class MailSettings(BaseSettings):
+    # A mixin after ServiceSettings (class Settings(ServiceSettings, MailSettings)): pydantic
+    # merges the bases' configurations in that order, so this one must name the key-file
+    # directory too, or it would undo ServiceSettings' and the service's keys would be unread.
+    model_config = SettingsConfigDict(secrets_dir=os.environ.get("CX_SECRETS_DIR"))
+
     smtp_url: str | None = Field(
         None,
         description="SMTP server the service mails through: smtp://host:port (STARTTLS when "
