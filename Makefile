@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help install runtime run test test-fast lint typecheck contracts pytest bench fmt reset api-key \
-	openapi screenshots
+	openapi screenshots docker-test
 
 help:
 	@echo "make run       start cxloop on http://127.0.0.1:8000 (SQLite under ./data)"
@@ -25,6 +25,7 @@ help:
 	@echo "make api-key   create an API key for each service (shown once)"
 	@echo "make bench     benchmarks of the hot paths (tests/perf), as numbers and ratios"
 	@echo "make screenshots  the main pages with a sample business, into docs/screenshots"
+	@echo "make docker-test  build the image, run docker-compose.yml with it and check it (root)"
 	@echo "make reset     delete the local data"
 
 $(UV):
@@ -169,6 +170,11 @@ fmt: install
 
 screenshots: install $(CHROMIUM)
 	$(RUN) python -m tests.browser.screenshots --out docs/screenshots
+
+# The image and docker-compose.yml, built and run on this machine (Debian's Docker engine, base
+# images made from Debian's archive): infra/docker-test.sh says what it checks.
+docker-test:
+	bash infra/docker-test.sh
 
 reset:
 	rm -rf data
