@@ -28,8 +28,8 @@ fi
 if ((${#missing[@]})); then
   log "installing ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
+  # With their recommends (mmdebstrap's include gpg and mount), as tried here.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # The Debian client matches the Debian engine; another client on PATH may be newer.
 docker=docker

@@ -28,6 +28,7 @@ standin() {  # name packages mmdebstrap-hook [docker import --change …]
   previous=$($docker image inspect -f '{{.Id}}' "$name" 2>/dev/null || true)
   echo "stand-in $name: $packages"
   root=$(mktemp -d)
+  trap 'rm -rf "$root"' EXIT INT TERM
   # minbase, no recommends; documentation, man pages and translations left out; /usr merged by
   # mmdebstrap's hook rather than the usrmerge package (which brings the whole of Perl).
   printf '%s\n' "$mirrors" | mmdebstrap --quiet --variant=minbase --include="$packages" \

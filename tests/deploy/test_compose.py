@@ -120,3 +120,16 @@ def test_every_key_setup_writes_is_read_from_the_key_directory(tmp_path):
         check=True,
     ).stdout
     assert printed.splitlines() == [f"{key} cxk_{key}" for key in sorted(API_KEYS)]
+
+
+def test_every_cxloop_container_runs_read_only_without_capabilities():
+    # `make docker-test` runs them so (docs/deploy.md); this keeps a new service from
+    # leaving out the shared settings.
+    for name, service in compose().items():
+        if name == "postgres":
+            continue
+        assert service["image"] == "cxloop:latest", name
+        assert service["read_only"] is True, name
+        assert service["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in service["security_opt"], name
+        assert service["tmpfs"] == ["/tmp"], name
