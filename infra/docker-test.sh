@@ -1,7 +1,8 @@
 #!/bin/bash
 # make docker-test: build the image from infra/Dockerfile and run docker-compose.yml with it on
 # this machine, then check it from outside (infra/docker_check.py): every service ready, the
-# first admin signs in, a survey answered through the gateway reaches metrics.
+# first admin signs in, a survey answered through the gateway reaches metrics; then that each
+# service's backup runs in its container and that every container runs read-only, not as root.
 #  - Installs Debian's docker.io, mmdebstrap and docker-compose when missing, and starts its
 #    own dockerd when none answers (stopped again at the end).
 #  - Base images are local stand-ins made from Debian's archive (infra/standins/build.sh), given
@@ -117,6 +118,12 @@ for key in gateway_journey_api_key gateway_feedback_api_key gateway_metrics_api_
   "${compose[@]}" exec -T gateway cat "/run/cxloop/$key" >"$work/$key"
 done
 python3 infra/docker_check.py "$port" $((port + 1)) $((port + 2)) $((port + 3)) "$work"
+# The image's pg_dump backs up each service's database (onto the containers' /tmp).
+for service in journey feedback metrics gateway; do
+  "${compose[@]}" exec -T "$service" sh -c \
+    "cx-$service backup /tmp/backup.dump >/dev/null && test -s /tmp/backup.dump && rm /tmp/backup.dump"
+done
+log "each service's database backed up with the image's pg_dump"
 # Every service's containers, relays included, still running; none as root.
 for service in journey journey-relay feedback feedback-relay metrics metrics-relay gateway; do
   ids=$("${compose[@]}" ps -q "$service")
