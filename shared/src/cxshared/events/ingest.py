@@ -14,7 +14,7 @@ class EventEnvelope(BaseModel):
     """An outbox event as journey's and feedback's relays deliver it."""
 
     id: EventId = Field(description="Stable across retries: the idempotency key.")
-    type: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z_]+\.[a-z_]+$")] = (
+    type: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z_]+(\.[a-z_]+)+$")] = (
         Field(examples=["response.completed"])
     )
     occurred_at: IsoDateTime

@@ -16,7 +16,7 @@ from metrics.observed.service import Limits, is_stale
 FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl"}
 
 
-def limits(settings: SettingsDep) -> Limits:
+async def limits(settings: SettingsDep) -> Limits:
     return Limits.of(settings)
 
 
@@ -63,7 +63,7 @@ class Asked:
         }
 
 
-def asked(
+async def asked(
     journey_id: Identifier,
     session: SessionDep,
     _: Reader,
