@@ -311,21 +311,22 @@ SSTI = [
 ]
 
 
-@pytest.mark.parametrize("payload", SSTI)
 @pytest.mark.parametrize("field", ["subject_template", "text_template", "html_template"])
-def test_template_injection_is_refused_when_saved(api, published, payload, field):
+def test_template_injection_is_refused_when_saved(api, published, field):
+    """Every payload against one survey (a survey per payload cost a database each)."""
     extra = {"html_template": "<p>{{ link }}</p>"} if field != "html_template" else {}
-    value = payload if field == "subject_template" else f"{payload} {{{{ link }}}}"
-    response = api.client.put(
-        f"/v1/surveys/{published['id']}/email",
-        json={**EMAIL, **extra, field: value},
-        headers=api.writer,
-    )
-    assert response.status_code == 422, response.text
-    problem = response.json()
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert problem["errors"][0]["field"] == field
-    assert problem["detail"].startswith(field)
+    for payload in SSTI:
+        value = payload if field == "subject_template" else f"{payload} {{{{ link }}}}"
+        response = api.client.put(
+            f"/v1/surveys/{published['id']}/email",
+            json={**EMAIL, **extra, field: value},
+            headers=api.writer,
+        )
+        assert response.status_code == 422, (payload, response.text)
+        problem = response.json()
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert problem["errors"][0]["field"] == field, payload
+        assert problem["detail"].startswith(field), payload
     assert api.get(f"/v1/surveys/{published['id']}/email").json()["enabled"] is False
 
 
