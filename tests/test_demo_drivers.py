@@ -47,7 +47,7 @@ def metrics(database_factory_for: Callable[[str, Path], DatabaseFactory]) -> Ite
     )
     seeded(settings)
     yield settings
-    factory.drop(url)
+    factory.release(url)
 
 
 def touchpoint_events() -> list[dict[str, Any]]:

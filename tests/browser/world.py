@@ -252,4 +252,4 @@ def running_world(
     finally:
         live.stop_all()
         for name, factory in factories.items():
-            factory.drop(urls[name])
+            factory.release(urls[name])

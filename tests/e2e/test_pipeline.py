@@ -55,7 +55,7 @@ def database_urls(
     urls = {name: factory.new_url() for name, factory in factories.items()}
     yield urls
     for name, factory in factories.items():
-        factory.drop(urls[name])
+        factory.release(urls[name])
 
 
 @pytest.fixture

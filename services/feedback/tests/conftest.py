@@ -17,7 +17,7 @@ def database_url(database_factory_for: Callable[[str, Path], DatabaseFactory]) -
     factory = database_factory_for("feedback", MIGRATIONS)
     url = factory.new_url()
     yield url
-    factory.drop(url)
+    factory.release(url)
 
 
 @pytest.fixture

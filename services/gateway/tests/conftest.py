@@ -152,7 +152,7 @@ def stack(database_factory_for: Callable[[str, Path], DatabaseFactory]) -> Itera
         for client in clients:
             client.close()
         for factory, url in urls.values():
-            factory.drop(url)
+            factory.release(url)
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

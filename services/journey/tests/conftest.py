@@ -20,7 +20,7 @@ def database_url(
     factory = database_factory_for("journey", MIGRATIONS)
     url = factory.new_url()
     yield url
-    factory.drop(url)
+    factory.release(url)
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def database_url(database_factory_for):
     factory = database_factory_for("gateway", MIGRATIONS)
     url = factory.new_url()
     yield url
-    factory.drop(url)
+    factory.release(url)
 
 
 def welcome_env(database_url, services):

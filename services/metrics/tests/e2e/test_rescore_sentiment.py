@@ -82,7 +82,7 @@ def other_database(
 
     yield new
     for url in urls:
-        factory.drop(url)
+        factory.release(url)
 
 
 def test_rescoring_brings_facts_and_rollups_to_a_fresh_ingest(
