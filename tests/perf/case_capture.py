@@ -193,7 +193,11 @@ def run(workdir: Path, backend: str, *, clients: int, seconds: float) -> list[st
     script.write_text(SCRIPT)
     with ExitStack() as stack:
         factory = DatabaseFactory(
-            service="feedback", script_location=MIGRATIONS, workdir=workdir, worker="bench"
+            service="feedback",
+            script_location=MIGRATIONS,
+            workdir=workdir,
+            worker="bench",
+            durable=True,
         )
         stack.callback(factory.close)
         base_db, on_db, off_db = factory.new_url(), factory.new_url(), factory.new_url()
@@ -229,6 +233,7 @@ def run(workdir: Path, backend: str, *, clients: int, seconds: float) -> list[st
                 wrk(url, script, clients=clients, seconds=SLICE_SECONDS, into=runs[name])
         on_answers, on_cases = _count(on_db)
         off_answers, off_cases = _count(off_db)
+        batches = {name: _mean_batch(servers[name].base_url or "") for name in servers}
     base, off, on = runs["baseline"], runs["rules off"], runs["rules on"]
     cost = off.rate / on.rate - 1  # the extra time per answer that opening a case takes
     median_cost = on.percentile(50) / off.percentile(50) - 1
@@ -242,4 +247,18 @@ def run(workdir: Path, backend: str, *, clients: int, seconds: float) -> list[st
         f"({'equal' if on_answers == on_cases else 'NOT EQUAL'}); wrk acknowledged "
         f"{on.requests - on.non_2xx:,} in the measured slices",
         f"rows, no rules: {off_answers:,} detractor answers, {off_cases:,} cases",
+        "answers per transaction (group commit, mean over the run): "
+        + ", ".join(f"{name} {mean:.1f}" for name, mean in batches.items()),
     ]
+
+
+def _mean_batch(base_url: str) -> float:
+    """Writes over transactions of the server's group commit, from its /metrics."""
+    text = httpx.get(f"{base_url}/metrics").text
+    totals = {
+        name: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        for name in ("cx_group_commit_writes_total", "cx_group_commit_transactions_total")
+        if line.startswith(name + " ")
+    }
+    return totals["cx_group_commit_writes_total"] / totals["cx_group_commit_transactions_total"]

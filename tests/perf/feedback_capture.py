@@ -52,7 +52,11 @@ def run(workdir: Path, backend: str, *, clients: int, seconds: float) -> list[st
     `seconds` each in all."""
     with ExitStack() as stack:
         factory = DatabaseFactory(
-            service="feedback", script_location=MIGRATIONS, workdir=workdir, worker="bench"
+            service="feedback",
+            script_location=MIGRATIONS,
+            workdir=workdir,
+            worker="bench",
+            durable=True,
         )
         stack.callback(factory.close)
         base_url_db, feedback_db = factory.new_url(), factory.new_url()

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, func, select
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cxshared import groupcommit
 from cxshared.deps import engine_of
 from cxshared.events.models import DeliveryState, OutboxDelivery
 from cxshared.timeutil import as_utc, utcnow
@@ -160,5 +161,5 @@ class _Process(Collector):
     """This process's request counters, when there is one worker."""
 
     def collect(self) -> Iterable[Metric]:
-        yield from REQUESTS.collect()
-        yield from LATENCY.collect()
+        for metric in (REQUESTS, LATENCY, groupcommit.TRANSACTIONS, groupcommit.WRITES):
+            yield from metric.collect()

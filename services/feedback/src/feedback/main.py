@@ -3,6 +3,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from cxshared.app import create_service_app
+from cxshared.groupcommit import GroupCommit
 from feedback.api import EVENT_TYPES, api_router
 from feedback.cases import notices
 from feedback.cases.models import Priority
@@ -84,5 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notices=(notices.NOTIFYING, notices.notices_of),
     )
     app.state.case_policy = policy
+    app.state.group_commit = GroupCommit(app.state.engine)
     app.add_middleware(SurveyCorsMiddleware, engine=app.state.engine)
     return app

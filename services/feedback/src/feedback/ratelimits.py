@@ -13,7 +13,8 @@ from cxshared.ratelimit import client_address, count, hit
 from feedback.dependencies import settings_of
 
 
-def _limits(request: Request) -> dict[str, int]:
+def limits_of(request: Request) -> dict[str, int]:
+    """The keys a public request counts under, each with its limit a minute."""
     settings = settings_of(request)
     client = client_address(request, settings.trusted_proxies)
     slug = request.path_params.get("slug") or request.path_params.get("token") or "-"
@@ -28,8 +29,8 @@ async def public_rate_limit(request: Request) -> None:
     transaction instead (`count_in`), so SQLite has no extra writer to queue."""
     if request.method not in ("GET", "HEAD"):
         return
-    await anyio.to_thread.run_sync(hit, engine_of(request), _limits(request))
+    await anyio.to_thread.run_sync(hit, engine_of(request), limits_of(request))
 
 
 def count_in(session: Session, request: Request) -> None:
-    count(session, _limits(request))
+    count(session, limits_of(request))

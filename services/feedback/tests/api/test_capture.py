@@ -1,5 +1,7 @@
 """Capturing answers: judged by the server, stored exactly once."""
 
+import asyncio
+import random
 import threading
 import time
 import uuid
@@ -281,3 +283,48 @@ def test_true_and_false_are_not_numbers(api, published):
         [error] = refused.json()["errors"]
         assert error["field"].startswith("answers."), error
     assert api.get("/v1/responses").json()["items"] == []
+
+
+def test_answers_arriving_together_share_a_commit_and_each_stands_or_falls_alone(api, published):
+    """Group commit (docs/platform.md): answers that arrive together are written in one
+    transaction, each in its own savepoint: a refused answer, or a retry sent beside its
+    first copy, changes nothing for the others, and every acknowledged answer is stored once
+    with its event and, for a detractor, its case."""
+    app = api.client.app
+    writes = app.state.group_commit
+    promoters = [submission(answers={"nps": 9, "ease": 6}) for _ in range(12)]
+    detractors = [submission(answers={"nps": 2, "ease": 2}) for _ in range(6)]
+    retried = submission(answers={"nps": 8, "ease": 5})
+    refused = [submission(answers={"nps": 11, "ease": 6}) for _ in range(4)]
+    bodies = [*promoters, *detractors, retried, retried, retried, *refused]
+    random.Random(7).shuffle(bodies)
+
+    async def send_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return list(await asyncio.gather(*(client.post(URL, json=b) for b in bodies)))
+
+    before = (writes.transactions, writes.writes)
+    answers = api.client.portal.call(send_all)
+
+    by_submission: dict[str, list[httpx.Response]] = {}
+    for body, answer in zip(bodies, answers, strict=True):
+        by_submission.setdefault(body["submission_id"], []).append(answer)
+    for body in [*promoters, *detractors]:
+        [answer] = by_submission[body["submission_id"]]
+        assert answer.status_code == 201, answer.text
+    for body in refused:
+        [answer] = by_submission[body["submission_id"]]
+        assert answer.status_code == 422
+        assert answer.headers["content-type"] == "application/problem+json"
+    copies = by_submission[retried["submission_id"]]
+    assert sorted(a.status_code for a in copies) == [200, 200, 201]
+    assert len({a.json()["id"] for a in copies}) == 1
+
+    stored = api.get("/v1/responses", params={"limit": 100}).json()["items"]
+    assert len(stored) == len(promoters) + len(detractors) + 1
+    assert len(events(api, "response.completed")) == len(stored)
+    assert len(events(api, "case.opened")) == len(detractors)
+    transactions, written = writes.transactions - before[0], writes.writes - before[1]
+    assert written == len(bodies)
+    assert transactions < written / 2, (transactions, written)

@@ -65,10 +65,10 @@ def _pg_execute(*statements: str) -> None:
         engine.dispose()
 
 
-def _pg_create(name: str, template: str | None = None) -> None:
+def _pg_create(name: str, template: str | None = None, *, durable: bool = False) -> None:
     _pg_execute(
         f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""),
-        f'ALTER DATABASE "{name}" SET synchronous_commit = off',
+        f'ALTER DATABASE "{name}" SET synchronous_commit = {"on" if durable else "off"}',
     )
 
 
@@ -142,8 +142,19 @@ class _Blank:
 class DatabaseFactory:
     """Hands out migrated databases for one service, each as the migrations left it."""
 
-    def __init__(self, *, service: str, script_location: Path, workdir: Path, worker: str) -> None:
+    def __init__(
+        self,
+        *,
+        service: str,
+        script_location: Path,
+        workdir: Path,
+        worker: str,
+        durable: bool = False,
+    ) -> None:
+        """`durable`: PostgreSQL commits wait for the disk, as in production (benchmarks);
+        tests' databases do not (only a crash of the server could lose a commit)."""
         self.service = service
+        self.durable = durable
         self.script_location = script_location
         self.workdir = workdir
         self.backend = backend()
@@ -181,7 +192,7 @@ class DatabaseFactory:
         if self._free:
             return _pg_url(self._free.pop())
         name = f"{self.prefix}_{suffix}"
-        _pg_create(name, self._template)
+        _pg_create(name, self._template, durable=self.durable)
         self._created.append(name)
         return _pg_url(name)
 

@@ -8,11 +8,12 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, bindparam
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, func, select
 
-from cxshared.db import begin_write, new_row
+from cxshared.db import new_row
 from cxshared.events.outbox import Outbox
 from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
@@ -30,7 +31,12 @@ from feedback.surveys.questions import QuestionType, judge
 CACHE_SECONDS = 1.0
 # The statements a capture runs, built once: building one costs more than running it.
 _RESPONSES = Response.__table__  # type: ignore[attr-defined]
-_INSERT_RESPONSE = insert(_RESPONSES)
+# Returns the id it inserted, or no row where the answer is stored already (the rowcount of
+# an insert that did nothing is not reported alike by every driver).
+_INSERT_RESPONSE = {
+    "sqlite": sqlite_insert(_RESPONSES).on_conflict_do_nothing().returning(_RESPONSES.c.id),
+    "postgresql": postgresql_insert(_RESPONSES).on_conflict_do_nothing().returning(_RESPONSES.c.id),
+}
 _SUBMITTED = select(_RESPONSES.c.id).where(
     _RESPONSES.c.survey_id == bindparam("survey_id"),
     _RESPONSES.c.submission_id == bindparam("submission_id"),
@@ -38,6 +44,10 @@ _SUBMITTED = select(_RESPONSES.c.id).where(
 _cache: "weakref.WeakKeyDictionary[Engine, dict[str, tuple[float, Survey, SurveyVersion]]]" = (
     weakref.WeakKeyDictionary()
 )
+
+
+def _insert_response(session: Session) -> Any:
+    return _INSERT_RESPONSE[session.get_bind().dialect.name]
 
 
 def forget(engine: Engine) -> None:
@@ -258,18 +268,23 @@ def store(
     *, session: Session, outbox: Outbox, policy: CasePolicy, prepared: Prepared
 ) -> tuple[AnyResponse, bool]:
     """Writes a prepared answer and its event, in the caller's write transaction: the response,
-    and whether this call created it (False: a retry of an earlier one)."""
-    survey, response, invitation = prepared.survey, prepared.response, prepared.invitation
+    and whether this call created it (False: a retry of an earlier one).
+
+    The insert does nothing where the submission (or the invitation) is stored already,
+    perhaps a moment ago by a request that ran at the same time, or earlier in the same group
+    of writes: the first one stands, and no error ends the transaction the others share."""
+    survey, response = prepared.survey, prepared.response
     if prepared.existing is not None:
         return prepared.existing, False
     try:
         _refuse(_full_reason(session, survey))
-        session.execute(_INSERT_RESPONSE, vars(response))
-    except IntegrityError:
-        # The same submission (or the same invitation) was stored before, perhaps a moment
-        # ago by a request that ran at the same time: the first one stands.
-        session.rollback()
-        begin_write(session)  # the caller goes on writing (its rate limits) in this session
+    except Problem:
+        # Full now; a retry of an answer stored before it filled still gets its result.
+        existing = _by_submission(session, survey.id, response.submission_id)
+        if existing is not None:
+            return existing, False
+        raise
+    if session.execute(_insert_response(session), vars(response)).first() is None:
         existing = _by_submission(session, survey.id, response.submission_id)
         if existing is not None:
             return existing, False
@@ -278,16 +293,13 @@ def store(
             "invitation-answered",
             "Already answered",
             "This invitation has been answered already.",
-        ) from None
-    except Problem:
-        # Full now; a retry of an answer stored before it filled still gets its result.
-        existing = _by_submission(session, survey.id, response.submission_id)
-        if existing is not None:
-            return existing, False
-        raise
-    if invitation is not None:
-        _advance(invitation, response, response.submitted_at)
-        session.add(invitation)
+        )
+    if prepared.invitation is not None:
+        # Read again in the write transaction: it may have moved on since `prepare` read it.
+        invitation = session.get(Invitation, prepared.invitation.id)
+        if invitation is not None:
+            _advance(invitation, response, response.submitted_at)
+            session.add(invitation)
     _publish(session, outbox, policy, response, survey, prepared.version)
     return response, True
 

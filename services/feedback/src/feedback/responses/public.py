@@ -2,18 +2,18 @@
 
 from typing import Annotated, Any
 
-import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from cxshared.db import begin_write, try_begin_write
+from cxshared.db import begin_write
 from cxshared.deps import LateSessionDep, OutboxDep, SessionDep, outbox_of
 from cxshared.problems import Problem
+from cxshared.ratelimit import count
 from cxshared.timeutil import utcnow
-from feedback.dependencies import PolicyDep, policy_of
-from feedback.ratelimits import count_in, public_rate_limit
+from feedback.dependencies import PolicyDep, group_commit_of, policy_of
+from feedback.ratelimits import count_in, limits_of, public_rate_limit
 from feedback.responses import capture
 from feedback.responses.schemas import SubmissionContinue, SubmissionCreate, SubmissionResult
 
@@ -116,22 +116,24 @@ async def submit_response(
         prepared = capture.prepare(session=session, slug=slug, body=body, client_ip=client_ip)
     except Problem as problem:
         refused = problem
-    session.commit()  # the reads end here; the write transaction below holds only the writes
-    # The reads and writes of a capture are short and, on SQLite, queue for the one writer
-    # anyway: done here on the event loop they save the hop to a worker thread and its wait
-    # for the GIL (a third more captures a second on one worker). Only when another writer of
-    # this process holds the lock (a staff request between its steps, which may need this
-    # loop to finish) do they wait for it in a worker thread instead.
+    session.commit()  # the reads end here; the writes go with the others arriving now
+    outbox, policy, limits = outbox_of(request), policy_of(request), limits_of(request)
+
+    def write(session: Session) -> tuple[Any, bool] | None:
+        """The capture's writes: the response and its event, then the rate-limit counts.
+        A refused request counts against the limits too (and stores nothing else)."""
+        if refused is not None:
+            count(session, limits)
+            return None
+        assert prepared is not None
+        stored = capture.store(session=session, outbox=outbox, policy=policy, prepared=prepared)
+        # Counted last: every capture updates the same two counter rows, which PostgreSQL
+        # keeps locked from the update to the commit.
+        count(session, limits)
+        return stored
+
     try:
-        if try_begin_write(session):
-            stored, created = _write(session, request, prepared, refused)
-        else:
-
-            def after_the_others() -> tuple[Any, bool]:
-                begin_write(session)
-                return _write(session, request, prepared, refused)
-
-            stored, created = await anyio.to_thread.run_sync(after_the_others)
+        written = await group_commit_of(request).run(write)
     except OperationalError:
         # PostgreSQL: a row lock not granted within the bound (see try_begin_write).
         raise Problem(
@@ -141,40 +143,14 @@ async def submit_response(
             "Too busy to save this answer; send it again in a moment.",
             headers={"Retry-After": "1"},
         ) from None
+    if written is None:
+        assert refused is not None
+        raise refused
+    stored, created = written
     if not created:
         response.status_code = status.HTTP_200_OK
     assert prepared is not None
     return _result(stored, prepared.thanks)
-
-
-def _write(
-    session: Session, request: Request, prepared: capture.Prepared | None, refused: Problem | None
-) -> tuple[Any, bool]:
-    """The capture's write transaction, begun by the caller: the response and its event, then
-    the rate-limit counts, then the commit. Rolls back before raising, so that no writer lock
-    outlives the call."""
-    try:
-        if refused is not None:
-            count_in(session, request)
-            session.commit()  # a refused request counts against the limits too
-            raise refused
-        assert prepared is not None
-        # Read here rather than taken as OutboxDep: a synchronous dependency would cost every
-        # answer a hop to the thread pool.
-        stored, created = capture.store(
-            session=session,
-            outbox=outbox_of(request),
-            policy=policy_of(request),
-            prepared=prepared,
-        )
-        # Counted last: every capture updates the same two counter rows, which PostgreSQL
-        # keeps locked from the update to the commit.
-        count_in(session, request)
-        session.commit()
-        return stored, created
-    except BaseException:
-        session.rollback()
-        raise
 
 
 @router.patch(
