@@ -43,6 +43,7 @@ from gateway.pages import (
     opportunities,
     ownership,
     public_follow_up,
+    public_mail,
     public_survey,
     surveys,
     themes,
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(notifications.router)
     app.include_router(public_survey.router)
     app.include_router(public_follow_up.router)
+    app.include_router(public_mail.router)
     app.include_router(surveys.router)
 
     @app.get("/", include_in_schema=False)

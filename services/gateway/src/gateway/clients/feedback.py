@@ -220,12 +220,14 @@ class FeedbackClient(MailingClient):
         self._surveys[slug] = (now, response.headers.get("ETag", ""), survey)
         return survey
 
+    async def _public(self, method: str, path: str, *, client: str) -> dict[str, Any]:
+        """A public call on the customer's behalf (their address counts against the limits)."""
+        response = await self.request(method, path, headers=_forwarded(client))
+        found: dict[str, Any] = response.json()
+        return found
+
     async def open_invitation(self, token: str, *, client: str) -> dict[str, Any]:
-        response = await self.request(
-            "POST", f"/v1/public/invitations/{token}/open", headers=_forwarded(client)
-        )
-        opened: dict[str, Any] = response.json()
-        return opened
+        return await self._public("POST", f"/v1/public/invitations/{token}/open", client=client)
 
     async def start_response(self, slug: str, body: dict[str, Any], *, client: str) -> Submission:
         response = await self.request(
@@ -251,13 +253,30 @@ class FeedbackClient(MailingClient):
         )
         return Submission.model_validate(response.json())
 
+    async def first_answer(self, token: str, value: int, *, client: str) -> Submission:
+        """The score clicked in an invitation mail, recorded once per invitation: a click
+        after the first returns the response as it is."""
+        response = await self.request(
+            "POST",
+            f"/v1/public/invitations/{token}/first-answer",
+            json={"value": value},
+            headers=_forwarded(client),
+        )
+        return Submission.model_validate(response.json())
+
+    async def unsubscribe_info(self, token: str, *, client: str) -> dict[str, Any]:
+        """Whom an unsubscribe link is for (partly hidden), and whether they have already."""
+        return await self._public("GET", f"/v1/public/unsubscribe/{token}", client=client)
+
+    async def unsubscribe(self, token: str, *, client: str) -> dict[str, Any]:
+        return await self._public("POST", f"/v1/public/unsubscribe/{token}", client=client)
+
+    async def mail_opened(self, token: str, *, client: str) -> None:
+        await self.request("POST", f"/v1/public/mail-opened/{token}", headers=_forwarded(client))
+
     async def follow_up(self, token: str, *, client: str) -> dict[str, Any]:
         """A case's recovery follow-up, as its customer sees it."""
-        response = await self.request(
-            "GET", f"/v1/public/case-follow-ups/{token}", headers=_forwarded(client)
-        )
-        found: dict[str, Any] = response.json()
-        return found
+        return await self._public("GET", f"/v1/public/case-follow-ups/{token}", client=client)
 
     async def answer_follow_up(
         self, token: str, *, put_right: bool, score: int | None, client: str

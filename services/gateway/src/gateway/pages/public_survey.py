@@ -77,12 +77,15 @@ def _step(
     value: Any = None,
     error: str = "",
     status_code: int = 200,
+    send_at_once: bool = False,
 ) -> Response:
     context = {
         "question": question,
         "state": state,
         "value": value,
         "error": error,
+        # A score clicked in the mail: the page sends it as soon as it loads (with htmx).
+        "send_at_once": send_at_once,
         "number": position(survey.questions, question.key),
         "total": len(survey.questions),
         "conditional": any(q.show_if for q in survey.questions),
@@ -132,7 +135,20 @@ async def survey_page(
     first = next_question(survey.questions, {}, after=None)
     if first is None:
         return _message(request, survey, "This survey has no questions.")
+    score = _clicked_score(t, params.get("score", ""), first)
+    if score is not None:
+        state["from_mail"] = "1"
+        return _step(request, survey, first, state, value=score, send_at_once=True)
     return _step(request, survey, first, state)
+
+
+def _clicked_score(invitation: str | None, raw: str, first: Question) -> int | None:
+    """The score of a mail's NPS link (`?t=…&score=n`), or None for any other visit. It is not
+    recorded here: mail scanners open every link in a message, and a visit must not answer.
+    The page sends it as the person's browser loads it, or with the person's click on Next."""
+    if not invitation or first.type != "nps" or not raw.isdigit() or int(raw) > 10:
+        return None
+    return int(raw)
 
 
 async def _resume(
@@ -182,7 +198,15 @@ def _answer(question: Question, form: FormData) -> Any:
 
 
 def _state(form: FormData) -> dict[str, str]:
-    keep = ("submission_id", "rendered_at", "channel", "invitation", "response_id", "resume_token")
+    keep = (
+        "submission_id",
+        "rendered_at",
+        "channel",
+        "invitation",
+        "response_id",
+        "resume_token",
+        "from_mail",
+    )
     state = {k: str(form.get(k) or "") for k in keep}
     state.update({k: str(v) for k, v in form.items() if k.startswith("h_") and isinstance(v, str)})
     return state
@@ -296,6 +320,24 @@ async def _save(
     form: FormData,
 ) -> Submission:
     answers = {} if value is None else {question.key: value}
+    if (
+        state["from_mail"]
+        and state["invitation"]
+        and not state["response_id"]
+        and question.key == survey.questions[0].key
+        and isinstance(value, int)
+    ):
+        # The mail's score: recorded once per invitation, whichever link, tab or click came
+        # first; a later one goes on with that response as it is.
+        saved = await feedback.client.first_answer(
+            state["invitation"], value, client=feedback.address
+        )
+        if saved.status == "complete":
+            return saved
+        state.update(response_id=saved.id, resume_token=saved.resume_token)
+        if next_question(survey.questions, saved.answers, after=question.key) is not None:
+            return saved
+        return await _continue(feedback, survey, state, {}, complete=True)
     if state["response_id"]:
         # What was answered before is in feedback; the next question depends on all of it,
         # so ask with this answer merged in (a save that completes only if nothing follows).
