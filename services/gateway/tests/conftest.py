@@ -104,7 +104,16 @@ BACKENDS = {
 
 
 @pytest.fixture
-def stack(database_factory_for: Callable[[str, Path], DatabaseFactory]) -> Iterator[Stack]:
+def backend_settings() -> dict[str, dict[str, Any]]:
+    """Settings a test module gives a backend beyond BACKENDS' (feedback's SMTP server, say)."""
+    return {}
+
+
+@pytest.fixture
+def stack(
+    database_factory_for: Callable[[str, Path], DatabaseFactory],
+    backend_settings: dict[str, dict[str, Any]],
+) -> Iterator[Stack]:
     stack = Stack()
     urls: dict[str, tuple[DatabaseFactory, str]] = {}
     clients: list[TestClient] = []
@@ -115,7 +124,12 @@ def stack(database_factory_for: Callable[[str, Path], DatabaseFactory]) -> Itera
             url = factory.new_url()
             urls[name] = (factory, url)
             app = module.create_app(
-                settings_class(database_url=url, relay_in_process=False, **extra)
+                settings_class(
+                    database_url=url,
+                    relay_in_process=False,
+                    **extra,
+                    **backend_settings.get(name, {}),
+                )
             )
             client = TestClient(app, raise_server_exceptions=False)
             clients.append(client)

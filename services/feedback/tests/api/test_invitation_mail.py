@@ -543,3 +543,48 @@ def test_without_a_public_address_nothing_is_mailed_and_the_api_says_why(setting
         assert "FEEDBACK_PUBLIC_URL" in setup["not_configured_reason"]
         assert invite(api, published["id"], "ann")["mail"]["delivery"] == "not_configured"
         assert statuses(api, published["id"]) == {"ann": "created"}
+
+
+def test_send_me_a_test_mails_the_unsaved_templates_marked_as_a_test(
+    api, published, world, mailbox
+):
+    enable(api, published["id"])
+    trial = {**EMAIL, "subject_template": "Trying {{ survey_title }}"}
+    response = api.post(
+        f"/v1/surveys/{published['id']}/email/test",
+        {"to": "editor@example.com", "settings": trial},
+    )
+    assert response.status_code == 202, response.text
+    assert world.send() == 1
+    [message] = mailbox.mailbox.wait_for(1)
+    assert message.rcpt_tos == ["editor@example.com"]
+    assert message.message["Subject"] == f"[Test] Trying {published['title']}"
+    assert message.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert statuses(api, published["id"]) == {}  # no invitation was made or changed
+
+    # Templates that may not be saved are not sent either; nor is a header injection.
+    refused = api.post(
+        f"/v1/surveys/{published['id']}/email/test",
+        {"to": "editor@example.com", "settings": {**EMAIL, "subject_template": "{{ config }}"}},
+    )
+    assert refused.status_code == 422
+    injected = api.post(
+        f"/v1/surveys/{published['id']}/email/test", {"to": "a@example.com\r\nBcc: x@example.com"}
+    )
+    assert injected.status_code == 422
+    assert injected.headers["content-type"] == "application/problem+json"
+    assert world.send() == 0
+
+
+def test_send_me_a_test_says_when_mail_is_not_configured(settings, published):
+    bare = settings.model_copy(update={"smtp_url": None, "mail_from": None})
+    with TestClient(create_app(bare)) as client:
+        api = make_api(client, bare.database_url)
+        response = api.post(
+            f"/v1/surveys/{published['id']}/email/test", {"to": "editor@example.com"}
+        )
+        assert response.status_code == 409
+        assert response.json()["type"].endswith("mail-not-configured")
+        assert "FEEDBACK_SMTP_URL" in response.json()["detail"]
+        with read_session(client.app.state.engine) as session:
+            assert session.exec(select(MailMessage)).all() == []

@@ -45,6 +45,7 @@ from gateway.pages import (
     public_follow_up,
     public_mail,
     public_survey,
+    survey_email,
     surveys,
     themes,
 )
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(public_follow_up.router)
     app.include_router(public_mail.router)
     app.include_router(surveys.router)
+    app.include_router(survey_email.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> Response:

@@ -125,3 +125,38 @@ def test_the_pixel_is_a_gif_that_records_the_opening_whatever_happens(stack, del
     )
     assert seen.mail_opened_at is not None
     assert browser.get("/o/unknown.gif").headers["content-type"] == "image/gif"
+
+
+def test_without_an_smtp_server_the_email_page_says_so_and_a_test_is_refused(
+    stack, editor, delivery_survey
+):
+    url = f"/surveys/{delivery_survey['id']}/email"
+    page = editor.get(url)
+    assert page.status_code == 200
+    assert "E-mail is not set up, so nothing is mailed." in page.text
+    assert "FEEDBACK_SMTP_URL" in page.text
+    sent = editor.post(
+        f"{url}/test",
+        {
+            "subject_template": "Hi",
+            "text_template": "{{ link }}",
+            "reminders": "1",
+            "reminder_after_days": "3",
+        },
+    )
+    assert sent.status_code == 409
+    assert "Nothing was sent" in sent.text
+
+
+def test_the_invitations_list_says_what_was_mailed_and_who_cannot_be_reached(
+    stack, editor, delivery_survey
+):
+    _, invitation = invite(stack, delivery_survey, "ann")
+    invite(stack, delivery_survey, "bob")
+    TestClient(stack.gateway.app).post(f"/u/{invitation.unsubscribe_token}")
+    page = editor.get(f"/surveys/{delivery_survey['id']}/invitations")
+    assert page.status_code == 200
+    assert "not mailed" in page.text  # no SMTP server here: nothing passes for sent
+    section = page.text.split('id="unreachable-title"', 1)[1].split("</section>", 1)[0]
+    assert "Not reachable by e-mail (1)" in page.text
+    assert "ann" in section and "unsubscribed" in section and "bob" not in section

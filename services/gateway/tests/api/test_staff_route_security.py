@@ -14,8 +14,20 @@ import pytest
 
 from cxshared.testing.security import database_fingerprint, operations
 
-# Customers' pages: surveys (/s/) and case follow-ups (/f/) need no staff session.
-OPEN = ("/healthz", "/readyz", "/metrics", "/login", "/s/", "/f/", "/static/", "/embed.js")
+# Customers' pages need no staff session: surveys (/s/), case follow-ups (/f/), and an
+# invitation mail's unsubscribe page (/u/) and pixel (/o/).
+OPEN = (
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/login",
+    "/s/",
+    "/f/",
+    "/u/",
+    "/o/",
+    "/static/",
+    "/embed.js",
+)
 DUMMY = "00000000-0000-4000-8000-000000000000"
 
 

@@ -19,6 +19,8 @@ from feedback.mailing.schemas import (
     FirstAnswer,
     Preview,
     PreviewRequest,
+    TestMailRequest,
+    TestMailResult,
     UnsubscribeInfo,
     UnsubscribeResult,
 )
@@ -82,6 +84,30 @@ def preview_email(
 ) -> Any:
     survey = get_or_404(session, Survey, survey_id)
     return service.preview(session, survey, body, _base(request))
+
+
+@router.post(
+    "/test",
+    response_model=TestMailResult,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary='Send the survey\'s mail to one address to look at ("send me a test")',
+    description="Rendered for a sample invitee, from the saved templates or those sent, and "
+    "queued like any mail, its subject marked `[Test]`; its links are samples that lead "
+    "nowhere. 409 `mail-not-configured` when the service has no SMTP server; 422 for "
+    "templates or an address that cannot be mailed.",
+)
+def send_test_mail(
+    survey_id: str,
+    body: TestMailRequest,
+    session: SessionDep,
+    request: Request,
+    mailer: MailerDep,
+    _: Writer,
+) -> Any:
+    survey = get_or_404(session, Survey, survey_id)
+    message_id = service.send_test(session, mailer, survey, body, _base(request))
+    session.commit()
+    return TestMailResult(to=body.to, message_id=message_id)
 
 
 public_router = APIRouter(

@@ -84,6 +84,24 @@ class PreviewRequest(BaseModel):
     reminder: WholeNumber = Field(0, ge=0, le=5)
 
 
+class TestMailRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: Annotated[str, Field(min_length=3, max_length=320)] = Field(
+        description="Where the test goes (the gateway sends it to the signed-in staff member)."
+    )
+    settings: EmailSettingsUpdate | None = Field(
+        None, description="Templates to try before saving them; null: the saved ones."
+    )
+    reminder: WholeNumber = Field(0, ge=0, le=5)
+
+
+class TestMailResult(BaseModel):
+    queued: Literal[True] = True
+    to: str
+    message_id: str = Field(description="Its status: GET /v1/mail/messages/{message_id}.")
+
+
 class Preview(BaseModel):
     subject: str
     text: str

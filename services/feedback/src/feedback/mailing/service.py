@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from cxshared.db import new_row, read_session, write_session
 from cxshared.mail.message import InvalidMail
 from cxshared.mail.models import MailMessage, MailState
-from cxshared.mail.outbox import Mailer
+from cxshared.mail.outbox import Mailer, MailNotConfigured
 from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
 from feedback.config import Settings
@@ -30,6 +30,7 @@ from feedback.mailing.schemas import (
     MailDelivery,
     Preview,
     PreviewRequest,
+    TestMailRequest,
 )
 from feedback.responses.capture import closed_reason
 from feedback.surveys.models import Survey, SurveyVersion
@@ -37,8 +38,10 @@ from feedback.surveys.models import Survey, SurveyVersion
 log = structlog.get_logger("feedback.mailing")
 
 Composed = tuple[str, str, str, dict[str, str]]  # subject, text, HTML, extra headers
-KIND = "invitation"
-_INSERT_STEP = insert(InvitationMail.__table__)  # type: ignore[attr-defined]  # the mail outbox's kind for every step; ref: the invitation_mail id
+KIND = "invitation"  # the mail outbox's kind for every step; ref: the invitation_mail id
+# A survey's mail sent to a member of staff to look at (never to an invitee).
+TEST_KIND = "invitation-test"
+_INSERT_STEP = insert(InvitationMail.__table__)  # type: ignore[attr-defined]
 
 
 def not_configured(settings: Settings, mailer: Mailer | None) -> str | None:
@@ -150,6 +153,39 @@ def preview(session: Session, survey: Survey, request: PreviewRequest, base: str
     except templates.TemplateRefused as exc:
         raise _refused(exc) from None
     return Preview(subject=subject, text=text, html=html, headers=headers)
+
+
+def send_test(
+    session: Session, mailer: Mailer, survey: Survey, request: TestMailRequest, base: str
+) -> str:
+    """Queues the survey's mail, as a sample invitee would get it, to `request.to`, marked as a
+    test in its subject (its links are samples, which lead nowhere). Returns the message's id."""
+    sample = preview(
+        session,
+        survey,
+        PreviewRequest(settings=request.settings, email=request.to, reminder=request.reminder),
+        base,
+    )
+    try:
+        return mailer.queue(
+            session,
+            to=request.to,
+            subject=f"[Test] {sample.subject}",
+            text=sample.text,
+            html=sample.html,
+            kind=TEST_KIND,
+            ref=survey.id,
+            headers=sample.headers,
+        )
+    except InvalidMail as exc:
+        raise _refused(exc) from None
+    except MailNotConfigured as exc:
+        raise Problem(
+            409,
+            "mail-not-configured",
+            "E-mail is not configured",
+            f"Nothing was sent: e-mail is not configured (set {mailer.setting}).",
+        ) from exc
 
 
 def first_nps(session: Session, survey: Survey) -> str | None:

@@ -65,6 +65,46 @@ class FeedbackClient(MailingClient):
         )
         return Survey.model_validate(response.json())
 
+    async def email_settings(self, survey_id: str) -> dict[str, Any]:
+        """The survey's e-mail delivery: on or off, templates, reminders, and whether the
+        service can mail at all (`mail_configured`, `not_configured_reason`)."""
+        found: dict[str, Any] = await self.get_json(f"/v1/surveys/{survey_id}/email")
+        return found
+
+    async def save_email_settings(
+        self, survey_id: str, fields: dict[str, Any], *, acting_user: str
+    ) -> dict[str, Any]:
+        response = await self.request(
+            "PUT", f"/v1/surveys/{survey_id}/email", json=fields, acting_user=acting_user
+        )
+        saved: dict[str, Any] = response.json()
+        return saved
+
+    async def preview_email(
+        self, survey_id: str, fields: dict[str, Any] | None, *, acting_user: str
+    ) -> dict[str, Any]:
+        """The mail as a sample invitee gets it, from `fields` (unsaved) or the saved ones."""
+        response = await self.request(
+            "POST",
+            f"/v1/surveys/{survey_id}/email/preview",
+            json={"settings": fields},
+            acting_user=acting_user,
+        )
+        preview: dict[str, Any] = response.json()
+        return preview
+
+    async def send_test_email(
+        self, survey_id: str, to: str, fields: dict[str, Any] | None, *, acting_user: str
+    ) -> dict[str, Any]:
+        response = await self.request(
+            "POST",
+            f"/v1/surveys/{survey_id}/email/test",
+            json={"to": to, "settings": fields},
+            acting_user=acting_user,
+        )
+        sent: dict[str, Any] = response.json()
+        return sent
+
     async def list_invitations(self, survey_id: str) -> list[Invitation]:
         page = await self.get_json(f"/v1/surveys/{survey_id}/invitations", params={"limit": 200})
         return [Invitation.model_validate(item) for item in page["items"]]

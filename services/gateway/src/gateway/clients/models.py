@@ -383,6 +383,7 @@ class Invitation(Remote):
     status: str
     expires_at: datetime | None = None
     created_at: datetime
+    sent_at: datetime | None = None  # when the SMTP server accepted its mail
     opened_at: datetime | None = None
     completed_at: datetime | None = None
 
