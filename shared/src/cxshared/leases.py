@@ -39,7 +39,7 @@ def claim_due(
     """The ids of up to `limit` due rows, earliest first, now leased to `token` (in `session`,
     a write session)."""
     table = model.__table__.c  # type: ignore[attr-defined]
-    due = _due(model, waiting, now).order_by(table.next_attempt_at).limit(limit)
+    due = _due(model, waiting, now).order_by(table.next_attempt_at, table.id).limit(limit)
     bind = session.get_bind()
     if not (isinstance(bind, Engine) and is_sqlite(bind)):
         due = due.with_for_update(skip_locked=True)

@@ -3,7 +3,9 @@
 import json
 
 from pydantic import SecretStr
+from sqlalchemy import text
 
+from cxshared.db import write_session
 from cxshared.events.relay import Relay
 from cxshared.testing.api import make_api
 from cxshared.testing.receiver import Receiver
@@ -75,5 +77,29 @@ def test_a_sink_that_is_down_fails_the_batch_together_without_sending_each(setti
         assert {(d["state"], d["attempts"], d["last_status_code"]) for d in items} == {
             ("pending", 1, 503)
         }
+    finally:
+        receiver.stop()
+
+
+def test_a_batch_goes_in_the_order_the_events_happened_however_the_rows_lie(settings, app_for):
+    """An update writes a row anew elsewhere (PostgreSQL appends its new version to the heap):
+    the first event's rows then lie last, and the batch must still start with it."""
+    receiver = Receiver(status=200).start()
+    try:
+        api = sink_api(settings, app_for, receiver)
+        teams = create_teams(api, ["A", "B", "C"])
+        with write_session(api.client.app.state.engine) as session:
+            session.execute(
+                text("UPDATE outbox_event SET data = data WHERE subject = :s"), {"s": teams[0]}
+            )
+            session.execute(
+                text(
+                    "UPDATE outbox_delivery SET attempts = attempts WHERE event_id IN "
+                    "(SELECT id FROM outbox_event WHERE subject = :s)"
+                ),
+                {"s": teams[0]},
+            )
+        assert relay_of(api).run_once() == 3
+        assert sent_events(receiver) == [teams]
     finally:
         receiver.stop()

@@ -153,6 +153,9 @@ class Relay:
                     WebhookSubscription.id == OutboxDelivery.subscription_id,  # type: ignore[arg-type]
                 )
                 .where(OutboxDelivery.id.in_(ids))  # type: ignore[attr-defined]
+                # Events in the order they happened (ids are time-ordered): a sink gets its
+                # batch in that order, whatever order the rows lie in.
+                .order_by(OutboxEvent.id, OutboxDelivery.id)
             ).all()
             return [
                 Claim(
