@@ -148,10 +148,11 @@ def running_world(
     gateway_env: dict[str, str] | None = None,
     backend_env: dict[str, str] | None = None,
     workers: int = 1,
+    gateway_port: int | None = None,
 ) -> Iterator[World]:
     """The four services (the gateway with `gateway_env` added to its settings, each backend
-    with `backend_env`, each with `workers` worker processes) and, unless `browser` is false,
-    Chromium."""
+    with `backend_env`, each with `workers` worker processes; the gateway on `gateway_port` if
+    given, for a backend that must know its address) and, unless `browser` is false, Chromium."""
     serve = ("serve", "--workers", str(workers)) if workers > 1 else ("serve",)
     factories = {name: database_factory_for(name, path) for name, path in MIGRATIONS.items()}
     urls = {name: factory.new_url() for name, factory in factories.items()}
@@ -238,7 +239,7 @@ def running_world(
             **{f"GATEWAY_{name.upper()}_API_KEY": key for name, key in gateway_keys.items()},
             **(gateway_env or {}),
         }
-        servers["gateway"] = live.start("gateway", *serve, env=envs["gateway"])
+        servers["gateway"] = live.start("gateway", *serve, env=envs["gateway"], port=gateway_port)
         # A server stopped by a test comes back on the same port, where the others expect it.
         ports = {
             name: int(str(server.base_url).rsplit(":", 1)[1]) for name, server in servers.items()
