@@ -332,7 +332,7 @@ def test_at_risk_pages_refuse_a_forged_cursor(api):
     assert response.status_code == 400
 
 
-def test_the_service_starts_without_importing_scikit_learn(settings):
+def test_the_service_starts_without_importing_scikit_learn_or_scipy(settings):
     # It is imported by the first fit: the service's start-up time and memory do not pay for it.
     code = (
         "import sys\n"
@@ -340,6 +340,9 @@ def test_the_service_starts_without_importing_scikit_learn(settings):
         "from metrics.main import create_app\n"
         "create_app(Settings(database_url=sys.argv[1]))\n"
         "assert not [m for m in sys.modules if m.startswith('sklearn')], 'sklearn imported'\n"
+        # Nor scipy: Student's t and the beta distribution come with the first figure that
+        # needs them, and theme suggestions bring scipy.sparse when first asked for.
+        "assert not [m for m in sys.modules if m.startswith('scipy')], 'scipy imported'\n"
     )
     subprocess.run([sys.executable, "-c", code, settings.database_url], check=True)
 

@@ -540,3 +540,16 @@ def test_calibration_line_matches_statsmodels():
     reference = sm.Logit(y, sm.add_constant(2 * logit)).fit(disp=0).params
     assert (intercept, slope) == (pytest.approx(reference[0]), pytest.approx(reference[1]))
     assert 0.35 < slope < 0.65
+
+
+def test_the_normal_distribution_without_scipy_gives_scipys_doubles():
+    """Z_95 and two-sided normal p-values come from the standard library (the service starts
+    without scipy): the same doubles as scipy.special, far tails included."""
+    from scipy.special import ndtr, ndtri
+
+    from metrics.stats.estimates import Z_95, two_sided_normal
+
+    assert float(ndtri(0.975)) == Z_95
+    for z in (0.0, 0.1, 1.0, 1.959963984540054, -2.5, 3.5, 8.0, 20.0, 37.0):
+        expected = 2 * float(ndtr(-abs(z)))
+        assert two_sided_normal(z) == pytest.approx(expected, rel=1e-12, abs=0)

@@ -4,8 +4,6 @@ across the groups compared (docs/metrics.md, "Definitions: Change and degradatio
 import math
 from dataclasses import dataclass
 
-from scipy.special import ndtr, stdtr
-
 from metrics.stats.estimates import (
     Z_95,
     Estimate,
@@ -13,6 +11,8 @@ from metrics.stats.estimates import (
     mean,
     mean_and_sd,
     reaching,
+    special,
+    two_sided_normal,
     weighted_sum,
     wilson,
 )
@@ -30,7 +30,7 @@ NO_TEST = Difference(None, None, None, None)
 
 
 def _two_sided(z: float) -> float:
-    return float(2 * ndtr(-abs(z)))
+    return two_sided_normal(z)
 
 
 def nps_difference(first: tuple[int, int, int], second: tuple[int, int, int]) -> Difference:
@@ -96,7 +96,9 @@ def mean_difference(
     se = math.sqrt(v1 + v2)
     df = (v1 + v2) ** 2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
     t = (m2 - m1) / se
-    return Difference(difference=m2 - m1, low=low, high=high, p_value=float(2 * stdtr(df, -abs(t))))
+    return Difference(
+        difference=m2 - m1, low=low, high=high, p_value=float(2 * special().stdtr(df, -abs(t)))
+    )
 
 
 def benjamini_hochberg(p_values: list[float | None]) -> list[float | None]:

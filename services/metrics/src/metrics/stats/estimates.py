@@ -4,15 +4,30 @@ Every function takes the sufficient statistics that the daily rollups keep (coun
 squares), so a score over any period costs one sum over rollup rows, never a pass over responses.
 """
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-# The distribution functions from scipy.special, not scipy.stats: the same numbers, and the
-# service starts without importing all of scipy.stats (about a second of CPU).
-from scipy.special import betaincinv, ndtri, stdtrit
+# The normal distribution from the standard library's erfc (the same doubles as scipy's ndtr);
+# Student's t and the beta distribution from scipy.special, not scipy.stats (the same numbers
+# without importing all of scipy.stats), and only when a figure first needs them: scipy.special
+# with numpy is about 45 MB that a process at rest need not hold (docs/benchmarks.md, "Memory").
+Z_95 = 1.959963984540054  # scipy.special.ndtri(0.975), the 1.96 of docs/metrics.md
 
-Z_95 = float(ndtri(0.975))  # 1.95996..., the 1.96 of docs/metrics.md
+
+def two_sided_normal(z: float) -> float:
+    """P(|Z| >= |z|) for a standard normal Z: 2 * ndtr(-|z|), exact in the far tails too."""
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+@functools.cache
+def special() -> Any:
+    """scipy.special, imported on first use."""
+    from scipy import special as module
+
+    return module
 
 
 @dataclass(frozen=True)
@@ -133,8 +148,8 @@ def mean(total: float, total_sq: float, n: int, *, scale: tuple[int, int]) -> Es
     value = total / n
     low, high = reaching(
         value,
-        lowest + width * float(betaincinv(a, b, 0.025)),
-        lowest + width * float(betaincinv(a, b, 0.975)),
+        lowest + width * float(special().betaincinv(a, b, 0.025)),
+        lowest + width * float(special().betaincinv(a, b, 0.975)),
     )
     return Estimate(value=value, low=low, high=high, n=n)
 
@@ -147,7 +162,7 @@ def bounded_mean(total: float, total_sq: float, n: int, *, bounds: tuple[float, 
     value, sd = mean_and_sd(total, total_sq, n)
     if n < 2:
         return Estimate(value=value, low=None, high=None, n=n)
-    half = float(stdtrit(n - 1, 0.975)) * sd / math.sqrt(n)
+    half = float(special().stdtrit(n - 1, 0.975)) * sd / math.sqrt(n)
     lowest, highest = bounds
     return Estimate(
         value=value, low=max(lowest, value - half), high=min(highest, value + half), n=n

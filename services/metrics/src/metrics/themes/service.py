@@ -18,7 +18,6 @@ from cxshared.timeutil import utcnow
 from metrics.dimension.models import JourneyDim, TouchpointDim
 from metrics.facts.models import ResponseFact
 from metrics.facts.values import Fact
-from metrics.themes import discovery
 from metrics.themes.models import CommentTheme, Theme
 from metrics.themes.schemas import ThemeCreate, ThemeSuggestion, ThemeSuggestionList, ThemeUpdate
 from metrics.themes.text import ThemeRule, themes_of
@@ -242,6 +241,10 @@ def suggestions(
             .limit(SUGGESTION_COMMENTS)
         ).scalars()
     )
+    # Imported here: it brings numpy and scipy.sparse (about 30 MB), which a metrics process
+    # that is never asked for suggestions need not hold (docs/benchmarks.md, "Memory").
+    from metrics.themes import discovery
+
     found = discovery.discover([t for t in texts if t])
     return ThemeSuggestionList(
         items=[
