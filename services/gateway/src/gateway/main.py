@@ -40,6 +40,7 @@ from gateway.pages import (
     incidents,
     journeys,
     notifications,
+    observed,
     opportunities,
     ownership,
     public_follow_up,
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(opportunities.router)
     app.include_router(themes.router)
     app.include_router(notifications.router)
+    app.include_router(observed.router)
     app.include_router(public_survey.router)
     app.include_router(public_follow_up.router)
     app.include_router(public_mail.router)

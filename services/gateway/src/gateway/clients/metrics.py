@@ -51,6 +51,21 @@ class MetricsClient(MailingClient):
             return Overlay(journey_id=journey_id)
         return Overlay.model_validate(found)
 
+    async def observed(
+        self, journey_id: str, figure: str, *, start: date, end: date, **params: Any
+    ) -> dict[str, Any] | None:
+        """One figure of the journey as customers' activity events show it (reach, funnel,
+        flows, paths, loops, differences; docs/observed.md); None while metrics has heard
+        nothing of the journey."""
+        try:
+            found: dict[str, Any] = await self.get_json(
+                f"/v1/observed/{journey_id}/{figure}",
+                params={**_period(start, end), **params},
+            )
+        except UpstreamNotFound:
+            return None
+        return found
+
     async def change(self, metric: str, *, start: date, end: date, filters: Filters) -> ScoreChange:
         """The metric over the period against the period of the same length before it."""
         found = await self.get_json(
