@@ -93,3 +93,37 @@ def test_the_chatbot_is_digital_and_people_on_the_phone_are_human():
     assert points["Chatbot"].kind == "digital"
     assert (points["Live chat"].kind, points["Phone support"].kind) == ("human", "human")
     assert points["Help centre"].kind == "digital"
+
+
+def test_activity_trails_tell_the_observed_story():
+    """Orders and deliveries as the systems log them: calls to support only after the
+    tracking page, none on the map; no exchange ever booked; deliveries late far more often
+    in the courier's bad last month; the same seed, the same trails."""
+    from cxdemo.business import OBSERVED, UNDOCUMENTED
+
+    rng = random.Random(7)
+    people = generate.customers(rng, 800, TODAY)
+    list(
+        generate.responses(rng, people, touchpoint_ids=IDS, survey_ids={}, today=TODAY, per_day=60)
+    )
+    rows = list(generate.trails(random.Random(8), people, TODAY))
+    assert rows == list(generate.trails(random.Random(8), people, TODAY))
+    assert len({r["event_id"] for r in rows}) == len(rows)
+    mapped = {
+        a for j in JOURNEYS if j.name == OBSERVED for s in j.stages for p in s.points
+        for a in p.activities
+    }  # fmt: skip
+    seen = {r["activity"] for r in rows}
+    assert UNDOCUMENTED in seen and UNDOCUMENTED not in mapped
+    assert "exchange_booked" in mapped and "exchange_booked" not in seen
+    assert seen - {UNDOCUMENTED} <= mapped
+    by_case: dict[str, list[str]] = {}
+    for r in rows:
+        by_case.setdefault(r["event_id"].rsplit("-", 1)[0], []).append(r["activity"])
+    for steps in by_case.values():
+        if UNDOCUMENTED in steps:
+            assert "tracking_viewed" in steps[: steps.index(UNDOCUMENTED)]
+    delivered = [r for r in rows if r["activity"] == "parcel_delivered"]
+    recent = [r for r in delivered if r["occurred_at"] >= f"{TODAY.replace(day=1)}"]
+    late = lambda group: sum(r["attributes"]["late_days"] > 0 for r in group) / len(group)  # noqa: E731
+    assert late(recent) > 2 * late(delivered)

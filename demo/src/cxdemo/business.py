@@ -26,6 +26,9 @@ class Point:
     # with the customer: the touchpoint weighs `weight` times any other in how loyal they are.
     failure_rate: float = 0.0
     weight: float = 1.0
+    # The activity names (from the order and delivery systems) that mean a customer was here;
+    # the observed journey is built from them (docs/observed.md).
+    activities: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -150,13 +153,17 @@ JOURNEYS = (
         (
             Stage("Dispatch", 1, "I know when it comes.", (
                 P("Dispatch e-mail", "email", "Logistics", "Priya Shah", 0.4,
-                  ("told me the day it would come",), ("the e-mail came after the parcel",)),
+                  ("told me the day it would come",), ("the e-mail came after the parcel",),
+                  activities=("dispatch_email_sent",)),
                 P("Tracking page", "web", "Logistics", "", 0.1,
-                  ("tracking was accurate",), ("tracking did not update for two days",)),
+                  ("tracking was accurate",), ("tracking did not update for two days",),
+                  activities=("tracking_viewed",)),
                 P("Delivery SMS", "sms", "Logistics", "Priya Shah", 0.3,
-                  ("the one-hour slot text is brilliant",), ("the SMS slot was wrong",)),
+                  ("the one-hour slot text is brilliant",), ("the SMS slot was wrong",),
+                  activities=("delivery_sms_sent",)),
                 P("Safe place", "mobile_app", "Logistics", "Omar Haddad", 0.2,
-                  ("could pick a safe place",), ("my safe place note was ignored",)),
+                  ("could pick a safe place",), ("my safe place note was ignored",),
+                  activities=("safe_place_set",)),
                 P("Delivery date choice", "web", "Logistics", "Priya Shah", 0.3,
                   ("could pick a Saturday",), ("no evening slots at all",)),
             )),
@@ -167,7 +174,8 @@ JOURNEYS = (
                    "had to collect it from the depot"),
                   moment_of_truth=True, target=("nps", 40),
                   standard="On time, handed over or in the safe place, photo on delivery",
-                  failure_rate=FAILURE_RATE, weight=FAILURE_WEIGHT),
+                  failure_rate=FAILURE_RATE, weight=FAILURE_WEIGHT,
+                  activities=("parcel_delivered",)),
                 P("Parcel condition", "field", "Logistics", "Omar Haddad", 0.2,
                   ("well packed, nothing broken",), ("the grinder box was crushed",)),
                 P("Unboxing", "field", "Marketing", "Jonas Weber", 0.6,
@@ -175,16 +183,20 @@ JOURNEYS = (
             )),
             Stage("Returns", 0, "Sending it back is as easy as ordering.", (
                 P("Return request", "web", "Returns", "Kim Berg", 0.0,
-                  ("return took two clicks",), ("could not find how to return",)),
+                  ("return took two clicks",), ("could not find how to return",),
+                  activities=("return_requested",)),
                 P("Return label", "email", "Returns", "", -0.1,
-                  ("label came straight away",), ("the label never arrived",)),
+                  ("label came straight away",), ("the label never arrived",),
+                  activities=("return_label_sent",)),
                 P("Exchange", "web", "Returns", "Kim Berg", 0.1,
-                  ("swapped the grind in a day",), ("the exchange took two weeks",)),
+                  ("swapped the grind in a day",), ("the exchange took two weeks",),
+                  activities=("exchange_booked",)),
                 P("Drop-off", "partner", None, "", -0.2,
-                  ("drop-off point round the corner",), ("the drop-off shop refused the parcel",)),
+                  ("drop-off point round the corner",), ("the drop-off shop refused the parcel",),
+                  activities=("return_dropped_off",)),
                 P("Refund", "email", "Payments", "Ana Silva", -0.1,
                   ("refund in two days",), ("still waiting for my refund after three weeks",),
-                  moment_of_truth=True, target=("csat", 80)),
+                  moment_of_truth=True, target=("csat", 80), activities=("refund_issued",)),
             )),
         ),
     ),
@@ -233,6 +245,11 @@ JOURNEYS = (
 
 # The touchpoint whose experience falls apart in the last month, so an incident is open.
 DEGRADING = "Courier delivers"
+# The journey whose customers' activity events the demo makes (docs/observed.md): its map
+# shows no support call, yet customers whose tracking page stops updating call (an
+# undocumented touchpoint), and no one books an exchange (a touchpoint no one reaches).
+OBSERVED = "Delivery and returns"
+UNDOCUMENTED = "support_call"
 SEGMENTS = {"consumer": 0.75, "small_business": 0.2, "enterprise": 0.05}
 REVENUE = {
     "consumer": (180, 900),

@@ -58,7 +58,7 @@ def main() -> None:
             seed=args.seed,
             workdir=workdir,
             customers=args.customers,
-            import_command=[metrics, "import-responses"],
+            metrics_command=[metrics],
             say=say,
         )
         say(

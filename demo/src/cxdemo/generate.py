@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cxdemo.business import DEGRADING, FAILURE_DROP, JOURNEYS, REVENUE, SEGMENTS, Point
+from cxdemo.business import (
+    DEGRADING,
+    FAILURE_DROP,
+    JOURNEYS,
+    REVENUE,
+    SEGMENTS,
+    UNDOCUMENTED,
+    Point,
+)
 
 FIRST_NAMES = (
     "Ada", "Ben", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hugo", "Ines", "Jon",
@@ -197,6 +205,59 @@ def decide_churn(rng: random.Random, people: list[Customer], today: date) -> Non
         chance = 1 / (1 + math.exp(-(CHURN_AT_ZERO + CHURN_SLOPE * loyalty(person, weights))))
         if rng.random() < chance:
             person.churn_date = today - timedelta(days=rng.randint(1, 300))
+
+
+def trails(rng: random.Random, people: list[Customer], today: date) -> Iterator[dict[str, Any]]:
+    """Each customer's orders over the year as the order and delivery systems log them, rows
+    of `cx-metrics import-activities` (docs/observed.md): dispatch, tracking (looked at again
+    and again by some), the SMS, a safe place, the delivery (late more often in the courier's
+    bad last month, and for customers whose courier visits went badly), and for some a return.
+    When tracking stops updating, customers call support: a step the map does not show. No
+    one books an exchange."""
+    for person in people:
+        felt = person.experience.get(DEGRADING, [])
+        bad_courier = bool(felt) and sum(felt) / len(felt) < -0.2
+        for order in range(rng.choice((1, 2, 2, 3, 4))):
+            back = rng.randint(1, 360)
+            placed = datetime.combine(today - timedelta(days=back), datetime.min.time(), UTC)
+            placed += timedelta(hours=rng.uniform(7, 22))
+            steps: list[tuple[str, timedelta, dict[str, Any]]] = [
+                ("dispatch_email_sent", timedelta(hours=rng.uniform(2, 20)), {})
+            ]
+            if rng.random() < 0.7:
+                for look in range(rng.choice((1, 1, 1, 2, 3))):
+                    steps.append(("tracking_viewed", timedelta(days=1, hours=4 * look), {}))
+                if rng.random() < (0.25 if bad_courier else 0.08):  # tracking stopped updating
+                    steps.append((UNDOCUMENTED, timedelta(days=1, hours=14), {}))
+            if rng.random() < 0.25:
+                steps.append(("safe_place_set", timedelta(days=1, hours=20), {}))
+            if rng.random() < 0.85:
+                steps.append(("delivery_sms_sent", timedelta(days=2, hours=7), {}))
+            late_chance = 0.35 if back <= DEGRADE_DAYS else (0.2 if bad_courier else 0.06)
+            late = rng.randint(1, 3) if rng.random() < late_chance else 0
+            delivered = timedelta(days=2 + late, hours=rng.uniform(9, 18))
+            steps.append(("parcel_delivered", delivered, {"late_days": late}))
+            if rng.random() < 0.08:
+                steps += [
+                    ("return_requested", delivered + timedelta(days=2), {}),
+                    ("return_label_sent", delivered + timedelta(days=2, minutes=4), {}),
+                ]
+                if rng.random() < 0.9:
+                    steps.append(("return_dropped_off", delivered + timedelta(days=4), {}))
+                    steps.append(("refund_issued", delivered + timedelta(days=7), {}))
+            for n, (activity, after, attributes) in enumerate(steps):
+                at = placed + after
+                if at.date() >= today:
+                    break
+                row: dict[str, Any] = {
+                    "event_id": f"{person.external_id}-o{order}-{n}",
+                    "customer_id": person.external_id,
+                    "activity": activity,
+                    "occurred_at": at.isoformat(),
+                }
+                if attributes:
+                    row["attributes"] = attributes
+                yield row
 
 
 def _slug(name: str) -> str:

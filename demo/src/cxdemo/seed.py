@@ -73,6 +73,8 @@ def _touchpoint(point: Point, teams: dict[str, str]) -> dict[str, Any]:
         body["owner_email"] = f"{_slug(point.owner or point.team)}@example.com".replace("-", ".")
     if point.target:
         body["targets"] = [{"metric": point.target[0], "value": point.target[1]}]
+    if point.activities:
+        body["activities"] = list(point.activities)
     return body
 
 
@@ -242,7 +244,7 @@ def seed(
     seed: int,
     workdir: Path,
     customers: int,
-    import_command: list[str],
+    metrics_command: list[str],
     say: Callable[[str], None],
 ) -> dict[str, Any]:
     started = time.perf_counter()
@@ -273,8 +275,20 @@ def seed(
             count += 1
     say(f"history: {count:,} responses over 365 days, importing into metrics")
     # metrics' own bulk import, as a team moving from another tool would run it
-    subprocess.run([*import_command, str(history)], check=True)  # noqa: S603
+    subprocess.run([*metrics_command, "import-responses", str(history)], check=True)  # noqa: S603
     history.unlink()
+
+    # Activity events from the order and delivery systems, for the observed journey; a random
+    # stream of their own, so the answers and customers above stay as they were.
+    logged = workdir / "demo-activities.jsonl"
+    with logged.open("w") as out:
+        events = 0
+        for row in generate.trails(random.Random(seed + 1), people, today):
+            out.write(json.dumps(row) + "\n")
+            events += 1
+    say(f"activity: {events:,} events from orders and deliveries, importing into metrics")
+    subprocess.run([*metrics_command, "import-activities", str(logged)], check=True)  # noqa: S603
+    logged.unlink()
 
     generate.decide_churn(rng, people, today)
     for start in range(0, len(people), 1000):
