@@ -18,7 +18,13 @@ from metrics.scores import service as scores
 from metrics.scores.schemas import Score
 from metrics.scores.service import EMPTY, Filters, Sums
 from metrics.stats import compare
-from metrics.stats.estimates import Z_95, adjusted_nps, mean_and_sd, reaching
+from metrics.stats.estimates import (
+    Z_95,
+    adjusted_nps,
+    mean_and_sd,
+    reaching,
+    two_sided_normal,
+)
 
 METRICS = ("nps", "csat", "ces")
 NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
@@ -127,12 +133,9 @@ def did(metric: str, changed: tuple[Sums, Sums], untouched: tuple[Sums, Sums]) -
     if se == 0:
         return Shift(difference=plain, low=plain, high=plain, p_value=1.0 if plain == 0 else 0.0)
     low, high = reaching(plain, centre - Z_95 * se, centre + Z_95 * se)
-    p_value = 2 * (1 - _normal_cdf(abs(centre) / se))
+    # erfc of the tail itself: 2 * (1 - cdf) rounds every p below 1e-16 to zero.
+    p_value = two_sided_normal(centre / se)
     return Shift(difference=plain, low=low, high=high, p_value=p_value)
-
-
-def _normal_cdf(z: float) -> float:
-    return 0.5 * math.erfc(-z / math.sqrt(2))
 
 
 def _side(metric: str, before: Sums, after: Sums, minimum: int) -> Side:
