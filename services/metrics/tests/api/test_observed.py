@@ -1,7 +1,6 @@
 """Activity events in, observed journeys out: exactly once, bad data refused, and every figure
 equal to an independent computation with pandas on the same events (docs/observed.md)."""
 
-import itertools
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -405,15 +404,22 @@ def test_every_figure_matches_an_independent_pandas_computation(ev, api, mapped,
     assert {a: u["occurrences"] for a, u in unmapped.items()} == expected["unmapped_volume"]
     failed = unmapped["page_failed"]["where"][0]
     assert failed["before_touchpoint_id"] == "tp-support"
-    following = {a[0]: b[0] for a, b in itertools.pairwise(MAP)}
+    order = [row[0] for row in MAP]
+    reach = expected["reach"]
+
+    def along(a: str, b: str) -> bool:  # forward, past touchpoints under half of a's reach
+        i, j = order.index(a), order.index(b)
+        return j > i and all(reach.get(t, 0) < 0.5 * reach[a] for t in order[i + 1 : j])
+
     unexpected = {
         (t["from_touchpoint_id"], t["to_touchpoint_id"])
         for t in differences["unexpected_transitions"]
     }
     assert unexpected == {
-        pair for pair in expected["flows"] if pair[0] != pair[1] and following[pair[0]] != pair[1]
+        pair for pair in expected["flows"] if pair[0] != pair[1] and not along(*pair)
     }
-    assert ("tp-track", "tp-support") in unexpected
+    assert ("tp-track", "tp-support") in unexpected  # past the delivery most cases reach
+    assert ("tp-support", "tp-deliver") in unexpected  # back against the map
 
     report = rebuild(api, check=True)
     assert (report["differ"], report["missing"], report["extra"]) == (0, 0, 0)
@@ -570,3 +576,29 @@ def test_concurrent_batches_for_the_same_customers_add_up(ev, api, mapped):
     report = rebuild(api, check=True)
     assert (report["differ"], report["missing"], report["extra"]) == (0, 0, 0)
     assert observed(api, "reach")["cases"] == 20
+
+
+def test_a_move_past_an_optional_touchpoint_is_along_the_map(ev, api, mapped, post):
+    """Most cases go order -> confirmation -> tracking; a few skip the confirmation, and that
+    is along the map. Skipping the delivery that nearly every case reaches is not."""
+    start = ev.now - timedelta(days=20)
+    rows = []
+    for c in range(40):
+        names = ["order_placed", "tracking_viewed", "parcel_delivered"]
+        if c % 10 == 0:  # a few cases get a confirmation
+            names.insert(1, "confirmation_email_sent")
+        if c % 4 == 0:  # some go from tracking straight to support, past the delivery
+            names = [*names[:-1], "support_call", "parcel_delivered"]
+        for i, name in enumerate(names):
+            rows.append(
+                activity(f"o{c}-{i}", f"C-{c}", name, start + timedelta(hours=c, minutes=i))
+            )
+    post(*rows)
+    differences = observed(api, "differences", min_cases=1, min_share=0.0)
+    moves = {
+        (t["from_touchpoint_id"], t["to_touchpoint_id"])
+        for t in differences["unexpected_transitions"]
+    }
+    assert ("tp-order", "tp-track") not in moves  # past the confirmation (10 % of cases)
+    assert ("tp-track", "tp-support") in moves  # past the delivery (every case)
+    assert ("tp-support", "tp-deliver") in moves  # back against the map

@@ -1,7 +1,6 @@
 """The observed journey's figures, read from the daily rollups of the cases that started in the
 period (docs/observed.md): never from the raw events."""
 
-import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -251,6 +250,11 @@ def _unmapped(found: Sums, mapping: Mapping, n: int, *, min_cases: int) -> list[
     return items
 
 
+# A touchpoint that fewer than this share of cases pass through (against the touchpoint before
+# the move) is optional: a move past it is still along the map (docs/observed.md).
+OPTIONAL_REACH = 0.5
+
+
 def differences(
     session: Session,
     scope: Scope,
@@ -272,7 +276,18 @@ def differences(
         for t in designed
         if (t.id,) not in found["reach"]
     ]
-    following = {a.id: b.id for a, b in itertools.pairwise(designed)}
+    position = {t.id: i for i, t in enumerate(designed)}
+    reached = {key[0]: count for key, (count, _) in found["reach"].items()}
+
+    def along_the_map(before: str, after: str) -> bool:
+        """Forward on the map, past only optional touchpoints: each reached by fewer than
+        OPTIONAL_REACH of as many cases as reached `before`."""
+        i, j = position.get(before), position.get(after)
+        if i is None or j is None or j <= i:
+            return False
+        enough = OPTIONAL_REACH * reached.get(before, 0)
+        return all(reached.get(t.id, 0) < enough for t in designed[i + 1 : j])
+
     leaving = _leaving(found)
     unexpected: list[dict[str, Any]] = [
         {
@@ -285,7 +300,7 @@ def differences(
         }
         for (before, after), (count, _) in found["flow"].items()
         if before != after
-        and following.get(before) != after
+        and not along_the_map(before, after)
         and count >= min_cases
         and count >= min_share * leaving[before]
     ]
