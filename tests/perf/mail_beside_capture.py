@@ -38,6 +38,9 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--invitations", type=int, default=10_000)
     parser.add_argument("--turns", type=int, default=4, help="turns alone, before and after")
+    parser.add_argument(
+        "--rate-per-minute", type=int, default=1_000_000, help="the sender's cap (unlimited)"
+    )
     args = parser.parse_args()
     os.environ["CX_TEST_DATABASE"] = args.db
     configure_logging(log_format="console", level="WARNING")
@@ -72,7 +75,7 @@ def main() -> None:
             "FEEDBACK_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
             "FEEDBACK_MAIL_FROM": "cxloop surveys <surveys@example.com>",
             "FEEDBACK_PUBLIC_URL": f"http://127.0.0.1:{listen}",
-            "FEEDBACK_MAIL_RATE_PER_MINUTE": "1000000",
+            "FEEDBACK_MAIL_RATE_PER_MINUTE": str(args.rate_per_minute),
             "FEEDBACK_MAIL_SENDER_IN_PROCESS": "false",
         }
         base = f"http://127.0.0.1:{listen}"
@@ -140,7 +143,10 @@ def main() -> None:
             wrk(answers, script, clients=CLIENTS, seconds=SLICE_SECONDS, into=alone)
         engine.dispose()
         kept = len(list((workdir / "mailbox").glob("*.eml")))
-        print(f"mail beside capture on {args.db}, one feedback worker, sender in its own process")
+        print(
+            f"mail beside capture on {args.db}, one feedback worker, sender in its own process "
+            f"at most {args.rate_per_minute:,} a minute"
+        )
         print(
             f"{delivered:,} of {args.invitations:,} invitations made and accepted by the SMTP "
             f"server within {seconds:.1f} s (whole {SLICE_SECONDS} s turns of load; the "
