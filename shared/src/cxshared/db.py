@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event
@@ -22,6 +22,8 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
 from cxshared.timeutil import as_utc
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -211,6 +213,28 @@ def write_session(engine: Engine) -> Iterator[Session]:
 def read_session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def once_per_transaction(session: Session, key: Any, load: Callable[[], T]) -> T:
+    """`load()`, read once per transaction of `session` and kept for the rest of it under
+    `key`: for what a busy write path reads on every write and its transaction does not
+    change (webhook subscriptions, case rules, who owns a touchpoint), read once for a grouped
+    transaction's whole batch. Not for anything the same transaction may write."""
+    transaction = session.get_transaction()
+    if transaction is None:
+        return load()
+    memo = session.info.get(_MEMO)
+    if memo is None or memo[0] is not transaction:
+        memo = (transaction, {})
+        session.info[_MEMO] = memo
+    values: dict[Any, Any] = memo[1]
+    if key not in values:
+        values[key] = load()
+    value: T = values[key]
+    return value
+
+
+_MEMO = "cxshared.once_per_transaction"
 
 
 def new_row(model: type[SQLModel], **values: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from cxshared.db import begin_write, try_begin_write
+from cxshared.deferred import DeferredInserts
 
 T = TypeVar("T")
 
@@ -104,23 +105,31 @@ class GroupCommit:
     @staticmethod
     def _write(session: Session, batch: list[_Entry]) -> BaseException | None:
         """Runs every write of `batch` in the session's transaction and commits; returns what
-        made the commit itself fail (every write then fails with it), or None."""
+        made the commit itself fail (every write then fails with it), or None. The rows the
+        writes deferred (`cxshared.deferred`) go in just before the commit."""
         alone = len(batch) == 1
+        deferred = DeferredInserts()
+        deferred.attach(session)
         try:
             for entry in batch:
                 savepoint = None if alone else session.begin_nested()
+                mark = deferred.mark()
                 try:
                     entry.outcome = (True, entry.work(session))
                     if savepoint is not None:
                         savepoint.commit()
                 except Exception as exc:  # the write's own failure, handed to its caller
+                    deferred.drop_since(mark)
                     if savepoint is not None:
                         savepoint.rollback()
                     else:
                         session.rollback()
                     entry.outcome = (False, exc)
+            deferred.flush(session)
             session.commit()
             return None
         except Exception as exc:
             session.rollback()
             return exc
+        finally:
+            deferred.detach(session)

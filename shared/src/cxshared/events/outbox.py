@@ -9,7 +9,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from cxshared.db import new_row
+from cxshared import deferred
+from cxshared.db import new_row, once_per_transaction
 from cxshared.events.models import OutboxDelivery, OutboxEvent, WebhookSubscription, wants
 
 # Built once: building a statement costs more than running it.
@@ -21,19 +22,12 @@ _SUBSCRIPTIONS = select(_SUBSCRIBED.c.id, _SUBSCRIBED.c.event_types).where(
 )
 
 
-_SEEN = "cxshared.outbox.subscriptions"
-
-
 def _subscriptions(session: Session) -> list[Any]:
     """The enabled webhook subscriptions, read once per transaction: a capture that opens a
     case writes three events, and each read cost as much as the event's insert."""
-    transaction = session.get_transaction()
-    seen = session.info.get(_SEEN)
-    if seen is not None and transaction is not None and seen[0] is transaction:
-        return list(seen[1])
-    found = list(session.execute(_SUBSCRIPTIONS).all())
-    session.info[_SEEN] = (transaction, found)
-    return found
+    return once_per_transaction(
+        session, _SUBSCRIPTIONS, lambda: list(session.execute(_SUBSCRIPTIONS).all())
+    )
 
 
 @dataclass(frozen=True)
@@ -79,11 +73,12 @@ class Outbox:
         ]
         if not deliveries and type in self.forget_after_delivery:
             return event_id
-        # Core inserts, not the unit of work: they run at once, in this order (the deliveries
-        # refer to the event), and cost a fraction of a flush on the busiest write path.
-        session.execute(_INSERT_EVENT, event)
+        # Core inserts, not the unit of work: in this order (the deliveries refer to the
+        # event), at once or with a grouped write's batch; a fraction of a flush's cost on the
+        # busiest write path.
+        deferred.insert(session, _INSERT_EVENT, event)
         if deliveries:
-            session.execute(_INSERT_DELIVERY, deliveries)
+            deferred.insert(session, _INSERT_DELIVERY, deliveries)
             # Only then is there something to send: otherwise the relay need not look.
             sa_event.listen(session, "after_commit", self._wake, once=True)
         return event_id

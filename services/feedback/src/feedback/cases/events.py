@@ -9,6 +9,7 @@ from sqlmodel import Session
 from cxshared.events.outbox import Outbox
 from feedback.cases import sla
 from feedback.cases.models import Case, CaseRule, RootCause
+from feedback.cases.routing import UNKNOWN
 from feedback.ownership import service as ownership
 from feedback.ownership.models import TouchpointOwner
 
@@ -45,12 +46,15 @@ def case_data(
     now: datetime,
     *,
     touchpoint: TouchpointOwner | None = None,
+    team: Any = UNKNOWN,
     rule: Any = None,
 ) -> dict[str, Any]:
-    """`touchpoint` and `rule`: the case's, when the caller has them (the capture does)."""
+    """`touchpoint`, the assignee's `team` and `rule`: the case's, when the caller has them
+    (the capture does)."""
     if touchpoint is None:
         touchpoint = ownership.touchpoint(session, case.touchpoint_id)
-    team = ownership.team(session, case.assignee_team_id)
+    if team is UNKNOWN:
+        team = ownership.team(session, case.assignee_team_id)
     if rule is None and case.rule_id:
         rule = session.get(CaseRule, case.rule_id)
     cause = session.get(RootCause, case.root_cause_id) if case.root_cause_id else None

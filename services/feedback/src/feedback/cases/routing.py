@@ -21,15 +21,19 @@ class Assignment:
 UNKNOWN: Any = object()
 
 
-def route(session: Session, touchpoint_id: str | None, touchpoint: Any = UNKNOWN) -> Assignment:
-    """`touchpoint`: the read model's row for `touchpoint_id`, when the caller has it."""
+def route(
+    session: Session, touchpoint_id: str | None, touchpoint: Any = UNKNOWN, team: Any = UNKNOWN
+) -> Assignment:
+    """`touchpoint`: the read model's row for `touchpoint_id`, and `team` its owning team's
+    (None: it has none), when the caller has them."""
     if touchpoint is UNKNOWN:
         touchpoint = ownership.touchpoint(session, touchpoint_id)
     if touchpoint is None:
         return Assignment(None)
     if touchpoint.owner_email:
         return Assignment(touchpoint.owner_email, touchpoint.owner_name, touchpoint.owner_team_id)
-    team = ownership.team(session, touchpoint.owner_team_id)
+    if team is UNKNOWN:
+        team = ownership.team(session, touchpoint.owner_team_id)
     if team is not None and team.lead_email:
         return Assignment(team.lead_email, team.lead_name, team.id)
     return Assignment(None, "", touchpoint.owner_team_id)

@@ -10,9 +10,10 @@ from sqlalchemy import Engine, Insert, bindparam, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, or_, select
 
+from cxshared import deferred
 from cxshared.concurrency import ensure_fresh
 from cxshared.crud import get_or_404
-from cxshared.db import is_sqlite, new_row, write_session
+from cxshared.db import is_sqlite, new_row, once_per_transaction, write_session
 from cxshared.events.outbox import Outbox
 from cxshared.problems import Problem, field_error
 from feedback.cases import events, rules, sla
@@ -67,17 +68,8 @@ def _insert_case(on_sqlite: bool) -> Insert:
         dialect.insert(table)
         # Any conflict: the (response, rule) pair, or a customer's active outreach case.
         .on_conflict_do_nothing()
-        .returning(table.c.id)
     )
     return statement
-
-
-def _insert_once(session: Session, row: dict[str, Any]) -> bool:
-    """Inserts the case unless one exists for its (response, rule), or an active outreach case
-    for its customer: False then. A concurrent insert of the same waits for the other to
-    commit, then does nothing."""
-    statement = _insert_case(is_sqlite(session.get_bind()))  # type: ignore[arg-type]
-    return session.execute(statement, row).first() is not None
 
 
 def new_case(
@@ -90,12 +82,15 @@ def new_case(
     assignment: Assignment | None = None,
     rule: Any = None,
     touchpoint: Any = UNKNOWN,
+    team: Any = UNKNOWN,
     **values: Any,
 ) -> Any:
     """Opens a case routed to the touchpoint's owner (or given `assignment`); None when its
     response had opened one by this rule already, or (outreach) its customer has an active
-    outreach case. `opened_at` (a ticket's own time) defaults to now. `rule` and `touchpoint`
-    (the ownership read model's row): when the caller has them.
+    outreach case. In a grouped capture the case goes in with the batch (`cxshared.deferred`),
+    where that is found only then: the case is returned, and goes in, with its history and
+    events, or not at all. `opened_at` (a ticket's own time) defaults to now. `rule`, `touchpoint`
+    and its owning `team` (the ownership read model's rows): when the caller has them.
 
     The case is written as a Core insert of plain values and returned as a plain object with
     the case's attributes (not a session's instance): this runs inside the capture's write
@@ -104,7 +99,7 @@ def new_case(
         touchpoint = ownership.touchpoint(session, values.get("touchpoint_id"))
     opened_at = values.pop("opened_at", None) or now
     routed = assignment is None
-    assignment = assignment or route(session, values.get("touchpoint_id"), touchpoint)
+    assignment = assignment or route(session, values.get("touchpoint_id"), touchpoint, team)
     row = new_row(
         Case,
         **values,
@@ -123,8 +118,30 @@ def new_case(
     )
     case: Any = SimpleNamespace(**row)
     sla.set_targets(case, policy)
-    if not _insert_once(session, vars(case)):
+    # Gone in when this returns, or (a grouped capture) going in with its batch unless the
+    # (response, rule) pair, or the customer's active outreach case, is there already: then
+    # nothing below goes in either, and a concurrent insert of the same waits for the other to
+    # commit, then does nothing.
+    statement = _insert_case(is_sqlite(session.get_bind()))  # type: ignore[arg-type]
+    key = Case.__table__.c.id  # type: ignore[attr-defined]
+    if not deferred.insert_once(session, statement, vars(case), key=key):
         return None
+    with deferred.depending_on(session, case.id):
+        _announce_opened(session, outbox, case, actor, now, touchpoint, team, rule)
+    return case
+
+
+def _announce_opened(
+    session: Session,
+    outbox: Outbox,
+    case: Any,
+    actor: str,
+    now: datetime,
+    touchpoint: Any,
+    team: Any,
+    rule: Any,
+) -> None:
+    """A new case's history and events."""
     history = [
         new_row(
             CaseHistory,
@@ -135,7 +152,9 @@ def new_case(
             at=now,
         )
     ]
-    data = events.case_data(session, case, now, touchpoint=touchpoint, rule=rule)
+    if team is UNKNOWN or (team and team.id != case.assignee_team_id):
+        team = ownership.team(session, case.assignee_team_id)
+    data = events.case_data(session, case, now, touchpoint=touchpoint, team=team, rule=rule)
     events.publish(session, outbox, case, events.OPENED, now, data=data)
     if case.assignee_email or case.assignee_team_id:
         history.append(
@@ -151,8 +170,7 @@ def new_case(
         events.publish(
             session, outbox, case, events.ASSIGNED, now, data=data, previous_assignee=None
         )
-    session.execute(_INSERT_HISTORY, history)
-    return case
+    deferred.insert(session, _INSERT_HISTORY, history)
 
 
 _RULES = CaseRule.__table__  # type: ignore[attr-defined]
@@ -186,15 +204,26 @@ def open_from_rules(
     questions: list[dict[str, Any]],
     now: datetime,
 ) -> list[Any]:
-    """Opens a case for each rule a completed response meets (once per rule, ever)."""
+    """Opens a case for each rule a completed response meets (once per rule, ever). The rules
+    and the touchpoint's ownership are read once per transaction: a grouped capture's batch
+    reads them once for all its answers."""
     opened = []
     touchpoint: Any = UNKNOWN
-    for rule in rules_for(session, response.survey_id):
+    team: Any = UNKNOWN
+    survey_id, touchpoint_id = response.survey_id, response.touchpoint_id
+    found = once_per_transaction(
+        session, ("case-rules", survey_id), lambda: rules_for(session, survey_id)
+    )
+    for rule in found:
         why = rules.reason(rule, questions, response.answers)
         if why is None:
             continue
         if touchpoint is UNKNOWN:
-            touchpoint = ownership.touchpoint(session, response.touchpoint_id)
+            touchpoint, team = once_per_transaction(
+                session,
+                ("case-touchpoint", touchpoint_id),
+                lambda: _with_team(session, ownership.touchpoint(session, touchpoint_id)),
+            )
         case = new_case(
             session,
             outbox,
@@ -203,10 +232,11 @@ def open_from_rules(
             now=now,
             rule=rule,
             touchpoint=touchpoint,
+            team=team,
             source=CaseSource.RULE,
             response_id=response.id,
-            survey_id=response.survey_id,
-            touchpoint_id=response.touchpoint_id,
+            survey_id=survey_id,
+            touchpoint_id=touchpoint_id,
             respondent_external_id=response.respondent_external_id,
             title=_rule_title(touchpoint, why),
             description=response.comment[:5000],
@@ -216,6 +246,11 @@ def open_from_rules(
         if case is not None:
             opened.append(case)
     return opened
+
+
+def _with_team(session: Session, touchpoint: Any) -> tuple[Any, Any]:
+    """The touchpoint's row and its owning team's (None when it has none)."""
+    return touchpoint, ownership.team(session, touchpoint.owner_team_id) if touchpoint else None
 
 
 def _assignee(case: Case) -> dict[str, Any]:
