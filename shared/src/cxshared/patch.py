@@ -18,6 +18,8 @@ def to_patch(body: BaseModel, *, clearable: Mapping[str, Any] = {}) -> dict[str,
             if name not in clearable:
                 raise field_error(name, "cannot be null", "null_not_allowed")
             value = clearable[name]
+        elif isinstance(value, BaseModel):
+            value = value.model_dump(mode="json")
         elif isinstance(value, list):
             value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
         patch[name] = value

@@ -103,6 +103,58 @@ def test_activity_names_are_checked_and_belong_to_one_touchpoint_of_a_journey(ap
     assert again.status_code == 200
 
 
+def test_a_standard_carries_a_measurable_indicator_checked_against_the_mapping(api, journey_map):
+    confirm, courier = journey_map["confirm"], journey_map["courier"]
+    api.patch(f"/v1/touchpoints/{confirm['id']}", {"activities": ["order_paid"]})
+    api.patch(f"/v1/touchpoints/{courier['id']}", {"activities": ["parcel_*"]})
+    url = f"/v1/touchpoints/{courier['id']}"
+    late = {"kind": "attribute", "activity": "parcel_delivered", "attribute": "late_days",
+            "operator": "le", "value": 0, "objective": 0.9}  # fmt: skip
+    saved = api.patch(url, {"indicator": late})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["indicator"] == {**late, "value": 0.0, "declared_activities": []}
+    [*_, event] = fetch_all(
+        api.database_url, select(OutboxEvent).where(OutboxEvent.type == "touchpoint.updated")
+    )
+    assert event.data["indicator"]["attribute"] == "late_days"
+    # A name the journey maps nowhere is refused unless declared.
+    calls = {"kind": "not_needed", "after_activity": "parcel_delivered",
+             "activity": "support_call", "within_seconds": 604_800, "objective": 0.95}  # fmt: skip
+    refused = api.patch(url, {"indicator": calls})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "indicator"
+    assert "support_call matches no activity" in refused.json()["errors"][0]["message"]
+    declared = api.patch(url, {"indicator": {**calls, "declared_activities": ["support_call"]}})
+    assert declared.status_code == 200, declared.text
+    timed = {"kind": "time_between", "from_activity": "order_paid",
+             "to_activity": "confirmation_email_sent", "within_seconds": 120, "objective": 0.95}  # fmt: skip
+    assert api.patch(f"/v1/touchpoints/{confirm['id']}", {"indicator": timed}).status_code == 422
+    # Mapping the name on the same request makes it valid.
+    both = api.patch(
+        f"/v1/touchpoints/{confirm['id']}",
+        {"activities": ["order_paid", "confirmation_email_sent"], "indicator": timed},
+    )
+    assert both.status_code == 200, both.text
+    # Unmapping a name the indicator uses is refused.
+    unmapped = api.patch(f"/v1/touchpoints/{confirm['id']}", {"activities": ["order_paid"]})
+    assert unmapped.status_code == 422
+    assert unmapped.json()["errors"][0]["field"] == "activities"
+    for bad in (
+        {**late, "objective": 0},
+        {**late, "objective": 1.5},
+        {**late, "operator": "lt", "value": "x"},
+        {**late, "kind": "sometimes"},
+        {**calls, "within_seconds": 0},
+        {**late, "unknown": 1},
+    ):
+        response = api.patch(url, {"indicator": bad})
+        assert response.status_code == 422, bad
+        assert response.json()["errors"][0]["field"].startswith("indicator"), bad
+    cleared = api.patch(url, {"indicator": None})
+    assert cleared.status_code == 200
+    assert cleared.json()["indicator"] is None
+
+
 def test_clearing_the_named_owner_with_null(api, journey_map):
     touchpoint = journey_map["confirm"]
     response = api.patch(

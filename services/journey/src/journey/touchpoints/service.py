@@ -16,7 +16,12 @@ from journey.stages.models import Stage
 from journey.teams.models import Team
 from journey.touchpoints.events import touchpoint_event_data
 from journey.touchpoints.models import Touchpoint
-from journey.touchpoints.schemas import TouchpointCreate, TouchpointMove, TouchpointUpdate
+from journey.touchpoints.schemas import (
+    TouchpointCreate,
+    TouchpointMove,
+    TouchpointUpdate,
+    indicator_activities,
+)
 
 CLEARABLE = {
     "description": "",
@@ -25,6 +30,7 @@ CLEARABLE = {
     "owner_email": None,
     "standard": "",
     "designed_emotion": None,
+    "indicator": None,
 }
 
 
@@ -72,6 +78,37 @@ def _check_activities(
             )
 
 
+def _check_indicator(
+    session: Session,
+    journey_id: str,
+    indicator: dict[str, Any] | None,
+    activities: list[str],
+    *,
+    touchpoint_id: str | None = None,
+    field: str = "indicator",
+) -> None:
+    """Each activity the indicator uses matches the journey's mapping (this touchpoint's
+    `activities` as saved now, the others' as they are), or is declared."""
+    if not indicator:
+        return
+    mapped = list(activities)
+    for other in session.exec(select(Touchpoint).where(Touchpoint.journey_id == journey_id)).all():
+        if other.id != touchpoint_id:
+            mapped += other.activities
+    declared = set(indicator.get("declared_activities", []))
+    for name in indicator_activities(indicator):
+        if name in declared or any(
+            name == m or (m.endswith("*") and name.startswith(m[:-1])) for m in mapped
+        ):
+            continue
+        raise field_error(
+            field,
+            f"{name} matches no activity of this journey's touchpoints: map it to a touchpoint "
+            "or list it in declared_activities",
+            "unknown_activity",
+        )
+
+
 def event_data(session: Session) -> crud.EventData:
     return partial(touchpoint_event_data, session)
 
@@ -82,6 +119,13 @@ def create_touchpoint(
     _check_team(ctx.session, body.owner_team_id, f"{field_prefix}owner_team_id")
     _check_activities(
         ctx.session, stage.journey_id, body.activities, field=f"{field_prefix}activities"
+    )
+    _check_indicator(
+        ctx.session,
+        stage.journey_id,
+        body.indicator.model_dump(mode="json") if body.indicator else None,
+        body.activities,
+        field=f"{field_prefix}indicator",
     )
     siblings = in_stage(ctx.session, stage.id)
     fields = body.model_dump(mode="json", exclude={"position"})
@@ -104,6 +148,15 @@ def update_touchpoint(
     _check_activities(
         ctx.session, touchpoint.journey_id, patch.get("activities"), touchpoint_id=touchpoint.id
     )
+    if "indicator" in patch or "activities" in patch:
+        _check_indicator(
+            ctx.session,
+            touchpoint.journey_id,
+            patch.get("indicator", touchpoint.indicator),
+            patch.get("activities", touchpoint.activities),
+            touchpoint_id=touchpoint.id,
+            field="indicator" if "indicator" in patch else "activities",
+        )
     return crud.update(
         ctx, touchpoint, patch, if_match=if_match, event_data=event_data(ctx.session)
     )

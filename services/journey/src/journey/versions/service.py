@@ -51,6 +51,7 @@ TOUCHPOINT_FIELDS = (
     "designed_emotion",
     "targets",
     "activities",
+    "indicator",
 )
 
 
