@@ -602,3 +602,144 @@ def test_a_move_past_an_optional_touchpoint_is_along_the_map(ev, api, mapped, po
     assert ("tp-order", "tp-track") not in moves  # past the confirmation (10 % of cases)
     assert ("tp-track", "tp-support") in moves  # past the delivery (every case)
     assert ("tp-support", "tp-deliver") in moves  # back against the map
+
+
+# --- experience standards -----------------------------------------------------------------
+
+INDICATORS = {
+    "tp-confirm": {"kind": "time_between", "from_activity": "order_paid",
+                   "to_activity": "confirmation_email_sent", "within_seconds": 120,
+                   "objective": 0.9, "declared_activities": []},
+    "tp-deliver": {"kind": "attribute", "activity": "parcel_delivered", "attribute": "late_days",
+                   "operator": "le", "value": 0, "objective": 0.9, "declared_activities": []},
+    "tp-support": {"kind": "not_needed", "after_activity": "parcel_delivered",
+                   "activity": "support_call", "within_seconds": 7 * 86_400,
+                   "objective": 0.95, "declared_activities": []},
+}  # fmt: skip
+
+
+def _with_indicators(version: int = 1) -> list[dict[str, Any]]:
+    return [
+        {**touchpoint(*row, version=version), "indicator": INDICATORS.get(row[0])} for row in MAP
+    ]
+
+
+def _standard_trails(now: datetime, customers: int, seed: int) -> list[dict[str, Any]]:
+    """Orders with a confirmation sometimes late or missing, deliveries late or on time (or with
+    no late_days at all), and support calls some days after."""
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    for c in range(customers):
+        customer = f"S-{c}"
+        at = now - timedelta(days=rng.randint(2, 60), seconds=rng.randint(0, 86_399))
+        for order in range(rng.randint(1, 2)):
+            paid = at + timedelta(days=order * 20)
+            rows.append(activity(f"{customer}-{order}-p", customer, "order_paid", paid))
+            if rng.random() < 0.9:
+                delay = rng.choice([5, 60, 119, 120, 121, 600])
+                rows.append(
+                    activity(f"{customer}-{order}-c", customer, "confirmation_email_sent",
+                             paid + timedelta(seconds=delay))
+                )  # fmt: skip
+            delivered = paid + timedelta(days=rng.randint(1, 4))
+            late = rng.choice([0, 0, 0, 1, 3, None])
+            attributes = {} if late is None else {"late_days": late}
+            rows.append(
+                activity(f"{customer}-{order}-d", customer, "parcel_delivered", delivered,
+                         attributes=attributes)
+            )  # fmt: skip
+            if rng.random() < 0.2:
+                call = delivered + timedelta(days=rng.choice([0.5, 3, 6.9, 8, 20]))
+                rows.append(activity(f"{customer}-{order}-s", customer, "support_call", call))
+    return [row for row in rows if datetime.fromisoformat(row["occurred_at"]) < now]
+
+
+def _standards_reference(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Met and missed occasions per indicator and day, computed with pandas on the raw rows."""
+    frame = pd.DataFrame(rows)
+    frame["at"] = pd.to_datetime(frame["occurred_at"], utc=True)
+    frame["late"] = [
+        (a or {}).get("late_days", np.nan) if isinstance(a, dict) else np.nan
+        for a in frame.get("attributes", pd.Series([None] * len(frame)))
+    ]
+
+    def pairs(first: str, then: str) -> pd.DataFrame:
+        starts = frame[frame.activity == first][["customer_id", "event_id", "at"]]
+        ends = frame[frame.activity == then][["customer_id", "at"]]
+        return starts.merge(ends, on="customer_id", how="left", suffixes=("", "_end"))
+
+    def outcome(table: pd.DataFrame, met: pd.Series) -> dict[str, Any]:
+        table = table.assign(met=met.values, day=table["at"].dt.date.astype(str))
+        per = table.groupby("event_id").agg(met=("met", "max"), day=("day", "first"))
+        days = per.groupby("day")["met"].agg(met="sum", n="count")
+        return {
+            "met": int(per.met.sum()),
+            "missed": int((~per.met.astype(bool)).sum()),
+            "days": {d: (int(r.met), int(r.n - r.met)) for d, r in days.iterrows()},
+        }
+
+    confirm = pairs("order_paid", "confirmation_email_sent")
+    gap = (confirm["at_end"] - confirm["at"]).dt.total_seconds()
+    support = pairs("parcel_delivered", "support_call")
+    after = (support["at_end"] - support["at"]).dt.total_seconds()
+    called = (after > 0) & (after <= 7 * 86_400)
+    # not_needed: an occasion is met when no call followed within the window.
+    support_met = ~called.groupby(support["event_id"]).transform("max").astype(bool)
+    delivered = frame[frame.activity == "parcel_delivered"]
+    return {
+        "tp-confirm": outcome(confirm, (gap >= 0) & (gap <= 120)),
+        "tp-deliver": outcome(delivered[["event_id", "at"]], delivered["late"] <= 0),
+        "tp-support": outcome(support, support_met),
+    }
+
+
+def test_standards_compliance_matches_an_independent_computation(ev, api, send, post):
+    send(*(ev.event("touchpoint.created", t) for t in _with_indicators()))
+    rows = _standard_trails(ev.now, 150, seed=7)
+    _send_shuffled(post, rows, seed=3)
+    expected = _standards_reference(rows)
+    found = {s["touchpoint_id"]: s for s in observed(api, "standards")["standards"]}
+    assert set(found) == set(INDICATORS)
+    for touchpoint_id, want in expected.items():
+        got = found[touchpoint_id]
+        assert got["compliance"]["count"] == want["met"], touchpoint_id
+        assert got["error_budget"]["used"] == want["missed"], touchpoint_id
+        assert {d["day"]: (d["met"], d["missed"]) for d in got["days"]} == want["days"]
+        n = want["met"] + want["missed"]
+        objective = INDICATORS[touchpoint_id]["objective"]
+        assert got["error_budget"]["allowed"] == pytest.approx((1 - objective) * n, abs=0.01)
+        value = got["compliance"]["value"]
+        assert value == pytest.approx(100 * want["met"] / n, abs=0.01)
+        assert got["status"] == ("met" if value >= objective * 100 else "breached")
+        assert got["compliance"]["low"] <= value <= got["compliance"]["high"]
+    # The incremental rollups agree with a recomputation from the stored events.
+    check = rebuild(api, check=True)
+    assert (check["differ"], check["missing"], check["extra"]) == (0, 0, 0)
+
+
+def test_an_indicator_change_marks_the_rollups_stale_and_a_rebuild_follows_it(ev, api, send, post):
+    send(*(ev.event("touchpoint.created", t) for t in _with_indicators()))
+    at = ev.now - timedelta(days=3)
+    post(
+        activity("d1", "C-1", "parcel_delivered", at, attributes={"late_days": 2}),
+        activity("d2", "C-2", "parcel_delivered", at, attributes={"late_days": 0}),
+    )
+    deliver = {s["touchpoint_id"]: s for s in observed(api, "standards")["standards"]}["tp-deliver"]
+    assert (deliver["compliance"]["count"], deliver["error_budget"]["used"]) == (1, 1)
+    assert deliver["status"] == "breached"
+    looser = {**INDICATORS["tp-deliver"], "value": 2}
+    changed = next(t for t in _with_indicators(version=2) if t["id"] == "tp-deliver")
+    send(ev.event("touchpoint.updated", {**changed, "indicator": looser}))
+    assert observed(api, "standards")["rollups_stale"] is True
+    rebuild(api, check=False)
+    after = {s["touchpoint_id"]: s for s in observed(api, "standards")["standards"]}
+    assert (after["tp-deliver"]["compliance"]["count"], after["tp-deliver"]["status"]) == (2, "met")
+    # An attribute missing from the event misses the standard; a period with none has no data.
+    post(activity("d3", "C-3", "parcel_delivered", at))
+    again = {s["touchpoint_id"]: s for s in observed(api, "standards")["standards"]}
+    assert again["tp-deliver"]["error_budget"]["used"] == 1
+    empty = api.get(
+        f"/v1/observed/{JOURNEY}/standards",
+        params={"from": "2020-01-01", "to": "2020-01-31"},
+    ).json()
+    assert {s["status"] for s in empty["standards"]} == {"no_data"}

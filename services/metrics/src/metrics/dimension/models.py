@@ -56,4 +56,5 @@ class TouchpointDim(SQLModel, table=True):
     designed_emotion: int | None = None
     targets: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
     activities: list[str] = Field(default_factory=list, sa_type=JSONType)
+    indicator: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     deleted: bool = False

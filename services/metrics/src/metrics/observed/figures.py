@@ -14,7 +14,7 @@ from metrics.cases.service import share
 from metrics.dimension.models import StageDim
 from metrics.observed.mapping import Mapping
 from metrics.observed.models import DAY, MONTH, ObservedRollup
-from metrics.observed.trails import MORE, SEP, bin_seconds
+from metrics.observed.trails import MET, MORE, SEP, bin_seconds
 
 Sums = dict[str, dict[tuple[str, ...], tuple[int, int]]]
 
@@ -311,3 +311,60 @@ def differences(
         "unmapped_activities": _unmapped(found, mapping, n, min_cases=min_cases),
         "unexpected_transitions": unexpected,
     }
+
+
+def standards(session: Session, scope: Scope, mapping: Mapping) -> list[dict[str, Any]]:
+    """Each indicator's compliance over the period: occasions (docs/observed.md, "Experience
+    standards") by the day they happened, met or missed."""
+    table = ObservedRollup
+    daily: dict[str, dict[date, list[int]]] = defaultdict(dict)
+    for day, text, count in session.execute(
+        select(col(table.day), col(table.label), col(table.count)).where(
+            col(table.journey_id) == scope.journey_id,
+            col(table.kind) == "std",
+            col(table.grain) == DAY,
+            col(table.day) >= scope.start,
+            col(table.day) <= scope.end,
+        )
+    ):
+        touchpoint, outcome = text.split(SEP)
+        counts = daily[touchpoint].setdefault(day, [0, 0])
+        counts[0 if outcome == MET else 1] += int(count)
+    found = []
+    for journey_id, touchpoint_id, indicator in mapping.indicators:
+        if journey_id != scope.journey_id:
+            continue
+        days = daily.get(touchpoint_id, {})
+        met = sum(c[0] for c in days.values())
+        missed = sum(c[1] for c in days.values())
+        n = met + missed
+        objective = float(indicator["objective"])
+        compliance = share(met, n)
+        value, low, high = compliance["value"], compliance["low"], compliance["high"]
+        if value is None:
+            status, certain = "no_data", False
+        elif value >= objective * 100:
+            status, certain = "met", low is not None and low >= objective * 100
+        else:
+            status, certain = "breached", high is not None and high < objective * 100
+        allowed = round((1 - objective) * n, 2)
+        found.append(
+            {
+                "touchpoint_id": touchpoint_id,
+                "name": _name(mapping, touchpoint_id),
+                "indicator": indicator,
+                "objective": round(objective * 100, 2),
+                "compliance": compliance,
+                "status": status,
+                "certain": certain,
+                "error_budget": {
+                    "allowed": allowed,
+                    "used": missed,
+                    "left": round(allowed - missed, 2),
+                },
+                "days": [
+                    {"day": day, "met": c[0], "missed": c[1]} for day, c in sorted(days.items())
+                ],
+            }
+        )
+    return found

@@ -24,6 +24,7 @@ from metrics.observed.schemas import (
     ReachRead,
     RebuildReport,
     Recorded,
+    StandardsRead,
 )
 
 router = APIRouter(tags=["observed journeys"])
@@ -217,3 +218,24 @@ def get_differences(
         asked.session, asked.scope, asked.mapping(), min_cases=min_cases, min_share=min_share
     )
     return {**asked.base(), **body}
+
+
+@router.get(
+    "/observed/{journey_id}/standards",
+    response_model=StandardsRead,
+    response_model_by_alias=True,
+    summary="Experience standards measured on activity events: compliance, status, error budget",
+    description="For each touchpoint of the journey whose standard has an indicator: the "
+    "occasions in the period (from, to: UTC days of the occasion, default the last 30) that "
+    "met it and missed it, compliance with its 95 % Wilson interval against the objective, "
+    "and the error budget the objective leaves (docs/observed.md, 'Experience standards'). "
+    "The days of the last window of a time indicator are provisional: a late activity can "
+    "still change them.",
+)
+def get_standards(asked: AskedDep) -> Any:
+    base = asked.base()
+    base.pop("cases", None)
+    return {
+        **base,
+        "standards": figures.standards(asked.session, asked.scope, asked.mapping()),
+    }

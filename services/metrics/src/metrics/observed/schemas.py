@@ -194,3 +194,42 @@ class DifferencesRead(ObservedBase):
         description="Frequent transitions between touchpoints that are not next to each other "
         "on the map (the map's order: stages, then touchpoints, by position)."
     )
+
+
+class StandardDay(BaseModel):
+    day: date
+    met: int
+    missed: int
+
+
+class ErrorBudget(BaseModel):
+    allowed: float = Field(
+        description="Occasions the objective lets miss: (1 - objective) times n."
+    )
+    used: int = Field(description="Occasions that missed.")
+    left: float = Field(description="allowed - used; below 0 the period's objective is missed.")
+
+
+class StandardCompliance(BaseModel):
+    touchpoint_id: str
+    name: str
+    indicator: dict[str, Any] = Field(description="As journey describes it.")
+    objective: float = Field(description="Percent of occasions that must meet the standard.")
+    compliance: Share = Field(description="Occasions that met the standard, of all occasions.")
+    status: str = Field(
+        description="`met` (compliance at or above the objective), `breached` (below it) or "
+        "`no_data` (no occasion in the period)."
+    )
+    certain: bool = Field(
+        description="The 95 % interval lies wholly on the status's side of the objective."
+    )
+    error_budget: ErrorBudget
+    days: list[StandardDay] = Field(description="Each day with an occasion, oldest first.")
+
+
+class StandardsRead(BaseModel):
+    journey_id: str
+    start: date = Field(serialization_alias="from")
+    end: date = Field(serialization_alias="to")
+    rollups_stale: bool
+    standards: list[StandardCompliance]

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, column, delete, func, insert, select, table, text
+from sqlalchemy import Engine, column, delete, func, insert, select, table, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -141,6 +141,7 @@ EVENT_COLUMNS = (
     "recorded_at",
 )
 # activity_event without its column types, for the bulk insert.
+EVENTS = ActivityEvent.__table__  # type: ignore[attr-defined]
 PLAIN_EVENTS = table("activity_event", *(column(name) for name in EVENT_COLUMNS))
 
 
@@ -205,8 +206,8 @@ def mark_stale(session: Session) -> None:
 
 
 def mapping_signature(session: Session, entity: str, entity_id: str) -> Any:
-    """What of a dimension row the activity mapping depends on: a touchpoint's activities and
-    place while it has any, whether a stage or journey is deleted."""
+    """What of a dimension row the activity mapping depends on: a touchpoint's activities,
+    indicator and place while it has either, whether a stage or journey is deleted."""
     if entity not in ("touchpoint", "stage", "journey"):
         return None
     row = session.get(TABLES[entity], entity_id)
@@ -214,23 +215,43 @@ def mapping_signature(session: Session, entity: str, entity_id: str) -> Any:
         return row.deleted
     if not isinstance(row, TouchpointDim):
         return False
-    if row.deleted or not row.activities:
+    if row.deleted or not (row.activities or row.indicator):
         return None
-    return (tuple(row.activities), row.journey_id, row.stage_id)
+    indicator = json.dumps(row.indicator, sort_keys=True) if row.indicator else None
+    return (tuple(row.activities), row.journey_id, row.stage_id, indicator)
 
 
 def _activities_of(
-    session: Session, customers: list[str], engine: Engine
+    session: Session, customers: list[str], engine: Engine, mapping: Mapping
 ) -> dict[str, list[Activity]]:
-    table = ActivityEvent.__table__  # type: ignore[attr-defined]
     found: dict[str, list[Activity]] = {}
-    for customer, at, event_id, activity in session.execute(
-        select(table.c.customer_id, table.c.occurred_at, table.c.event_id, table.c.activity).where(
-            one_of(table.c.customer_id, customers, engine)
-        )
-    ):
-        found.setdefault(customer, []).append(Activity(ms_of(as_utc(at)), event_id, activity))
+    where = one_of(EVENTS.c.customer_id, customers, engine)
+    for customer, trail in _trails(session, where, mapping):  # unordered: a customer's rows
+        found.setdefault(customer, []).extend(trail)  # may come in several runs
     return found
+
+
+def _trails(
+    session: Session, where: Any, mapping: Mapping, *, ordered: bool = False
+) -> Iterator[tuple[str, list[Activity]]]:
+    """Each customer's activities among the events `where` selects; their attributes only when
+    an indicator reads them."""
+    columns = [EVENTS.c.customer_id, EVENTS.c.occurred_at, EVENTS.c.event_id, EVENTS.c.activity]
+    if mapping.reads_attributes:
+        columns.append(EVENTS.c.attributes)
+    query = select(*columns).where(where)
+    if ordered:
+        query = query.order_by(EVENTS.c.customer_id).execution_options(yield_per=20_000)
+    current: str | None = None
+    trail: list[Activity] = []
+    for customer, at, *rest in session.execute(query):
+        if customer != current and trail:
+            yield str(current), trail
+            trail = []
+        current = customer
+        trail.append(Activity(ms_of(as_utc(at)), *rest))
+    if trail:
+        yield str(current), trail
 
 
 def _fresh(session: Session, rows: list[dict[str, Any]], engine: Engine) -> list[dict[str, Any]]:
@@ -313,13 +334,19 @@ def record(
     if fresh and not stale:
         if session.get(ObservedState, 1) is None:
             _built_with(session, limits)
+        mapping = load_mapping(session)
+        attributes = mapping.reads_attributes
         by_customer: dict[str, list[Activity]] = {}
         for row in fresh:
             by_customer.setdefault(row["customer_id"], []).append(
-                Activity(row["at_ms"], row["event_id"], row["activity"])
+                Activity(
+                    row["at_ms"],
+                    row["event_id"],
+                    row["activity"],
+                    row["attributes"] if attributes else None,
+                )
             )
-        stored = _activities_of(session, list(by_customer), engine)
-        mapping = load_mapping(session)
+        stored = _activities_of(session, list(by_customer), engine, mapping)
         delta = Counters()
         for customer, added in by_customer.items():
             before = stored.get(customer, [])
@@ -358,7 +385,8 @@ def erase_customer(session: Session, customer_id: str) -> int:
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     serialize_rollups(session)
-    trail = _activities_of(session, [customer_id], engine).get(customer_id, [])
+    mapping = load_mapping(session)
+    trail = _activities_of(session, [customer_id], engine, mapping).get(customer_id, [])
     if not trail:
         return 0
     state = session.get(ObservedState, 1)
@@ -367,27 +395,14 @@ def erase_customer(session: Session, customer_id: str) -> int:
             case_gap_days=state.case_gap_days, loop_window_days=state.loop_window_days or 0
         )
         delta = Counters()
-        delta.merge(built.counters(trail, load_mapping(session)), sign=-1)
+        delta.merge(built.counters(trail, mapping), sign=-1)
         write_counters(session, delta)
     session.execute(delete(ActivityEvent).where(col(ActivityEvent.customer_id) == customer_id))
     return len(trail)
 
 
-def _every_customer(session: Session) -> Iterator[list[Activity]]:
-    table = ActivityEvent.__table__  # type: ignore[attr-defined]
-    current: str | None = None
-    trail: list[Activity] = []
-    for customer, at, event_id, activity in session.execute(
-        select(table.c.customer_id, table.c.occurred_at, table.c.event_id, table.c.activity)
-        .order_by(table.c.customer_id)
-        .execution_options(yield_per=20_000)
-    ):
-        if customer != current and trail:
-            yield trail
-            trail = []
-        current = customer
-        trail.append(Activity(ms_of(as_utc(at)), event_id, activity))
-    if trail:
+def _every_customer(session: Session, mapping: Mapping) -> Iterator[list[Activity]]:
+    for _, trail in _trails(session, true(), mapping, ordered=True):
         yield trail
 
 
@@ -417,7 +432,7 @@ def rebuild(session: Session, *, limits: Limits, replace: bool) -> RebuildReport
     mapping = load_mapping(session)
     expected = Counters()
     events = 0
-    for trail in _every_customer(session):
+    for trail in _every_customer(session, mapping):
         events += len(trail)
         limits.counters(trail, mapping, out=expected)
     want = by_grain(expected)

@@ -2,14 +2,17 @@
 same events and mapping always give the same counters, so the incremental path (a customer's
 counters after a batch minus before it) and a rebuild from every stored event agree."""
 
+import bisect
 import hashlib
 import itertools
+import json
 import math
+import operator
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from metrics.observed.mapping import Mapping
 
@@ -24,11 +27,14 @@ class KeyFn(Protocol):
 
 
 class Activity(NamedTuple):
-    """One stored event, as a trail needs it; tuples sort by time, then event id."""
+    """One stored event, as a trail needs it; tuples sort by time, then event id (unique, so
+    the attributes are never compared). `attributes`: JSON text or a dict, read only when an
+    indicator looks at attributes."""
 
     at_ms: int
     event_id: str
     activity: str
+    attributes: str | dict[str, Any] | None = None
 
 
 class Step(NamedTuple):
@@ -168,6 +174,8 @@ def contributions(
         for journey, touchpoint in where.items():
             steps.setdefault(journey, []).append(Step(item.at_ms, touchpoint, item.activity))
     out = Counters() if out is None else out
+    if mapping.indicators:
+        _standards(out, ordered, mapping)
     for journey, visits in steps.items():
         merged = (
             sorted(visits + unmapped, key=lambda s: (s.at_ms, s.touchpoint is None))
@@ -177,3 +185,78 @@ def contributions(
         for case in cases(merged, gap_ms):
             _case(out, journey, case, mapping, loop_ms)
     return out
+
+
+# What an attribute condition's operator does; lt, le, gt and ge compare numbers only.
+COMPARE = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
+MET, MISSED = "met", "missed"
+
+
+def _attribute(item: Activity, name: str) -> Any:
+    found = item.attributes
+    if isinstance(found, str):
+        found = json.loads(found) if found else {}
+    return (found or {}).get(name, _ABSENT)
+
+
+_ABSENT = object()
+
+
+def meets(indicator: dict[str, Any], value: Any) -> bool:
+    """Whether an attribute's value meets the condition (a missing one does not)."""
+    wanted, op = indicator["value"], indicator.get("operator", "eq")
+    if value is _ABSENT:
+        return False
+    if op in ("eq", "ne"):
+        numeric = all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in (value, wanted)
+        )
+        same = float(value) == float(wanted) if numeric else value == wanted
+        return same if op == "eq" else not same
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return bool(COMPARE[op](float(value), float(wanted)))
+
+
+def occasions(indicator: dict[str, Any], ordered: list[Activity]) -> list[tuple[int, bool]]:
+    """Each occasion the indicator judges in one customer's time-ordered activities: (when, met).
+    The occasion is the first activity's time (`from_activity`, `activity`, `after_activity`)."""
+    kind = indicator["kind"]
+    if kind == "attribute":
+        name, attribute = indicator["activity"], indicator["attribute"]
+        return [
+            (a.at_ms, meets(indicator, _attribute(a, attribute)))
+            for a in ordered
+            if a.activity == name
+        ]
+    within = int(indicator["within_seconds"]) * 1000
+    if kind == "time_between":
+        start, end = indicator["from_activity"], indicator["to_activity"]
+    else:
+        start, end = indicator["after_activity"], indicator["activity"]
+    ends = [a.at_ms for a in ordered if a.activity == end]
+    found = []
+    for item in ordered:
+        if item.activity != start:
+            continue
+        # The first `end` at or after the start (for not_needed: strictly after it).
+        at = bisect.bisect_left(ends, item.at_ms + (kind == "not_needed"))
+        followed = at < len(ends) and ends[at] - item.at_ms <= within
+        found.append((item.at_ms, followed if kind == "time_between" else not followed))
+    return found
+
+
+def _standards(out: Counters, ordered: list[Activity], mapping: Mapping) -> None:
+    """Met and missed occasions of each touchpoint's indicator, by the occasion's day."""
+    keys: list[Key] = []
+    for journey, touchpoint, indicator in mapping.indicators:
+        for at_ms, met in occasions(indicator, ordered):
+            keys.append((journey, _day(at_ms), "std", f"{touchpoint}{SEP}{MET if met else MISSED}"))
+    out.counts.update(keys)
