@@ -337,3 +337,54 @@ def test_alerts_recorded_before_incidents_stay_readable(api):
     assert listed["id"] == alert_id
     assert api.get(f"/v1/alerts/{alert_id}").json()["rule"] == "degradation"
     assert api.patch(f"/v1/alerts/{alert_id}", {"status": "acknowledged"}).status_code == 405
+
+
+LATE = {"kind": "attribute", "activity": "parcel_delivered", "attribute": "late_days",
+        "operator": "eq", "value": 0, "objective": 0.9, "declared_activities": []}  # fmt: skip
+
+
+def deliveries(api, ingest_key, ev, *, late: int, on_time: int, prefix: str = "d") -> None:
+    at = ev.now - timedelta(days=1)
+    rows = [
+        {"event_id": f"{prefix}{i}", "customer_id": f"C-{prefix}{i}",
+         "activity": "parcel_delivered", "occurred_at": at.isoformat(),
+         "attributes": {"late_days": 2 if i < late else 0}}
+        for i in range(late + on_time)
+    ]  # fmt: skip
+    response = api.client.post("/v1/activities", json={"activities": rows}, headers=ingest_key)
+    assert response.status_code == 200, response.text
+
+
+def test_a_missed_experience_standard_opens_an_incident_routed_to_the_owner(
+    api, send, ev, ingest_key
+):
+    touchpoint = ev.touchpoint(targets=[])
+    send({**touchpoint, "data": {**touchpoint["data"], "activities": ["parcel_*"],
+                                 "indicator": LATE}})  # fmt: skip
+    deliveries(api, ingest_key, ev, late=10, on_time=30)  # 75 %: below 90 % for sure
+    assert evaluate(api)["opened"] == 1
+    [incident] = api.get("/v1/incidents", params={"status": "open"}).json()["items"]
+    assert (incident["touchpoint_id"], incident["owner_email"]) == (
+        "tp-courier",
+        "priya@example.com",
+    )
+    [signal] = [s for s in incident["signals"] if s["active"]]
+    assert (signal["metric"], signal["rule"]) == ("standard", "standard_breach")
+    evidence = signal["evidence"]
+    assert (evidence["met"], evidence["missed"], evidence["objective"]) == (30, 10, 90.0)
+    assert evidence["high"] < 90 and evidence["value"] == 75.0
+    assert outbox_types(api.database_url) == ["incident.opened"]
+
+
+def test_a_standard_opens_an_incident_only_when_surely_missed_on_enough_occasions(
+    api, send, ev, ingest_key
+):
+    touchpoint = ev.touchpoint(targets=[])
+    send({**touchpoint, "data": {**touchpoint["data"], "activities": ["parcel_*"],
+                                 "indicator": LATE}})  # fmt: skip
+    deliveries(api, ingest_key, ev, late=5, on_time=0)  # all late, but 5 occasions only
+    assert evaluate(api)["opened"] == 0
+    deliveries(api, ingest_key, ev, late=0, on_time=35, prefix="x")  # 87.5 %: below 90 %,
+    assert evaluate(api)["opened"] == 0  # but its interval reaches above it
+    deliveries(api, ingest_key, ev, late=20, on_time=0, prefix="y")  # 58 %: surely below
+    assert evaluate(api)["opened"] == 1

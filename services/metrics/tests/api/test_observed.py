@@ -712,6 +712,27 @@ def test_standards_compliance_matches_an_independent_computation(ev, api, send, 
         assert value == pytest.approx(100 * want["met"] / n, abs=0.01)
         assert got["status"] == ("met" if value >= objective * 100 else "breached")
         assert got["compliance"]["low"] <= value <= got["compliance"]["high"]
+        # Previewing the same indicator (unsaved) over the same period, from the raw events.
+        start = (datetime.now(UTC) - timedelta(days=400)).date().isoformat()
+        preview = api.client.post(
+            "/v1/observed/standards/preview",
+            json={"indicator": INDICATORS[touchpoint_id], "from": start},
+            headers=api.reader,
+        )
+        assert preview.status_code == 200, preview.text
+        body = preview.json()
+        assert (body["compliance"]["count"], body["error_budget"]["used"]) == (
+            want["met"],
+            want["missed"],
+        )
+        assert body["status"] == got["status"]
+    bad = api.client.post(
+        "/v1/observed/standards/preview",
+        json={"indicator": {**INDICATORS["tp-deliver"], "operator": "lt", "value": "x"}},
+        headers=api.reader,
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"].startswith("indicator")
     # The incremental rollups agree with a recomputation from the stored events.
     check = rebuild(api, check=True)
     assert (check["differ"], check["missing"], check["extra"]) == (0, 0, 0)

@@ -4,6 +4,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from cxshared.crud import get_or_404, listed
+from cxshared.indicators import indicator_activities
 from cxshared.pagination import PageParams
 from cxshared.patch import to_patch
 from cxshared.problems import field_error
@@ -20,7 +21,6 @@ from journey.touchpoints.schemas import (
     TouchpointCreate,
     TouchpointMove,
     TouchpointUpdate,
-    indicator_activities,
 )
 
 CLEARABLE = {

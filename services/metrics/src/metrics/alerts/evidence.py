@@ -40,8 +40,8 @@ NEAR = 0.75
 
 
 def bad_answers(metrics: Iterable[str]) -> Any:
-    """Answers that one of `metrics` calls bad."""
-    return or_(false(), *(getattr(F, m).is_not(None) & BAD[m] for m in metrics))
+    """Answers that one of `metrics` calls bad (a standard's signal has no answers)."""
+    return or_(false(), *(getattr(F, m).is_not(None) & BAD[m] for m in metrics if m in BAD))
 
 
 def shown_signals(incident: Incident) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ both go through `assess`.
   chance, and freezing that baseline raised the false incidents by a third in simulation.)
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -143,11 +143,13 @@ def assess(
     targets: Mapping[str, Target],
     today: date,
     settings: Settings,
+    also: Sequence[Signal] = (),
 ) -> Decision:
     """Evaluates every metric with figures or a target against the right baseline, then
-    decides. `figures`: per metric, the daily figures from the earliest baseline day to today."""
+    decides. `figures`: per metric, the daily figures from the earliest baseline day to today.
+    `also`: signals judged elsewhere (the experience standard's)."""
     baseline = baseline_choice(track, today, settings)
-    signals: list[Signal] = []
+    signals: list[Signal] = list(also)
     for metric in METRICS:
         days = figures.get(metric) or {}
         if days or metric in targets:

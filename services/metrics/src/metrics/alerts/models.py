@@ -17,6 +17,7 @@ class AlertStatus(StrEnum):
 class Rule(StrEnum):
     TARGET_BREACH = "target_breach"
     DEGRADATION = "degradation"
+    STANDARD_BREACH = "standard_breach"
 
 
 class Alert(Editable, table=True):

@@ -49,6 +49,8 @@ def _signal(signal: Any) -> str:
     """ "NPS: degradation" from a signal's record ({"metric": "nps", "rule": "degradation"})."""
     if not isinstance(signal, dict):
         return str(signal)
+    if signal.get("rule") == "standard_breach":
+        return "Experience standard: missed"
     metric = str(signal.get("metric", "")).upper()
     rule = str(signal.get("rule", "")).replace("_", " ")
     return f"{metric}: {rule}" if metric and rule else metric or rule

@@ -213,3 +213,31 @@ def _degradation(
 
 
 __all__ = ["METRICS", "Method", "Signal", "Target", "estimate", "evaluate", "total"]
+
+
+STANDARD = "standard"  # a standard breach's "metric": the touchpoint's indicator
+
+
+def standard_signal(
+    met: int, missed: int, *, indicator: Mapping[str, Any], window: tuple[date, date], minimum: int
+) -> Signal:
+    """The touchpoint's experience standard over the alert window (docs/observed.md): breached
+    when, with at least `minimum` occasions, the whole 95 % interval of its compliance lies
+    below the objective, as a target breach is judged."""
+    n = met + missed
+    compliance = estimates.wilson(met, n)
+    objective = round(float(indicator["objective"]) * 100, 2)
+    active = n >= minimum and compliance.high is not None and compliance.high < objective
+    evidence = {
+        "window": {"from": window[0].isoformat(), "to": window[1].isoformat()},
+        "n": n,
+        "met": met,
+        "missed": missed,
+        "value": compliance.value,
+        "low": compliance.low,
+        "high": compliance.high,
+        "min_responses": minimum,
+        "objective": objective,
+        "indicator": dict(indicator),
+    }
+    return Signal(STANDARD, Rule.STANDARD_BREACH, active=active, evidence=evidence)

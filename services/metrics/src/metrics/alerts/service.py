@@ -4,7 +4,7 @@ acknowledging and resolving incidents, and the alerts recorded before incidents.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -22,11 +22,12 @@ from cxshared.timeutil import utcnow
 from metrics.alerts import evidence, lifecycle
 from metrics.alerts.lifecycle import Action, Decision, Track
 from metrics.alerts.models import Alert, Incident, IncidentStatus
-from metrics.alerts.rules import METRICS, Signal, Target
+from metrics.alerts.rules import METRICS, Signal, Target, standard_signal
 from metrics.alerts.schemas import IncidentRead
 from metrics.config import Settings
 from metrics.dimension.models import TouchpointDim
 from metrics.facts.models import DailyRollup, ResponseFact
+from metrics.observed import figures as observed
 from metrics.stats.charts import Day
 
 log = structlog.get_logger("metrics.alerts")
@@ -306,9 +307,33 @@ def evaluate_touchpoint(
     first = lifecycle.first_day(track, today, settings)
     figures = {m: daily_figures(session, touchpoint.id, m, first, today) for m in METRICS}
     decision = lifecycle.assess(
-        figures, track, targets=targets_of(touchpoint), today=today, settings=settings
+        figures,
+        track,
+        targets=targets_of(touchpoint),
+        today=today,
+        settings=settings,
+        also=_standard(session, touchpoint, settings, today),
     )
     return _apply(session, outbox, touchpoint, incident, decision, settings, today)
+
+
+def _standard(
+    session: Session, touchpoint: TouchpointDim, settings: Settings, today: date
+) -> list[Signal]:
+    """The touchpoint's experience standard over the alert window, when it has an indicator."""
+    if not touchpoint.indicator:
+        return []
+    start = today - timedelta(days=settings.alert_window_days - 1)
+    met, missed = observed.occasions(session, touchpoint.journey_id, touchpoint.id, start, today)
+    return [
+        standard_signal(
+            met,
+            missed,
+            indicator=touchpoint.indicator,
+            window=(start, today),
+            minimum=settings.min_responses,
+        )
+    ]
 
 
 def evaluate_touchpoints(

@@ -14,7 +14,7 @@ from metrics.cases.service import share
 from metrics.dimension.models import StageDim
 from metrics.observed.mapping import Mapping
 from metrics.observed.models import DAY, MONTH, ObservedRollup
-from metrics.observed.trails import MET, MORE, SEP, bin_seconds
+from metrics.observed.trails import MET, MISSED, MORE, SEP, bin_seconds
 
 Sums = dict[str, dict[tuple[str, ...], tuple[int, int]]]
 
@@ -337,34 +337,61 @@ def standards(session: Session, scope: Scope, mapping: Mapping) -> list[dict[str
         days = daily.get(touchpoint_id, {})
         met = sum(c[0] for c in days.values())
         missed = sum(c[1] for c in days.values())
-        n = met + missed
-        objective = float(indicator["objective"])
-        compliance = share(met, n)
-        value, low, high = compliance["value"], compliance["low"], compliance["high"]
-        if value is None:
-            status, certain = "no_data", False
-        elif value >= objective * 100:
-            status, certain = "met", low is not None and low >= objective * 100
-        else:
-            status, certain = "breached", high is not None and high < objective * 100
-        allowed = round((1 - objective) * n, 2)
         found.append(
             {
                 "touchpoint_id": touchpoint_id,
                 "name": _name(mapping, touchpoint_id),
                 "indicator": indicator,
-                "objective": round(objective * 100, 2),
-                "compliance": compliance,
-                "status": status,
-                "certain": certain,
-                "error_budget": {
-                    "allowed": allowed,
-                    "used": missed,
-                    "left": round(allowed - missed, 2),
-                },
+                **judged(met, missed, float(indicator["objective"])),
                 "days": [
                     {"day": day, "met": c[0], "missed": c[1]} for day, c in sorted(days.items())
                 ],
             }
         )
     return found
+
+
+def judged(met: int, missed: int, objective: float) -> dict[str, Any]:
+    """Compliance against the objective (a share: 0.95), its status and the error budget."""
+    n = met + missed
+    compliance = share(met, n)
+    value, low, high = compliance["value"], compliance["low"], compliance["high"]
+    if value is None:
+        status, certain = "no_data", False
+    elif value >= objective * 100:
+        status, certain = "met", low is not None and low >= objective * 100
+    else:
+        status, certain = "breached", high is not None and high < objective * 100
+    allowed = round((1 - objective) * n, 2)
+    return {
+        "objective": round(objective * 100, 2),
+        "compliance": compliance,
+        "status": status,
+        "certain": certain,
+        "error_budget": {"allowed": allowed, "used": missed, "left": round(allowed - missed, 2)},
+    }
+
+
+def occasions(
+    session: Session, journey_id: str, touchpoint_id: str, start: date, end: date
+) -> tuple[int, int]:
+    """(met, missed) occasions of the touchpoint's indicator on the days start to end."""
+    table = ObservedRollup
+    met = missed = 0
+    for text, count in session.execute(
+        select(col(table.label), func.sum(table.count))
+        .where(
+            col(table.journey_id) == journey_id,
+            col(table.kind) == "std",
+            col(table.grain) == DAY,
+            col(table.day) >= start,
+            col(table.day) <= end,
+            col(table.label).in_([f"{touchpoint_id}{SEP}{MET}", f"{touchpoint_id}{SEP}{MISSED}"]),
+        )
+        .group_by(col(table.label))
+    ):
+        if text.endswith(MET):
+            met = int(count)
+        else:
+            missed = int(count)
+    return met, missed

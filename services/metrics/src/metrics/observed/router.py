@@ -4,11 +4,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from sqlmodel import Session
 
-from cxshared.auth import Admin, Ingester
+from cxshared.auth import Admin, Ingester, Reader
 from cxshared.db import write_session
-from cxshared.deps import EngineDep
+from cxshared.deps import EngineDep, SessionDep
 from cxshared.problems import Problem, field_error
 from cxshared.timeutil import utcnow
+from metrics.dependencies import period_of
 from metrics.ingest.importer import BadRow
 from metrics.observed import figures, service
 from metrics.observed.dependencies import AskedDep, EventLogDep, LimitsDep
@@ -24,6 +25,8 @@ from metrics.observed.schemas import (
     ReachRead,
     RebuildReport,
     Recorded,
+    StandardPreview,
+    StandardPreviewRead,
     StandardsRead,
 )
 
@@ -238,4 +241,26 @@ def get_standards(asked: AskedDep) -> Any:
     return {
         **base,
         "standards": figures.standards(asked.session, asked.scope, asked.mapping()),
+    }
+
+
+@router.post(
+    "/observed/standards/preview",
+    response_model=StandardPreviewRead,
+    response_model_by_alias=True,
+    summary="Preview an indicator's compliance before saving it (read key)",
+    description="Judges the indicator on the stored activity events of the period (default: the "
+    "last 30 days), as the rollups would once it is saved: the staff UI shows it in the "
+    "standard's editor. Reads the events of the indicator's activities, not the rollups.",
+)
+def preview_standard(
+    _: Reader, body: Annotated[StandardPreview, Body()], session: SessionDep
+) -> Any:
+    start, end = period_of(body.start, body.end)
+    indicator = body.indicator.model_dump(mode="json")
+    met, missed = service.preview(session, indicator, start, end)
+    return {
+        "start": start,
+        "end": end,
+        **figures.judged(met, missed, float(indicator["objective"])),
     }

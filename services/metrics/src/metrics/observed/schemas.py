@@ -3,6 +3,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cxshared.indicators import Indicator
 from cxshared.types import IsoDateTime
 
 ACTIVITY_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$"
@@ -233,3 +234,23 @@ class StandardsRead(BaseModel):
     end: date = Field(serialization_alias="to")
     rollups_stale: bool
     standards: list[StandardCompliance]
+
+
+class StandardPreview(BaseModel):
+    """An indicator judged before it is saved, from the stored events."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    indicator: Indicator
+    start: date | None = Field(None, alias="from", description="Default: 29 days before `to`.")
+    end: date | None = Field(None, alias="to", description="Default: today (UTC).")
+
+
+class StandardPreviewRead(BaseModel):
+    start: date = Field(serialization_alias="from")
+    end: date = Field(serialization_alias="to")
+    objective: float
+    compliance: Share
+    status: str
+    certain: bool
+    error_budget: ErrorBudget

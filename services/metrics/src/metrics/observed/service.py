@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import structlog
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from cxshared.db import is_sqlite, write_session
+from cxshared.indicators import indicator_activities
 from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
 from metrics.config import Settings
@@ -27,7 +28,7 @@ from metrics.ingest.importer import SQLITE_IMPORT_PRAGMAS, one_of
 from metrics.observed.mapping import Mapping, load_mapping
 from metrics.observed.models import DAY, MONTH, ActivityEvent, ObservedRollup, ObservedState
 from metrics.observed.schemas import ActivityIn, RebuildReport
-from metrics.observed.trails import Activity, Counters, contributions, digest, ms_of
+from metrics.observed.trails import Activity, Counters, contributions, digest, ms_of, occasions
 
 log = structlog.get_logger("metrics.observed")
 ATTEMPTS = 3
@@ -232,12 +233,12 @@ def _activities_of(
 
 
 def _trails(
-    session: Session, where: Any, mapping: Mapping, *, ordered: bool = False
+    session: Session, where: Any, mapping: Mapping | None, *, ordered: bool = False
 ) -> Iterator[tuple[str, list[Activity]]]:
     """Each customer's activities among the events `where` selects; their attributes only when
-    an indicator reads them."""
+    an indicator of `mapping` reads them (None: always)."""
     columns = [EVENTS.c.customer_id, EVENTS.c.occurred_at, EVENTS.c.event_id, EVENTS.c.activity]
-    if mapping.reads_attributes:
+    if mapping is None or mapping.reads_attributes:
         columns.append(EVENTS.c.attributes)
     query = select(*columns).where(where)
     if ordered:
@@ -454,3 +455,27 @@ def rebuild(session: Session, *, limits: Limits, replace: bool) -> RebuildReport
         state.rebuilt_at = report.at
     log.info("observed.rebuild", **report.model_dump(exclude={"at"}))
     return report
+
+
+def preview(session: Session, indicator: dict[str, Any], start: date, end: date) -> tuple[int, int]:
+    """(met, missed) occasions on the days start to end of an indicator not saved yet, judged on
+    the stored events of its activities (the rollups only know saved indicators)."""
+    names = indicator_activities(indicator)
+    first = datetime.combine(start, time.min, UTC)
+    last = datetime.combine(end + timedelta(days=1), time.min, UTC) + timedelta(
+        seconds=int(indicator.get("within_seconds", 0))
+    )
+    where = (
+        EVENTS.c.activity.in_(names)
+        & (EVENTS.c.occurred_at >= first)
+        & (EVENTS.c.occurred_at < last)
+    )
+    met = missed = 0
+    trails: dict[str, list[Activity]] = {}
+    for customer, trail in _trails(session, where, None):
+        trails.setdefault(customer, []).extend(trail)
+    for trail in trails.values():
+        for at_ms, ok in occasions(indicator, sorted(trail)):
+            if start <= datetime.fromtimestamp(at_ms / 1000, UTC).date() <= end:
+                met, missed = met + ok, missed + (not ok)
+    return met, missed
