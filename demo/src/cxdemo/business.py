@@ -2,6 +2,7 @@
 customers' journeys, who owns each touchpoint, and what customers say about each."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Point:
     # The activity names (from the order and delivery systems) that mean a customer was here;
     # the observed journey is built from them (docs/observed.md).
     activities: tuple[str, ...] = ()
+    # The standard's measurable indicator on those activities (docs/observed.md).
+    indicator: dict[str, Any] | None = field(default=None, hash=False, compare=False)
 
     @property
     def kind(self) -> str:
@@ -157,7 +160,11 @@ JOURNEYS = (
                   activities=("dispatch_email_sent",)),
                 P("Tracking page", "web", "Logistics", "", 0.1,
                   ("tracking was accurate",), ("tracking did not update for two days",),
-                  activities=("tracking_viewed",)),
+                  standard="Tracking answers the customer: no call to ask where the parcel is",
+                  activities=("tracking_viewed",),
+                  indicator={"kind": "not_needed", "after_activity": "tracking_viewed",
+                             "activity": "support_call", "within_seconds": 2 * 86_400,
+                             "objective": 0.95, "declared_activities": ["support_call"]}),
                 P("Delivery SMS", "sms", "Logistics", "Priya Shah", 0.3,
                   ("the one-hour slot text is brilliant",), ("the SMS slot was wrong",),
                   activities=("delivery_sms_sent",)),
@@ -175,7 +182,10 @@ JOURNEYS = (
                   moment_of_truth=True, target=("nps", 40),
                   standard="On time, handed over or in the safe place, photo on delivery",
                   failure_rate=FAILURE_RATE, weight=FAILURE_WEIGHT,
-                  activities=("parcel_delivered",)),
+                  activities=("parcel_delivered",),
+                  indicator={"kind": "attribute", "activity": "parcel_delivered",
+                             "attribute": "late_days", "operator": "eq", "value": 0,
+                             "objective": 0.9}),
                 P("Parcel condition", "field", "Logistics", "Omar Haddad", 0.2,
                   ("well packed, nothing broken",), ("the grinder box was crushed",)),
                 P("Unboxing", "field", "Marketing", "Jonas Weber", 0.6,
@@ -187,7 +197,11 @@ JOURNEYS = (
                   activities=("return_requested",)),
                 P("Return label", "email", "Returns", "", -0.1,
                   ("label came straight away",), ("the label never arrived",),
-                  activities=("return_label_sent",)),
+                  standard="The label is in the inbox within 10 minutes of the request",
+                  activities=("return_label_sent",),
+                  indicator={"kind": "time_between", "from_activity": "return_requested",
+                             "to_activity": "return_label_sent", "within_seconds": 600,
+                             "objective": 0.95}),
                 P("Exchange", "web", "Returns", "Kim Berg", 0.1,
                   ("swapped the grind in a day",), ("the exchange took two weeks",),
                   activities=("exchange_booked",)),

@@ -75,6 +75,8 @@ def _touchpoint(point: Point, teams: dict[str, str]) -> dict[str, Any]:
         body["targets"] = [{"metric": point.target[0], "value": point.target[1]}]
     if point.activities:
         body["activities"] = list(point.activities)
+    if point.indicator:
+        body["indicator"] = point.indicator
     return body
 
 

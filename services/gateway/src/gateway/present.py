@@ -30,16 +30,21 @@ TOUCHPOINT_LABELS = {
     "target_nps": "NPS target",
     "target_csat": "CSAT target",
     "target_ces": "CES target",
+    "ind_kind": "Measured by",
+    "ind_objective": "Objective",
+    "tb_within": "Within",
+    "nn_within": "Within",
 }
 
 
 def figure(metric: str, value: float | None) -> str:
-    """NPS as a signed whole number, CSAT as a percentage, CES as a mean on its 1-7 scale."""
+    """NPS as a signed whole number, CSAT (and a standard's compliance) as a percentage, CES as
+    a mean on its 1-7 scale."""
     if value is None:
         return "\u2013"  # an en dash: no figure
     if metric == "nps":
         return f"{round(value):+d}"  # round first: -0.3 reads +0, never -0
-    if metric == "csat":
+    if metric in ("csat", "standard"):
         return f"{value:.0f}%"
     return f"{value:.1f}"
 
@@ -89,6 +94,52 @@ def target_text(target: Target | dict[str, object]) -> str:
     direction = target.get("direction") if isinstance(target, dict) else target.direction
     word = "at most" if direction == "at_most" else "at least"
     return f"{METRIC_NAMES.get(metric, metric)} {word} {figure(metric, float(str(value)))}"
+
+
+COMPARISONS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
+INDICATOR_KINDS = {
+    "": "Not measured",
+    "time_between": "Time from one activity to another",
+    "attribute": "An attribute of an activity",
+    "not_needed": "An activity not needed after another",
+}
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3_600, "days": 86_400}
+
+
+def duration_text(seconds: float) -> str:
+    """120 → "2 minutes", 604800 → "7 days": the largest whole unit."""
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    count = int(seconds)
+    return f"{count} second{'s' if count != 1 else ''}"
+
+
+def indicator_text(indicator: dict[str, Any] | None) -> str:
+    """What a standard's indicator measures, in a sentence: "order_paid → confirmation_email_sent
+    within 2 minutes, in 95% of cases"."""
+    if not indicator:
+        return ""
+    objective = f"in {float(indicator['objective']) * 100:g}% of cases"
+    kind = indicator.get("kind")
+    if kind == "time_between":
+        return (
+            f"{indicator['from_activity']} → {indicator['to_activity']} within "
+            f"{duration_text(indicator['within_seconds'])}, {objective}"
+        )
+    if kind == "attribute":
+        value = indicator["value"]
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        operator = COMPARISONS.get(indicator.get("operator", "eq"), "=")
+        condition = f"{indicator['attribute']} {operator} {shown}"
+        return f"{indicator['activity']} with {condition}, {objective}"
+    if kind == "not_needed":
+        return (
+            f"no {indicator['activity']} within {duration_text(indicator['within_seconds'])} "
+            f"of {indicator['after_activity']}, {objective}"
+        )
+    return ""
 
 
 def answers_url(metric: str, **filters: str | int | date | None) -> str:

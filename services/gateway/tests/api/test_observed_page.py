@@ -99,3 +99,62 @@ def test_without_activity_the_page_says_how_it_fills_and_metrics_down_is_said(st
     assert down.status_code == 200
     assert "metrics" in down.text.lower() and "Designed vs observed" in down.text
     stack.start("metrics")
+
+
+def _touchpoint(stack, journey_id: str, name: str) -> dict[str, Any]:
+    found = stack.journey.get(f"/v1/touchpoints?journey_id={journey_id}").json()["items"]
+    return next(t for t in found if t["name"] == name)
+
+
+def test_a_standard_measured_by_an_indicator_is_edited_previewed_and_shown(stack, editor):
+    journey = mapped_journey(stack)
+    relay_to_metrics(stack)
+    key = bearer(make_key(stack.metrics.database_url, "events", Scope.INGEST))
+    start = datetime.now(UTC) - timedelta(days=3)
+    deliveries = [
+        {"event_id": f"d-{c}", "customer_id": f"cust-{c}", "activity": "parcel_delivered",
+         "occurred_at": (start + timedelta(hours=c)).isoformat(),
+         "attributes": {"late_days": 1 if c % 4 == 0 else 0}}
+        for c in range(40)
+    ]  # fmt: skip
+    sent = stack.metrics.client.post("/v1/activities", json={"activities": deliveries}, headers=key)
+    assert sent.status_code == 200, sent.text
+    courier = _touchpoint(stack, journey["id"], "Courier delivers")
+    url = f"/touchpoints/{courier['id']}"
+    form = {
+        "version": courier["version"], "name": "Courier delivers", "channel": "field",
+        "interaction": "human", "standard": "On the promised day",
+        "ind_kind": "attribute", "at_activity": "parcel_delivered", "at_attribute": "late_days",
+        "at_operator": "eq", "at_value": "0", "ind_objective": "95",
+    }  # fmt: skip
+    # Before saving: the last 30 days, judged from the events (30 of 40 on time).
+    preview = editor.htmx("POST", f"{url}/indicator-preview", form)
+    assert preview.status_code == 200, preview.text
+    assert "75% of 40 occasions met" in preview.text and "it would be breached" in preview.text
+    unmapped = editor.htmx("POST", f"{url}/indicator-preview", {**form, "ind_objective": "x"})
+    assert "a percentage" in unmapped.text
+    # A name the journey maps nowhere is refused beside the indicator; nothing is saved.
+    refused = editor.htmx("POST", url, {**form, "at_activity": "parcel_lost"})
+    assert refused.status_code == 422
+    assert "parcel_lost matches no activity" in refused.text
+    assert _touchpoint(stack, journey["id"], "Courier delivers")["indicator"] is None
+    saved = editor.htmx("POST", url, form)
+    assert saved.status_code == 200, saved.text
+    stored = _touchpoint(stack, journey["id"], "Courier delivers")["indicator"]
+    assert stored == {"kind": "attribute", "activity": "parcel_delivered",
+                      "attribute": "late_days", "operator": "eq", "value": 0.0,
+                      "objective": 0.95, "declared_activities": []}  # fmt: skip
+    # The editor opens with the saved indicator in its fields.
+    again = editor.htmx("GET", f"{url}/edit").text
+    assert 'value="late_days"' in again and 'value="95"' in again
+    # Once metrics has the indicator (a relayed event, a rebuild), the card and the page show
+    # the standard as delivered.
+    relay_to_metrics(stack)
+    admin = bearer(make_key(stack.metrics.database_url, "admin", Scope.ADMIN))
+    assert stack.metrics.client.post("/v1/observed/rebuild", headers=admin).status_code == 200
+    card = editor.htmx("GET", f"{url}/card").text
+    assert "75% met of 40 (objective 95%) · breached" in card
+    page = editor.get(f"/journeys/{journey['id']}/observed?days=30").text
+    assert "Experience standards, as delivered (1 breached)" in page
+    assert "parcel_delivered with late_days = 0, in 95% of cases" in page
+    assert "spent: 10 misses, 2 allowed" in page

@@ -51,6 +51,14 @@ class MetricsClient(MailingClient):
             return Overlay(journey_id=journey_id)
         return Overlay.model_validate(found)
 
+    async def preview_standard(self, indicator: dict[str, Any]) -> dict[str, Any]:
+        """An unsaved indicator judged on the last 30 days' activity events."""
+        response = await self.request(
+            "POST", "/v1/observed/standards/preview", json={"indicator": indicator}
+        )
+        found: dict[str, Any] = response.json()
+        return found
+
     async def observed(
         self, journey_id: str, figure: str, *, start: date, end: date, **params: Any
     ) -> dict[str, Any] | None:

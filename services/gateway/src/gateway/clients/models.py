@@ -41,6 +41,8 @@ class Touchpoint(Remote):
     standard: str = ""
     designed_emotion: int | None = None
     targets: list[Target] = Field(default_factory=list)
+    activities: list[str] = Field(default_factory=list)
+    indicator: dict[str, Any] | None = None
     updated_at: datetime
     updated_by: str = ""
 

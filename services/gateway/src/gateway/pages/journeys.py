@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from cxshared.client import UpstreamConflict, UpstreamInvalid
+from cxshared.client import UpstreamConflict, UpstreamInvalid, UpstreamUnavailable
 from cxshared.timeutil import utcnow
 from gateway.auth import Editor, Staff
 from gateway.charts import emotion_chart
@@ -19,7 +19,7 @@ from gateway.clients.metrics import MetricsClient
 from gateway.clients.models import Journey, Overlay, Team, Touchpoint
 from gateway.dependencies import JourneyDep, MetricsDep
 from gateway.pages.common import fetch
-from gateway.present import TOUCHPOINT_LABELS, differences, history_entry
+from gateway.present import TOUCHPOINT_LABELS, UNIT_SECONDS, differences, history_entry
 from gateway.web import is_htmx, redirect_for, render
 
 router = APIRouter()
@@ -65,6 +65,9 @@ async def _board(
         overlay=metrics.journey_overlay(
             journey_id, start=today - timedelta(days=days - 1), end=today
         ),
+        standards=metrics.observed(
+            journey_id, "standards", start=today - timedelta(days=days - 1), end=today
+        ),
         teams=journey.list_teams(),
     )
     document: Journey | None = parts["journey"]
@@ -80,6 +83,7 @@ async def _board(
         "team_names": {team.id: team.name for team in teams},
         "scores": overlay.touchpoint_scores() if overlay else {},
         "scores_missing": overlay is None,
+        "standards": _standards(parts["standards"]),
         "errors": {},
         "summary": _summary(document),
     }
@@ -96,6 +100,11 @@ async def _board(
             ]
         )
     return context
+
+
+def _standards(found: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Each measured standard's compliance over the board's period, by touchpoint id."""
+    return {s["touchpoint_id"]: s for s in (found or {}).get("standards", [])}
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,9 @@ async def _card(
         overlay=metrics.journey_overlay(
             touchpoint.journey_id, start=today - timedelta(days=days - 1), end=today
         ),
+        standards=metrics.observed(
+            touchpoint.journey_id, "standards", start=today - timedelta(days=days - 1), end=today
+        ),
         teams=journey.list_teams(),
     )
     overlay: Overlay | None = parts["overlay"]
@@ -222,6 +234,7 @@ async def _card(
             "tp": touchpoint,
             "scores": overlay.touchpoint_scores() if overlay else {},
             "scores_missing": overlay is None,
+            "standards": _standards(parts["standards"]),
             "team_names": {team.id: team.name for team in teams},
             "days": days,
             **extra,
@@ -307,7 +320,90 @@ def _form_values(touchpoint: Touchpoint, *, checked: Any = True) -> dict[str, An
     for metric in TARGET_METRICS:
         target = next((t for t in touchpoint.targets if t.metric == metric), None)
         values[f"target_{metric}"] = "" if target is None else f"{target.value:g}"
+    values.update(_indicator_values(touchpoint.indicator))
     return values
+
+
+# The indicator's form fields per kind: (form field, the indicator's key).
+INDICATOR_FIELDS = {
+    "time_between": [("tb_from", "from_activity"), ("tb_to", "to_activity")],
+    "attribute": [("at_activity", "activity"), ("at_attribute", "attribute")],
+    "not_needed": [("nn_after", "after_activity"), ("nn_activity", "activity")],
+}
+WITHIN_FIELDS = {"time_between": "tb", "not_needed": "nn"}
+
+
+def _unit_of(seconds: int) -> tuple[str, str]:
+    """(amount, unit) for a duration: the largest unit it is a whole number of."""
+    for unit in ("days", "hours", "minutes"):
+        if seconds % UNIT_SECONDS[unit] == 0:
+            return str(seconds // UNIT_SECONDS[unit]), unit
+    return str(seconds), "seconds"
+
+
+def _indicator_values(indicator: dict[str, Any] | None) -> dict[str, str]:
+    """The indicator's form fields as the stored indicator fills them."""
+    if not indicator:
+        return {"ind_kind": ""}
+    kind = str(indicator.get("kind", ""))
+    values = {"ind_kind": kind}
+    for name, key in INDICATOR_FIELDS.get(kind, []):
+        values[name] = str(indicator.get(key, ""))
+    if kind in WITHIN_FIELDS:
+        prefix = WITHIN_FIELDS[kind]
+        values[f"{prefix}_within"], values[f"{prefix}_unit"] = _unit_of(
+            int(indicator.get("within_seconds", 0))
+        )
+    if kind == "attribute":
+        value = indicator.get("value")
+        values["at_operator"] = str(indicator.get("operator", "eq"))
+        values["at_value"] = (
+            str(value).lower() if isinstance(value, bool) else f"{value:g}"
+            if isinstance(value, float | int) else str(value)
+        )  # fmt: skip
+    values["ind_objective"] = f"{float(indicator.get('objective', 0)) * 100:g}"
+    values["ind_declared"] = ", ".join(indicator.get("declared_activities", []))
+    return values
+
+
+def _indicator(form: dict[str, str]) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """The indicator the form describes (None: not measured), and what only the form can tell
+    is wrong. The rest journey checks (the names, the ranges) and says by field."""
+    kind = form.get("ind_kind", "")
+    if kind not in INDICATOR_FIELDS:
+        return None, {}
+    errors: dict[str, str] = {}
+    indicator: dict[str, Any] = {"kind": kind}
+    for name, key in INDICATOR_FIELDS[kind]:
+        indicator[key] = form.get(name, "").strip()
+    if kind in WITHIN_FIELDS:
+        prefix = WITHIN_FIELDS[kind]
+        amount = form.get(f"{prefix}_within", "").strip()
+        unit = UNIT_SECONDS.get(form.get(f"{prefix}_unit", "minutes"), 60)
+        if not amount.isdigit():
+            errors[f"{prefix}_within"] = "a whole number"
+        else:
+            indicator["within_seconds"] = int(amount) * unit
+    if kind == "attribute":
+        indicator["operator"] = form.get("at_operator", "eq")
+        indicator["value"] = _typed(form.get("at_value", "").strip())
+    try:
+        indicator["objective"] = float(form.get("ind_objective", "").strip().rstrip("%")) / 100
+    except ValueError:
+        errors["ind_objective"] = "a percentage, e.g. 95"
+    declared = [n.strip() for n in form.get("ind_declared", "").split(",") if n.strip()]
+    indicator["declared_activities"] = declared
+    return indicator, errors
+
+
+def _typed(raw: str) -> float | bool | str:
+    """An attribute value as typed: a number, true or false, else the text."""
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
 
 
 def _changes(form: dict[str, str], touchpoint: Touchpoint) -> tuple[dict[str, Any], dict[str, str]]:
@@ -342,10 +438,26 @@ def _changes(form: dict[str, str], touchpoint: Touchpoint) -> tuple[dict[str, An
             target.update(direction=kept.direction, min_responses=kept.min_responses)
         targets.append(target)
     changes["targets"] = targets
+    changes["indicator"], indicator_errors = _indicator(form)
+    errors.update(indicator_errors)
     return changes, errors
 
 
 _TARGET_FIELD = re.compile(r"^targets\[\d+\]\.(nps|csat|ces)\b")
+
+
+def _indicator_field(backend_field: str) -> str:
+    """indicator.attribute.value is the attribute's value input; what no input holds is the
+    section's error."""
+    parts = re.split(r"[.\[]", backend_field)
+    kind = parts[1] if len(parts) > 2 else ""
+    key = parts[2] if len(parts) > 2 else ""
+    named = dict((k, f) for f, k in INDICATOR_FIELDS.get(kind, []))
+    named |= {"objective": "ind_objective", "declared_activities": "ind_declared"}
+    named |= {"operator": "at_operator", "value": "at_value"}
+    if kind in WITHIN_FIELDS:
+        named["within_seconds"] = f"{WITHIN_FIELDS[kind]}_within"
+    return named.get(key, "indicator")
 
 
 def _field_of(backend_field: str) -> str:
@@ -354,6 +466,8 @@ def _field_of(backend_field: str) -> str:
     target = _TARGET_FIELD.match(backend_field)
     if target:
         return f"target_{target.group(1)}"
+    if backend_field.startswith("indicator"):
+        return _indicator_field(backend_field)
     return re.split(r"[.\[]", backend_field, maxsplit=1)[0]
 
 
@@ -400,6 +514,30 @@ async def update_touchpoint(
     response = await _card(request, journey, metrics, updated, days, saved=True)
     response.headers["HX-Trigger"] = TOUCHPOINT_CHANGED
     return response
+
+
+@router.post("/touchpoints/{touchpoint_id}/indicator-preview")
+async def preview_indicator(
+    request: Request, user: Editor, metrics: MetricsDep, touchpoint_id: str
+) -> Response:
+    """The editor's indicator judged on the last 30 days, before it is saved: one sentence."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    indicator, errors = _indicator(form)
+    context: dict[str, Any] = {"preview": None, "problem": ""}
+    if indicator is None:
+        context["problem"] = "Choose what measures the standard first."
+    elif errors:
+        context["problem"] = "; ".join(
+            f"{TOUCHPOINT_LABELS.get(k, k)}: {v}" for k, v in errors.items()
+        )
+    else:
+        try:
+            context["preview"] = await metrics.preview_standard(indicator)
+        except UpstreamInvalid as exc:
+            context["problem"] = "; ".join(exc.field_errors.values()) or exc.detail
+        except UpstreamUnavailable:
+            context["problem"] = "The metrics service is not answering; try again in a moment."
+    return render(request, "journeys/_indicator_preview.html", context)
 
 
 @router.post("/touchpoints/{touchpoint_id}/move")

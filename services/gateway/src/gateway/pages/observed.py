@@ -37,6 +37,7 @@ async def observed_page(
         journey=journey.get_journey(journey_id),
         differences=metrics.observed(journey_id, "differences", start=start, end=end),
         paths=metrics.observed(journey_id, "paths", start=start, end=end, limit=PATHS),
+        standards=metrics.observed(journey_id, "standards", start=start, end=end),
     )
     differences: dict[str, Any] | None = parts["differences"]
     context = {
@@ -44,6 +45,7 @@ async def observed_page(
         "journey": parts["journey"],
         "differences": differences,
         "paths": parts["paths"],
+        "standards": (parts["standards"] or {}).get("standards", []),
         "cases": differences["cases"] if differences else 0,
         "days": days,
         "periods": PERIODS,
