@@ -158,3 +158,6 @@ def test_a_standard_measured_by_an_indicator_is_edited_previewed_and_shown(stack
     assert "Experience standards, as delivered (1 breached)" in page
     assert "parcel_delivered with late_days = 0, in 95% of cases" in page
     assert "spent: 10 misses, 2 allowed" in page
+    # What missing it costs: 30 customers met it, 10 missed it (no answers yet: no figures).
+    assert "What missing them costs" in page
+    assert '<tr class="standard-cost"><th scope="row">Courier delivers</th><td>30 · 10</td>' in page

@@ -764,3 +764,72 @@ def test_an_indicator_change_marks_the_rollups_stale_and_a_rebuild_follows_it(ev
         params={"from": "2020-01-01", "to": "2020-01-31"},
     ).json()
     assert {s["status"] for s in empty["standards"]} == {"no_data"}
+
+
+def test_what_missing_a_standard_costs_matches_an_independent_computation(ev, api, send, post):
+    send(*(ev.event("touchpoint.created", t) for t in _with_indicators()))
+    rows = _standard_trails(ev.now, 120, seed=11)
+    _send_shuffled(post, rows, seed=5)
+    rng = random.Random(2)
+    customers = sorted({r["customer_id"] for r in rows})
+    answers, outcomes = [], []
+    for n, customer in enumerate(customers):
+        for k in range(rng.randint(0, 2)):
+            answers.append(
+                ev.response(f"r-{n}-{k}", touchpoint_id=rng.choice(["tp-deliver", "tp-order"]),
+                            nps=rng.randint(0, 10), csat=rng.randint(1, 5),
+                            respondent=customer, days_ago=rng.randint(0, 20))
+            )  # fmt: skip
+        if n % 3:  # a third of the customers have no known outcome
+            churned = (ev.now - timedelta(days=rng.randint(0, 90))).date() if n % 5 == 0 else None
+            outcomes.append(
+                {"external_id": customer, "churn_date": churned and churned.isoformat()}
+            )
+    answers.append(ev.response("r-other", touchpoint_id="tp-elsewhere", nps=0, respondent="S-0"))
+    send(*answers)
+    assert api.post("/v1/customers", {"customers": outcomes}).status_code == 200
+    start = (ev.now - timedelta(days=29)).date()
+    found = api.get(f"/v1/observed/{JOURNEY}/standards/cost", params={"from": start.isoformat()})
+    assert found.status_code == 200, found.text
+    by_touchpoint = {s["touchpoint_id"]: s for s in found.json()["standards"]}
+
+    # Independently: each customer's occasions from the raw rows, then their answers.
+    assert set(by_touchpoint) == set(INDICATORS)
+    frame = pd.DataFrame(rows)
+    frame["at"] = pd.to_datetime(frame["occurred_at"], utc=True)
+    frame["late"] = [
+        a.get("late_days", np.nan) if isinstance(a, dict) else np.nan for a in frame["attributes"]
+    ]
+    day = frame["at"].dt.date
+    in_period = (day >= start) & (day <= ev.now.date())
+    delivered = frame[(frame.activity == "parcel_delivered") & in_period]
+    missed_by_customer = (~(delivered["late"] <= 0)).groupby(delivered["customer_id"]).any()
+    facts = pd.DataFrame(
+        [
+            {"customer": a["data"]["respondent_external_id"],
+             "touchpoint": a["data"]["touchpoint_id"],
+             "day": datetime.fromisoformat(a["data"]["submitted_at"]).date(),
+             **{x["type"]: x["value"] for x in a["data"]["answers"]}}
+            for a in answers
+        ]
+    )  # fmt: skip
+    facts = facts[facts.touchpoint.isin([row[0] for row in MAP]) & (facts.day >= start)]
+    churn = {o["external_id"]: o["churn_date"] for o in outcomes}
+    got = by_touchpoint["tp-deliver"]
+    for group, missed in (("met", False), ("missed", True)):
+        who = set(missed_by_customer[missed_by_customer == missed].index)
+        assert got[group]["customers"] == len(who)
+        mine = facts[facts.customer.isin(who)]
+        n = len(mine)
+        nps = 100 * ((mine.nps >= 9).sum() - (mine.nps <= 6).sum()) / n if n else None
+        assert got[group]["nps"]["n"] == n
+        assert got[group]["nps"]["value"] == pytest.approx(nps)
+        csat = 100 * (mine.csat >= 4).sum() / n if n else None
+        assert got[group]["csat"]["value"] == pytest.approx(csat)
+        known = [c for c in who if c in churn]
+        gone = [c for c in known if churn[c] and churn[c] >= start.isoformat()]
+        assert got[group]["churn"]["n"] == len(known)
+        assert got[group]["churn"]["value"] == pytest.approx(100 * len(gone) / len(known))
+    assert got["nps_gap"] == pytest.approx(
+        got["met"]["nps"]["value"] - got["missed"]["nps"]["value"], abs=0.06
+    )

@@ -38,6 +38,7 @@ async def observed_page(
         differences=metrics.observed(journey_id, "differences", start=start, end=end),
         paths=metrics.observed(journey_id, "paths", start=start, end=end, limit=PATHS),
         standards=metrics.observed(journey_id, "standards", start=start, end=end),
+        costs=metrics.observed(journey_id, "standards/cost", start=start, end=end),
     )
     differences: dict[str, Any] | None = parts["differences"]
     context = {
@@ -46,6 +47,7 @@ async def observed_page(
         "differences": differences,
         "paths": parts["paths"],
         "standards": (parts["standards"] or {}).get("standards", []),
+        "costs": (parts["costs"] or {}).get("standards", []),
         "cases": differences["cases"] if differences else 0,
         "days": days,
         "periods": PERIODS,

@@ -11,7 +11,7 @@ from cxshared.problems import Problem, field_error
 from cxshared.timeutil import utcnow
 from metrics.dependencies import period_of
 from metrics.ingest.importer import BadRow
-from metrics.observed import figures, service
+from metrics.observed import cost, figures, service
 from metrics.observed.dependencies import AskedDep, EventLogDep, LimitsDep
 from metrics.observed.importer import import_activities
 from metrics.observed.schemas import (
@@ -25,6 +25,7 @@ from metrics.observed.schemas import (
     ReachRead,
     RebuildReport,
     Recorded,
+    StandardCostsRead,
     StandardPreview,
     StandardPreviewRead,
     StandardsRead,
@@ -263,4 +264,25 @@ def preview_standard(
         "start": start,
         "end": end,
         **figures.judged(met, missed, float(indicator["objective"])),
+    }
+
+
+@router.get(
+    "/observed/{journey_id}/standards/cost",
+    response_model=StandardCostsRead,
+    response_model_by_alias=True,
+    summary="What missing each standard costs: NPS, CSAT and churn of customers it met and missed",
+    description="For each indicator of the journey: the customers with an occasion in the "
+    "period (default the last 30 days) whose every occasion met the standard, against those "
+    "with one that missed it, compared by their NPS and CSAT answers on the journey's "
+    "touchpoints in the period and by their churn where the outcome is known, each with its "
+    "95 % interval (docs/observed.md). Read from the stored events of the indicators' "
+    "activities.",
+)
+def get_standard_costs(asked: AskedDep) -> Any:
+    return {
+        "journey_id": asked.scope.journey_id,
+        "start": asked.scope.start,
+        "end": asked.scope.end,
+        "standards": cost.cost_of_missing(asked.session, asked.scope, asked.mapping()),
     }

@@ -254,3 +254,38 @@ class StandardPreviewRead(BaseModel):
     status: str
     certain: bool
     error_budget: ErrorBudget
+
+
+class Estimated(BaseModel):
+    value: float | None = Field(description="null when n is 0.")
+    low: float | None
+    high: float | None
+    n: int
+
+
+class CostGroup(BaseModel):
+    customers: int = Field(description="Customers with an occasion in the period in this group.")
+    nps: Estimated = Field(description="Their NPS answers on the journey's touchpoints.")
+    csat: Estimated = Field(description="Their CSAT answers: percent 4 or 5 of 5.")
+    churn: Estimated = Field(
+        description="Percent churned since the period began, of those whose outcome is known "
+        "(a customer record)."
+    )
+
+
+class StandardCost(BaseModel):
+    touchpoint_id: str
+    name: str
+    indicator: dict[str, Any]
+    met: CostGroup = Field(description="Customers whose every occasion met the standard.")
+    missed: CostGroup = Field(description="Customers with at least one occasion that missed it.")
+    nps_gap: float | None = Field(description="NPS of `met` minus NPS of `missed`, in points.")
+    csat_gap: float | None = Field(description="CSAT of `met` minus `missed`, in points.")
+    churn_gap: float | None = Field(description="Churn of `missed` minus `met`, in points.")
+
+
+class StandardCostsRead(BaseModel):
+    journey_id: str
+    start: date = Field(serialization_alias="from")
+    end: date = Field(serialization_alias="to")
+    standards: list[StandardCost]

@@ -457,9 +457,11 @@ def rebuild(session: Session, *, limits: Limits, replace: bool) -> RebuildReport
     return report
 
 
-def preview(session: Session, indicator: dict[str, Any], start: date, end: date) -> tuple[int, int]:
-    """(met, missed) occasions on the days start to end of an indicator not saved yet, judged on
-    the stored events of its activities (the rollups only know saved indicators)."""
+def _judged_trails(
+    session: Session, indicator: dict[str, Any], start: date, end: date
+) -> dict[str, list[tuple[int, bool]]]:
+    """Each customer's occasions (when, met) of the indicator on the days start to end, judged
+    on the stored events of its activities."""
     names = indicator_activities(indicator)
     first = datetime.combine(start, time.min, UTC)
     last = datetime.combine(end + timedelta(days=1), time.min, UTC) + timedelta(
@@ -470,12 +472,37 @@ def preview(session: Session, indicator: dict[str, Any], start: date, end: date)
         & (EVENTS.c.occurred_at >= first)
         & (EVENTS.c.occurred_at < last)
     )
-    met = missed = 0
     trails: dict[str, list[Activity]] = {}
     for customer, trail in _trails(session, where, None):
         trails.setdefault(customer, []).extend(trail)
-    for trail in trails.values():
-        for at_ms, ok in occasions(indicator, sorted(trail)):
-            if start <= datetime.fromtimestamp(at_ms / 1000, UTC).date() <= end:
-                met, missed = met + ok, missed + (not ok)
+    judged = {}
+    for customer, trail in trails.items():
+        found = [
+            (at_ms, ok)
+            for at_ms, ok in occasions(indicator, sorted(trail))
+            if start <= datetime.fromtimestamp(at_ms / 1000, UTC).date() <= end
+        ]
+        if found:
+            judged[customer] = found
+    return judged
+
+
+def preview(session: Session, indicator: dict[str, Any], start: date, end: date) -> tuple[int, int]:
+    """(met, missed) occasions on the days start to end of an indicator not saved yet, judged on
+    the stored events of its activities (the rollups only know saved indicators)."""
+    met = missed = 0
+    for found in _judged_trails(session, indicator, start, end).values():
+        for _, ok in found:
+            met, missed = met + ok, missed + (not ok)
     return met, missed
+
+
+def customers_judged(
+    session: Session, indicator: dict[str, Any], start: date, end: date
+) -> dict[str, bool]:
+    """Each customer with an occasion on the days start to end: True when every one of theirs
+    met the standard, False when any missed it."""
+    return {
+        customer: all(ok for _, ok in found)
+        for customer, found in _judged_trails(session, indicator, start, end).items()
+    }
