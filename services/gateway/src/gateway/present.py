@@ -106,6 +106,15 @@ INDICATOR_KINDS = {
 UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3_600, "days": 86_400}
 
 
+def share_text(percent: float | None) -> str:
+    """A share for a glance: 72%, <1% for a small one that is not none, 0% for none."""
+    if not percent:
+        return "0%"
+    if percent < 1:
+        return "<1%"
+    return f"{percent:.0f}%"
+
+
 def duration_text(seconds: float) -> str:
     """120 → "2 minutes", 604800 → "7 days": the largest whole unit."""
     for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):

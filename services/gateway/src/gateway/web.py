@@ -78,6 +78,7 @@ environment.filters.update(
     interval=present.interval,
     target_text=present.target_text,
     indicator_text=present.indicator_text,
+    share_text=present.share_text,
     status_of=present.status_of,
     when=present.when,
     emotion_word=present.emotion_word,

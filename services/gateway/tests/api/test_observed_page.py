@@ -161,3 +161,28 @@ def test_a_standard_measured_by_an_indicator_is_edited_previewed_and_shown(stack
     # What missing it costs: 30 customers met it, 10 missed it (no answers yet: no figures).
     assert "What missing them costs" in page
     assert '<tr class="standard-cost"><th scope="row">Courier delivers</th><td>30 · 10</td>' in page
+
+
+def test_the_map_shows_what_customers_did_as_its_observed_layer(stack, viewer):
+    journey = mapped_journey(stack)
+    relay_to_metrics(stack)
+    send_activities(stack, customers=12)
+    scores = viewer.get(f"/journeys/{journey['id']}").text
+    assert "observed-layer" not in scores  # the scores layer, as before
+    page = viewer.get(f"/journeys/{journey['id']}?layer=observed&days=30")
+    assert page.status_code == 200
+    text = page.text
+    assert "<strong>12</strong> cases started in the period" in text
+    # Every case reached the courier; half went on to a return label.
+    assert "Reached in <strong>100%</strong> of cases" in text
+    assert "Reached in <strong>50%</strong> of cases" in text
+    # support_call is on no touchpoint: a ghost card after the courier, where it happens.
+    assert '<article class="card ghost" aria-label="Not on the map: support_call">' in text
+    assert "most often after Courier delivers" in text
+    assert "No activity is mapped to it" in text  # the thank-you call
+    assert "Reached by no one in the period" in text  # tracking: mapped, never seen
+    stack.stop("metrics")
+    down = viewer.get(f"/journeys/{journey['id']}?layer=observed")
+    assert down.status_code == 200
+    assert "No observed journey to show" in down.text
+    stack.start("metrics")

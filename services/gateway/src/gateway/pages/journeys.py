@@ -4,7 +4,7 @@ place. Every form also works without JavaScript (a plain POST answers 303 to the
 import re
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -55,11 +55,52 @@ def _map_url(journey_id: str, days: int, anchor: str = "") -> str:
     return f"/journeys/{journey_id}{query}{f'#{anchor}' if anchor else ''}"
 
 
+LAYERS = ("scores", "observed")
+
+
+async def _observed_layer(
+    metrics: MetricsClient, journey_id: str, start: date, end: date
+) -> dict[str, Any] | None:
+    """What customers did, for the board's observed layer: each touchpoint's reach, where
+    customers went next from it, and the activities no touchpoint stands for, placed after the
+    touchpoint they most often follow. None when metrics is down or knows nothing of it."""
+    parts = await fetch(
+        reach=metrics.observed(journey_id, "reach", start=start, end=end),
+        flows=metrics.observed(journey_id, "flows", start=start, end=end),
+        differences=metrics.observed(journey_id, "differences", start=start, end=end),
+    )
+    reach, flows, differences = parts["reach"], parts["flows"], parts["differences"]
+    if reach is None or flows is None or differences is None:
+        return None
+    onward: dict[str, list[dict[str, Any]]] = {}
+    for flow in sorted(flows["flows"], key=lambda f: -f["count"]):
+        onward.setdefault(flow["from_touchpoint_id"], []).append(flow)
+    ghosts: dict[str | None, list[dict[str, Any]]] = {}
+    for activity in differences["unmapped_activities"]:
+        place = activity["where"][0] if activity["where"] else {}
+        ghosts.setdefault(place.get("after_touchpoint_id"), []).append({**activity, "place": place})
+    return {
+        "cases": reach["cases"],
+        "reach": {t["touchpoint_id"]: t["reach"] for t in reach["touchpoints"]},
+        "onward": {k: v[:3] for k, v in onward.items()},
+        "ghosts": ghosts,
+        "unmapped": {
+            t["touchpoint_id"] for t in differences["unreached_touchpoints"] if not t["mapped"]
+        },
+    }
+
+
 async def _board(
-    journey: JourneyClient, metrics: MetricsClient, journey_id: str, days: int
+    journey: JourneyClient,
+    metrics: MetricsClient,
+    journey_id: str,
+    days: int,
+    layer: str = "scores",
 ) -> dict[str, Any]:
-    """Everything the board shows: the journey, its live scores and the teams."""
+    """Everything the board shows: the journey, its live scores and the teams; with the
+    observed layer, what customers did."""
     today = utcnow().date()
+    start = today - timedelta(days=days - 1)
     parts = await fetch(
         journey=journey.get_journey(journey_id),
         overlay=metrics.journey_overlay(
@@ -69,6 +110,9 @@ async def _board(
             journey_id, "standards", start=today - timedelta(days=days - 1), end=today
         ),
         teams=journey.list_teams(),
+        observed=_observed_layer(metrics, journey_id, start, today)
+        if layer == "observed"
+        else _nothing(),
     )
     document: Journey | None = parts["journey"]
     overlay: Overlay | None = parts["overlay"]
@@ -84,6 +128,8 @@ async def _board(
         "scores": overlay.touchpoint_scores() if overlay else {},
         "scores_missing": overlay is None,
         "standards": _standards(parts["standards"]),
+        "layer": layer,
+        "observed": parts["observed"],
         "errors": {},
         "summary": _summary(document),
     }
@@ -100,6 +146,10 @@ async def _board(
             ]
         )
     return context
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _standards(found: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -146,8 +196,10 @@ async def journey_map(
     metrics: MetricsDep,
     journey_id: str,
     days: Days = DEFAULT_DAYS,
+    layer: Annotated[str, Query(description="scores or observed")] = "scores",
 ) -> Response:
-    context = await _board(journey, metrics, journey_id, _days(days))
+    layer = layer if layer in LAYERS else "scores"
+    context = await _board(journey, metrics, journey_id, _days(days), layer)
     title = context["journey"].name if context["journey"] else "Journey"
     template = "journeys/_board.html" if is_htmx(request) else "journeys/map.html"
     return render(request, template, {"title": title, **context})
