@@ -1,10 +1,14 @@
 """Journey, feedback and metrics as real processes, wired as `make run` wires them: a customer's
 answer reaches metrics' scores within seconds, and an outage of metrics loses nothing."""
 
+import json
+import os
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +19,7 @@ from sqlmodel import select
 from cxshared.auth import Scope
 from cxshared.testing.api import bearer, make_key
 from cxshared.testing.databases import DatabaseFactory, fetch_all
-from cxshared.testing.processes import LiveServices, ServiceProcess, free_port
+from cxshared.testing.processes import LiveServices, ServiceProcess, console_script, free_port
 from feedback.main import MIGRATIONS as FEEDBACK_MIGRATIONS
 from journey.main import MIGRATIONS as JOURNEY_MIGRATIONS
 from metrics.facts.models import ResponseFact
@@ -247,3 +251,110 @@ def test_metrics_down_through_ten_retries_loses_nothing_and_counts_nothing_twice
         assert deliveries.status_code == 200, deliveries.text
         settled[state] = len(deliveries.json()["items"])
     assert settled["pending"] == settled["dead"] == 0 and settled["delivered"] >= 21, settled
+
+
+def test_a_standard_is_measured_on_imported_events_and_its_breach_reaches_the_owner(
+    stack, tmp_path
+):
+    """Across the real processes: journey's indicator reaches metrics through the relay; an
+    event log imported by the CLI (twice: the repeat changes nothing) gives compliance equal to
+    a count by hand; answers through feedback split by met and missed as counted by hand; and
+    the breach opens the touchpoint's incident, routed to the owner journey named."""
+    journey_url, headers = stack.journey.base_url, stack.keys["journey"]
+    team = created(f"{journey_url}/v1/teams", {"name": "Logistics", "lead_name": "Lea"}, headers)
+    journey = created(f"{journey_url}/v1/journeys", {"name": "Delivery"}, headers)
+    stage = created(
+        f"{journey_url}/v1/journeys/{journey['id']}/stages", {"name": "Deliver"}, headers
+    )
+    indicator = {"kind": "attribute", "activity": "parcel_delivered", "attribute": "late_days",
+                 "operator": "eq", "value": 0, "objective": 0.9}  # fmt: skip
+    touchpoint = created(
+        f"{journey_url}/v1/stages/{stage['id']}/touchpoints",
+        {"name": "Courier at the door", "channel": "field", "interaction": "human",
+         "owner_team_id": team["id"], "owner_name": "Priya", "owner_email": "priya@example.com",
+         "activities": ["parcel_delivered"], "indicator": indicator},
+        headers,
+    )  # fmt: skip
+    standards_url = f"{stack.metrics_url}/v1/observed/{journey['id']}/standards"
+    reader = stack.keys["metrics"]
+
+    def known() -> bool:
+        found = httpx.get(standards_url, headers=reader, timeout=5)
+        return found.status_code == 200 and len(found.json()["standards"]) == 1
+
+    wait_for(known, 10)
+    # 40 deliveries yesterday, every third late: 26 on time, 14 late.
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    rows = [
+        {"event_id": f"d{i}", "customer_id": f"C{i}", "activity": "parcel_delivered",
+         "occurred_at": (yesterday + timedelta(minutes=i)).isoformat(),
+         "attributes": {"late_days": 2 if i % 3 == 0 else 0}}
+        for i in range(40)
+    ]  # fmt: skip
+    log = tmp_path / "deliveries.jsonl"
+    log.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    env = {**os.environ, "METRICS_DATABASE_URL": stack.urls["metrics"]}
+    for repeat in (False, True):
+        done = subprocess.run(
+            [console_script("cx-metrics"), "import-activities", str(log)],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert ("40 already there" in done.stdout) is repeat, done.stdout
+    late = {row["customer_id"] for row in rows if row["attributes"]["late_days"]}
+    [standard] = httpx.get(standards_url, headers=reader, timeout=5).json()["standards"]
+    assert (standard["compliance"]["count"], standard["error_budget"]["used"]) == (
+        40 - len(late),
+        len(late),
+    )
+    assert standard["status"] == "breached"
+    # Answers through feedback: promoters among the on-time, detractors among the late.
+    design = design_and_publish_survey(stack, touchpoint["id"], "door")
+    for i, row in enumerate(rows[:20]):
+        score = 2 if row["customer_id"] in late else 10
+        response = httpx.post(
+            f"{stack.feedback.base_url}/v1/public/surveys/{design['slug']}/responses",
+            json={"submission_id": f"standard-{i:04d}", "answers": {"nps": score},
+                  "respondent": {"external_id": row["customer_id"]}},
+            timeout=10,
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+    answered = {row["customer_id"] for row in rows[:20]}
+    cost_url = f"{standards_url}/cost"
+
+    def counted() -> bool:
+        [found] = httpx.get(cost_url, headers=reader, timeout=5).json()["standards"]
+        return bool(found["met"]["nps"]["n"] + found["missed"]["nps"]["n"] == 20)
+
+    wait_for(counted, 10)
+    [cost] = httpx.get(cost_url, headers=reader, timeout=5).json()["standards"]
+    assert (cost["met"]["customers"], cost["missed"]["customers"]) == (40 - len(late), len(late))
+    assert cost["met"]["nps"] == {**cost["met"]["nps"], "value": 100.0, "n": len(answered - late)}
+    assert cost["missed"]["nps"]["value"] == -100.0
+    assert cost["missed"]["nps"]["n"] == len(answered & late)
+    # The breach opens the touchpoint's incident, routed to the owner journey named.
+    admin = bearer(make_key(stack.urls["metrics"], "admin", Scope.ADMIN))
+    evaluated = httpx.post(f"{stack.metrics_url}/v1/incidents/evaluate", headers=admin, timeout=30)
+    assert evaluated.status_code == 200, evaluated.text
+    incidents = httpx.get(
+        f"{stack.metrics_url}/v1/incidents",
+        params={"touchpoint_id": touchpoint["id"]},
+        headers=reader,
+        timeout=5,
+    ).json()["items"]
+    [incident] = [i for i in incidents if i["touchpoint_id"] == touchpoint["id"]]
+    assert incident["owner_email"] == "priya@example.com"
+    active = [(s["metric"], s["rule"]) for s in incident["signals"] if s["active"]]
+    assert ("standard", "standard_breach") in active
+
+
+def design_and_publish_survey(stack: Stack, touchpoint_id: str, slug: str) -> dict[str, Any]:
+    feedback_url, headers = stack.feedback.base_url, stack.keys["feedback"]
+    survey = created(
+        f"{feedback_url}/v1/surveys",
+        {"slug": slug, "title": "How was your delivery?", "touchpoint_id": touchpoint_id,
+         "questions": [{"key": "nps", "type": "nps", "prompt": "Recommend us?",
+                        "required": True}]},
+        headers,
+    )  # fmt: skip
+    created(f"{feedback_url}/v1/surveys/{survey['id']}/publish", {}, headers)
+    return survey
