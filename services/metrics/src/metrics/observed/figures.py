@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select, union_all
 from sqlmodel import Session, col
 
 from metrics.cases.service import share
@@ -46,22 +46,34 @@ def _pieces(start: date, end: date) -> tuple[list[date], list[tuple[date, date]]
 
 def sums(session: Session, scope: Scope, *kinds: str) -> Sums:
     """kind -> parts -> (count, milliseconds), summed over the period from whole months'
-    rollups and the days at either end."""
+    rollups and the days at either end. One branch per kind and piece, each a range of the
+    key's prefix (journey, kind, grain, day): with the pieces OR-ed in one condition, SQLite
+    read every day row of the kind and filtered them, which for a year of time bins was most
+    of the query's time (docs/benchmarks.md, "Observed journeys")."""
     table = ObservedRollup
     months, days = _pieces(scope.start, scope.end)
+    columns = (col(table.kind), col(table.label), col(table.count), col(table.millis))
+    branches = []
+    for kind in kinds:
+        mine = (col(table.journey_id) == scope.journey_id, col(table.kind) == kind)
+        if months:
+            branches.append(
+                select(*columns).where(*mine, col(table.grain) == MONTH, col(table.day).in_(months))
+            )
+        branches += [
+            select(*columns).where(
+                *mine, col(table.grain) == DAY, col(table.day) >= a, col(table.day) <= b
+            )
+            for a, b in days
+        ]
     found: Sums = {kind: {} for kind in kinds}
-    pieces = [and_(col(table.grain) == MONTH, col(table.day).in_(months))] if months else []
-    pieces += [
-        and_(col(table.grain) == DAY, col(table.day) >= a, col(table.day) <= b) for a, b in days
-    ]
+    if not branches:
+        return found
+    rows = union_all(*branches).subquery()
     for kind, text, count, millis in session.execute(
-        select(col(table.kind), col(table.label), func.sum(table.count), func.sum(table.millis))
-        .where(
-            col(table.journey_id) == scope.journey_id,
-            col(table.kind).in_(kinds),
-            or_(*pieces),
+        select(rows.c.kind, rows.c.label, func.sum(rows.c.count), func.sum(rows.c.millis)).group_by(
+            rows.c.kind, rows.c.label
         )
-        .group_by(col(table.kind), col(table.label))
     ):
         if count:
             found[kind][tuple(text.split(SEP))] = (int(count), int(millis))
