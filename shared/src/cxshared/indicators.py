@@ -88,7 +88,7 @@ class AttributeCondition(_IndicatorBase):
     def _comparable(self) -> Self:
         ordering = self.operator not in (Operator.EQ, Operator.NE)
         if ordering and (isinstance(self.value, bool) or not isinstance(self.value, float)):
-            raise PydanticCustomError("operator", "lt, le, gt and ge compare numbers only")
+            raise PydanticCustomError("not_comparable", "lt, le, gt and ge compare numbers only")
         return self
 
 

@@ -717,7 +717,7 @@ def test_standards_compliance_matches_an_independent_computation(ev, api, send, 
         preview = api.client.post(
             "/v1/observed/standards/preview",
             json={"indicator": INDICATORS[touchpoint_id], "from": start},
-            headers=api.reader,
+            headers=api.writer,
         )
         assert preview.status_code == 200, preview.text
         body = preview.json()
@@ -729,7 +729,7 @@ def test_standards_compliance_matches_an_independent_computation(ev, api, send, 
     bad = api.client.post(
         "/v1/observed/standards/preview",
         json={"indicator": {**INDICATORS["tp-deliver"], "operator": "lt", "value": "x"}},
-        headers=api.reader,
+        headers=api.writer,
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"].startswith("indicator")

@@ -105,7 +105,7 @@ def _check_indicator(
             field,
             f"{name} matches no activity of this journey's touchpoints: map it to a touchpoint "
             "or list it in declared_activities",
-            "unknown_activity",
+            "unknown_reference",
         )
 
 

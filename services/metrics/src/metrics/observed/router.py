@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from sqlmodel import Session
 
-from cxshared.auth import Admin, Ingester, Reader
+from cxshared.auth import Admin, Ingester, Writer
 from cxshared.db import write_session
 from cxshared.deps import EngineDep, SessionDep
 from cxshared.problems import Problem, field_error
@@ -249,13 +249,14 @@ def get_standards(asked: AskedDep) -> Any:
     "/observed/standards/preview",
     response_model=StandardPreviewRead,
     response_model_by_alias=True,
-    summary="Preview an indicator's compliance before saving it (read key)",
+    summary="Preview an indicator's compliance before saving it (write key)",
     description="Judges the indicator on the stored activity events of the period (default: the "
     "last 30 days), as the rollups would once it is saved: the staff UI shows it in the "
-    "standard's editor. Reads the events of the indicator's activities, not the rollups.",
+    "standard's editor, which edits with a write key. Reads the events of the indicator's "
+    "activities, not the rollups; stores nothing.",
 )
 def preview_standard(
-    _: Reader, body: Annotated[StandardPreview, Body()], session: SessionDep
+    _: Writer, body: Annotated[StandardPreview, Body()], session: SessionDep
 ) -> Any:
     start, end = period_of(body.start, body.end)
     indicator = body.indicator.model_dump(mode="json")
