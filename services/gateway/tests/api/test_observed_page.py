@@ -186,3 +186,21 @@ def test_the_map_shows_what_customers_did_as_its_observed_layer(stack, viewer):
     assert down.status_code == 200
     assert "No observed journey to show" in down.text
     stack.start("metrics")
+
+
+def test_the_observed_page_narrows_to_a_segment(stack, viewer):
+    journey = mapped_journey(stack)
+    relay_to_metrics(stack)
+    send_activities(stack, customers=12)
+    key = bearer(make_key(stack.metrics.database_url, "customers", Scope.WRITE))
+    customers = [{"external_id": f"cust-{c}", "segment": "smb"} for c in range(0, 12, 3)]
+    saved = stack.metrics.client.post("/v1/customers", json={"customers": customers}, headers=key)
+    assert saved.status_code == 200, saved.text
+    everyone = viewer.get(f"/journeys/{journey['id']}/observed?days=30").text
+    assert '<option value="smb">smb</option>' in everyone
+    assert "<strong>12</strong> cases started in the period." in everyone
+    smb = viewer.get(f"/journeys/{journey['id']}/observed?days=30&segment=smb").text
+    assert '<option value="smb" selected>smb</option>' in smb
+    assert "<strong>4</strong> cases started in the period among customers of the segment" in smb
+    nobody = viewer.get(f"/journeys/{journey['id']}/observed?days=30&segment=none-such").text
+    assert "No customer activity for this journey in the period among the customers" in nobody

@@ -833,3 +833,43 @@ def test_what_missing_a_standard_costs_matches_an_independent_computation(ev, ap
     assert got["nps_gap"] == pytest.approx(
         got["met"]["nps"]["value"] - got["missed"]["nps"]["value"], abs=0.06
     )
+
+
+def test_a_segment_sees_only_its_customers_and_follows_a_customer_who_moves(ev, api, mapped, post):
+    rows = _trails(ev.now, 120, seed=21)
+    _send_shuffled(post, rows, seed=4)
+    customers = sorted({r["customer_id"] for r in rows})
+    # Two thirds get a segment: first the customer records, after the events arrived.
+    segment_of = {
+        c: ("smb" if n % 3 == 0 else "enterprise") for n, c in enumerate(customers) if n % 3 != 2
+    }
+    body = [{"external_id": c, "segment": s} for c, s in segment_of.items()]
+    assert api.post("/v1/customers", {"customers": body}).status_code == 200
+
+    def check(segment: str) -> None:
+        mine = [r for r in rows if segment_of.get(r["customer_id"]) == segment]
+        want = _reference(mine)
+        got = observed(api, "reach", segment=segment)
+        assert got["segment"] == segment and got["cases"] == want["cases"]
+        reached = {t["touchpoint_id"]: t["reach"]["count"] for t in got["touchpoints"]}
+        assert {k: v for k, v in reached.items() if v} == want["reach"]
+        flows = {(f["from_touchpoint_id"], f["to_touchpoint_id"]): f["count"]
+                 for f in observed(api, "flows", segment=segment)["flows"]}  # fmt: skip
+        assert flows == {pair: f["count"] for pair, f in want["flows"].items()}
+
+    check("smb")
+    check("enterprise")
+    assert observed(api, "reach")["cases"] == _reference(rows)["cases"]  # everyone, as before
+    # A customer moves from smb to enterprise: their cases move with them.
+    mover = next(c for c, s in segment_of.items() if s == "smb")
+    segment_of[mover] = "enterprise"
+    moved = api.post(
+        "/v1/customers", {"customers": [{"external_id": mover, "segment": "enterprise"}]}
+    )
+    assert moved.status_code == 200
+    check("smb")
+    check("enterprise")
+    # The incremental path and a rebuild from the stored events agree, segments included.
+    report = rebuild(api, check=True)
+    assert (report["differ"], report["missing"], report["extra"]) == (0, 0, 0)
+    assert observed(api, "reach", segment="nobody")["cases"] == 0

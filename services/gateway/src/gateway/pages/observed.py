@@ -29,16 +29,19 @@ async def observed_page(
     metrics: MetricsDep,
     journey_id: str,
     days: Annotated[int, Query(description="The period, in days")] = DEFAULT_DAYS,
+    segment: Annotated[str, Query(max_length=100, description="A customer segment")] = "",
 ) -> Response:
     days = days if days in PERIODS else DEFAULT_DAYS
     end = utcnow().date()
     start = end - timedelta(days=days - 1)
+    among = {"segment": segment or None}
     parts = await fetch(
         journey=journey.get_journey(journey_id),
-        differences=metrics.observed(journey_id, "differences", start=start, end=end),
-        paths=metrics.observed(journey_id, "paths", start=start, end=end, limit=PATHS),
-        standards=metrics.observed(journey_id, "standards", start=start, end=end),
-        costs=metrics.observed(journey_id, "standards/cost", start=start, end=end),
+        differences=metrics.observed(journey_id, "differences", start=start, end=end, **among),
+        paths=metrics.observed(journey_id, "paths", start=start, end=end, limit=PATHS, **among),
+        standards=metrics.observed(journey_id, "standards", start=start, end=end, **among),
+        costs=metrics.observed(journey_id, "standards/cost", start=start, end=end, **among),
+        segments=metrics.segments(),
     )
     differences: dict[str, Any] | None = parts["differences"]
     context = {
@@ -51,6 +54,8 @@ async def observed_page(
         "cases": differences["cases"] if differences else 0,
         "days": days,
         "periods": PERIODS,
+        "segment": segment,
+        "segments": [s["key"] for s in parts["segments"] or [] if s["customers"]],
         "notices": parts.notices(),
     }
     return render(request, "journeys/observed.html", context)

@@ -1,6 +1,7 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
 
 from cxshared.auth import Reader, Writer
 from cxshared.deps import SessionDep
@@ -14,12 +15,14 @@ from metrics.customers.schemas import (
     ClvRead,
     CustomerBatch,
     CustomerRead,
+    CustomerWrite,
     RevenueAtRiskRead,
     Segment,
     SegmentList,
     Upserted,
 )
 from metrics.dependencies import SettingsDep
+from metrics.observed import service as observed
 
 router = APIRouter(tags=["customers and outcomes"])
 
@@ -30,7 +33,15 @@ router = APIRouter(tags=["customers and outcomes"])
     summary="Create or update customers by external id (up to 1,000 at once)",
 )
 def upsert_customers(body: CustomerBatch, session: SessionDep, _: Writer) -> Upserted:
-    return service.upsert(session=session, rows=body.customers)
+    return _upsert(session, body.customers)
+
+
+def _upsert(session: Session, rows: list[CustomerWrite]) -> Upserted:
+    upserted, moved = service.upsert(session=session, rows=rows)
+    # Their activity follows them into the new segment's observed journeys.
+    observed.resegment(session, moved)
+    session.commit()
+    return upserted
 
 
 @router.post(
@@ -48,7 +59,7 @@ def upsert_customers(body: CustomerBatch, session: SessionDep, _: Writer) -> Ups
     },
 )
 def import_customers(_: Writer, rows: CsvCustomersDep, session: SessionDep) -> Upserted:
-    return service.upsert(session=session, rows=rows)
+    return _upsert(session, rows)
 
 
 @router.get(

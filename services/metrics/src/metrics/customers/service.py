@@ -99,9 +99,13 @@ def segments(session: Session) -> list[tuple[str, int]]:
     return sorted(counted.items(), key=lambda item: item[0].casefold())
 
 
-def upsert(*, session: Session, rows: list[CustomerWrite]) -> Upserted:
-    """Creates or updates each customer by external id (the last row of an id wins)."""
+def upsert(
+    *, session: Session, rows: list[CustomerWrite]
+) -> tuple[Upserted, dict[str, tuple[str, str]]]:
+    """Creates or updates each customer by external id (the last row of an id wins), in the
+    caller's transaction. Also returns the customers whose segment changed: (old, new)."""
     created = updated = 0
+    moved: dict[str, tuple[str, str]] = {}
     for row in {r.external_id: r for r in rows}.values():
         customer = session.get(Customer, row.external_id)
         if customer is None:
@@ -109,12 +113,15 @@ def upsert(*, session: Session, rows: list[CustomerWrite]) -> Upserted:
             created += 1
         else:
             updated += 1
+        before = customer.segment or ""
         for name, value in row.model_dump(exclude={"external_id"}).items():
             setattr(customer, name, value)
+        if (customer.segment or "") != before:
+            moved[row.external_id] = (before, customer.segment or "")
         customer.updated_at = utcnow()
         session.add(customer)
-    session.commit()
-    return Upserted(created=created, updated=updated)
+    session.flush()
+    return Upserted(created=created, updated=updated), moved
 
 
 def customers(

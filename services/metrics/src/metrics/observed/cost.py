@@ -14,7 +14,7 @@ from metrics.facts.models import ResponseFact
 from metrics.ingest.importer import one_of
 from metrics.observed.figures import Scope
 from metrics.observed.mapping import Mapping
-from metrics.observed.service import customers_judged
+from metrics.observed.service import customers_judged, segments_of
 from metrics.stats import estimates
 
 GROUPS = ("met", "missed")
@@ -84,6 +84,9 @@ def cost_of_missing(session: Session, scope: Scope, mapping: Mapping) -> list[di
         if journey_id != scope.journey_id:
             continue
         judged = customers_judged(session, indicator, scope.start, scope.end)
+        if scope.segment:
+            segments = segments_of(session, list(judged))
+            judged = {c: met for c, met in judged.items() if segments.get(c) == scope.segment}
         groups = {
             name: _group(
                 session,

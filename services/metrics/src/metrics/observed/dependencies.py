@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
 from cxshared.auth import Reader
@@ -59,6 +59,7 @@ class Asked:
             "journey_id": self.scope.journey_id,
             "start": self.scope.start,
             "end": self.scope.end,
+            "segment": self.scope.segment or None,
             "rollups_stale": is_stale(self.session, self.limits),
         }
 
@@ -70,9 +71,17 @@ async def asked(
     limits: LimitsDep,
     start: From = None,
     end: To = None,
+    segment: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Only the customers of this segment (their customer record's); "
+            "default every customer.",
+        ),
+    ] = None,
 ) -> Asked:
     start, end = period_of(start, end)
-    return Asked(session, Scope(journey_id, start, end), limits)
+    return Asked(session, Scope(journey_id, start, end, segment or ""), limits)
 
 
 AskedDep = Annotated[Asked, Depends(asked)]

@@ -24,6 +24,7 @@ class Scope:
     journey_id: str
     start: date
     end: date
+    segment: str = ""  # '': every customer
 
 
 def _next_month(day: date) -> date:
@@ -55,7 +56,11 @@ def sums(session: Session, scope: Scope, *kinds: str) -> Sums:
     columns = (col(table.kind), col(table.label), col(table.count), col(table.millis))
     branches = []
     for kind in kinds:
-        mine = (col(table.journey_id) == scope.journey_id, col(table.kind) == kind)
+        mine = (
+            col(table.journey_id) == scope.journey_id,
+            col(table.segment) == scope.segment,
+            col(table.kind) == kind,
+        )
         if months:
             branches.append(
                 select(*columns).where(*mine, col(table.grain) == MONTH, col(table.day).in_(months))
@@ -333,6 +338,7 @@ def standards(session: Session, scope: Scope, mapping: Mapping) -> list[dict[str
     for day, text, count in session.execute(
         select(col(table.day), col(table.label), col(table.count)).where(
             col(table.journey_id) == scope.journey_id,
+            col(table.segment) == scope.segment,
             col(table.kind) == "std",
             col(table.grain) == DAY,
             col(table.day) >= scope.start,
@@ -394,6 +400,7 @@ def occasions(
         select(col(table.label), func.sum(table.count))
         .where(
             col(table.journey_id) == journey_id,
+            col(table.segment) == "",
             col(table.kind) == "std",
             col(table.grain) == DAY,
             col(table.day) >= start,

@@ -32,11 +32,18 @@ MONTH = "m"
 class ObservedRollup(SQLModel, table=True):
     """Additive counters of the observed journeys, per journey and per day (and month) a case
     started: every figure of docs/observed.md is a sum of these over a period. The key leads
-    with the journey and the kind, so a figure reads only its own kinds' rows."""
+    with the journey, the segment and the kind, so a figure reads only its own kinds' rows.
+    Each counter is kept for every customer (segment '') and for the customer's segment."""
 
     __tablename__ = "observed_rollup"
 
     journey_id: str = Field(primary_key=True, max_length=64)
+    segment: str = Field(
+        default="",
+        primary_key=True,
+        max_length=100,
+        description="'' for every customer; else the customers of that segment only.",
+    )
     kind: str = Field(primary_key=True, max_length=20)
     grain: str = Field(primary_key=True, max_length=1, description="d: a day; m: a month.")
     day: date = Field(primary_key=True, description="The day, or the month's first day.")

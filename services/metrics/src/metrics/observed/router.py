@@ -285,5 +285,6 @@ def get_standard_costs(asked: AskedDep) -> Any:
         "journey_id": asked.scope.journey_id,
         "start": asked.scope.start,
         "end": asked.scope.end,
+        "segment": asked.scope.segment or None,
         "standards": cost.cost_of_missing(asked.session, asked.scope, asked.mapping()),
     }

@@ -93,6 +93,7 @@ class ObservedBase(BaseModel):
     start: date = Field(serialization_alias="from")
     end: date = Field(serialization_alias="to")
     cases: int = Field(description="Cases of the journey that started in the period.")
+    segment: str | None = Field(None, description="The segment asked for; null: everyone.")
     rollups_stale: bool = Field(
         description="The mapping changed since the rollups were built; rebuild to follow it."
     )
@@ -232,6 +233,7 @@ class StandardsRead(BaseModel):
     journey_id: str
     start: date = Field(serialization_alias="from")
     end: date = Field(serialization_alias="to")
+    segment: str | None = None
     rollups_stale: bool
     standards: list[StandardCompliance]
 
@@ -288,4 +290,5 @@ class StandardCostsRead(BaseModel):
     journey_id: str
     start: date = Field(serialization_alias="from")
     end: date = Field(serialization_alias="to")
+    segment: str | None = None
     standards: list[StandardCost]

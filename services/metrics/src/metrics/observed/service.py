@@ -22,13 +22,22 @@ from cxshared.indicators import indicator_activities
 from cxshared.problems import Problem
 from cxshared.timeutil import as_utc, utcnow
 from metrics.config import Settings
+from metrics.customers.models import Customer
 from metrics.dimension.models import JourneyDim, StageDim, TouchpointDim
 from metrics.dimension.service import TABLES
 from metrics.ingest.importer import SQLITE_IMPORT_PRAGMAS, one_of
 from metrics.observed.mapping import Mapping, load_mapping
 from metrics.observed.models import DAY, MONTH, ActivityEvent, ObservedRollup, ObservedState
 from metrics.observed.schemas import ActivityIn, RebuildReport
-from metrics.observed.trails import Activity, Counters, contributions, digest, ms_of, occasions
+from metrics.observed.trails import (
+    SEP,
+    Activity,
+    Counters,
+    contributions,
+    digest,
+    ms_of,
+    occasions,
+)
 
 log = structlog.get_logger("metrics.observed")
 ATTEMPTS = 3
@@ -59,15 +68,27 @@ class Limits:
         return (self.case_gap_days, self.loop_window_days)
 
     def counters(
-        self, activities: Iterable[Activity], mapping: Mapping, out: Counters | None = None
+        self,
+        activities: Iterable[Activity],
+        mapping: Mapping,
+        out: Counters | None = None,
+        segment: str = "",
     ) -> Counters:
-        return contributions(
-            activities,
-            mapping,
-            gap_ms=self.case_gap_days * DAY_MS,
-            loop_ms=self.loop_window_days * DAY_MS,
-            out=out,
-        )
+        """One customer's counters, for every customer and (when they have one) for their
+        segment."""
+        if not segment:
+            return contributions(
+                activities,
+                mapping,
+                gap_ms=self.case_gap_days * DAY_MS,
+                loop_ms=self.loop_window_days * DAY_MS,
+                out=out,
+            )
+        mine = self.counters(activities, mapping)
+        out = Counters() if out is None else out
+        out.merge(mine)
+        out.merge(mine.in_segment(segment))
+        return out
 
 
 class BadActivity(ValueError):
@@ -275,7 +296,14 @@ def _fresh(session: Session, rows: list[dict[str, Any]], engine: Engine) -> list
     return [row for event_id, row in unique.items() if event_id not in stored]
 
 
-GrainKey = tuple[str, str, str, date, str]  # journey, kind, grain, day, label
+# journey (for a segment's counters: journey SEP segment), kind, grain, day, label
+GrainKey = tuple[str, str, str, date, str]
+
+
+def _place(journey: str) -> tuple[str, str]:
+    """(journey, segment) of a counter's journey part."""
+    found, _, segment = journey.partition(SEP)
+    return found, segment
 
 
 def by_grain(counters: Counters) -> dict[GrainKey, tuple[int, int]]:
@@ -296,7 +324,8 @@ def write_counters(session: Session, counters: Counters) -> None:
     """Adds the counters to the rollups: one upsert that increments, on either database."""
     rows = [
         {
-            "journey_id": journey,
+            "journey_id": _place(journey)[0],
+            "segment": _place(journey)[1],
             "kind": kind,
             "grain": grain,
             "day": day,
@@ -313,7 +342,7 @@ def write_counters(session: Session, counters: Counters) -> None:
     dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
     statement = dialect.insert(table)
     statement = statement.on_conflict_do_update(
-        index_elements=["journey_id", "kind", "grain", "day", "key"],
+        index_elements=["journey_id", "segment", "kind", "grain", "day", "key"],
         set_={
             "count": table.c.count + statement.excluded.count,
             "millis": table.c.millis + statement.excluded.millis,
@@ -348,12 +377,14 @@ def record(
                 )
             )
         stored = _activities_of(session, list(by_customer), engine, mapping)
+        segments = segments_of(session, list(by_customer))
         delta = Counters()
         for customer, added in by_customer.items():
             before = stored.get(customer, [])
+            segment = segments.get(customer, "")
             if before:
-                delta.merge(limits.counters(before, mapping), sign=-1)
-            limits.counters(before + added, mapping, out=delta)
+                delta.merge(limits.counters(before, mapping, segment=segment), sign=-1)
+            limits.counters(before + added, mapping, out=delta, segment=segment)
         write_counters(session, delta)
     if fresh:
         insert_events(session, fresh)
@@ -396,24 +427,69 @@ def erase_customer(session: Session, customer_id: str) -> int:
             case_gap_days=state.case_gap_days, loop_window_days=state.loop_window_days or 0
         )
         delta = Counters()
-        delta.merge(built.counters(trail, mapping), sign=-1)
+        segment = segments_of(session, [customer_id]).get(customer_id, "")
+        delta.merge(built.counters(trail, mapping, segment=segment), sign=-1)
         write_counters(session, delta)
     session.execute(delete(ActivityEvent).where(col(ActivityEvent.customer_id) == customer_id))
     return len(trail)
 
 
-def _every_customer(session: Session, mapping: Mapping) -> Iterator[list[Activity]]:
-    for _, trail in _trails(session, true(), mapping, ordered=True):
-        yield trail
+def _every_customer(session: Session, mapping: Mapping) -> Iterator[tuple[str, list[Activity]]]:
+    yield from _trails(session, true(), mapping, ordered=True)
+
+
+def segments_of(session: Session, customers: list[str] | None) -> dict[str, str]:
+    """The segment of each of `customers` (None: every customer) that has one, from the
+    customer records; a customer with no record or no segment has none."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    query = select(col(Customer.external_id), col(Customer.segment)).where(
+        col(Customer.segment) != ""
+    )
+    if customers is not None:
+        if not customers:
+            return {}
+        query = query.where(one_of(col(Customer.external_id), customers, engine))
+    return {str(c): str(s) for c, s in session.execute(query)}
+
+
+def resegment(session: Session, moved: dict[str, tuple[str, str]]) -> None:
+    """Customers whose segment changed (old, new): their counters leave the old segment's
+    rollups and join the new one's. Nothing to do while the rollups are stale (the rebuild
+    reads the segments as they are)."""
+    state = session.get(ObservedState, 1)
+    if not moved or state is None or state.stale_since is not None:
+        return
+    if state.case_gap_days is None:
+        return
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    serialize_rollups(session)
+    built = Limits(case_gap_days=state.case_gap_days, loop_window_days=state.loop_window_days or 0)
+    mapping = load_mapping(session)
+    trails = _activities_of(session, list(moved), engine, mapping)
+    delta = Counters()
+    for customer, trail in trails.items():
+        old, new = moved[customer]
+        mine = built.counters(trail, mapping)
+        if old:
+            delta.merge(mine.in_segment(old), sign=-1)
+        if new:
+            delta.merge(mine.in_segment(new))
+    write_counters(session, delta)
 
 
 def stored_counters(session: Session) -> dict[GrainKey, tuple[int, int]]:
     table = ObservedRollup.__table__  # type: ignore[attr-defined]
     return {
-        (journey, kind, grain, day, words): (count, millis)
-        for journey, kind, grain, day, words, count, millis in session.execute(
+        (f"{journey}{SEP}{segment}" if segment else journey, kind, grain, day, words): (
+            count,
+            millis,
+        )
+        for journey, segment, kind, grain, day, words, count, millis in session.execute(
             select(
                 table.c.journey_id,
+                table.c.segment,
                 table.c.kind,
                 table.c.grain,
                 table.c.day,
@@ -433,9 +509,10 @@ def rebuild(session: Session, *, limits: Limits, replace: bool) -> RebuildReport
     mapping = load_mapping(session)
     expected = Counters()
     events = 0
-    for trail in _every_customer(session, mapping):
+    segments = segments_of(session, None)
+    for customer, trail in _every_customer(session, mapping):
         events += len(trail)
-        limits.counters(trail, mapping, out=expected)
+        limits.counters(trail, mapping, out=expected, segment=segments.get(customer, ""))
     want = by_grain(expected)
     have = stored_counters(session)
     report = RebuildReport(

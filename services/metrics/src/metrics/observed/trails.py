@@ -62,6 +62,18 @@ class Counters:
             self.counts.subtract(other.counts)
             self.millis.subtract(other.millis)
 
+    def in_segment(self, segment: str) -> "Counters":
+        """The same counters keyed for a segment: the journey part becomes journey SEP segment
+        (docs/observed.md, "Segments")."""
+
+        def moved(key: Key) -> Key:
+            return (f"{key[0]}{SEP}{segment}", key[1], key[2], key[3])
+
+        return Counters(
+            Counter({moved(k): v for k, v in self.counts.items()}),
+            Counter({moved(k): v for k, v in self.millis.items()}),
+        )
+
     def nonzero(self) -> dict[Key, tuple[int, int]]:
         keys = {k for k, c in self.counts.items() if c} | {k for k, m in self.millis.items() if m}
         return {k: (self.counts[k], self.millis[k]) for k in keys}
