@@ -57,6 +57,8 @@ def test_an_open_incident_shows_owner_evidence_and_comments_and_is_acknowledged_
     assert "Courier delivers" in incident_html and "Priya Shah" in incident_html
     assert "below target" in incident_html and "n=8" in incident_html
     assert "Parcel soaked" in incident_html
+    # The Incidents page, as the navigation opens it, lists the open ones.
+    assert f'id="incident-{incident_id}"' in editor.get("/incidents").text
     version = re.search(r'name="version" value="(\d+)"', incident_html).group(1)
     acknowledged = editor.htmx(
         "POST", f"/incidents/{incident_id}/acknowledge", {"version": version}

@@ -1,5 +1,5 @@
-"""Incidents: every incident by status (open, acknowledged, resolved), so one acknowledged or
-resolved on the dashboard can be found again; acknowledging and resolving one in place; and the
+"""Incidents: every incident by status (open first, as the navigation leads here; then
+acknowledged, resolved), so one acknowledged or resolved on the dashboard can be found again; acknowledging and resolving one in place; and the
 open count that the dashboard's header asks for again when an incident changes (the
 `incident-changed` event). The old /alerts addresses lead here."""
 
@@ -36,12 +36,12 @@ async def incidents_page(
     user: Staff,
     journey: JourneyDep,
     metrics: MetricsDep,
-    status: Annotated[str, Query(max_length=20)] = "acknowledged",
+    status: Annotated[str, Query(max_length=20)] = "open",
     journey_id: Annotated[str | None, Query(max_length=64)] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """Incidents of one status (or all), newest first, a page at a time."""
-    status = status if status in STATUSES else "acknowledged"
+    status = status if status in STATUSES else "open"
     notices: list[str] = []
     try:
         parts = await fetch(
@@ -81,7 +81,7 @@ async def incidents_page(
 async def alerts_page(
     request: Request,
     user: Staff,
-    status: Annotated[str, Query(max_length=20)] = "acknowledged",
+    status: Annotated[str, Query(max_length=20)] = "open",
     journey_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """Where alerts were listed before incidents: their incidents now."""
