@@ -1,7 +1,8 @@
 """Incidents: every incident by status (open first, as the navigation leads here; then
-acknowledged, resolved), so one acknowledged or resolved on the dashboard can be found again; acknowledging and resolving one in place; and the
-open count that the dashboard's header asks for again when an incident changes (the
-`incident-changed` event). The old /alerts addresses lead here."""
+acknowledged, resolved), so one acknowledged or resolved on the dashboard can be found again;
+acknowledging and resolving one in place; and the open count that the dashboard's header asks
+for again when an incident changes (the `incident-changed` event). The old /alerts addresses
+lead here."""
 
 from typing import Annotated, Any
 
