@@ -47,9 +47,12 @@ def test_a_degraded_touchpoint_shows_one_incident_found_again_once_acknowledged(
     page.reload()
     expect(page.locator("#open-incident-count")).to_have_text(str(before - 1))
     expect(page.locator(f"#incident-{mine[0]['id']}")).to_have_count(0)
-    # And it is found again from the navigation.
+    # And it is found again from the navigation: Incidents opens on the open ones, and the
+    # acknowledged one is a tab away.
     page.locator("header.top nav").get_by_role("link", name="Incidents").click()
     expect(page.locator("h1")).to_have_text("Incidents")
+    expect(page.locator("article.incident")).to_have_count(before - 1)
+    page.get_by_role("link", name="Acknowledged", exact=True).click()
     found = page.locator(f"#incident-{mine[0]['id']}")
     expect(found).to_contain_text(title)
     expect(found).to_contain_text("acknowledged by editor@example.com")
