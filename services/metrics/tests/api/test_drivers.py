@@ -231,9 +231,12 @@ def test_drivers_of_churn_use_logistic_relative_weights(api, send, ev):
     assert body["drivers"][0]["share"] > 0.8
     [app] = [d for d in body["drivers"] + body["too_little_data"] if d["touchpoint_id"] == "tp-app"]
     assert app["n"] == 150
-    assert body["models"] == [
+    # The touchpoints share one position on the map, so their order among themselves is not
+    # defined (PostgreSQL returns ties in whatever order its heap holds them).
+    fitted = [{**m, "touchpoint_ids": sorted(m["touchpoint_ids"])} for m in body["models"]]
+    assert fitted == [
         {
-            "touchpoint_ids": ["tp-checkout", "tp-courier", "tp-app"],
+            "touchpoint_ids": ["tp-app", "tp-checkout", "tp-courier"],
             "method": "logistic_relative_weights",
             "customers": 200,
             "r_squared": body["r_squared"],
