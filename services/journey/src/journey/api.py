@@ -8,6 +8,7 @@ from journey.journeys.router import router as journeys
 from journey.opportunities.router import router as opportunities
 from journey.personas.router import router as personas
 from journey.reports.router import router as reports
+from journey.reviews.router import router as reviews
 from journey.stages.router import router as stages
 from journey.teams.router import router as teams
 from journey.touchpoints.router import router as touchpoints
@@ -25,6 +26,7 @@ for router in (
     versions,
     history,
     reports,
+    reviews,
 ):
     api_router.include_router(router)
 
@@ -36,4 +38,5 @@ EVENT_TYPES = [
     *(f"action.{verb}" for verb in ("created", "updated", "shipped", "abandoned", "deleted")),
     "journey.version.created",
     "journey.version.updated",
+    "journey_review.created",
 ]

@@ -8,6 +8,7 @@ from journey.history.models import Change
 from journey.journeys.models import Journey
 from journey.opportunities.models import Opportunity
 from journey.personas.models import Persona
+from journey.reviews.models import JourneyReview
 from journey.stages.models import Stage
 from journey.teams.models import Team
 from journey.touchpoints.models import Touchpoint
@@ -19,6 +20,7 @@ __all__ = [
     "Change",
     "IdempotencyRecord",
     "Journey",
+    "JourneyReview",
     "JourneyVersion",
     "Opportunity",
     "OutboxDelivery",

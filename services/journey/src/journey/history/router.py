@@ -11,7 +11,9 @@ from journey.history.schemas import ChangePage
 
 router = APIRouter(prefix="/history", tags=["history"])
 
-EntityType = Literal["persona", "team", "journey", "stage", "touchpoint", "opportunity", "action"]
+EntityType = Literal[
+    "persona", "team", "journey", "stage", "touchpoint", "opportunity", "action", "journey_review"
+]
 
 
 async def change_filters(

@@ -61,9 +61,14 @@ class Opportunity(Editable, table=True):
     effort: int = 3
     evidence: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
     """References {kind, id, label}, in the order they were given."""
+    priority_override: float | None = None
+    """A priority staff set against the computed one, kept with its reason."""
+    priority_reason: str = Field(default="", max_length=1000)
 
     @property
     def priority(self) -> float:
+        if self.priority_override is not None:
+            return self.priority_override
         return priority(self.customer_value, self.business_value, self.effort)
 
     @property

@@ -35,7 +35,15 @@ Evidence = Annotated[
         "once.",
     ),
 ]
-PRIORITY = "Computed: mean of customer and business value, divided by (1 + effort). 0-100."
+PRIORITY = (
+    "`priority_override` when staff set one; else computed: mean of customer and business "
+    "value, divided by (1 + effort). 0-100."
+)
+OVERRIDE = (
+    "A priority (0-100) set by staff in place of the computed one; it needs a "
+    "`priority_reason`. Null clears both."
+)
+REASON = "Why the priority was overridden: kept with it, and in the change history."
 
 
 class OpportunityFields(WriteBase):
@@ -49,6 +57,8 @@ class OpportunityFields(WriteBase):
     business_value: WholeNumber = Field(50, ge=0, le=100)
     effort: WholeNumber = Field(3, ge=0, le=5, description="0 (trivial) to 5 (very large).")
     evidence: Evidence = Field(default_factory=list)
+    priority_override: float | None = Field(None, ge=0, le=100, description=OVERRIDE)
+    priority_reason: Annotated[str, Field(max_length=1000, description=REASON)] = ""
 
 
 class OpportunityCreate(OpportunityFields):
@@ -66,6 +76,10 @@ class OpportunityUpdate(WriteBase):
     business_value: Annotated[int, Field(ge=0, le=100), NOT_BOOLEAN] | None = None
     effort: Annotated[int, Field(ge=0, le=5), NOT_BOOLEAN] | None = None
     evidence: Evidence | None = None
+    priority_override: Annotated[float, Field(ge=0, le=100), NOT_BOOLEAN] | None = Field(
+        None, description=OVERRIDE
+    )
+    priority_reason: Annotated[str, Field(max_length=1000, description=REASON)] | None = None
 
 
 class OpportunityRead(ReadBase):
@@ -82,6 +96,8 @@ class OpportunityRead(ReadBase):
     business_value: int
     effort: int
     priority: float = Field(description=PRIORITY)
+    priority_override: float | None
+    priority_reason: str
     evidence: list[EvidenceRead]
     evidence_count: int
     evidence_sample: list[EvidenceRead] = Field(

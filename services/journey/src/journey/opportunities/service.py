@@ -5,6 +5,7 @@ from sqlmodel import Session
 from cxshared.crud import get_or_404, listed
 from cxshared.pagination import PageParams
 from cxshared.patch import to_patch
+from cxshared.problems import field_error
 from journey.common import crud
 from journey.common.context import WriteContext
 from journey.opportunities.models import EvidenceKind, Opportunity
@@ -12,7 +13,35 @@ from journey.opportunities.schemas import EvidenceRef, OpportunityFields, Opport
 from journey.stages.models import Stage
 from journey.touchpoints.models import Touchpoint
 
-CLEARABLE = {"description": "", "owner_name": "", "owner_email": None}
+CLEARABLE = {
+    "description": "",
+    "owner_name": "",
+    "owner_email": None,
+    "priority_override": None,
+    "priority_reason": "",
+}
+
+
+def _check_override(fields: dict[str, Any], current: Opportunity | None = None) -> None:
+    """An overridden priority carries its reason; clearing the override clears the reason."""
+    override = fields.get(
+        "priority_override", current.priority_override if current is not None else None
+    )
+    if override is None:
+        if "priority_override" in fields and current is not None:
+            fields["priority_reason"] = ""
+        elif (fields.get("priority_reason") or "").strip():
+            raise field_error(
+                "priority_reason", "a reason goes with a priority override", "no_override"
+            )
+        return
+    reason = fields.get("priority_reason", current.priority_reason if current else "")
+    if not (reason or "").strip():
+        raise field_error(
+            "priority_reason", "say why the priority is overridden", "reason_required"
+        )
+    if "priority_reason" in fields:
+        fields["priority_reason"] = reason.strip()
 
 
 def evidence_references(items: list[Any]) -> list[dict[str, Any]]:
@@ -51,6 +80,7 @@ def create_opportunity(
         raise ValueError("an opportunity belongs to a stage or a touchpoint")
     fields = body.model_dump(mode="json")
     fields["evidence"] = evidence_references(fields["evidence"])
+    _check_override(fields)
     opportunity = Opportunity(
         **fields,
         journey_id=anchor.journey_id,
@@ -67,6 +97,7 @@ def update_opportunity(
     patch = to_patch(body, clearable=CLEARABLE)
     if "evidence" in patch:
         patch["evidence"] = evidence_references(patch["evidence"])
+    _check_override(patch, opportunity)
     return crud.update(
         ctx,
         opportunity,

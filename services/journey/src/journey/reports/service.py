@@ -26,6 +26,7 @@ from journey.reports.schemas import (
     StandardsReport,
     TouchpointRef,
 )
+from journey.reviews.service import latest as latest_reviews
 from journey.stages.models import Stage
 from journey.teams.models import Team
 from journey.touchpoints.models import Touchpoint
@@ -141,11 +142,15 @@ def ownership(*, session: Session, scope: Scope) -> OwnershipReport:
 
 
 def reviews(*, session: Session, as_of: date, scope: Scope) -> ReviewsReport:
-    """A journey is due `review_cadence_days` after its last review (or its creation)."""
+    """A journey is due `review_cadence_days` after its last review (its `last_reviewed_date`
+    or its latest recorded review, whichever is later; its creation when neither)."""
     overdue = []
     journeys = session.exec(scope.where(select(Journey)).order_by(col(Journey.id))).all()
+    recorded = latest_reviews(session)
     for journey in journeys:
-        reviewed = journey.last_reviewed_date or journey.created_at.date()
+        dates = [journey.last_reviewed_date, getattr(recorded.get(journey.id), "reviewed_on", None)]
+        last = max((d for d in dates if d is not None), default=None)
+        reviewed = last or journey.created_at.date()
         due = reviewed + timedelta(days=journey.review_cadence_days)
         if due < as_of:
             overdue.append(
@@ -154,7 +159,7 @@ def reviews(*, session: Session, as_of: date, scope: Scope) -> ReviewsReport:
                     journey_name=journey.name,
                     owner_name=journey.owner_name,
                     owner_email=journey.owner_email,
-                    last_reviewed_date=journey.last_reviewed_date,
+                    last_reviewed_date=last,
                     due_date=due,
                     days_overdue=(as_of - due).days,
                 )
