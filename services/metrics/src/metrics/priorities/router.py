@@ -1,0 +1,34 @@
+from fastapi import APIRouter
+
+from cxshared.auth import Reader
+from cxshared.deps import SessionDep
+from cxshared.timeutil import utcnow
+from metrics.dependencies import SettingsDep
+from metrics.priorities import service
+from metrics.priorities.schemas import PrioritiesRead, PriorityQuery
+
+router = APIRouter(tags=["priorities"])
+
+
+@router.post(
+    "/priorities",
+    response_model=PrioritiesRead,
+    summary="Priority from data for pieces of work at touchpoints",
+    description="For each item (an opportunity, by the touchpoints it is at and its effort): "
+    "customer value = the share of NPS answers there given by detractors; business value = "
+    "its share of the journey's revenue at risk from detractors; priority = their mean / "
+    "(1 + effort), 0-100, with the parts in words (`explanation`) and the comment themes that "
+    "cost the most NPS there. Reads only; POST because the items are a body. Definitions: "
+    'docs/improvement.md, "Priority from data".',
+)
+def post_priorities(
+    body: PriorityQuery, session: SessionDep, _: Reader, settings: SettingsDep
+) -> PrioritiesRead:
+    return service.priorities(
+        session,
+        settings,
+        journey_id=body.journey_id,
+        items=body.items,
+        days=body.days,
+        today=utcnow().date(),
+    )
