@@ -47,7 +47,7 @@ def test_values_follow_detractors_and_revenue_at_risk(api, measured):
             {"id": "o-none", "touchpoint_ids": ["tp-c", "elsewhere"], "effort": 1},
         ],
     }
-    response = api.post("/v1/priorities", body, headers=api.reader)
+    response = api.post("/v1/priorities", body, headers=api.writer)
     assert response.status_code == 200, response.text
     found = response.json()
     at_risk = {
@@ -94,7 +94,7 @@ def test_a_churned_customer_is_not_at_risk_and_bad_input_is_refused(api, measure
         "journey_id": "journey-1",
         "items": [{"id": "o", "touchpoint_ids": ["tp-a"], "effort": 1}],
     }
-    [item] = api.post("/v1/priorities", body, headers=api.reader).json()["items"]
+    [item] = api.post("/v1/priorities", body, headers=api.writer).json()["items"]
     assert (item["customers"], item["detractor_customers"]) == (2, 1)
     assert item["revenue_at_risk"] == pytest.approx(measured * 500.0)
     for bad in (
@@ -102,7 +102,8 @@ def test_a_churned_customer_is_not_at_risk_and_bad_input_is_refused(api, measure
         {**body, "days": 3},
         {"items": []},
     ):
-        refused = api.post("/v1/priorities", bad, headers=api.reader)
+        refused = api.post("/v1/priorities", bad, headers=api.writer)
         assert refused.status_code == 422
         assert refused.headers["content-type"] == "application/problem+json"
     assert api.post("/v1/priorities", body, headers={}).status_code == 401
+    assert api.post("/v1/priorities", body, headers=api.reader).status_code == 403

@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from cxshared.auth import Reader
+from cxshared.auth import Writer
 from cxshared.deps import SessionDep
 from cxshared.timeutil import utcnow
 from metrics.dependencies import SettingsDep
@@ -18,11 +18,12 @@ router = APIRouter(tags=["priorities"])
     "customer value = the share of NPS answers there given by detractors; business value = "
     "its share of the journey's revenue at risk from detractors; priority = their mean / "
     "(1 + effort), 0-100, with the parts in words (`explanation`) and the comment themes that "
-    "cost the most NPS there. Reads only; POST because the items are a body. Definitions: "
+    "cost the most NPS there. It stores nothing, but as a POST it takes a key that may write, "
+    "as the standards preview does. Definitions: "
     'docs/improvement.md, "Priority from data".',
 )
 def post_priorities(
-    body: PriorityQuery, session: SessionDep, _: Reader, settings: SettingsDep
+    body: PriorityQuery, session: SessionDep, _: Writer, settings: SettingsDep
 ) -> PrioritiesRead:
     return service.priorities(
         session,
