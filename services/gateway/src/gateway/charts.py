@@ -2,7 +2,7 @@
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 EMOTION_HEIGHT = 120  # the curve's band; each stage's name goes below it
 LABEL_BAND = 22
@@ -112,6 +112,13 @@ class TrendChart:
     # its interval as a whisker and a dashed link, outside the line and the band.
     partial: TrendPoint | None = None
     partial_link: str = ""
+    # A day marked across the plot (an action's ship date), at `marker_x`, with its label.
+    marker_x: float | None = None
+    marker_label: str = ""
+    top: int = 12
+    # Levels drawn as flat segments over a span of periods: (x1, x2, y, label), e.g. the
+    # before and after windows' values of an effect.
+    levels: list[tuple[float, float, float, str]] = field(default_factory=list)
 
 
 # The whole scale of each metric: a trend never claims more room than this.
@@ -157,8 +164,32 @@ def _axis(metric: str, measured: list[Measured]) -> tuple[float, float, float]:
     return max(floor, step * (low // step)), min(ceiling, step * -(-high // step)), step
 
 
+@dataclass(frozen=True)
+class Marker:
+    """A moment to mark on a trend: `at` periods from the first period's start (fractional)."""
+
+    at: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Level:
+    """A value held over periods `start` to `end` (fractional, as Marker.at)."""
+
+    start: float
+    end: float
+    value: float
+    label: str
+
+
 def trend_chart(
-    metric: str, series: list[Measured], *, width: int = 560, height: int = 200
+    metric: str,
+    series: list[Measured],
+    *,
+    width: int = 560,
+    height: int = 200,
+    marker: Marker | None = None,
+    levels: list[Level] | None = None,
 ) -> TrendChart:
     """The value per period as a line and its 95% interval as a band around it, oldest first;
     periods without answers keep their place on the axis but draw nothing. The last period,
@@ -205,7 +236,20 @@ def trend_chart(
         ticks.append(Tick(y_of(value), f"{value:g}"))
         value += step
     every = max(1, len(series) // 6)
+
+    def x_at(periods: float) -> float:
+        """The x of a moment `periods` after the first period's start, held in the plot."""
+        share = max(0.0, min(1.0, periods / max(1, len(series))))
+        return round(left + share * plot_w, 1)
+
     return TrendChart(
+        marker_x=x_at(marker.at) if marker else None,
+        marker_label=marker.label if marker else "",
+        top=top,
+        levels=[
+            (x_at(level.start), x_at(level.end), clipped(level.value), level.label)
+            for level in levels or []
+        ],
         width=width,
         height=height,
         line=_path([(p.x, p.y) for p in points]),

@@ -32,6 +32,7 @@ from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
 from gateway.config import MIGRATIONS, Settings, get_settings
 from gateway.pages import (
+    actions,
     answers,
     at_risk,
     auth,
@@ -122,6 +123,7 @@ def create_app(
     app.include_router(journeys.router)
     app.include_router(ownership.router)
     app.include_router(opportunities.router)
+    app.include_router(actions.router)
     app.include_router(themes.router)
     app.include_router(notifications.router)
     app.include_router(observed.router)

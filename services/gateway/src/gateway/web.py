@@ -76,6 +76,7 @@ def redirect_for(request: Request, url: str) -> Response:
 environment.filters.update(
     figure=present.figure,
     interval=present.interval,
+    change=present.change,
     target_text=present.target_text,
     indicator_text=present.indicator_text,
     share_text=present.share_text,

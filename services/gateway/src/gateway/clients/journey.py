@@ -5,10 +5,12 @@ from typing import Any
 
 from cxshared.client import BackendClient
 from gateway.clients.models import (
+    Action,
     Change,
     Journey,
     JourneySummary,
     Opportunity,
+    Review,
     Team,
     Touchpoint,
     TouchpointGroup,
@@ -170,3 +172,42 @@ class JourneyClient(BackendClient):
     async def touchpoint_history(self, touchpoint_id: str) -> list[Change]:
         page = await self.get_json("/v1/history", params={"entity_id": touchpoint_id, "limit": 100})
         return [Change.model_validate(item) for item in page["items"]]
+
+    async def list_actions(self, journey_id: str) -> list[Action]:
+        page = await self.get_json("/v1/actions", params={"journey_id": journey_id, "limit": 200})
+        return [Action.model_validate(item) for item in page["items"]]
+
+    async def get_action(self, action_id: str) -> Action:
+        return Action.model_validate(await self.get_json(f"/v1/actions/{action_id}"))
+
+    async def create_action(
+        self, journey_id: str, *, fields: dict[str, Any], acting_user: str
+    ) -> Action:
+        response = await self.request(
+            "POST", f"/v1/journeys/{journey_id}/actions", json=fields, acting_user=acting_user
+        )
+        return Action.model_validate(response.json())
+
+    async def update_action(
+        self, action_id: str, *, version: int, changes: dict[str, Any], acting_user: str
+    ) -> Action:
+        response = await self.request(
+            "PATCH",
+            f"/v1/actions/{action_id}",
+            json=changes,
+            if_match=version,
+            acting_user=acting_user,
+        )
+        return Action.model_validate(response.json())
+
+    async def list_reviews(self, journey_id: str) -> list[Review]:
+        page = await self.get_json(f"/v1/journeys/{journey_id}/reviews", params={"limit": 50})
+        return [Review.model_validate(item) for item in page["items"]]
+
+    async def create_review(
+        self, journey_id: str, *, fields: dict[str, Any], acting_user: str
+    ) -> Review:
+        response = await self.request(
+            "POST", f"/v1/journeys/{journey_id}/reviews", json=fields, acting_user=acting_user
+        )
+        return Review.model_validate(response.json())

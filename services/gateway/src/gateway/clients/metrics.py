@@ -329,3 +329,43 @@ class MetricsClient(MailingClient):
             if_match=version,
             acting_user=acting_user,
         )
+
+    async def priorities(
+        self, journey_id: str, items: list[dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        """Priority from data for each item ({id, touchpoint_ids, effort}), by id."""
+        if not items:
+            return {}
+        response = await self.request(
+            "POST", "/v1/priorities", json={"journey_id": journey_id, "items": items}
+        )
+        return {item["id"]: item for item in response.json()["items"]}
+
+    async def effect(
+        self, journey_id: str, touchpoint_ids: list[str], shipped_on: date
+    ) -> dict[str, Any]:
+        """The measured effect of a change shipped on `shipped_on` at the touchpoints."""
+        found: dict[str, Any] = await self.get_json(
+            "/v1/effects",
+            params={
+                "journey_id": journey_id,
+                "touchpoint_id": touchpoint_ids,
+                "shipped_on": shipped_on.isoformat(),
+            },
+        )
+        return found
+
+    async def series_at(
+        self, metric: str, *, start: date, end: date, touchpoint_id: str
+    ) -> list[SeriesPoint]:
+        """A touchpoint's weekly series."""
+        found = await self.get_json(
+            "/v1/scores/series",
+            params={
+                "metric": metric,
+                "interval": "week",
+                **_period(start, end),
+                "touchpoint_id": touchpoint_id,
+            },
+        )
+        return [SeriesPoint.model_validate(point) for point in found["points"]]

@@ -464,6 +464,39 @@ class Opportunity(Remote):
     priority: float = 0
     evidence: list[EvidenceRef] = Field(default_factory=list)
     owner_name: str = ""
+    priority_override: float | None = None
+    priority_reason: str = ""
+
+
+class Action(Remote):
+    """A planned change to the experience (journey's `action`)."""
+
+    id: str
+    version: int
+    journey_id: str
+    title: str
+    description: str = ""
+    opportunity_ids: list[str] = Field(default_factory=list)
+    touchpoint_ids: list[str] = Field(default_factory=list)
+    stage_ids: list[str] = Field(default_factory=list)
+    owner_name: str = ""
+    owner_email: str | None = None
+    team_id: str | None = None
+    due_date: date | None = None
+    state: str
+    shipped_at: datetime | None = None
+    updated_at: datetime | None = None
+    updated_by: str = ""
+
+
+class Review(Remote):
+    id: str
+    journey_id: str
+    reviewed_on: date
+    decision: str
+    acknowledged: list[str] = Field(default_factory=list)
+    updated_by: str = ""
+    created_at: datetime | None = None
 
 
 class Theme(Remote):

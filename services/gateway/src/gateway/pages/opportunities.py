@@ -2,8 +2,9 @@
 value, effort, priority and the responses that show it."""
 
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -13,7 +14,18 @@ from cxshared.client import UpstreamConflict, UpstreamInvalid
 from gateway.auth import Editor, Staff
 from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
-from gateway.dependencies import FeedbackDep, JourneyDep
+from gateway.clients.metrics import MetricsClient
+from gateway.clients.models import Action, Journey
+from gateway.dependencies import FeedbackDep, JourneyDep, MetricsDep
+from gateway.improvement import (
+    ACTION_MOVES,
+    ACTION_STATES,
+    VERDICTS,
+    affected,
+    places,
+    priority_items,
+    rank,
+)
 from gateway.pages.common import fetch
 from gateway.web import is_htmx, redirect_for, render
 
@@ -33,39 +45,67 @@ EVIDENCE_OFFERED = 20
 async def _board(
     request: Request,
     journey: JourneyClient,
+    metrics: MetricsClient,
     journey_id: str,
     *,
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
     parts = await fetch(
-        journey=journey.get_journey(journey_id), items=journey.list_opportunities(journey_id)
+        journey=journey.get_journey(journey_id),
+        items=journey.list_opportunities(journey_id),
+        actions=journey.list_actions(journey_id),
     )
-    items = sorted(parts["items"] or [], key=lambda o: -o.priority)
-    places: dict[str, str] = {}
-    if parts["journey"]:
-        for stage in parts["journey"].stages:
-            places[stage.id] = stage.name
-            for tp in stage.touchpoints:
-                places[tp.id] = f"{stage.name}: {tp.name}"
+    document = parts["journey"]
+    items = parts["items"] or []
+    actions = parts["actions"] or []
+    shipped = [a for a in actions if a.state == "shipped" and a.shipped_at]
+    measured = await fetch(
+        priorities=metrics.priorities(journey_id, priority_items(items, document)),
+        **{f"effect-{a.id}": _effect(metrics, journey_id, a, document) for a in shipped},
+    )
+    data = measured["priorities"] or {}
+    ranked = sorted((rank(o, data.get(o.id)) for o in items), key=lambda r: -r.priority)
+    titles = {o.id: o.title for o in items}
+    answered: dict[str, list[Any]] = {}
+    for action in actions:
+        for opportunity_id in action.opportunity_ids:
+            answered.setdefault(opportunity_id, []).append(action)
     context = {
         "title": "Opportunities",
-        "journey": parts["journey"],
+        "journey": document,
         "journey_id": journey_id,
-        "columns": {key: [o for o in items if o.status == key] for key in COLUMNS},
+        "columns": {key: [r for r in ranked if r.opportunity.status == key] for key in COLUMNS},
         "column_names": COLUMNS,
         "kinds": KINDS,
-        "places": places,
-        "notices": parts.notices(),
+        "places": places(document),
+        "notices": parts.notices() + measured.notices(),
         "errors": {},
         "values": {},
         "found": None,
         "picked": [],
         "bands": BANDS,
+        "actions": {key: [a for a in actions if a.state == key] for key in ACTION_STATES},
+        "action_states": ACTION_STATES,
+        "action_moves": ACTION_MOVES,
+        "effects": {a.id: measured[f"effect-{a.id}"] for a in shipped},
+        "verdicts": VERDICTS,
+        "titles": titles,
+        "answered": answered,
+        "today": date.today(),
         **extra,
     }
     template = "opportunities/_board.html" if is_htmx(request) else "opportunities/index.html"
     return render(request, template, context, status_code=status_code)
+
+
+async def _effect(
+    metrics: MetricsClient, journey_id: str, action: Action, document: Journey | None
+) -> dict[str, Any] | None:
+    touchpoints = affected(action, document)
+    if not touchpoints or action.shipped_at is None:
+        return None
+    return await metrics.effect(journey_id, touchpoints[:50], action.shipped_at.date())
 
 
 @router.get("/opportunities")
@@ -97,9 +137,9 @@ async def all_opportunities(request: Request, user: Staff, journey: JourneyDep) 
 
 @router.get("/journeys/{journey_id}/opportunities")
 async def opportunities(
-    request: Request, user: Staff, journey: JourneyDep, journey_id: str
+    request: Request, user: Staff, journey: JourneyDep, metrics: MetricsDep, journey_id: str
 ) -> Response:
-    return await _board(request, journey, journey_id)
+    return await _board(request, journey, metrics, journey_id)
 
 
 def _number(raw: str, low: int, high: int) -> int | None:
@@ -112,6 +152,7 @@ async def add_opportunity(
     user: Editor,
     journey: JourneyDep,
     feedback: FeedbackDep,
+    metrics: MetricsDep,
     journey_id: str,
     place: Annotated[str, Form(max_length=64)] = "",
     title: Annotated[str, Form(max_length=200)] = "",
@@ -139,7 +180,9 @@ async def add_opportunity(
     chosen = [i for i in picked or [] if EVIDENCE_ID.fullmatch(i)]
     if find:
         found = await _find_evidence(journey, feedback, journey_id, place, find_text, find_band)
-        return await _board(request, journey, journey_id, values=values, found=found, picked=chosen)
+        return await _board(
+            request, journey, metrics, journey_id, values=values, found=found, picked=chosen
+        )
     errors: dict[str, str] = {}
     fields: dict[str, Any] = {"title": title.strip(), "kind": kind if kind in KINDS else "idea"}
     for name, raw, low, high in (
@@ -178,6 +221,7 @@ async def add_opportunity(
         return await _board(
             request,
             journey,
+            metrics,
             journey_id,
             status_code=422,
             errors=errors,
@@ -186,7 +230,7 @@ async def add_opportunity(
         )
     if not is_htmx(request):
         return redirect_for(request, f"/journeys/{journey_id}/opportunities")
-    return await _board(request, journey, journey_id)
+    return await _board(request, journey, metrics, journey_id)
 
 
 @dataclass(frozen=True)
@@ -238,6 +282,7 @@ async def move_opportunity(
     request: Request,
     user: Editor,
     journey: JourneyDep,
+    metrics: MetricsDep,
     opportunity_id: str,
     journey_id: Annotated[str, Form(max_length=64)],
     version: Annotated[int, Form()],
@@ -257,8 +302,176 @@ async def move_opportunity(
     if not is_htmx(request) and not errors:
         return redirect_for(request, f"/journeys/{journey_id}/opportunities")
     return await _board(
-        request, journey, journey_id, errors=errors, status_code=412 if errors else 200
+        request, journey, metrics, journey_id, errors=errors, status_code=412 if errors else 200
     )
+
+
+async def _after_write(
+    request: Request,
+    journey: JourneyClient,
+    metrics: MetricsClient,
+    journey_id: str,
+    errors: dict[str, str],
+    status_code: int,
+    **extra: Any,
+) -> Response:
+    """The board again (or a redirect to it for a plain form that worked)."""
+    if not is_htmx(request) and not errors:
+        return redirect_for(request, f"/journeys/{journey_id}/opportunities")
+    return await _board(
+        request,
+        journey,
+        metrics,
+        journey_id,
+        errors=errors,
+        status_code=status_code if errors else 200,
+        **extra,
+    )
+
+
+def _upstream_errors(exc: UpstreamInvalid, fallback: str) -> dict[str, str]:
+    return {k.split(".")[0]: v for k, v in exc.field_errors.items()} or {fallback: exc.detail}
+
+
+async def _saving(errors: dict[str, str], key: str, write: Awaitable[Any]) -> None:
+    """Awaits a change to one card; what the backend refused becomes that card's error."""
+    try:
+        await write
+    except UpstreamConflict as exc:
+        errors[key] = exc.detail
+    except UpstreamInvalid as exc:
+        errors[key] = "; ".join(_upstream_errors(exc, "").values())
+
+
+@router.post("/opportunities/{opportunity_id}/priority")
+async def override_priority(
+    request: Request,
+    user: Editor,
+    journey: JourneyDep,
+    metrics: MetricsDep,
+    opportunity_id: str,
+    journey_id: Annotated[str, Form(max_length=64)],
+    version: Annotated[int, Form()],
+    priority: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    clear: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """Sets the priority by hand, with the reason kept in the opportunity's history; or clears
+    the override, so the priority from data (or the hand-set values) stands again."""
+    errors: dict[str, str] = {}
+    changes: dict[str, Any] = {"priority_override": None}
+    if not clear:
+        try:
+            value = float(priority.strip())
+        except ValueError:
+            value = -1.0
+        if not 0 <= value <= 100:
+            errors[opportunity_id] = "The priority is a number from 0 to 100."
+        elif not reason.strip():
+            errors[opportunity_id] = "Say why the priority is set by hand: the reason is kept."
+        changes = {"priority_override": value, "priority_reason": reason.strip()}
+    if not errors:
+        await _saving(
+            errors,
+            opportunity_id,
+            journey.update_opportunity(
+                opportunity_id, version=version, changes=changes, acting_user=user.user.email
+            ),
+        )
+    return await _after_write(request, journey, metrics, journey_id, errors, 422)
+
+
+@router.post("/journeys/{journey_id}/actions")
+async def add_action(
+    request: Request,
+    user: Editor,
+    journey: JourneyDep,
+    metrics: MetricsDep,
+    journey_id: str,
+    title: Annotated[str, Form(max_length=200)] = "",
+    touchpoint_ids: Annotated[list[str] | None, Form(max_length=64)] = None,
+    opportunity_id: Annotated[str, Form(max_length=64)] = "",
+    owner_name: Annotated[str, Form(max_length=200)] = "",
+    due_date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Plans an action: what changes, at which touchpoints, answering which opportunity."""
+    values = {
+        "action_title": title,
+        "action_touchpoints": touchpoint_ids or [],
+        "action_opportunity": opportunity_id,
+        "action_owner": owner_name,
+        "action_due": due_date,
+    }
+    errors: dict[str, str] = {}
+    fields: dict[str, Any] = {
+        "title": title.strip(),
+        "touchpoint_ids": list(dict.fromkeys(touchpoint_ids or [])),
+        "opportunity_ids": [opportunity_id] if opportunity_id else [],
+        "owner_name": owner_name.strip(),
+    }
+    if not fields["title"]:
+        errors["action_title"] = "Give it a title."
+    if not fields["touchpoint_ids"]:
+        errors["action_touchpoints"] = "Choose the touchpoints it changes: its effect is "
+        errors["action_touchpoints"] += "measured there."
+    if due_date:
+        try:
+            fields["due_date"] = date.fromisoformat(due_date).isoformat()
+        except ValueError:
+            errors["action_due"] = "A date, like 2027-01-31."
+    if not errors:
+        try:
+            await journey.create_action(journey_id, fields=fields, acting_user=user.user.email)
+        except UpstreamInvalid as exc:
+            found = _upstream_errors(exc, "title")
+            errors = {f"action_{k.removesuffix('_ids')}": v for k, v in found.items()}
+    if errors:
+        return await _board(
+            request, journey, metrics, journey_id, status_code=422, errors=errors, values=values
+        )
+    return await _after_write(request, journey, metrics, journey_id, errors, 200)
+
+
+@router.post("/actions/{action_id}/state")
+async def move_action(
+    request: Request,
+    user: Editor,
+    journey: JourneyDep,
+    metrics: MetricsDep,
+    action_id: str,
+    journey_id: Annotated[str, Form(max_length=64)],
+    version: Annotated[int, Form()],
+    state: Annotated[str, Form(max_length=20)],
+    shipped_on: Annotated[str, Form(max_length=10)] = "",
+    back: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Moves an action on; shipping takes the day it reached customers (today by default), from
+    which its effect is measured."""
+    errors: dict[str, str] = {}
+    changes: dict[str, Any] = {"state": state}
+    if state == "shipped" and shipped_on:
+        try:
+            day = date.fromisoformat(shipped_on)
+        except ValueError:
+            errors[action_id] = "The ship date is a date, like 2027-01-31."
+        else:
+            if day > date.today():
+                errors[action_id] = "The ship date cannot be in the future."
+            elif day < date.today():
+                changes["shipped_at"] = f"{day.isoformat()}T12:00:00Z"
+    if state not in ACTION_STATES:
+        errors[action_id] = "Choose a state."
+    if not errors:
+        await _saving(
+            errors,
+            action_id,
+            journey.update_action(
+                action_id, version=version, changes=changes, acting_user=user.user.email
+            ),
+        )
+    if back == "action" and not errors and not is_htmx(request):
+        return redirect_for(request, f"/actions/{action_id}")
+    return await _after_write(request, journey, metrics, journey_id, errors, 409)
 
 
 @router.get("/responses/{response_id}")

@@ -152,11 +152,16 @@ def _priority(
     customer_value = round(100 * detractors / answers)
     business_value = round(100 * revenue / journey_risk) if journey_risk > 0 else 0
     priority = round((customer_value + business_value) / 2 / (1 + item.effort), 1)
-    said = [
-        f"≈ {revenue:,.0f} {settings.currency} revenue at risk a year across "
+    whom = (
         f"{risk.detractors:,} detractor{'s' if risk.detractors != 1 else ''} of "
-        f"{risk.customers:,} customer{'s' if risk.customers != 1 else ''} "
-        f"({business_value}% of the journey's)",
+        f"{risk.customers:,} customer{'s' if risk.customers != 1 else ''}"
+    )
+    said = [
+        f"≈ {revenue:,.0f} {settings.currency} revenue at risk a year across {whom} "
+        f"({business_value}% of the journey's)"
+        if revenue > 0
+        else f"no revenue at risk across {whom} (no detractor here with revenue, or no churn "
+        "seen among detractors)",
         f"{customer_value}% of {answers:,} NPS answer{'s' if answers != 1 else ''} from detractors",
     ]
     if themes:
