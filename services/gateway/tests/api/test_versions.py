@@ -100,7 +100,7 @@ def test_a_version_shows_its_map_read_only(viewer, editor, changed_live):
         ("/versions/0", 404, "“0” is not a version number"),
         ("/versions/99", 404, "There is no version 99: this journey has versions 1 to 2."),
         ("/versions/compare?from=one&to=2", 422, "“one” is not a version number"),
-        ("/versions/compare?from=1&to=7", 404, "There is no version 7"),
+        ("/versions/compare?from=1&to=7", 422, "There is no version 7"),
         ("/versions/compare?from=-1", 422, "“-1” is not a version number"),
     ],
 )
@@ -165,3 +165,12 @@ def test_a_journey_that_was_never_published_has_no_versions_yet(stack, viewer):
     compare = viewer.get(f"/journeys/{draft['id']}/versions/compare")
     assert compare.status_code == 200
     assert "This journey has no versions yet" in compare.text
+
+
+def test_the_versions_page_says_so_when_journey_is_down(stack, viewer, changed_live):
+    stack.stop("journey")
+    page = viewer.get(f"/journeys/{changed_live['id']}/versions")
+    assert page.status_code == 200
+    assert "The journey service cannot be reached" in page.text
+    compare = viewer.get(f"/journeys/{changed_live['id']}/versions/compare")
+    assert compare.status_code == 503 and "journey service" in compare.text

@@ -309,8 +309,8 @@ def _picked(raw_from: str | None, raw_to: str | None, latest: int) -> tuple[int,
             return default_from, default_to, _not_a_number(raw), 422
         numbers.append(number)
     for number in numbers:
-        if number > latest:
-            return numbers[0], numbers[1], _no_such_version(number, latest), 404
+        if number > latest:  # 422, not 404: htmx swaps it in for the picker's boosted form
+            return numbers[0], numbers[1], _no_such_version(number, latest), 422
     if latest < 2:
         return numbers[0], numbers[1], "Comparing needs two versions: this journey has one.", 200
     return numbers[0], numbers[1], "", 200
