@@ -50,6 +50,7 @@ from gateway.pages import (
     survey_email,
     surveys,
     themes,
+    versions,
 )
 from gateway.web import STAFF_CSP, is_htmx, render, see_other
 
@@ -121,6 +122,7 @@ def create_app(
     app.include_router(cases.router)
     app.include_router(answers.router)
     app.include_router(journeys.router)
+    app.include_router(versions.router)
     app.include_router(ownership.router)
     app.include_router(opportunities.router)
     app.include_router(actions.router)

@@ -15,6 +15,9 @@ from gateway.clients.models import (
     Touchpoint,
     TouchpointGroup,
     TouchpointSummary,
+    Version,
+    VersionComparison,
+    VersionPage,
 )
 
 
@@ -211,3 +214,41 @@ class JourneyClient(BackendClient):
             "POST", f"/v1/journeys/{journey_id}/reviews", json=fields, acting_user=acting_user
         )
         return Review.model_validate(response.json())
+
+    async def list_versions(
+        self, journey_id: str, *, cursor: str | None = None, limit: int = 50
+    ) -> VersionPage:
+        """The journey's map versions, newest first."""
+        return VersionPage.model_validate(
+            await self.get_json(
+                f"/v1/journeys/{journey_id}/versions", params={"cursor": cursor, "limit": limit}
+            )
+        )
+
+    async def get_version(self, journey_id: str, number: int) -> Version:
+        return Version.model_validate(
+            await self.get_json(f"/v1/journeys/{journey_id}/versions/{number}")
+        )
+
+    async def compare_versions(
+        self, journey_id: str, *, from_version: int, to_version: int
+    ) -> VersionComparison:
+        return VersionComparison.model_validate(
+            await self.get_json(
+                f"/v1/journeys/{journey_id}/versions/compare",
+                params={"from_version": from_version, "to_version": to_version},
+            )
+        )
+
+    async def restore_version(
+        self, journey_id: str, number: int, *, acting_user: str, idempotency_key: str
+    ) -> JourneySummary:
+        """A new draft journey with the version's map; a retry with the same key makes none."""
+        response = await self.request(
+            "POST",
+            f"/v1/journeys/{journey_id}/versions/{number}/restore",
+            json={},
+            acting_user=acting_user,
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return JourneySummary.model_validate(response.json())

@@ -70,6 +70,7 @@ class JourneySummary(Remote):
     owner_name: str = ""
     last_reviewed_date: date | None = None
     updated_at: datetime
+    origin_journey_id: str | None = None  # a copy's (or a restored version's) journey
 
 
 class Journey(JourneySummary):
@@ -87,6 +88,112 @@ class Change(Remote):
     entity_type: str
     entity_id: str
     changes: dict[str, Any] = Field(default_factory=dict)
+
+
+class VersionSummary(Remote):
+    """A version journey kept of a journey's map: at a publish, or a day's last live change."""
+
+    number: int
+    reason: str  # published | changed
+    day: date
+    taken_at: datetime
+    updated_at: datetime
+    updated_by: str = ""
+
+
+class MapTouchpoint(Remote):
+    id: str
+    name: str
+    description: str = ""
+    channel: str
+    interaction: str
+    owner_team_id: str | None = None
+    owner_team_name: str | None = None  # as it was when the version was kept
+    owner_name: str = ""
+    owner_email: str | None = None
+    standard: str = ""
+    moment_of_truth: bool = False
+    targets: list[Target] = Field(default_factory=list)
+
+
+class MapStage(Remote):
+    id: str
+    name: str
+    experience: str = ""
+    touchpoints: list[MapTouchpoint] = Field(default_factory=list)
+
+
+class MapJourney(Remote):
+    name: str
+    description: str = ""
+    state: str
+    status: str
+    owner_name: str = ""
+
+
+class JourneyMap(Remote):
+    journey: MapJourney
+    stages: list[MapStage] = Field(default_factory=list)
+
+
+class Version(VersionSummary):
+    map: JourneyMap
+
+
+class VersionPage(Remote):
+    items: list[VersionSummary]
+    next_cursor: str | None = None
+
+
+class ValueChange(Remote):
+    before: Any = None
+    after: Any = None
+
+
+class StageRef(Remote):
+    id: str
+    name: str
+
+
+class StageChange(StageRef):
+    changes: dict[str, ValueChange] = Field(default_factory=dict)
+
+
+class TouchpointRef(Remote):
+    id: str
+    name: str
+    stage_id: str
+    stage_name: str
+
+
+class TouchpointMove(TouchpointRef):
+    from_stage_id: str
+    from_stage_name: str
+    from_position: int
+    position: int
+
+
+class TouchpointChange(TouchpointRef):
+    before: Any = None
+    after: Any = None
+
+
+class VersionComparison(Remote):
+    """What changed from one version of a map to another (journey's compare)."""
+
+    from_version: int
+    to_version: int | None = None
+    journey: dict[str, ValueChange] = Field(default_factory=dict)
+    stages_added: list[StageRef] = Field(default_factory=list)
+    stages_removed: list[StageRef] = Field(default_factory=list)
+    stages_changed: list[StageChange] = Field(default_factory=list)
+    touchpoints_added: list[TouchpointRef] = Field(default_factory=list)
+    touchpoints_removed: list[TouchpointRef] = Field(default_factory=list)
+    touchpoints_moved: list[TouchpointMove] = Field(default_factory=list)
+    touchpoints_reowned: list[TouchpointChange] = Field(default_factory=list)
+    touchpoints_renamed: list[TouchpointChange] = Field(default_factory=list)
+    standards_changed: list[TouchpointChange] = Field(default_factory=list)
+    targets_changed: list[TouchpointChange] = Field(default_factory=list)
 
 
 class Score(Remote):

@@ -197,12 +197,14 @@ async def journey_map(
     journey_id: str,
     days: Days = DEFAULT_DAYS,
     layer: Annotated[str, Query(description="scores or observed")] = "scores",
+    restored: Annotated[str, Query(description="The version just restored as this draft")] = "",
 ) -> Response:
     layer = layer if layer in LAYERS else "scores"
     context = await _board(journey, metrics, journey_id, _days(days), layer)
     title = context["journey"].name if context["journey"] else "Journey"
     template = "journeys/_board.html" if is_htmx(request) else "journeys/map.html"
-    return render(request, template, {"title": title, **context})
+    restored = restored if restored.isascii() and restored.isdigit() and len(restored) <= 7 else ""
+    return render(request, template, {"title": title, **context, "restored": restored})
 
 
 async def _board_changed(
