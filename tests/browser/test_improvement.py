@@ -170,6 +170,7 @@ def test_an_action_goes_from_the_board_to_its_measured_effect(
     # Its page: the verdict, the chart with the ship date, the figures and the why.
     shipped.get_by_role("link", name="One-page checkout").click()
     expect(page.locator("h1")).to_contain_text("One-page checkout")
+    action_id = page.url.rsplit("/", 1)[-1]
     expect(page.locator(".verdict-line")).to_contain_text("Improved")
     expect(page.locator(".verdict-line")).to_contain_text("CES rose")
     chart = page.locator("figure.effect-chart svg")
@@ -186,6 +187,15 @@ def test_an_action_goes_from_the_board_to_its_measured_effect(
     expect(page.locator("#why-heading + article")).to_contain_text("Fewer steps to pay")
     expect(page.get_by_role("button", name="Ship")).to_have_count(0)  # shipped is final
     page.screenshot(path=str(tmp_path / "improvement-action.png"), full_page=True)
+    # The journey map shows it on the touchpoint it changed, and only there.
+    page.goto(f"{world.gateway}/journeys/{journey_id}")
+    checkout = page.locator(f"article#tp-{made['points']['Checkout']}")
+    expect(checkout.locator(".card-actions")).to_contain_text("One-page checkout")
+    expect(checkout.locator(".card-actions")).to_contain_text(
+        f"shipped {shipped_on.strftime('%d %b')}"
+    )
+    expect(page.locator(f"article#tp-{made['points']['Basket']} .card-actions")).to_have_count(0)
+    page.goto(page.url.replace(f"/journeys/{journey_id}", f"/actions/{action_id}"))
     page.set_viewport_size({"width": 390, "height": 844})
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the action page is {overflow}px wider than a phone"

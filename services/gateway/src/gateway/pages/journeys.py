@@ -16,8 +16,9 @@ from gateway.auth import Editor, Staff
 from gateway.charts import emotion_chart
 from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
-from gateway.clients.models import Journey, Overlay, Team, Touchpoint
+from gateway.clients.models import Action, Journey, Overlay, Team, Touchpoint
 from gateway.dependencies import JourneyDep, MetricsDep
+from gateway.improvement import affected
 from gateway.pages.common import fetch
 from gateway.present import TOUCHPOINT_LABELS, UNIT_SECONDS, differences, history_entry
 from gateway.web import is_htmx, redirect_for, render
@@ -110,6 +111,7 @@ async def _board(
             journey_id, "standards", start=today - timedelta(days=days - 1), end=today
         ),
         teams=journey.list_teams(),
+        actions=journey.list_actions(journey_id),
         observed=_observed_layer(metrics, journey_id, start, today)
         if layer == "observed"
         else _nothing(),
@@ -132,6 +134,7 @@ async def _board(
         "observed": parts["observed"],
         "errors": {},
         "summary": _summary(document),
+        "actions_at": _recent_actions(parts["actions"] or [], document, today),
     }
     if document is not None:
         measured = overlay.stage_emotions() if overlay else {}
@@ -146,6 +149,24 @@ async def _board(
             ]
         )
     return context
+
+
+RECENT_DAYS = 180  # how long a shipped action stays on its touchpoints' cards
+
+
+def _recent_actions(
+    actions: list[Action], document: Journey | None, today: date
+) -> dict[str, list[Action]]:
+    """By touchpoint, the actions under way there and those shipped in the last RECENT_DAYS."""
+    found: dict[str, list[Action]] = {}
+    for action in actions:
+        if action.state == "abandoned" or (
+            action.shipped_at is not None and (today - action.shipped_at.date()).days > RECENT_DAYS
+        ):
+            continue
+        for touchpoint in affected(action, document):
+            found.setdefault(touchpoint, []).append(action)
+    return found
 
 
 async def _nothing() -> None:
