@@ -22,6 +22,7 @@ page = keep_up.page
 
 SHIPPED_DAYS_AGO = 50
 RISE = 1.2  # CES points planted at the checkout from the ship date on
+SAID = "Too many steps before I could pay"
 
 
 def shop(world: World) -> dict[str, Any]:
@@ -83,6 +84,11 @@ def shop(world: World) -> dict[str, Any]:
                             "answers": [
                                 {"question": "nps", "type": "nps", "value": nps},
                                 {"question": "ces", "type": "ces", "value": ces},
+                                *(
+                                    [{"question": "why", "type": "text", "value": SAID}]
+                                    if name == "Checkout" and day == 3 and i < 2
+                                    else []
+                                ),
                             ],
                         },
                         at,
@@ -140,6 +146,31 @@ def test_an_action_goes_from_the_board_to_its_measured_effect(
     expect(page_card).to_contain_text("set by hand: “Checkout is this quarter's company goal”")
     expect(page_card.locator(".priority")).to_have_text("90")
     expect(page_card).to_contain_text("From data the priority would be")
+
+    # Evidence: found by searching the checkout's answers, attached, and removed again.
+    page_card.get_by_role("link", name="Fewer steps to pay").click()
+    expect(page.locator("h1")).to_contain_text("Fewer steps to pay")
+    expect(page.locator("#evidence-heading")).to_contain_text("0")
+    page.get_by_label("Among").select_option(label="Answers")
+    page.get_by_label("With the words").fill("steps pay")
+    page.get_by_role("button", name="Search").click()
+    picks = page.locator(".picks li")
+    expect(picks).to_have_count(2)
+    expect(picks.first).to_contain_text(SAID)
+    picks.first.locator("input[type=checkbox]").check()
+    page.get_by_role("button", name="Attach the ticked ones").click()
+    expect(page.locator("#evidence-heading")).to_contain_text("1")
+    expect(page.locator(".evidence-list")).to_contain_text(SAID)
+    expect(page.locator(".picks li")).to_have_count(1)  # what is attached is not offered again
+    page.get_by_label("Among").select_option(label="Cases")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#search-heading + form + p + p.empty, .empty").last).to_contain_text(
+        "Nothing of that kind"
+    )
+    page.screenshot(path=str(tmp_path / "improvement-evidence.png"), full_page=True)
+    page.locator(".evidence-list").get_by_role("button", name=f"Remove {SAID}").click()
+    expect(page.locator("#evidence-heading")).to_contain_text("0")
+    page.get_by_role("link", name="Opportunities and actions").click()
 
     # Plan an action on the board.
     form = page.locator("form[action$='/actions']")

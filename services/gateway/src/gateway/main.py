@@ -38,6 +38,7 @@ from gateway.pages import (
     auth,
     cases,
     dashboard,
+    evidence,
     incidents,
     journeys,
     notifications,
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(ownership.router)
     app.include_router(opportunities.router)
     app.include_router(actions.router)
+    app.include_router(evidence.router)
     app.include_router(themes.router)
     app.include_router(notifications.router)
     app.include_router(observed.router)

@@ -252,3 +252,8 @@ class JourneyClient(BackendClient):
             headers={"Idempotency-Key": idempotency_key},
         )
         return JourneySummary.model_validate(response.json())
+
+    async def get_opportunity(self, opportunity_id: str) -> Opportunity:
+        return Opportunity.model_validate(
+            await self.get_json(f"/v1/opportunities/{opportunity_id}")
+        )
