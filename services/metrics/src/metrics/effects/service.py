@@ -572,7 +572,7 @@ def read_stored(row: ActionEffect) -> ActionEffectRead:
 
 def _stored() -> Any:
     return select(ActionEffect).where(
-        col(ActionEffect.deleted).is_(False), col(ActionEffect.result).is_not(None)
+        col(ActionEffect.deleted).is_(False), col(ActionEffect.computed_on).is_not(None)
     )
 
 
