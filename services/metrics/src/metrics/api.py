@@ -12,6 +12,7 @@ from metrics.drivers.router import router as drivers
 from metrics.effects.router import router as effects
 from metrics.ingest.router import router as ingest
 from metrics.observed.router import router as observed
+from metrics.reviews.router import router as reviews
 from metrics.scores.router import router as scores
 from metrics.themes.router import router as themes
 
@@ -29,6 +30,7 @@ for router in (
     cases,
     effects,
     observed,
+    reviews,
 ):
     api_router.include_router(router)
 

@@ -20,42 +20,11 @@ _ids = count()
 
 
 def touchpoints(ev) -> list[dict[str, Any]]:
-    """Two touchpoints, each with an attribute indicator: a parcel delivered on time, a
-    ticket closed without being reopened."""
-    indicators = {
-        TREATED: ("parcel_delivered", "late_days"),
-        CONTROL: ("ticket_closed", "reopened"),
-    }
-    made = []
-    for position, (touchpoint, (activity, attribute)) in enumerate(indicators.items()):
-        made.append(
-            ev.event(
-                "touchpoint.created",
-                {
-                    "id": touchpoint,
-                    "version": 1,
-                    "journey_id": JOURNEY,
-                    "stage_id": "st-1",
-                    "position": position,
-                    "name": touchpoint.removeprefix("tp-").title(),
-                    "channel": "web",
-                    "targets": [],
-                    "activities": [activity],
-                    "indicator": {
-                        "kind": "attribute",
-                        "activity": activity,
-                        "attribute": attribute,
-                        "operator": "le",
-                        "value": 0,
-                        "objective": 0.9,
-                        "declared_activities": [],
-                    },
-                    "journey": {"id": JOURNEY, "name": "Delivery", "state": "current"},
-                    "stage": {"id": "st-1", "name": "Deliver", "position": 0},
-                },
-            )
-        )
-    return made
+    """Two touchpoints, each with a standard: a parcel delivered on time, a ticket closed
+    without being reopened."""
+    return ev.measured_touchpoints(
+        JOURNEY, (TREATED, "parcel_delivered", "late_days"), (CONTROL, "ticket_closed", "reopened")
+    )
 
 
 def action(ev, *, version: int, shipped_on: date | None, verb: str = "shipped", **extra: Any):
