@@ -21,9 +21,11 @@ TouchpointId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
     response_model=EffectRead,
     summary="The measured effect of a change shipped at touchpoints",
     description="The touchpoints' NPS, CSAT and CES in equal windows before and after the ship "
-    "date (`settle_days` after it left out), the change with its 95% interval and p-value, and "
-    "the difference-in-differences against the journey's other touchpoints (the effect "
-    "credited when there are any), p-values Benjamini-Hochberg adjusted across the metrics. "
+    "date (`settle_days` after it left out), their standards compliance (share of standard "
+    "occasions met) and the churn of the customers who answered at them, each when it has "
+    "data: the change with its 95% interval and p-value, and the difference-in-differences "
+    "against the journey's other touchpoints (the effect credited when there are any; none "
+    "for churn), p-values Benjamini-Hochberg adjusted across the metrics. "
     "`verdict`: too_early until the after window is over, not_enough_data, "
     'no_measurable_effect, improved, worse or mixed. Definitions: docs/metrics.md, "Effect '
     'of a shipped action".',
