@@ -5,14 +5,18 @@ compliance and the churn of the customers who passed the touchpoints are measure
 against a computation from the planted data."""
 
 import random
+import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+import metrics.alerts.worker as worker
 import metrics.ingest.service as ingest_service
 from metrics.effects.service import refresh_due
+from metrics.main import create_app
 
 JOURNEY = "journey-act"
 TREATED, CONTROL = "tp-deliver", "tp-support"
@@ -175,6 +179,25 @@ def test_a_new_ship_date_unfreezes_the_effect_and_old_events_change_nothing(
     stored(api, status=404)
     send(action(ev, version=4, shipped_on=today - timedelta(days=10), verb="updated"))
     stored(api, status=404)
+
+
+def test_the_background_round_measures_an_open_effect_on_a_new_day(
+    ev, api, send, settings, monkeypatch
+):
+    today = ev.now.date()
+    send(*touchpoints(ev))
+    send_all(send, nps_answers(ev, TREATED, range(1, 30)))
+    send(action(ev, version=2, shipped_on=today - timedelta(days=20)))
+    assert stored(api)["computed_on"] == today.isoformat()
+    tomorrow = datetime.combine(today + timedelta(days=1), time(0, 5), UTC)
+    monkeypatch.setattr(worker, "utcnow", lambda: tomorrow)
+    # The app's own background round (alerts and effects), started with the app.
+    with TestClient(create_app(settings.model_copy(update={"alerts_in_process": True}))):
+        deadline = clock.monotonic() + 20
+        while stored(api)["computed_on"] != tomorrow.date().isoformat():
+            assert clock.monotonic() < deadline, "the round did not measure the effect"
+            clock.sleep(0.2)
+    assert stored(api)["frozen"] is False
 
 
 def post_activities(api, ingest_key, rows: list[dict[str, Any]]) -> None:
