@@ -292,7 +292,7 @@ def _compliance(
     return _from_shares("compliance", changed, untouched, query.min_responses)
 
 
-def churned(session: Session, touchpoint_ids: set[str], start: date, end: date) -> Pair:
+def _churned(session: Session, touchpoint_ids: set[str], start: date, end: date) -> Pair:
     """(churned, customers) of the customers with a known outcome who answered at the
     touchpoints on the days start to end and were still customers on their first answer
     then: churned when their churn date is on or before `end`."""
@@ -323,8 +323,8 @@ def _churn(
     session: Session, query: Query, span: Windows, after_to: date, changed_ids: set[str]
 ) -> Measured | None:
     changed = (
-        churned(session, changed_ids, span.before_from, span.before_to),
-        churned(session, changed_ids, span.after_from, after_to),
+        _churned(session, changed_ids, span.before_from, span.before_to),
+        _churned(session, changed_ids, span.after_from, after_to),
     )
     return _from_shares("churn", changed, None, query.min_responses)
 
