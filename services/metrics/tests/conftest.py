@@ -118,13 +118,16 @@ def touchpoint_event(
     deleted: bool = False,
     stage_id: str = "stage-delivery",
     journey_id: str = "journey-1",
+    position: int = 0,
+    activities: list[str] | None = None,
+    indicator: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     data = {
         "id": touchpoint_id,
         "version": version,
         "journey_id": journey_id,
         "stage_id": stage_id,
-        "position": 0,
+        "position": position,
         "name": name,
         "channel": "field",
         "owner_team_id": "team-logistics",
@@ -139,11 +142,45 @@ def touchpoint_event(
         "stage": {"id": stage_id, "name": "Delivery", "position": 0, "designed_emotion": 1},
         "owner_team": {"id": "team-logistics", "name": "Logistics"},
     }
+    if activities is not None:
+        data["activities"] = activities
+    if indicator is not None:
+        data["indicator"] = indicator
     if deleted:
         data["deleted"] = True
     return event(
         f"touchpoint.{'deleted' if deleted else 'updated' if version > 1 else 'created'}", data
     )
+
+
+def on_time_indicator(activity: str, attribute: str) -> dict[str, Any]:
+    """A standard met when the activity's `attribute` is 0 or less (late days, reopenings),
+    with an objective of 90 %."""
+    return {
+        "kind": "attribute",
+        "activity": activity,
+        "attribute": attribute,
+        "operator": "le",
+        "value": 0,
+        "objective": 0.9,
+        "declared_activities": [],
+    }
+
+
+def measured_touchpoints(journey_id: str, *rows: tuple[str, str, str]) -> list[dict[str, Any]]:
+    """A touchpoint event for each (touchpoint, activity, attribute): in that order on the
+    map, mapped from the activity, its standard the activity's attribute at 0 or less."""
+    return [
+        touchpoint_event(
+            touchpoint,
+            name=touchpoint.removeprefix("tp-").title(),
+            journey_id=journey_id,
+            position=position,
+            activities=[activity],
+            indicator=on_time_indicator(activity, attribute),
+        )
+        for position, (touchpoint, activity, attribute) in enumerate(rows)
+    ]
 
 
 HOUR = 3600.0
@@ -219,6 +256,7 @@ class Events:
     event = staticmethod(event)
     response = staticmethod(response_event)
     touchpoint = staticmethod(touchpoint_event)
+    measured_touchpoints = staticmethod(measured_touchpoints)
     case = staticmethod(case_event)
 
 

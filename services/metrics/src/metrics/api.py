@@ -13,6 +13,7 @@ from metrics.effects.router import router as effects
 from metrics.ingest.router import router as ingest
 from metrics.observed.router import router as observed
 from metrics.priorities.router import router as priorities
+from metrics.reviews.router import router as reviews
 from metrics.scores.router import router as scores
 from metrics.themes.router import router as themes
 
@@ -31,6 +32,7 @@ for router in (
     effects,
     observed,
     priorities,
+    reviews,
 ):
     api_router.include_router(router)
 

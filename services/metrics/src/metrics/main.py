@@ -20,7 +20,9 @@ fixed.
 **Queries** (`read` key): scores (NPS, CSAT, CES) with n and a 95% interval per touchpoint, stage,
 journey, channel, segment or owner team; series; changes with Benjamini-Hochberg-corrected
 p-values; the journey overlay; comments and their sentiment; churn, revenue at risk and CLV;
-drivers; incidents (and the alerts recorded before them). Every figure follows cxloop's metric
+drivers; incidents (and the alerts recorded before them); the effect of a shipped action, measured
+on demand or stored from journey's `action.*` events and frozen once its window is over; the
+reasons a journey needs review. Every figure follows cxloop's metric
 definitions; scores are read from daily rollups, so a query's cost grows with days x
 touchpoints, not with responses.
 

@@ -9,12 +9,14 @@ from metrics.alerts.models import Alert, Incident
 from metrics.cases.models import CaseFact
 from metrics.customers.models import Customer, LatestNps
 from metrics.dimension.models import JourneyDim, StageDim, TeamDim, TouchpointDim
+from metrics.effects.models import ActionEffect
 from metrics.facts.models import DailyRollup, ErasedResponse, MonthlyRollup, ResponseFact
 from metrics.ingest.models import ProcessedEvent
 from metrics.observed.models import ActivityEvent, ObservedRollup, ObservedState
 from metrics.themes.models import CommentTheme, Theme
 
 __all__ = [
+    "ActionEffect",
     "ActivityEvent",
     "Alert",
     "ApiKey",

@@ -1,5 +1,6 @@
 """Evaluates incidents in the background: touchpoints that received answers soon after they
-arrive (at most once per debounce interval), and every touchpoint on a schedule."""
+arrive (at most once per debounce interval), and every touchpoint on a schedule. The scheduled
+round also measures again the stored effects of shipped actions not measured today."""
 
 import threading
 import time
@@ -8,8 +9,10 @@ from typing import Any
 import structlog
 
 from cxshared.events.outbox import Outbox
+from cxshared.timeutil import utcnow
 from metrics.alerts.service import evaluate_touchpoints
 from metrics.config import Settings
+from metrics.effects.service import refresh_due
 
 log = structlog.get_logger("metrics.alerts")
 
@@ -50,6 +53,7 @@ class AlertEvaluator:
                     with self._lock:
                         self._dirty.clear()
                     self._evaluate(None)
+                    self._refresh_effects()
                     next_full = time.monotonic() + self.settings.alert_schedule_seconds
                 with self._lock:
                     dirty, self._dirty = self._dirty, set()
@@ -71,3 +75,10 @@ class AlertEvaluator:
                 escalated=changes.escalated,
                 resolved=changes.resolved,
             )
+
+    def _refresh_effects(self) -> None:
+        measured = refresh_due(
+            self.engine, today=utcnow().date(), min_responses=self.settings.min_responses
+        )
+        if measured:
+            log.info("effects.refreshed", actions=measured)

@@ -3,6 +3,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cxshared.pagination import Page
 from metrics.scores.schemas import Score
 
 
@@ -39,11 +40,17 @@ class Side(BaseModel):
 
 
 class MetricEffect(BaseModel):
-    metric: str
+    metric: str = Field(
+        description="nps, csat, ces (from the answers); compliance (the share of the "
+        "touchpoints' standard occasions that met the standard, in %); churn (the share of "
+        "customers who answered at the touchpoints in the window and churned by its end, in "
+        "%: lower is better). A metric without data in either window is left out."
+    )
     changed: Side = Field(description="The action's touchpoints together.")
     untouched: Side | None = Field(
         description="The journey's other touchpoints together: what moved without the action. "
-        "Null when the journey has none with answers."
+        "Null when the journey has none with answers (with occasions, for compliance); always "
+        "null for churn."
     )
     difference_in_differences: Shift | None = Field(
         description="The touchpoints' change less the untouched ones' change; null without a "
@@ -57,7 +64,9 @@ class MetricEffect(BaseModel):
         description="The tested p-value, Benjamini-Hochberg adjusted across the metrics tested."
     )
     significant: bool
-    direction: str | None = Field(description="better, worse, or null when not significant.")
+    direction: str | None = Field(
+        description="better, worse, or null when not significant. Churn is better when it falls."
+    )
 
 
 class EffectRead(BaseModel):
@@ -92,3 +101,21 @@ class EffectRead(BaseModel):
     verdict: Verdict
     reason: str
     metrics: list[MetricEffect]
+
+
+class ActionEffectRead(BaseModel):
+    """A shipped action's effect as metrics stored it (docs/metrics.md, "Stored effects")."""
+
+    action_id: str
+    journey_id: str
+    title: str
+    version: int = Field(description="The version of the action the effect was measured for.")
+    frozen: bool = Field(
+        description="The after window was over when it was measured: it is never measured "
+        "again, unless the action's ship date or touchpoints change."
+    )
+    computed_on: date = Field(description="The day (UTC) the effect was measured.")
+    effect: EffectRead
+
+
+ActionEffectPage = Page[ActionEffectRead]

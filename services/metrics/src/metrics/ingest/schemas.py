@@ -55,3 +55,21 @@ class EntityData(BaseModel):
 
     id: Annotated[str, Field(min_length=1, max_length=64)]
     version: Annotated[int, Field(ge=0)]
+
+
+class ActionData(BaseModel):
+    """What journey's `action.*` events carry that metrics keeps (docs/metrics.md, "Stored
+    effects"); a deletion carries the version after the last edit and `deleted`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    version: Annotated[int, Field(ge=0)]
+    journey_id: Annotated[str, Field(min_length=1, max_length=64)]
+    title: Annotated[str, Field(max_length=200)] = ""
+    state: Annotated[str, Field(max_length=20)] = ""
+    affected_touchpoint_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=500
+    )
+    shipped_at: IsoDateTime | None = None
+    deleted: bool = False

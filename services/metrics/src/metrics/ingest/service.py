@@ -19,11 +19,12 @@ from metrics.cases import service as cases
 from metrics.cases.schemas import CaseData
 from metrics.customers.service import keep_latest_nps, refresh_latest_nps
 from metrics.dimension import service as dimension
+from metrics.effects import service as effects
 from metrics.facts.models import ErasedResponse, ResponseFact
 from metrics.facts.service import RollupDeltas, insert_facts, remove_facts
 from metrics.facts.values import Fact, FactValues, fact_values
 from metrics.ingest.models import ProcessedEvent
-from metrics.ingest.schemas import EntityData, ErasureData, ResponseData
+from metrics.ingest.schemas import ActionData, EntityData, ErasureData, ResponseData
 from metrics.observed import service as observed
 from metrics.themes import service as themes
 
@@ -42,6 +43,7 @@ class Batch:
     the end; the facts and erasures the batch's responses may meet are read up front."""
 
     session: Session
+    min_responses: int
     deltas: RollupDeltas = field(default_factory=RollupDeltas)
     stored: dict[str, ResponseFact] = field(default_factory=dict)
     erased: set[str] = field(default_factory=set)
@@ -49,6 +51,7 @@ class Batch:
     removed_respondents: set[str] = field(default_factory=set)
     removed: set[str] = field(default_factory=set)
     touchpoints: set[str] = field(default_factory=set)
+    actions: set[str] = field(default_factory=set)
 
     def prefetch(self, response_ids: set[str]) -> None:
         if not response_ids:
@@ -108,6 +111,10 @@ class Batch:
         )
         for respondent in self.removed_respondents:
             refresh_latest_nps(self.session, respondent)
+        # After the rollups: the effect counts the answers of this very batch.
+        effects.measure(
+            self.session, self.actions, today=utcnow().date(), min_responses=self.min_responses
+        )
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,25 @@ def _case(batch: Batch, event: EventEnvelope, index: int) -> None:
     cases.apply(batch.session, _parse(CaseData, event, index), as_utc(event.occurred_at))
 
 
+def _action(batch: Batch, event: EventEnvelope, index: int) -> None:
+    data = _parse(ActionData, event, index)
+    moved = effects.apply_action(
+        batch.session,
+        effects.ActionEvent(
+            action_id=data.id,
+            version=data.version,
+            journey_id=data.journey_id,
+            title=data.title,
+            state=data.state,
+            touchpoint_ids=list(dict.fromkeys(data.affected_touchpoint_ids)),
+            shipped_on=as_utc(data.shipped_at).date() if data.shipped_at else None,
+            deleted=data.deleted or event.type == "action.deleted",
+        ),
+    )
+    if moved:
+        batch.actions.add(data.id)
+
+
 def _forget_in_alerts(session: Session, response_ids: set[str]) -> None:
     """Erased answers leave the evidence of incidents and of the alerts before them."""
     for model in (Incident, Alert):
@@ -214,6 +240,10 @@ HANDLERS: dict[str, Callable[[Batch, EventEnvelope, int], None]] = {
         for verb in ("opened", "assigned", "updated", "breached", "resolved", "closed", "reopened")
     },
     **{
+        f"action.{verb}": _action
+        for verb in ("created", "updated", "shipped", "abandoned", "deleted")
+    },
+    **{
         f"{entity}.{verb}": _entity(entity)
         for entity in dimension.TABLES
         for verb in ("created", "updated", "deleted")
@@ -221,15 +251,16 @@ HANDLERS: dict[str, Callable[[Batch, EventEnvelope, int], None]] = {
 }
 
 
-def ingest(session: Session, events: list[EventEnvelope]) -> Result:
-    """Applies the events not seen before, in the caller's write transaction."""
+def ingest(session: Session, events: list[EventEnvelope], *, min_responses: int) -> Result:
+    """Applies the events not seen before, in the caller's write transaction. `min_responses`:
+    what an action's effect is measured with."""
     ids = {e.id for e in events}
     seen: set[Any] = set(
         session.execute(
             select(col(ProcessedEvent.id)).where(col(ProcessedEvent.id).in_(ids))
         ).scalars()
     )
-    batch = Batch(session)
+    batch = Batch(session, min_responses)
     batch.prefetch(
         {
             str(e.data["response_id"])
@@ -257,14 +288,14 @@ def ingest(session: Session, events: list[EventEnvelope]) -> Result:
     return Result(applied, duplicates, ignored, frozenset(batch.touchpoints - {""}))
 
 
-def apply(*, engine: Engine, events: list[EventEnvelope]) -> Result:
+def apply(*, engine: Engine, events: list[EventEnvelope], min_responses: int) -> Result:
     """Applies the events in a write transaction of their own, tried again when another
     delivery of one of them committed first."""
     attempt = 1
     while True:
         try:
             with write_session(engine) as session:
-                return ingest(session, events)
+                return ingest(session, events, min_responses=min_responses)
         except IntegrityError:
             if attempt == ATTEMPTS:
                 raise

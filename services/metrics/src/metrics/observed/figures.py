@@ -390,27 +390,41 @@ def judged(met: int, missed: int, objective: float) -> dict[str, Any]:
     }
 
 
+def occasions_by_touchpoint(
+    session: Session,
+    journey_id: str,
+    start: date,
+    end: date,
+    touchpoint_ids: list[str] | None = None,
+) -> dict[str, tuple[int, int]]:
+    """Touchpoint -> (met, missed) occasions of its indicator on the days start to end: of the
+    given touchpoints, or of every touchpoint of the journey with occasions."""
+    table = ObservedRollup
+    query = select(col(table.label), func.sum(table.count)).where(
+        col(table.journey_id) == journey_id,
+        col(table.segment) == "",
+        col(table.kind) == "std",
+        col(table.grain) == DAY,
+        col(table.day) >= start,
+        col(table.day) <= end,
+    )
+    if touchpoint_ids is not None:
+        labels = [f"{t}{SEP}{outcome}" for t in touchpoint_ids for outcome in (MET, MISSED)]
+        query = query.where(col(table.label).in_(labels))
+    found: dict[str, tuple[int, int]] = {}
+    for text, count in session.execute(query.group_by(col(table.label))):
+        touchpoint, outcome = text.split(SEP)
+        met, missed = found.get(touchpoint, (0, 0))
+        if outcome == MET:
+            found[touchpoint] = (met + int(count), missed)
+        else:
+            found[touchpoint] = (met, missed + int(count))
+    return found
+
+
 def occasions(
     session: Session, journey_id: str, touchpoint_id: str, start: date, end: date
 ) -> tuple[int, int]:
     """(met, missed) occasions of the touchpoint's indicator on the days start to end."""
-    table = ObservedRollup
-    met = missed = 0
-    for text, count in session.execute(
-        select(col(table.label), func.sum(table.count))
-        .where(
-            col(table.journey_id) == journey_id,
-            col(table.segment) == "",
-            col(table.kind) == "std",
-            col(table.grain) == DAY,
-            col(table.day) >= start,
-            col(table.day) <= end,
-            col(table.label).in_([f"{touchpoint_id}{SEP}{MET}", f"{touchpoint_id}{SEP}{MISSED}"]),
-        )
-        .group_by(col(table.label))
-    ):
-        if text.endswith(MET):
-            met = int(count)
-        else:
-            missed = int(count)
-    return met, missed
+    found = occasions_by_touchpoint(session, journey_id, start, end, [touchpoint_id])
+    return found.get(touchpoint_id, (0, 0))
