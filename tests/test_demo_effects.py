@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cxdemo import generate, seed
-from cxdemo.business import ACTIONS, Action
+from cxdemo.business import ACTIONS, JOURNEYS, Action
 from cxshared.auth import Scope
 from cxshared.db import make_engine
 from cxshared.testing.api import bearer, make_key
@@ -38,7 +38,10 @@ pytestmark = pytest.mark.xdist_group("demo-effects")
 # from (weekdays and seasons set how many there are), so a fixed one makes the verdicts the same
 # on every run; on any day each is a 95% statement that misses now and then.
 TODAY = date(2026, 11, 25)
-WINDOW_DAYS = 28  # the effects endpoint's default window, before and after the ship day
+# The effects endpoint's defaults: the days before and after the ship day it compares, and
+# the days after it that count on neither side.
+WINDOW_DAYS = 28
+SETTLE_DAYS = 7
 SHIPPED = {a.title: a for a in ACTIONS if a.state == "shipped"}
 
 
@@ -69,16 +72,26 @@ def metrics(
     database_factory_for: Callable[[str, Path], DatabaseFactory],
     board: tuple[dict[str, Any], dict[str, dict[str, Any]]],
 ) -> Iterator[TestClient]:
-    """Metrics with make run's answers from the first day a shipped action's before window
-    needs, and the touchpoints as journey announced them; a reader's key on its client."""
+    """Metrics with make run's answers that the effects read: those of the shipped actions'
+    journeys within their windows (the first before window to the last after window); and
+    the touchpoints as journey announced them. A reader's key on its client."""
     model, _ = board
     factory = database_factory_for("metrics", METRICS_MIGRATIONS)
     url = factory.new_url()
     settings = MetricsSettings(database_url=url, relay_in_process=False, alerts_in_process=False)
     rng = random.Random(7)
     people = generate.customers(rng, CUSTOMERS, TODAY)
-    longest = max(a.shipped_days_ago for a in SHIPPED.values())
-    first = (TODAY - timedelta(days=longest + WINDOW_DAYS)).isoformat()
+    days_ago = [a.shipped_days_ago for a in SHIPPED.values()]
+    first = (TODAY - timedelta(days=max(days_ago) + WINDOW_DAYS)).isoformat()
+    last = (TODAY - timedelta(days=min(days_ago) - SETTLE_DAYS - WINDOW_DAYS)).isoformat()
+    journeys = {a.journey for a in SHIPPED.values()}
+    measured_at = {
+        model["touchpoints"][point.name]
+        for journey in JOURNEYS
+        if journey.name in journeys
+        for stage in journey.stages
+        for point in stage.points
+    }
     rows = [
         row
         for row in generate.responses(
@@ -89,7 +102,7 @@ def metrics(
             today=TODAY,
             per_day=PER_DAY,
         )
-        if row["submitted_at"] >= first
+        if first <= row["submitted_at"] < last and row["touchpoint_id"] in measured_at
     ]
     engine = make_engine(url, pool_size=1)
     try:
@@ -144,9 +157,12 @@ def test_the_board_has_each_state_and_the_shipped_actions_their_planted_ship_day
         assert action["team_id"] == model["teams"][planned.team]
         assert action["owner_name"] == planned.owner and action["description"]
         assert len(action["opportunity_ids"]) == (1 if planned.opportunity else 0)
-        shipped_on = action["shipped_at"] and date.fromisoformat(action["shipped_at"][:10])
-        expected = planned.state == "shipped" and TODAY - timedelta(days=planned.shipped_days_ago)
-        assert shipped_on == (expected or None), planned.title
+        if planned.state == "shipped":
+            # Back-dated to the morning of the ship day, before any of that day's answers.
+            ship_day = TODAY - timedelta(days=planned.shipped_days_ago)
+            assert action["shipped_at"] == f"{ship_day.isoformat()}T06:00:00Z", planned.title
+        else:
+            assert action["shipped_at"] is None, planned.title
 
 
 def test_metrics_finds_the_checkout_redesigns_planted_rise_in_ces(board, metrics):
