@@ -50,22 +50,24 @@ def metrics(database_factory_for: Callable[[str, Path], DatabaseFactory]) -> Ite
     factory.release(url)
 
 
-def touchpoint_events() -> list[dict[str, Any]]:
-    """The demo's touchpoints as journey announces them."""
+def touchpoint_events(model: dict[str, dict[str, str]] | None = None) -> list[dict[str, Any]]:
+    """The demo's touchpoints as journey announces them, with the ids `cxdemo.seed.build_model`
+    returned (`model`), or else their names as ids and journeys journey-0, journey-1 ..."""
     now = datetime.now(UTC).isoformat()
     events = []
     for j, journey in enumerate(JOURNEYS):
+        journey_id = model["journeys"][journey.name] if model else f"journey-{j}"
         for s, stage in enumerate(journey.stages):
             for position, point in enumerate(stage.points):
                 data = {
-                    "id": point.name,
+                    "id": model["touchpoints"][point.name] if model else point.name,
                     "version": 1,
-                    "journey_id": f"journey-{j}",
+                    "journey_id": journey_id,
                     "stage_id": f"stage-{j}-{s}",
                     "position": position,
                     "name": point.name,
                     "channel": point.channel,
-                    "journey": {"id": f"journey-{j}", "name": journey.name, "state": "current"},
+                    "journey": {"id": journey_id, "name": journey.name, "state": "current"},
                 }
                 events.append(
                     {
@@ -73,7 +75,7 @@ def touchpoint_events() -> list[dict[str, Any]]:
                         "type": "touchpoint.created",
                         "occurred_at": now,
                         "source": "journey",
-                        "subject": point.name,
+                        "subject": data["id"],
                         "data": data,
                     }
                 )

@@ -3,10 +3,10 @@
 import hashlib
 import json
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from cxdemo import generate
-from cxdemo.business import DEGRADING, JOURNEYS
+from cxdemo.business import ACTIONS, DEGRADING, JOURNEYS
 from cxdemo.seed import touchpoint_survey
 
 TODAY = date(2026, 11, 25)
@@ -63,6 +63,39 @@ def test_the_degrading_touchpoint_falls_in_the_last_month_only():
         return sum(picked) / len(picked)
 
     assert mean_nps("2026-10-27", "2026-11-25") < mean_nps("2026-06-01", "2026-10-20") - 1.5
+
+
+def test_shipped_actions_change_only_their_touchpoints_ces_from_the_ship_day():
+    """The planted effects (business.ACTIONS) against the same answers without them: the
+    checkout redesign raises checkout's CES answers by 0.6 on average from its ship day, and
+    nothing else differs: not checkout's answers before it, not its NPS, not any other
+    touchpoint's answers, nothing at unboxing where the packaging change shipped."""
+
+    def answers(actions: tuple) -> list[dict]:
+        rng = random.Random(7)
+        people = generate.customers(rng, 5000, TODAY)
+        return list(
+            generate.responses(
+                rng, people, touchpoint_ids=IDS, survey_ids={}, today=TODAY, days=100,
+                actions=actions,
+            )
+        )  # fmt: skip
+
+    planted, without = answers(ACTIONS), answers(())
+    redesign = next(a for a in ACTIONS if a.ces_rise)
+    assert redesign.touchpoints == ("Checkout",) and redesign.state == "shipped"
+    shipped_on = (TODAY - timedelta(days=redesign.shipped_days_ago)).isoformat()
+    changed = [(a, b) for a, b in zip(planted, without, strict=True) if a != b]
+    for a, b in changed:
+        assert {key for key in a | b if a.get(key) != b.get(key)} == {"ces"}
+        assert a["touchpoint_id"] == IDS["Checkout"] and a["submitted_at"] >= shipped_on
+    after = [
+        a["ces"] - b["ces"]
+        for a, b in zip(planted, without, strict=True)
+        if a["touchpoint_id"] == IDS["Checkout"] and a["submitted_at"] >= shipped_on
+    ]
+    assert len(after) > 800 and len(changed) > len(after) / 2
+    assert abs(sum(after) / len(after) - redesign.ces_rise) < 0.05
 
 
 def test_weekends_are_quieter_and_comments_match_their_score():

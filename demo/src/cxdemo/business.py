@@ -270,3 +270,50 @@ REVENUE = {
     "small_business": (2_000, 12_000),
     "enterprise": (20_000, 90_000),
 }
+
+
+@dataclass(frozen=True)
+class Action:
+    """A change to a journey's experience, as journey's actions hold it: its touchpoints and
+    the opportunity it answers (by name), who delivers it, and how far it has come. A shipped
+    one reached customers `shipped_days_ago`; from that day its touchpoints' CES answers rise
+    by `ces_rise` on average (the planted effect metrics should measure), from `ces_push`
+    added before an answer is rounded to the 1-7 scale: an answer of 7 cannot rise, so the
+    push is larger than the rise (demo/tests/test_generate.py holds the rise)."""
+
+    title: str
+    journey: str
+    touchpoints: tuple[str, ...]
+    team: str
+    owner: str
+    description: str
+    state: str  # planned, in_progress or shipped
+    opportunity: str = ""
+    shipped_days_ago: int = 0
+    due_in_days: int = 0
+    ces_rise: float = 0.0
+    ces_push: float = 0.0
+
+
+# The planted effects of shipped actions: the checkout redesign made paying easier (CES up 0.6
+# on 1-7 from its ship day, nothing else changed); the packaging change made no difference
+# customers could feel. It shipped 70 days ago so that its after window (days 7 to 34 after the
+# ship day) ends before the courier's bad last month: the courier is among the untouched
+# touchpoints metrics compares with (shipped 45 days ago, the packaging was credited with its
+# fall: NPS +16, CSAT +10 points, both "significant"). One action planned and one in progress
+# fill the rest of the board.
+ACTIONS = (
+    Action("Checkout redesign", "Buying online", ("Checkout",), "Payments", "Ana Silva",
+           "Three steps, the address asked once, and paying as a guest.", "shipped",
+           opportunity="Guest checkout", shipped_days_ago=60, ces_rise=0.6, ces_push=0.7),
+    Action("Packaging change", "Delivery and returns", ("Unboxing",), "Marketing",
+           "Jonas Weber", "Paper fill instead of plastic, in the same box.", "shipped",
+           opportunity="Less plastic in the box", shipped_days_ago=70),
+    Action("Photo on delivery", "Delivery and returns", ("Courier delivers",), "Logistics",
+           "Priya Shah", "Couriers photograph every parcel they leave, and ask for the safe "
+           "place before they set out.", "in_progress",
+           opportunity="Photo on delivery, and the safe place asked first", due_in_days=30),
+    Action("Chatbot hands over sooner", "Getting support", ("Chatbot",), "Customer care",
+           "Mia Laine", "After two answers that did not help, the bot offers a person.",
+           "planned", due_in_days=90),
+)  # fmt: skip

@@ -1,9 +1,10 @@
 """The demo's data, generated from a seed: the same seed always gives the same customers and
 the same answers, with a weekly and a seasonal rhythm, comments about each touchpoint's own
-topic, and one touchpoint that degrades in the last month. How loyal a customer is (their
-relationship NPS, whether they leave) follows how their own touchpoints went, the planted
-problems at the courier and at checkout weighing most: the drivers analysis has a true story
-to find. Pure: no I/O."""
+topic, one touchpoint that degrades in the last month, and the planted effects of shipped
+actions (business.ACTIONS): a rise in CES at their touchpoints from the ship day. How loyal a
+customer is (their relationship NPS, whether they leave) follows how their own touchpoints
+went, the planted problems at the courier and at checkout weighing most: the drivers analysis
+has a true story to find. Pure: no I/O."""
 
 import math
 import random
@@ -14,12 +15,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cxdemo.business import (
+    ACTIONS,
     DEGRADING,
     FAILURE_DROP,
     JOURNEYS,
     REVENUE,
     SEGMENTS,
     UNDOCUMENTED,
+    Action,
     Point,
 )
 
@@ -119,9 +122,17 @@ def responses(
     today: date,
     days: int = 365,
     per_day: float = 285,
+    actions: tuple[Action, ...] = ACTIONS,
 ) -> Iterator[dict[str, Any]]:
-    """Touchpoint answers, oldest first, as rows of `cx-metrics import-responses`."""
+    """Touchpoint answers, oldest first, as rows of `cx-metrics import-responses`. A shipped
+    action's push changes its touchpoints' CES answers from its ship day and draws nothing
+    from `rng`: every other answer is the same with or without it."""
     where = points()
+    pushes = [
+        (action.shipped_days_ago, set(action.touchpoints), action.ces_push)
+        for action in actions
+        if action.state == "shipped" and action.ces_push
+    ]
     weights = [3 if p.moment_of_truth else 1 for p in where]
     for back in range(days, 0, -1):
         day = today - timedelta(days=back)
@@ -149,7 +160,8 @@ def responses(
                 "nps": nps,
             }
             if point.survey_metric == "ces":
-                row["ces"] = _clamp(5.2 + latent * 2.0 + rng.gauss(0, 0.8), 1, 7)
+                push = sum(p for since, names, p in pushes if back <= since and point.name in names)
+                row["ces"] = _clamp(5.2 + latent * 2.0 + rng.gauss(0, 0.8) + push, 1, 7)
             else:
                 row["csat"] = _clamp(3.9 + latent * 1.6 + rng.gauss(0, 0.6), 1, 5)
             if rng.random() < 0.22 and nps != 7 and nps != 8:

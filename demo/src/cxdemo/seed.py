@@ -1,7 +1,9 @@
 """Seeding: the business through journey's and feedback's APIs, a year of history through
 metrics' bulk import, customers, a few hundred answers through the public survey endpoint (so
 they are real responses that opportunities can cite, and the unhappy ones open cases),
-support tickets worked through every case state, and an incident evaluation at the end."""
+support tickets worked through every case state, opportunities and the actions that answer
+them (two shipped with back-dated ship days, business.ACTIONS), and an incident evaluation at
+the end."""
 
 import json
 import random
@@ -9,15 +11,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from cxdemo import generate
-from cxdemo.business import DEGRADING, JOURNEYS, PERSONAS, TEAMS, Point
+from cxdemo.business import ACTIONS, DEGRADING, JOURNEYS, PERSONAS, TEAMS, Point
 from cxdemo.cases import work_cases
 
 SERVICES = ("journey", "feedback", "metrics")
@@ -28,14 +30,15 @@ LIVE_ANSWERS = 80
 class Backends:
     urls: dict[str, str]
     keys: dict[str, str]
+    # One connection pool for every call (a test passes an app's client instead).
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=120))
 
     def call(self, service: str, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(
+        response = self.client.request(
             method,
             self.urls[service] + path,
             json=body,
             headers={"Authorization": f"Bearer {self.keys[service]}"},
-            timeout=120,
         )
         if response.status_code >= 400:
             raise RuntimeError(f"{service} {method} {path}: {response.status_code} {response.text}")
@@ -59,6 +62,10 @@ def _slug(name: str) -> str:
     return "-".join(name.lower().replace("-", " ").split())
 
 
+def _email(name: str) -> str:
+    return f"{_slug(name)}@example.com".replace("-", ".")
+
+
 def _touchpoint(point: Point, teams: dict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": point.name,
@@ -70,7 +77,7 @@ def _touchpoint(point: Point, teams: dict[str, str]) -> dict[str, Any]:
     }
     if point.team:
         body["owner_team_id"] = teams[point.team]
-        body["owner_email"] = f"{_slug(point.owner or point.team)}@example.com".replace("-", ".")
+        body["owner_email"] = _email(point.owner or point.team)
     if point.target:
         body["targets"] = [{"metric": point.target[0], "value": point.target[1]}]
     if point.activities:
@@ -305,31 +312,12 @@ def seed(
     live = answer_live(api, rng, surveys, people)
     worst = [r["id"] for r in live if r["nps"] <= 3]
     courier = model["touchpoints"][DEGRADING]
-    for title, kind, values, evidence in (
-        ("Photo on delivery, and the safe place asked first", "pain_point", (85, 60, 2), worst[:6]),
-        ("Rain covers for parcels left outside", "idea", (60, 40, 1), worst[6:9]),
-    ):  # fmt: skip
-        api.call(
-            "journey",
-            "POST",
-            f"/v1/touchpoints/{courier}/opportunities",
-            {
-                "title": title,
-                "kind": kind,
-                "customer_value": values[0],
-                "business_value": values[1],
-                "effort": values[2],
-                "evidence": evidence,
-            },
-        )
-    api.call(
-        "journey",
-        "POST",
-        f"/v1/touchpoints/{model['touchpoints']['Checkout']}/opportunities",
-        {"title": "Guest checkout", "kind": "unmet_need", "customer_value": 70,
-         "business_value": 75, "effort": 3},
-    )  # fmt: skip
-    say(f"live answers: {len(live)} through the public survey; 3 opportunities")
+    opportunities = build_opportunities(api, model, worst)
+    actions = build_actions(api, model, opportunities, today)
+    say(
+        f"live answers: {len(live)} through the public survey; {len(opportunities)} "
+        f"opportunities; {len(actions)} actions"
+    )
     began = time.perf_counter()
     worked = work_cases(
         api.urls["feedback"],
@@ -354,6 +342,66 @@ def seed(
         "touchpoints": len(model["touchpoints"]),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def build_opportunities(api: Backends, model: dict[str, Any], worst: list[str]) -> dict[str, str]:
+    """Opportunities at the courier (citing the worst live answers), at checkout and at
+    unboxing, by title: the actions answer them."""
+    made = {}
+    for where, title, kind, values, evidence in (
+        (DEGRADING, "Photo on delivery, and the safe place asked first", "pain_point",
+         (85, 60, 2), worst[:6]),
+        (DEGRADING, "Rain covers for parcels left outside", "idea", (60, 40, 1), worst[6:9]),
+        ("Checkout", "Guest checkout", "unmet_need", (70, 75, 3), []),
+        ("Unboxing", "Less plastic in the box", "pain_point", (40, 30, 1), []),
+    ):  # fmt: skip
+        made[title] = api.call(
+            "journey",
+            "POST",
+            f"/v1/touchpoints/{model['touchpoints'][where]}/opportunities",
+            {
+                "title": title,
+                "kind": kind,
+                "customer_value": values[0],
+                "business_value": values[1],
+                "effort": values[2],
+                "evidence": evidence,
+            },
+        )["id"]
+    return made
+
+
+def build_actions(
+    api: Backends, model: dict[str, Any], opportunities: dict[str, str], today: date
+) -> list[dict[str, Any]]:
+    """The actions of business.ACTIONS through journey's API, each created `planned` and moved
+    on as staff move it: to `in_progress`, and a shipped one on to `shipped` with the morning
+    of its ship day as `shipped_at` (back-dated; the day's answers all came after it)."""
+    made = []
+    for action in ACTIONS:
+        body: dict[str, Any] = {
+            "title": action.title,
+            "description": action.description,
+            "touchpoint_ids": [model["touchpoints"][name] for name in action.touchpoints],
+            "opportunity_ids": [opportunities[action.opportunity]] if action.opportunity else [],
+            "owner_name": action.owner,
+            "owner_email": _email(action.owner),
+            "team_id": model["teams"][action.team],
+        }
+        if action.due_in_days:
+            body["due_date"] = (today + timedelta(days=action.due_in_days)).isoformat()
+        journey_id = model["journeys"][action.journey]
+        made.append(api.call("journey", "POST", f"/v1/journeys/{journey_id}/actions", body))
+        moves: list[dict[str, Any]] = []
+        if action.state in ("in_progress", "shipped"):
+            moves.append({"state": "in_progress"})
+        if action.state == "shipped":
+            day = today - timedelta(days=action.shipped_days_ago)
+            shipped = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=6)
+            moves.append({"state": "shipped", "shipped_at": shipped.isoformat()})
+        for move in moves:
+            made[-1] = api.call("journey", "PATCH", f"/v1/actions/{made[-1]['id']}", move)
+    return made
 
 
 def wait_for_responses(api: Backends, touchpoint_id: str, last_id: str) -> None:
