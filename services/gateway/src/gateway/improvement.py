@@ -2,10 +2,13 @@
 work: which touchpoints an action changes, how its measured effect reads, and which priority an
 opportunity stands at (docs/improvement.md)."""
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.clients.models import Action, Journey, Opportunity
+from gateway.clients.journey import JourneyClient
+from gateway.clients.metrics import MetricsClient
+from gateway.clients.models import Action, Journey, Opportunity, Review
 
 ACTION_STATES = {
     "planned": "Planned",
@@ -107,3 +110,56 @@ def rank(opportunity: Opportunity, data: dict[str, Any] | None) -> Ranked:
     if measured is not None:
         return Ranked(opportunity, float(measured["priority"]), "data", measured)
     return Ranked(opportunity, opportunity.priority, "hand", None)
+
+
+async def measured_effect(
+    metrics: MetricsClient, action: Action, journey: Journey | None
+) -> dict[str, Any] | None:
+    """A shipped action's effect as metrics stored it (`frozen` once its after window is over),
+    or measured now while metrics has not stored it yet (just shipped); None when it names no
+    touchpoint."""
+    touchpoints = affected(action, journey)
+    if not touchpoints or action.shipped_at is None:
+        return None
+    stored = await metrics.action_effect(action.id)
+    if (
+        stored is not None
+        and stored["effect"]["shipped_on"] == action.shipped_at.date().isoformat()
+    ):
+        return {
+            **stored["effect"],
+            "frozen": stored["frozen"],
+            "computed_on": stored["computed_on"],
+        }
+    found = await metrics.effect(action.journey_id, touchpoints[:50], action.shipped_at.date())
+    return {**found, "frozen": False, "computed_on": None}
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A journey's review: the reasons it needs one that no review has dealt with yet, and its
+    latest review."""
+
+    reasons: list[dict[str, Any]]
+    latest: Review | None
+
+
+async def review_flags(
+    journey: JourneyClient, metrics: MetricsClient, journey_ids: list[str]
+) -> dict[str, Flagged]:
+    """For each journey with a review signal (metrics), the signals whose keys none of its
+    recorded reviews acknowledged."""
+    signals = await metrics.review_signals()
+    by_journey: dict[str, list[dict[str, Any]]] = {}
+    for signal in signals:
+        if signal["journey_id"] in journey_ids:
+            by_journey.setdefault(signal["journey_id"], []).append(signal)
+    reviews = await asyncio.gather(*(journey.list_reviews(j) for j in by_journey))
+    flagged = {}
+    for journey_id, found in zip(by_journey, reviews, strict=True):
+        dealt = {key for review in found for key in review.acknowledged}
+        flagged[journey_id] = Flagged(
+            reasons=[s for s in by_journey[journey_id] if s["key"] not in dealt],
+            latest=found[0] if found else None,
+        )
+    return flagged

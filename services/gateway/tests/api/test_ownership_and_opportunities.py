@@ -1,6 +1,9 @@
 """Ownership gaps fixed in place, handoffs, reviews; the opportunities board with evidence."""
 
 import re
+from datetime import UTC, datetime, timedelta
+
+from ..conftest import relay_to_metrics
 
 
 def test_gaps_are_listed_and_fixed_in_place(stack, editor, delivery_journey, stored):
@@ -50,7 +53,7 @@ def test_handoffs_and_owner_load_are_shown(stack, editor, delivery_journey):
     assert "Priya Shah" in load and "Kim" in load
 
 
-def test_an_overdue_journey_is_marked_reviewed(stack, editor, delivery_journey):
+def test_an_overdue_journey_is_reviewed_with_a_decision(stack, editor, delivery_journey):
     journey_id = delivery_journey["id"]
     stale = stack.journey.patch(
         f"/v1/journeys/{journey_id}",
@@ -61,10 +64,74 @@ def test_an_overdue_journey_is_marked_reviewed(stack, editor, delivery_journey):
     page = editor.get("/ownership").text
     reviews = page[page.index("reviews-title") :]
     assert "Delivery and returns" in reviews and "2020-01-01" in reviews
-    version = stale.json()["version"]
-    done = editor.post(f"/journeys/{journey_id}/reviewed", {"version": version})
+    refused = editor.post(f"/journeys/{journey_id}/reviews", {"decision": "  "})
+    assert refused.status_code == 422
+    assert "Say what the review decided" in refused.text
+    done = editor.post(f"/journeys/{journey_id}/reviews", {"decision": "Map holds; no change."})
     assert done.status_code == 303
-    assert "Every journey was reviewed on time." in editor.get("/ownership").text
+    assert "Every journey was reviewed on time" in editor.get("/ownership").text
+    [review] = stack.journey.get(f"/v1/journeys/{journey_id}/reviews").json()["items"]
+    assert (review["decision"], review["updated_by"]) == (
+        "Map holds; no change.",
+        "editor@example.com",
+    )
+
+
+def test_what_customers_do_off_the_map_flags_the_journey_until_a_review_deals_with_it(
+    stack, editor, viewer, delivery_journey
+):
+    """An activity no touchpoint lists, met in 50 cases, is a reason to review the journey: on
+    the journeys list and the ownership page, until a review acknowledges it."""
+    from cxshared.auth import Scope
+    from cxshared.testing.api import make_key
+
+    courier = delivery_journey["stages"][0]["touchpoints"][0]
+    mapped = stack.journey.patch(
+        f"/v1/touchpoints/{courier['id']}",
+        {"activities": ["parcel_delivered"]},
+        headers={**stack.journey.writer, "If-Match": f'"{courier["version"]}"'},
+    )
+    assert mapped.status_code == 200, mapped.text
+    relay_to_metrics(stack)
+    at = datetime.now(UTC) - timedelta(days=3)
+    rows = [
+        {
+            "event_id": f"off-{c}-{activity}",
+            "customer_id": f"C-{c}",
+            "activity": activity,
+            "occurred_at": (at + timedelta(hours=hour)).isoformat(),
+            "attributes": {},
+        }
+        for c in range(50)
+        for hour, activity in ((0, "parcel_delivered"), (1, "courier_called"))
+    ]
+    key = make_key(stack.metrics.database_url, "activities", Scope.INGEST)
+    posted = stack.metrics.client.post(
+        "/v1/activities", json={"activities": rows}, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert posted.status_code == 200, posted.text
+    listed = editor.get("/journeys").text
+    assert "review needed" in listed and "courier_called" in listed
+    page = editor.get("/ownership").text
+    reviews = page[page.index("reviews-title") :]
+    assert "review needed" in reviews and "courier_called" in reviews
+    assert 'value="undocumented_touchpoint:courier_called" checked' in reviews
+    assert "Record the review" not in viewer.get("/ownership").text
+    assert (
+        viewer.post(f"/journeys/{delivery_journey['id']}/reviews", {"decision": "x"}).status_code
+        == 403
+    )
+
+    done = editor.post(
+        f"/journeys/{delivery_journey['id']}/reviews",
+        {
+            "decision": "Add 'Customer calls the courier' to Delivery.",
+            "acknowledged": ["undocumented_touchpoint:courier_called"],
+        },
+    )
+    assert done.status_code == 303
+    assert "review needed" not in editor.get("/journeys").text
+    assert "courier_called" not in editor.get("/ownership").text
 
 
 def test_the_opportunities_board_with_evidence(stack, editor, delivery_journey, delivery_survey):

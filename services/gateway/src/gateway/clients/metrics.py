@@ -369,3 +369,17 @@ class MetricsClient(MailingClient):
             },
         )
         return [SeriesPoint.model_validate(point) for point in found["points"]]
+
+    async def action_effect(self, action_id: str) -> dict[str, Any] | None:
+        """The stored effect of a shipped action ({frozen, computed_on, effect}); None while
+        metrics has not measured it yet."""
+        try:
+            found: dict[str, Any] = await self.get_json(f"/v1/actions/{action_id}/effect")
+        except UpstreamNotFound:
+            return None
+        return found
+
+    async def review_signals(self) -> list[dict[str, Any]]:
+        """Every journey's data-driven reasons for a review (docs/improvement.md)."""
+        found = await self.get_json("/v1/review-signals")
+        return list(found["signals"])

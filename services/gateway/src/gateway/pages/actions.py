@@ -19,6 +19,7 @@ from gateway.improvement import (
     EFFECT_METRICS,
     VERDICTS,
     affected,
+    measured_effect,
     places,
     priority_items,
     rank,
@@ -98,10 +99,8 @@ async def action_page(
     calls: dict[str, Any] = {
         "priorities": metrics.priorities(action.journey_id, priority_items(answered, document))
     }
-    if action.state == "shipped" and action.shipped_at and touchpoints:
-        calls["effect"] = metrics.effect(
-            action.journey_id, touchpoints[:50], action.shipped_at.date()
-        )
+    if action.state == "shipped":
+        calls["effect"] = measured_effect(metrics, action, document)
     measured = await fetch(**calls)
     effect = measured["effect"] if "effect" in calls else None
     chart = None

@@ -18,7 +18,7 @@ from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
 from gateway.clients.models import Action, Journey, Overlay, Team, Touchpoint
 from gateway.dependencies import JourneyDep, MetricsDep
-from gateway.improvement import affected
+from gateway.improvement import affected, review_flags
 from gateway.pages.common import fetch
 from gateway.present import TOUCHPOINT_LABELS, UNIT_SECONDS, differences, history_entry
 from gateway.web import is_htmx, redirect_for, render
@@ -37,12 +37,22 @@ DaysField = Annotated[int, Form(description="The period the scores on screen cov
 
 
 @router.get("/journeys")
-async def list_journeys(request: Request, user: Staff, journey: JourneyDep) -> Response:
+async def list_journeys(
+    request: Request, user: Staff, journey: JourneyDep, metrics: MetricsDep
+) -> Response:
+    """Every journey, each flagged when what cxloop measured calls for a review."""
     parts = await fetch(journeys=journey.list_journeys())
+    journeys = parts["journeys"]
+    flags = await fetch(flags=review_flags(journey, metrics, [j.id for j in journeys or []]))
     return render(
         request,
         "journeys/index.html",
-        {"title": "Journeys", "journeys": parts["journeys"], "notices": parts.notices()},
+        {
+            "title": "Journeys",
+            "journeys": journeys,
+            "flags": {k: f.reasons for k, f in (flags["flags"] or {}).items() if f.reasons},
+            "notices": parts.notices() + flags.notices(),
+        },
     )
 
 

@@ -15,13 +15,12 @@ from gateway.auth import Editor, Staff
 from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
-from gateway.clients.models import Action, Journey
 from gateway.dependencies import FeedbackDep, JourneyDep, MetricsDep
 from gateway.improvement import (
     ACTION_MOVES,
     ACTION_STATES,
     VERDICTS,
-    affected,
+    measured_effect,
     places,
     priority_items,
     rank,
@@ -62,7 +61,7 @@ async def _board(
     shipped = [a for a in actions if a.state == "shipped" and a.shipped_at]
     measured = await fetch(
         priorities=metrics.priorities(journey_id, priority_items(items, document)),
-        **{f"effect-{a.id}": _effect(metrics, journey_id, a, document) for a in shipped},
+        **{f"effect-{a.id}": measured_effect(metrics, a, document) for a in shipped},
     )
     data = measured["priorities"] or {}
     ranked = sorted((rank(o, data.get(o.id)) for o in items), key=lambda r: -r.priority)
@@ -97,15 +96,6 @@ async def _board(
     }
     template = "opportunities/_board.html" if is_htmx(request) else "opportunities/index.html"
     return render(request, template, context, status_code=status_code)
-
-
-async def _effect(
-    metrics: MetricsClient, journey_id: str, action: Action, document: Journey | None
-) -> dict[str, Any] | None:
-    touchpoints = affected(action, document)
-    if not touchpoints or action.shipped_at is None:
-        return None
-    return await metrics.effect(journey_id, touchpoints[:50], action.shipped_at.date())
 
 
 @router.get("/opportunities")

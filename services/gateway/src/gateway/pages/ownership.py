@@ -1,17 +1,19 @@
 """Who owns what: touchpoints without an owner, handoffs between teams, each owner's load and
 journeys overdue for review, each with a way to fix it on the spot."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from cxshared.client import UpstreamConflict, UpstreamInvalid
-from cxshared.timeutil import utcnow
 from gateway.auth import Editor, Staff
 from gateway.clients.journey import JourneyClient
-from gateway.clients.models import Touchpoint
-from gateway.dependencies import JourneyDep
+from gateway.clients.metrics import MetricsClient
+from gateway.clients.models import JourneySummary, Review, Touchpoint
+from gateway.dependencies import JourneyDep, MetricsDep
+from gateway.improvement import Flagged, review_flags
 from gateway.pages.common import fetch
 from gateway.web import is_htmx, redirect_for, render
 
@@ -24,6 +26,7 @@ TOUCHPOINT_CHANGED = "touchpoint-changed"
 async def _page(
     request: Request,
     journey: JourneyClient,
+    metrics: MetricsClient,
     journey_id: str | None,
     *,
     include_drafts: bool = False,
@@ -37,19 +40,21 @@ async def _page(
         teams=journey.list_teams(),
         journeys=journey.list_journeys(),
     )
+    journeys = parts["journeys"] or []
+    flags = await fetch(flags=review_flags(journey, metrics, [j.id for j in journeys]))
     return render(
         request,
         "ownership/index.html",
         {
             "title": "Ownership",
             "report": parts["report"],
-            "overdue": parts["overdue"] or [],
+            "reviews": _to_review(journeys, parts["overdue"] or [], flags["flags"] or {}),
             "teams": parts["teams"] or [],
             "journeys": parts["journeys"] or [],
             "journey_id": journey_id or "",
             "include_drafts": include_drafts,
             "versions": {j.id: j.version for j in parts["journeys"] or []},
-            "notices": parts.notices(),
+            "notices": parts.notices() + flags.notices(),
             "errors": {},
             **extra,
         },
@@ -57,15 +62,44 @@ async def _page(
     )
 
 
+@dataclass(frozen=True)
+class ToReview:
+    """A journey that needs a review: overdue by its cadence, or flagged by what cxloop
+    measured (reasons no review has dealt with), or both."""
+
+    journey: JourneySummary
+    overdue: dict[str, Any] | None
+    reasons: list[dict[str, Any]]
+    latest: Review | None
+
+
+def _to_review(
+    journeys: list[JourneySummary], overdue: list[dict[str, Any]], flags: dict[str, Flagged]
+) -> list[ToReview]:
+    late = {r["journey_id"]: r for r in overdue}
+    rows = []
+    for summary in journeys:
+        flagged = flags.get(summary.id)
+        reasons = flagged.reasons if flagged else []
+        if summary.id in late or reasons:
+            rows.append(
+                ToReview(
+                    summary, late.get(summary.id), reasons, flagged.latest if flagged else None
+                )
+            )
+    return sorted(rows, key=lambda r: (-len(r.reasons), -(r.overdue or {}).get("days_overdue", 0)))
+
+
 @router.get("/ownership")
 async def ownership(
     request: Request,
     user: Staff,
     journey: JourneyDep,
+    metrics: MetricsDep,
     journey_id: Annotated[str | None, Query(max_length=64)] = None,
     drafts: Annotated[bool, Query(description="Also drafts and future states")] = False,
 ) -> Response:
-    return await _page(request, journey, journey_id or None, include_drafts=drafts)
+    return await _page(request, journey, metrics, journey_id or None, include_drafts=drafts)
 
 
 @router.get("/ownership/touchpoints/{touchpoint_id}/assign")
@@ -143,21 +177,32 @@ async def _owner_form(
     )
 
 
-@router.post("/journeys/{journey_id}/reviewed")
-async def mark_reviewed(
+@router.post("/journeys/{journey_id}/reviews")
+async def record_review(
     request: Request,
     user: Editor,
     journey: JourneyDep,
+    metrics: MetricsDep,
     journey_id: str,
-    version: Annotated[int, Form()],
+    decision: Annotated[str, Form(max_length=5000)] = "",
+    acknowledged: Annotated[list[str] | None, Form(max_length=200)] = None,
 ) -> Response:
-    try:
-        await journey.update_journey(
-            journey_id,
-            version=version,
-            changes={"last_reviewed_date": utcnow().date().isoformat()},
-            acting_user=user.user.email,
+    """Records a review: who (the signed-in user), today, what was decided, and the reasons it
+    dealt with, which then no longer flag the journey."""
+    error = ""
+    if not decision.strip():
+        error = "Say what the review decided: it is kept with the journey."
+    else:
+        try:
+            await journey.create_review(
+                journey_id,
+                fields={"decision": decision.strip(), "acknowledged": acknowledged or []},
+                acting_user=user.user.email,
+            )
+        except (UpstreamConflict, UpstreamInvalid) as exc:
+            error = exc.detail
+    if error:
+        return await _page(
+            request, journey, metrics, None, errors={journey_id: error}, status_code=422
         )
-    except UpstreamConflict as exc:
-        return await _page(request, journey, None, errors={journey_id: exc.detail}, status_code=412)
-    return redirect_for(request, "/ownership")
+    return redirect_for(request, "/ownership#reviews-title")
