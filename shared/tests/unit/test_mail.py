@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from cxshared.mail.mailbox import KeptMessage, Mailbox, mailbox_app
 from cxshared.mail.message import InvalidMail, compose, validated
 from cxshared.mail.models import MailMessage
-from cxshared.mail.sender import SendWindow
+from cxshared.mail.sender import SendPace
 from cxshared.mail.settings import MailSettings, SmtpTarget, parse_smtp_url
 
 
@@ -146,18 +146,26 @@ def test_what_could_inject_or_break_a_header_is_refused(values):
         _row(**values)
 
 
-def test_the_send_window_allows_the_rate_in_any_sixty_seconds():
+def test_the_pace_spreads_the_rate_evenly_with_a_second_at_once():
     now = [0.0]
-    window = SendWindow(3, clock=lambda: now[0])
-    window.take(2)
-    now[0] = 30
-    window.take(1)
-    assert window.available() == 0
-    assert window.seconds_until_free() == 30
-    now[0] = 60.5
-    assert window.available() == 2
-    now[0] = 90.5
-    assert window.available() == 3
+    slow = SendPace(3, clock=lambda: now[0])  # one every 20 s
+    assert slow.seconds_until_free() == 0
+    slow.take()
+    assert slow.seconds_until_free() == pytest.approx(20)
+    assert slow.within(45) == 2
+    now[0] = 10
+    assert slow.seconds_until_free() == pytest.approx(10)
+    now[0] = 100  # idle: the bucket holds one send, not the five the time would give
+    assert slow.within(0) == 1
+    fast = SendPace(600, clock=lambda: now[0])  # ten a second
+    sent = 0
+    while fast.seconds_until_free() == 0:
+        fast.take()
+        sent += 1
+    assert sent == 10  # a second's worth at once, then one every 0.1 s
+    assert fast.seconds_until_free() == pytest.approx(0.1)
+    now[0] += 60
+    assert fast.within(60) == 10 + 600  # never more than the rate and a second's worth
 
 
 def test_the_mailbox_page_lists_and_shows_messages_escaped():

@@ -12,8 +12,7 @@ import socket
 import ssl
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,28 +45,39 @@ class Outcome:
     unsendable: bool = False  # no message can be made of the row: failed, never tried again
 
 
-class SendWindow:
-    """At most `rate` sends in any 60 seconds (a sliding window of send times, per sender)."""
+class SendPace:
+    """Sends spread evenly: one every 60 / `rate` seconds, with at most a second's worth (and at
+    least one) at once, so no more than `rate` plus that second's worth go in any 60 seconds. A
+    token bucket: it fills at `rate` a minute up to that burst, and each send takes one. Spread
+    out, the sender takes the machine's CPU and the writer in small, even slices, not a burst
+    at full speed (docs/email.md, "Pace")."""
 
     def __init__(self, rate: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
         self.clock = clock
-        self.sent: deque[float] = deque()
+        self.per_second = rate / WINDOW_SECONDS
+        self.burst = max(1.0, self.per_second)
+        self.tokens = self.burst
+        self.filled_at = clock()
 
-    def available(self) -> int:
+    def _fill(self) -> None:
         now = self.clock()
-        while self.sent and self.sent[0] <= now - WINDOW_SECONDS:
-            self.sent.popleft()
-        return self.rate - len(self.sent)
+        self.tokens = min(self.burst, self.tokens + (now - self.filled_at) * self.per_second)
+        self.filled_at = now
 
     def seconds_until_free(self) -> float:
-        if self.available() > 0:
-            return 0.0
-        return max(0.0, self.sent[0] + WINDOW_SECONDS - self.clock())
+        """How long until one send may go."""
+        self._fill()
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.per_second
 
-    def take(self, count: int) -> None:
-        now = self.clock()
-        self.sent.extend([now] * count)
+    def within(self, seconds: float) -> int:
+        """How many sends may go in the next `seconds`."""
+        self._fill()
+        return int(self.tokens + seconds * self.per_second)
+
+    def take(self) -> None:
+        self._fill()
+        self.tokens -= 1
 
 
 class MailSender:
@@ -78,6 +88,7 @@ class MailSender:
         mailer: Mailer,
         settings: MailSettings,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if settings.smtp_url is None or settings.mail_from is None:
             raise ValueError("the mail sender needs smtp_url and mail_from")
@@ -87,7 +98,8 @@ class MailSender:
         self.clock = clock
         self.target = parse_smtp_url(settings.smtp_url)
         self.sender = parse_from(settings.mail_from)
-        self.window = SendWindow(settings.mail_rate_per_minute, clock)
+        self.sleep = sleep
+        self.pace = SendPace(settings.mail_rate_per_minute, clock)
         self.local_hostname = socket.getfqdn()
 
     def run(self, stop: threading.Event) -> None:
@@ -99,20 +111,22 @@ class MailSender:
                 log.exception("mail_sender.cycle_failed")
                 handled = 0
             if handled == 0:
-                wait = self.window.seconds_until_free() or self.settings.mail_poll_seconds
+                wait = self.pace.seconds_until_free() or self.settings.mail_poll_seconds
                 self.mailer.wakeup.wait(min(wait, self.settings.mail_poll_seconds))
                 self.mailer.wakeup.clear()
         log.info("mail_sender.stopped")
 
     def run_once(self) -> int:
-        """Claims what is due (no more than the rate allows now) and sends it: the number of
-        messages tried."""
-        allowance = min(self.settings.mail_batch_size, self.window.available())
-        if allowance <= 0:
+        """Claims what is due (no more than the pace lets go within half the lease) and sends
+        it, paced: the number of messages tried."""
+        if self.pace.seconds_until_free() > 0:
             return 0
-        claims = self.claim(allowance)
+        allowance = min(
+            self.settings.mail_batch_size,
+            self.pace.within(self.settings.mail_lease_seconds * 0.5),
+        )
+        claims = self.claim(max(1, allowance))
         if claims:
-            self.window.take(len(claims))
             asyncio.run(self.deliver(claims))
         return len(claims)
 
@@ -152,9 +166,13 @@ class MailSender:
             return
         try:
             for index, row in enumerate(claims):
-                if self.clock() > deadline:
+                wait = self.pace.seconds_until_free()
+                if self.clock() + wait > deadline:
                     self.hand_back(claims[index:])
                     return
+                if wait > 0:
+                    await self.sleep(wait)
+                self.pace.take()
                 outcome = await self.send(smtp, row)
                 self.settle(row, outcome)
                 if outcome.connection_lost:

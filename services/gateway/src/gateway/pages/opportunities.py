@@ -99,28 +99,43 @@ async def _board(
 
 
 @router.get("/opportunities")
-async def all_opportunities(request: Request, user: Staff, journey: JourneyDep) -> Response:
+async def all_opportunities(
+    request: Request, user: Staff, journey: JourneyDep, metrics: MetricsDep
+) -> Response:
     """Every journey with its opportunities counted by status and its three open ones with the
-    highest priority; each journey's board is a click away."""
+    highest priority, ranked as on its board; each journey's board is a click away."""
     parts = await fetch(journeys=journey.list_journeys())
     journeys = parts["journeys"] or []
-    boards = await fetch(**{j.id: journey.list_opportunities(j.id) for j in journeys})
+    boards = await fetch(
+        **{j.id: journey.list_opportunities(j.id) for j in journeys},
+        **{f"map-{j.id}": journey.get_journey(j.id) for j in journeys},
+    )
+    opened = {j.id: [o for o in boards[j.id] or [] if o.status == "open"] for j in journeys}
+    measured = await fetch(
+        **{
+            j.id: metrics.priorities(j.id, priority_items(opened[j.id], boards[f"map-{j.id}"]))
+            for j in journeys
+        }
+    )
     rows = []
     for summary in sorted(journeys, key=lambda j: (j.state != "current", j.name)):
         items = boards[summary.id] or []
-        open_items = sorted((o for o in items if o.status == "open"), key=lambda o: -o.priority)
+        data = measured[summary.id] or {}
+        ranked = sorted(
+            (rank(o, data.get(o.id)) for o in opened[summary.id]), key=lambda r: -r.priority
+        )
         rows.append(
             {
                 "journey": summary,
                 "counts": {key: sum(1 for o in items if o.status == key) for key in COLUMNS},
-                "top": open_items[:3],
+                "top": ranked[:3],
             }
         )
     context = {
         "title": "Opportunities",
         "rows": rows,
         "column_names": COLUMNS,
-        "notices": parts.notices() + boards.notices(),
+        "notices": parts.notices() + boards.notices() + measured.notices(),
     }
     return render(request, "opportunities/all.html", context)
 

@@ -57,7 +57,7 @@ class OpportunityFields(WriteBase):
     business_value: WholeNumber = Field(50, ge=0, le=100)
     effort: WholeNumber = Field(3, ge=0, le=5, description="0 (trivial) to 5 (very large).")
     evidence: Evidence = Field(default_factory=list)
-    priority_override: float | None = Field(None, ge=0, le=100, description=OVERRIDE)
+    priority_override: float | None = Field(None, ge=0, le=100, strict=True, description=OVERRIDE)
     priority_reason: Annotated[str, Field(max_length=1000, description=REASON)] = ""
 
 
@@ -76,7 +76,7 @@ class OpportunityUpdate(WriteBase):
     business_value: Annotated[int, Field(ge=0, le=100), NOT_BOOLEAN] | None = None
     effort: Annotated[int, Field(ge=0, le=5), NOT_BOOLEAN] | None = None
     evidence: Evidence | None = None
-    priority_override: Annotated[float, Field(ge=0, le=100), NOT_BOOLEAN] | None = Field(
+    priority_override: Annotated[float, Field(ge=0, le=100, strict=True)] | None = Field(
         None, description=OVERRIDE
     )
     priority_reason: Annotated[str, Field(max_length=1000, description=REASON)] | None = None

@@ -2,6 +2,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from cxshared.types import WholeNumber
+
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
@@ -13,13 +15,13 @@ class PriorityItem(BaseModel):
         max_length=200,
         description="The touchpoints it is at: one, or every touchpoint of a stage.",
     )
-    effort: int = Field(ge=0, le=5, description="0 (trivial) to 5 (very large).")
+    effort: WholeNumber = Field(ge=0, le=5, description="0 (trivial) to 5 (very large).")
 
 
 class PriorityQuery(BaseModel):
     journey_id: Identifier
     items: list[PriorityItem] = Field(max_length=500)
-    days: int = Field(365, ge=28, le=730, description="The period measured, ending today.")
+    days: WholeNumber = Field(365, ge=28, le=730, description="The period measured, ending today.")
 
 
 class ThemeCost(BaseModel):
