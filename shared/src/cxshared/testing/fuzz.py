@@ -56,11 +56,11 @@ def assert_conforms(
 ) -> int:
     """Fuzzes every operation; returns how many there were. Fails listing every failure.
 
-    `examples` per operation: 25 on SQLite; 10 on PostgreSQL, where the run is for what the
+    `examples` per operation: 16 on SQLite; 10 on PostgreSQL, where the run is for what the
     dialect refuses (an integer beyond int4, a NUL byte), which hypothesis's boundary values
     reach first; the contract itself is the same on both."""
     if examples is None:
-        examples = 10 if os.environ.get("CX_TEST_DATABASE") == "postgresql" else 25
+        examples = 10 if os.environ.get("CX_TEST_DATABASE") == "postgresql" else 16
     field_codes = COMMON_FIELD_CODES | set(semantic_field_codes)
     problems = COMMON_PROBLEMS | set(semantic_problems)
 
