@@ -120,9 +120,11 @@ class Case(Editable, table=True):
         default=None,
         sa_column=Column(String(36), ForeignKey("case_rule.id", ondelete="SET NULL")),
     )
+    # Looked up by the unique (response_id, rule_id), whose first column serves a lookup by the
+    # response alone: an index of its own would be written on every case for nothing.
     response_id: str | None = Field(
         default=None,
-        sa_column=Column(String(36), ForeignKey("response.id", ondelete="CASCADE"), index=True),
+        sa_column=Column(String(36), ForeignKey("response.id", ondelete="CASCADE")),
     )
     survey_id: str | None = Field(default=None, max_length=36)
     touchpoint_id: str | None = Field(default=None, max_length=64, index=True)
