@@ -232,3 +232,17 @@ def test_touchpoint_pickers_name_the_journey(stack, editor, delivery_journey, de
     assert created.status_code == 303, created.text
     listed = editor.get("/surveys").text
     assert "<td>Courier delivers · Delivery and returns</td>" in listed
+
+
+def test_an_answer_metrics_holds_but_feedback_never_took_is_shown(stack, editor, delivery_journey):
+    """Answers imported into metrics (another survey tool's) are evidence too: their page shows
+    what metrics holds, not a 404."""
+    from ..conftest import answers_for
+
+    courier = delivery_journey["stages"][0]["touchpoints"][0]
+    answers_for(stack, courier["id"], [2], comment="Imported: parcel soaked")
+    [comment] = stack.metrics.get("/v1/comments").json()["items"]
+    page = editor.get(f"/responses/{comment['response_id']}")
+    assert page.status_code == 200, page.text
+    assert "Imported: parcel soaked" in page.text and "imported into cxloop" in page.text
+    assert editor.get("/responses/unknown-answer").status_code == 404

@@ -67,3 +67,13 @@ def test_a_category_must_belong_to_the_metric(api):
         assert response.status_code == 422
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["errors"][0]["field"] == "category"
+
+
+def test_one_answer_is_found_by_its_response_id(api, send, ev):
+    send(ev.response("imported-1", nps=3, comment="Box crushed"))
+    found = api.get("/v1/answers/imported-1")
+    assert found.status_code == 200, found.text
+    assert (found.json()["nps"], found.json()["comment"]) == (3, "Box crushed")
+    missing = api.get("/v1/answers/nothing-here")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"

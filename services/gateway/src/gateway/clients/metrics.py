@@ -6,6 +6,7 @@ from typing import Any
 from cxshared.client import UpstreamNotFound
 from gateway.clients.mailing import MailingClient
 from gateway.clients.models import (
+    Answer,
     AnswerPage,
     AtRiskPage,
     ChurnModel,
@@ -383,3 +384,7 @@ class MetricsClient(MailingClient):
         """Every journey's data-driven reasons for a review (docs/improvement.md)."""
         found = await self.get_json("/v1/review-signals")
         return list(found["signals"])
+
+    async def answer(self, response_id: str) -> Answer:
+        """One answer as metrics counts it (also those imported, which feedback never saw)."""
+        return Answer.model_validate(await self.get_json(f"/v1/answers/{response_id}"))

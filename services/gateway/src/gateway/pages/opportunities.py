@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from cxshared.client import UpstreamConflict, UpstreamInvalid
+from cxshared.client import UpstreamConflict, UpstreamInvalid, UpstreamNotFound
 from gateway.auth import Editor, Staff
 from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
@@ -481,10 +481,19 @@ async def move_action(
 
 @router.get("/responses/{response_id}")
 async def response_detail(
-    request: Request, user: Staff, feedback: FeedbackDep, response_id: str
+    request: Request,
+    user: Staff,
+    feedback: FeedbackDep,
+    metrics: MetricsDep,
+    response_id: str,
 ) -> Response:
-    """One response, as evidence: what the customer answered to each question."""
-    found = await feedback.get_response(response_id)
+    """One response, as evidence: what the customer answered to each question. An answer
+    imported into metrics (no survey of cxloop took it) shows as metrics counts it."""
+    try:
+        found = await feedback.get_response(response_id)
+    except UpstreamNotFound:
+        imported = await metrics.answer(response_id)
+        return render(request, "opportunities/answer.html", {"title": "Answer", "answer": imported})
     parts = await fetch(survey=feedback.get_survey(found.survey_id))
     return render(
         request,

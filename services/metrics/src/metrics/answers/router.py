@@ -1,13 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from cxshared.auth import Reader
 from cxshared.deps import SessionDep
 from cxshared.pagination import PageParams, page_params
 from metrics.answers import service
 from metrics.answers.dependencies import check_category
-from metrics.answers.schemas import AnswerPage, Category
+from metrics.answers.schemas import AnswerPage, AnswerRead, Category
 from metrics.dependencies import FiltersDep
 from metrics.scores.schemas import Metric
 
@@ -35,3 +35,16 @@ def list_answers(
     return service.answers(
         session=session, filters=filters, metric=metric, category=category, params=params
     )
+
+
+@router.get(
+    "/{response_id}",
+    response_model=AnswerRead,
+    summary="One answer as the scores count it",
+    description="By its response id: answers imported into metrics have no response in "
+    "feedback, so this is where a page finds them. 404 when metrics holds no such answer.",
+)
+def get_answer(
+    session: SessionDep, _: Reader, response_id: Annotated[str, Path(max_length=64)]
+) -> AnswerRead:
+    return service.answer(session, response_id)

@@ -118,3 +118,11 @@ def answers(
         total=count(session, query),
         next_cursor=cursor,
     )
+
+
+def answer(session: Session, response_id: str) -> AnswerRead:
+    """One response as metrics counts it; 404 when it has none (never sent, or erased)."""
+    row = session.get(ResponseFact, response_id)
+    if row is None:
+        raise Problem(404, "not-found", "Not found", f"No answer {response_id}.")
+    return AnswerRead.model_validate(row, from_attributes=True)
