@@ -91,8 +91,8 @@ def test_opportunities_from_the_navigation_with_priority_explained_and_evidence_
     assert found, shown
     priority, customer, business = (int(g) for g in found.groups())
     assert abs(priority - (customer + business) / 2 / 3) <= 0.55, shown
-    expect(card.locator(".explained")).to_contain_text(f"{customer}% of")
-    expect(card.locator(".explained")).to_contain_text(f"({business}% of the journey's)")
+    expect(card.locator(".explained")).to_contain_text(f"Customer value {customer}: {customer}% of")
+    expect(card.locator(".explained")).to_contain_text(f"{business}% of the journey's")
     expect(page.locator("#opportunities")).to_contain_text("divided by 1 + effort")
 
     page.fill("#f-title", f"Ask for a safe place ({tag} script)")

@@ -130,8 +130,8 @@ def test_an_action_goes_from_the_board_to_its_measured_effect(
     page_card = page.locator(f"#opp-{opportunity}")
     # The priority comes from data, its parts in words.
     expect(page_card).to_contain_text("from data")
-    expect(page_card).to_contain_text("NPS answers from detractors")
-    expect(page_card).to_contain_text("revenue at risk a year across")
+    expect(page_card).to_contain_text("NPS answers here came from detractors")
+    expect(page_card).to_contain_text("revenue at risk a year from")
     expect(page_card).to_contain_text("effort 2/5")
 
     # Set by hand: a reason is asked for, then kept and shown.
@@ -190,6 +190,7 @@ def test_an_action_goes_from_the_board_to_its_measured_effect(
     started = page.locator("section[aria-labelledby=act-in_progress] article.action")
     expect(started).to_have_count(1)
     shipped_on = date.today() - timedelta(days=SHIPPED_DAYS_AGO)
+    # Shipping asks for the day it shipped (the browser asks first when the field is empty).
     started.get_by_label("Shipped on").fill(shipped_on.isoformat())
     started.get_by_role("button", name="Ship").click()
     shipped = page.locator("section[aria-labelledby=act-shipped] article.action")
@@ -217,6 +218,17 @@ def test_an_action_goes_from_the_board_to_its_measured_effect(
     assert abs(float(credited.split()[0]) - RISE) < 0.5, credited
     expect(page.locator("#why-heading + article")).to_contain_text("Fewer steps to pay")
     expect(page.get_by_role("button", name="Ship")).to_have_count(0)  # shipped is final
+    # A wrong ship date is corrected, and the effect measured again from the new one.
+    page.get_by_text("Correct the ship date").click()
+    moved = shipped_on - timedelta(days=1)
+    page.get_by_label("It reached customers on").fill(moved.isoformat())
+    page.get_by_role("button", name="Save the date").click()
+    expect(page.locator("dl.facts")).to_contain_text(moved.strftime("%d %b %Y"))
+    expect(page.locator("figure.effect-chart text.marker-label")).to_have_text(
+        f"shipped {moved.strftime('%d %b')}"
+    )
+    expect(page.locator(".verdict-line")).to_contain_text("Improved")
+    shipped_on = moved
     page.screenshot(path=str(tmp_path / "improvement-action.png"), full_page=True)
     # The journey map shows it on the touchpoint it changed, and only there.
     page.goto(f"{world.gateway}/journeys/{journey_id}")

@@ -64,12 +64,15 @@ def test_an_overdue_journey_is_reviewed_with_a_decision(stack, editor, delivery_
     page = editor.get("/ownership").text
     reviews = page[page.index("reviews-title") :]
     assert "Delivery and returns" in reviews and "2020-01-01" in reviews
+    listed = editor.get("/journeys").text
+    assert "review needed" in listed and "days overdue (last reviewed 2020-01-01)" in listed
     refused = editor.post(f"/journeys/{journey_id}/reviews", {"decision": "  "})
     assert refused.status_code == 422
     assert "Say what the review decided" in refused.text
     done = editor.post(f"/journeys/{journey_id}/reviews", {"decision": "Map holds; no change."})
     assert done.status_code == 303
     assert "Every journey was reviewed on time" in editor.get("/ownership").text
+    assert "review needed" not in editor.get("/journeys").text
     [review] = stack.journey.get(f"/v1/journeys/{journey_id}/reviews").json()["items"]
     assert (review["decision"], review["updated_by"]) == (
         "Map holds; no change.",

@@ -78,8 +78,9 @@ def test_values_follow_detractors_and_revenue_at_risk(api, measured):
     assert (a["answers"], a["detractors"], a["customers"], a["detractor_customers"]) == (3, 2, 3, 2)
     # One of tp-a's three NPS answers is a detractor naming the theme: 100 x 1 / 3 points.
     assert [(t["name"], round(t["points"], 1)) for t in a["themes"]] == [("Late parcel", 33.3)]
-    assert "revenue at risk a year across 2 detractors of 3 customers" in a["explanation"]
-    assert "“Late parcel” costs 33.3 NPS points" in a["explanation"]
+    assert a["explanation"].startswith("Customer value 67: 67% of 3 NPS answers here came from")
+    assert "revenue at risk a year from 2 detractor customers of 3 whose" in a["explanation"]
+    assert "“Late parcel” costs 33.3 NPS points here" in a["explanation"]
     assert a["explanation"].endswith("effort 2/5.")
     assert items["o-b"]["themes"] == [] and items["o-b"]["answers"] == 3  # tp-b counted once
     none = items["o-none"]

@@ -3,9 +3,9 @@ priority), and, once shipped, its measured effect with a before/after chart
 (docs/improvement.md)."""
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from gateway.auth import Staff
@@ -84,14 +84,41 @@ async def _chart(
     return {"metric": metric, "chart": chart}
 
 
+def _overlapping(
+    action: Action, actions: list[Action], document: Any, effect: dict[str, Any] | None
+) -> list[Action]:
+    """Other actions shipped at any of the same touchpoints within the windows measured: their
+    effect cannot be told apart from this one's."""
+    if not effect or action.shipped_at is None:
+        return []
+    windows = effect["windows"]
+    start = date.fromisoformat(windows["before_from"])
+    end = date.fromisoformat(windows["after_to"])
+    here = set(affected(action, document))
+    return [
+        other
+        for other in actions
+        if other.id != action.id
+        and other.shipped_at is not None
+        and start <= other.shipped_at.date() <= end
+        and here & set(affected(other, document))
+    ]
+
+
 @router.get("/actions/{action_id}")
 async def action_page(
-    request: Request, user: Staff, journey: JourneyDep, metrics: MetricsDep, action_id: str
+    request: Request,
+    user: Staff,
+    journey: JourneyDep,
+    metrics: MetricsDep,
+    action_id: str,
+    error: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
     action: Action = await journey.get_action(action_id)
     parts = await fetch(
         journey=journey.get_journey(action.journey_id),
         opportunities=journey.list_opportunities(action.journey_id),
+        actions=journey.list_actions(action.journey_id),
     )
     document = parts["journey"]
     answered = [o for o in parts["opportunities"] or [] if o.id in action.opportunity_ids]
@@ -109,6 +136,7 @@ async def action_page(
         chart = charted["chart"]
     named = places(document)
     data = measured["priorities"] or {}
+    overlapping = _overlapping(action, parts["actions"] or [], document, effect)
     context = {
         "title": action.title,
         "action": action,
@@ -123,6 +151,8 @@ async def action_page(
         "action_states": ACTION_STATES,
         "action_moves": ACTION_MOVES,
         "today": date.today(),
+        "error": error,
+        "overlapping": overlapping,
         "notices": parts.notices() + measured.notices(),
     }
     return render(request, "opportunities/action.html", context)

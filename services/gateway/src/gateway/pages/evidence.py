@@ -91,8 +91,10 @@ async def _search(
             {"journey_id": journey_id, "touchpoint_id": opportunity.touchpoint_id, "limit": 100}
         )
         return [
-            Found("case", c.id, c.title, f"{c.state.replace('_', ' ')} · {c.opened_at:%d %b %Y}")
-            for c in cases.items
+            Found(
+                "case", c.id, c.title, f"{c.state.replace('_', ' ')}, opened {c.opened_at:%d %b %Y}"
+            )
+            for c in sorted(cases.items, key=lambda c: c.opened_at, reverse=True)
             if (opportunity.touchpoint_id or c.touchpoint_id in touchpoints)
             and _matches(words, c.title, c.description or "", c.reason or "")
         ]

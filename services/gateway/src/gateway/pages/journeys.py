@@ -41,16 +41,23 @@ async def list_journeys(
     request: Request, user: Staff, journey: JourneyDep, metrics: MetricsDep
 ) -> Response:
     """Every journey, each flagged when what cxloop measured calls for a review."""
-    parts = await fetch(journeys=journey.list_journeys())
+    parts = await fetch(journeys=journey.list_journeys(), overdue=journey.overdue_reviews())
     journeys = parts["journeys"]
     flags = await fetch(flags=review_flags(journey, metrics, [j.id for j in journeys or []]))
+    reasons = {k: [s["reason"] for s in f.reasons] for k, f in (flags["flags"] or {}).items()}
+    for late in parts["overdue"] or []:
+        reasons.setdefault(late["journey_id"], []).insert(
+            0,
+            f"Its review is {late['days_overdue']} days overdue (last reviewed "
+            f"{late['last_reviewed_date'] or 'never'}).",
+        )
     return render(
         request,
         "journeys/index.html",
         {
             "title": "Journeys",
             "journeys": journeys,
-            "flags": {k: f.reasons for k, f in (flags["flags"] or {}).items() if f.reasons},
+            "flags": {k: v for k, v in reasons.items() if v},
             "notices": parts.notices() + flags.notices(),
         },
     )
@@ -164,6 +171,10 @@ async def _board(
 RECENT_DAYS = 180  # how long a shipped action stays on its touchpoints' cards
 
 
+def _stamp(action: Action) -> float:
+    return action.shipped_at.timestamp() if action.shipped_at else 0.0
+
+
 def _recent_actions(
     actions: list[Action], document: Journey | None, today: date
 ) -> dict[str, list[Action]]:
@@ -176,6 +187,8 @@ def _recent_actions(
             continue
         for touchpoint in affected(action, document):
             found.setdefault(touchpoint, []).append(action)
+    for listed in found.values():  # under way first, then the most recently shipped
+        listed.sort(key=lambda a: (a.shipped_at is not None, -_stamp(a)))
     return found
 
 

@@ -6,6 +6,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -383,7 +384,9 @@ async def override_priority(
                 opportunity_id, version=version, changes=changes, acting_user=user.user.email
             ),
         )
-    return await _after_write(request, journey, metrics, journey_id, errors, 422)
+    # What was typed stays in the form when it is refused.
+    values = {f"override_{opportunity_id}": (priority, reason)} if errors else {}
+    return await _after_write(request, journey, metrics, journey_id, errors, 422, values=values)
 
 
 @router.post("/journeys/{journey_id}/actions")
@@ -449,12 +452,15 @@ async def move_action(
     state: Annotated[str, Form(max_length=20)],
     shipped_on: Annotated[str, Form(max_length=10)] = "",
     back: Annotated[str, Form(max_length=10)] = "",
+    correct: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     """Moves an action on; shipping takes the day it reached customers (today by default), from
     which its effect is measured."""
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {"state": state}
-    if state == "shipped" and shipped_on:
+    if state == "shipped" and not shipped_on:
+        errors[action_id] = "Give the day it shipped: its effect is measured from that day."
+    elif state == "shipped":
         try:
             day = date.fromisoformat(shipped_on)
         except ValueError:
@@ -464,6 +470,8 @@ async def move_action(
                 errors[action_id] = "The ship date cannot be in the future."
             elif day < date.today():
                 changes["shipped_at"] = f"{day.isoformat()}T12:00:00Z"
+            elif correct:  # moved to today: its start, which has passed
+                changes["shipped_at"] = f"{day.isoformat()}T00:00:00Z"
     if state not in ACTION_STATES:
         errors[action_id] = "Choose a state."
     if not errors:
@@ -474,7 +482,11 @@ async def move_action(
                 action_id, version=version, changes=changes, acting_user=user.user.email
             ),
         )
-    if back == "action" and not errors and not is_htmx(request):
+    if back == "action" and not is_htmx(request):
+        if errors:  # said on the action's own page, where the form was
+            return redirect_for(
+                request, f"/actions/{action_id}?{urlencode({'error': errors[action_id]})}"
+            )
         return redirect_for(request, f"/actions/{action_id}")
     return await _after_write(request, journey, metrics, journey_id, errors, 409)
 

@@ -153,20 +153,22 @@ def _priority(
     business_value = round(100 * revenue / journey_risk) if journey_risk > 0 else 0
     priority = round((customer_value + business_value) / 2 / (1 + item.effort), 1)
     whom = (
-        f"{risk.detractors:,} detractor{'s' if risk.detractors != 1 else ''} of "
-        f"{risk.customers:,} customer{'s' if risk.customers != 1 else ''}"
+        f"{risk.detractors:,} detractor customer{'s' if risk.detractors != 1 else ''} of "
+        f"{risk.customers:,} whose latest NPS answer was here"
     )
     said = [
-        f"≈ {revenue:,.0f} {settings.currency} revenue at risk a year across {whom} "
-        f"({business_value}% of the journey's)"
+        f"Customer value {customer_value}: {customer_value}% of {answers:,} NPS "
+        f"answer{'s' if answers != 1 else ''} here came from detractors",
+        f"business value {business_value}: ≈ {revenue:,.0f} {settings.currency} revenue at risk "
+        f"a year from {whom}, {business_value}% of the journey's"
         if revenue > 0
-        else f"no revenue at risk across {whom} (no detractor here with revenue, or no churn "
-        "seen among detractors)",
-        f"{customer_value}% of {answers:,} NPS answer{'s' if answers != 1 else ''} from detractors",
+        else f"business value 0: no revenue at risk from {whom} (no detractor here with "
+        "revenue, or no churn seen among detractors)",
     ]
     if themes:
         said.append(
-            "themes: " + ", ".join(f"“{t.name}” costs {t.points:.1f} NPS points" for t in themes)
+            "comment themes over the year: "
+            + ", ".join(f"“{t.name}” costs {t.points:.1f} NPS points here" for t in themes)
         )
     said.append(f"effort {item.effort}/5")
     return Priority(
