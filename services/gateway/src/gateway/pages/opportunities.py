@@ -220,9 +220,7 @@ async def add_opportunity(
                 acting_user=user.user.email,
             )
         except UpstreamInvalid as exc:
-            errors = {k.split(".")[0]: v for k, v in exc.field_errors.items()} or {
-                "title": exc.detail
-            }
+            errors = _upstream_errors(exc, "title")
     if errors:
         return await _board(
             request,
@@ -305,11 +303,7 @@ async def move_opportunity(
             )
         except UpstreamConflict as exc:
             errors[opportunity_id] = exc.detail
-    if not is_htmx(request) and not errors:
-        return redirect_for(request, f"/journeys/{journey_id}/opportunities")
-    return await _board(
-        request, journey, metrics, journey_id, errors=errors, status_code=412 if errors else 200
-    )
+    return await _after_write(request, journey, metrics, journey_id, errors, 412)
 
 
 async def _after_write(
