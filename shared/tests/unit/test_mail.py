@@ -7,11 +7,14 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from cxshared.mail.mailbox import KeptMessage, Mailbox, mailbox_app
-from cxshared.mail.message import InvalidMail, compose, validated
+from cxshared.mail.message import InvalidMail, compose, recipient, validated
 from cxshared.mail.models import MailMessage
 from cxshared.mail.sender import SendPace
 from cxshared.mail.settings import MailSettings, SmtpTarget, parse_smtp_url
@@ -201,3 +204,48 @@ def test_the_mailbox_page_lists_and_shows_messages_escaped():
     assert "<script>" not in shown.text and "<b>Ana" not in shown.text
     assert client.get("/messages/k1.eml").content == raw
     assert client.get("/messages/nope").status_code == 404
+
+
+_LOCAL = st.one_of(
+    st.text(alphabet="abcXYZ09.+-_!~'\"ö@ ", min_size=0, max_size=70),
+    st.sampled_from(["a" * 64, "a" * 65, ".a", "a.", "a.b", "A{b}|c"]),
+)
+_DOMAIN = st.one_of(
+    st.sampled_from(
+        [
+            "example.com",
+            "EXAMPLE.org",
+            "bücher.de",
+            "localhost",
+            "example.invalid",
+            "b",
+            "-x.com",
+            "x-.com",
+            "a.b.c.example.co.uk",
+            "xn--bcher-kva.de",
+            "[127.0.0.1]",
+            "ex_ample.com",
+            f"{'a' * 63}.com",
+            f"{'a' * 64}.com",
+            f"{'a' * 60}.{'b' * 60}.{'c' * 60}.{'d' * 60}.com",
+        ]
+    ),
+    st.text(alphabet="abz09-.ü", min_size=0, max_size=20),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(local=_LOCAL, domain=_DOMAIN)
+def test_recipient_agrees_with_email_validator(local: str, domain: str) -> None:
+    """The short way for common addresses (a dot-atom, the domain checked once per domain)
+    accepts, refuses and normalises exactly as email_validator does on the whole address."""
+    address = f"{local}@{domain}"
+    try:
+        expected: str | None = validate_email(address, check_deliverability=False).ascii_email
+    except EmailNotValidError:
+        expected = None
+    try:
+        got: str | None = recipient(address)
+    except InvalidMail:
+        got = None
+    assert got == expected

@@ -2,6 +2,7 @@
 UTF-8 throughout, headers encoded for any language, and no way to add a header through a value."""
 
 import base64
+import functools
 import quopri
 import re
 import secrets
@@ -57,15 +58,44 @@ def one_line(field: str, value: str, *, limit: int) -> str:
 
 
 def recipient(address: str) -> str:
-    """The address normalised, its domain in ASCII (IDNA) as every SMTP server takes it."""
+    """The address normalised, its domain in ASCII (IDNA) as every SMTP server takes it.
+
+    The common address (an ASCII dot-atom before the @) takes a short way: its local part is
+    checked here and its domain by email_validator once per domain, not once per message,
+    which costs a quarter of a millisecond on every invitation of a batch and again when it is
+    sent. Any other address goes through email_validator whole; both ways agree (a test holds
+    them to it)."""
     one_line("to", address, limit=320)
+    local, at, domain = address.rpartition("@")
+    if at and len(local) <= 64 and _DOT_ATOM.match(local):
+        ascii_domain = _ascii_domain(domain)
+        if ascii_domain is not None and len(local) + 1 + len(ascii_domain) <= 254:
+            return f"{local}@{ascii_domain}"
+    return _validated(address).ascii_email or ""
+
+
+# RFC 5322's dot-atom of ASCII characters: what nearly every address's local part is.
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+
+
+@functools.lru_cache(maxsize=4096)
+def _ascii_domain(domain: str) -> str | None:
+    """The domain in ASCII as email_validator makes it, or None when it refuses it (the
+    address is then checked whole, for the error it gives)."""
+    try:
+        return str(validate_email(f"a@{domain}", check_deliverability=False).ascii_domain)
+    except EmailNotValidError:
+        return None
+
+
+def _validated(address: str) -> Any:
     try:
         checked = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
         raise InvalidMail("to", f"is not an e-mail address: {exc}") from None
     if checked.ascii_email is None:
         raise InvalidMail("to", "needs an ASCII local part (SMTPUTF8 is not used)")
-    return str(checked.ascii_email)
+    return checked
 
 
 def body(field: str, value: str | None) -> str | None:

@@ -1,10 +1,13 @@
 """Whether a person may be asked, decided on the server from the contact ledger."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from cxshared.crud import get_or_404
+from cxshared.db import new_row
 from cxshared.timeutil import as_utc, utcnow
 from feedback.fatigue.models import Contact, ContactKind, FatigueRule, RuleKind
 from feedback.fatigue.schemas import Blocked, Eligibility, RuleCreate
@@ -35,18 +38,36 @@ def record(
     )
 
 
+def contact_row(
+    *, respondent: str, survey_id: str, channel: str, kind: ContactKind, at: datetime
+) -> dict[str, Any]:
+    """A ledger row for a Core insert of many (an invitation batch)."""
+    return new_row(
+        Contact,
+        respondent_external_id=respondent,
+        survey_id=survey_id,
+        channel=channel,
+        kind=kind,
+        at=at,
+    )
+
+
 def unsubscribed_at(*, session: Session, respondent: str) -> datetime | None:
     """When the person stopped all survey mail (the ledger keeps it for good), or None."""
-    at = session.exec(
-        select(Contact.at)
+    return _unsubscribed(session, [respondent]).get(respondent)
+
+
+def _unsubscribed(session: Session, respondents: Sequence[str]) -> dict[str, datetime]:
+    """When each of these people first stopped all survey mail (none: not in the map)."""
+    rows = session.exec(
+        select(Contact.respondent_external_id, func.min(Contact.at))
         .where(
-            Contact.respondent_external_id == respondent,
+            col(Contact.respondent_external_id).in_(respondents),
             Contact.kind == ContactKind.UNSUBSCRIBED,
         )
-        .order_by(col(Contact.at))
-        .limit(1)
-    ).first()
-    return None if at is None else as_utc(at)
+        .group_by(col(Contact.respondent_external_id))
+    ).all()
+    return {respondent: as_utc(at) for respondent, at in rows}
 
 
 def eligibility(
@@ -59,8 +80,55 @@ def eligibility(
 ) -> Eligibility:
     """`reminder`: for a reminder of this survey's invitation, which is the same ask: this
     survey's own contacts do not count, the rules across surveys and an unsubscribe do."""
+    return eligibilities(
+        session=session, survey=survey, respondents=[respondent], now=now, reminder=reminder
+    )[respondent]
+
+
+def eligibilities(
+    *,
+    session: Session,
+    survey: Survey,
+    respondents: Sequence[str],
+    now: datetime | None = None,
+    reminder: bool = False,
+) -> dict[str, Eligibility]:
+    """`eligibility` of each of these people, read in two queries however many they are (an
+    invitation batch asks for up to 5,000)."""
     now = now or utcnow()
-    unsubscribed = unsubscribed_at(session=session, respondent=respondent)
+    unsubscribed = _unsubscribed(session, respondents)
+    rules = list_rules(session=session)
+    horizon = max([0 if reminder else survey.fatigue_days or 0, *[r.days for r in rules]])
+    asks: dict[str, list[tuple[datetime, str]]] = {respondent: [] for respondent in respondents}
+    if horizon > 0:
+        for respondent, at, survey_id in session.exec(
+            select(Contact.respondent_external_id, Contact.at, Contact.survey_id)
+            .where(
+                col(Contact.respondent_external_id).in_(respondents),
+                col(Contact.kind).in_(ASKED),
+                col(Contact.at) >= now - timedelta(days=horizon),
+            )
+            .order_by(col(Contact.at).desc())
+        ).all():
+            if not (reminder and survey_id == survey.id):
+                asks[respondent].append((as_utc(at), survey_id))
+    return {
+        respondent: _verdict(
+            survey, rules, asks[respondent], unsubscribed.get(respondent), now, reminder=reminder
+        )
+        for respondent in respondents
+    }
+
+
+def _verdict(
+    survey: Survey,
+    rules: Sequence[FatigueRule],
+    asks: list[tuple[datetime, str]],  # (when, survey), newest first, within the horizon
+    unsubscribed: datetime | None,
+    now: datetime,
+    *,
+    reminder: bool,
+) -> Eligibility:
     stopped = (
         [
             Blocked(
@@ -73,23 +141,6 @@ def eligibility(
         if unsubscribed is not None
         else []
     )
-    rules = list_rules(session=session)
-    horizon = max([0 if reminder else survey.fatigue_days or 0, *[r.days for r in rules]])
-    if horizon == 0:
-        return Eligibility(eligible=not stopped, blocked_by=stopped)
-    asks = [
-        (as_utc(c.at), c.survey_id)
-        for c in session.exec(
-            select(Contact)
-            .where(
-                Contact.respondent_external_id == respondent,
-                col(Contact.kind).in_(ASKED),
-                col(Contact.at) >= now - timedelta(days=horizon),
-            )
-            .order_by(col(Contact.at).desc())
-        ).all()
-        if not (reminder and c.survey_id == survey.id)
-    ]
     blocked = []
     if survey.fatigue_days and not reminder:
         this_survey = [at for at, survey_id in asks if survey_id == survey.id]

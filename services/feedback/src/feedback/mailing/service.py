@@ -286,10 +286,20 @@ def queue_step(
 ) -> str:
     """Writes the step's row and its message in the caller's transaction: the unique
     (invitation, step) key makes it one message per step."""
+    row, message = step_rows(mailer, mail, invitation, step=step)
+    mailer.queue_all(session, [message])
+    # A Core insert: the unique key speaks here (a second sweep that took the same step).
+    session.execute(_INSERT_STEP, row)
+    return str(row["id"])
+
+
+def step_rows(
+    mailer: Mailer, mail: SurveyMail, invitation: Invitation, *, step: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The step's row and its message's outbox row, composed and checked, not yet written."""
     subject, text, html, headers = compose(mail, invitation, step=step)
     row = new_row(InvitationMail, invitation_id=invitation.id, step=step, mail_id="")
-    row["mail_id"] = mailer.queue(
-        session,
+    message = mailer.message(
         to=invitation.email or "",
         subject=subject,
         text=text,
@@ -298,9 +308,8 @@ def queue_step(
         ref=row["id"],
         headers=headers,
     )
-    # A Core insert: the unique key speaks here (a second sweep that took the same step).
-    session.execute(_INSERT_STEP, row)
-    return str(row["id"])
+    row["mail_id"] = message["id"]
+    return row, message
 
 
 def mail_batch(
@@ -324,6 +333,8 @@ def mail_batch(
     ).all()
     result = MailDelivery(delivery="mailed")
     queued: list[str] = []
+    steps: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
     for invitation in invitations:
         if invitation.channel != "email":
             result.not_mailed.append(
@@ -336,7 +347,7 @@ def mail_batch(
             )
             continue
         try:
-            queue_step(session, mailer, mail, invitation, step=0)
+            step, message = step_rows(mailer, mail, invitation, step=0)
         except (InvalidMail, templates.TemplateRefused) as exc:
             result.not_mailed.append(
                 {
@@ -347,6 +358,12 @@ def mail_batch(
             )
             continue
         queued.append(invitation.id)
+        steps.append(step)
+        messages.append(message)
+    # The whole batch's mail in one statement per table (a batch holds up to 5,000).
+    mailer.queue_all(session, messages)
+    if steps:
+        session.execute(_INSERT_STEP, steps)
     session.execute(
         update(Invitation)
         .where(col(Invitation.id).in_(queued))
