@@ -59,6 +59,11 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get install -y --no-install-recommends chromium
 
+# Throughput benchmarks load the services with wrk, a C load generator (docs/benchmarks.md).
+WRK := /usr/bin/wrk
+$(WRK):
+	apt-get install -y --no-install-recommends wrk
+
 BACKENDS := journey feedback metrics
 SERVICES := $(BACKENDS) gateway
 KEYS := data/keys
@@ -161,7 +166,7 @@ test-fast: install
 	CX_TEST_DATABASE=sqlite $(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup -q \
 	  -p no:cacheprovider -m "(unit or api) and not long" $(PYTEST_ARGS)
 
-bench: install
+bench: install $(WRK)
 	$(RUN) python -m tests.perf --db $(CX_TEST_DATABASE)
 
 fmt: install

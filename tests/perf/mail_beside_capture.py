@@ -129,16 +129,28 @@ def main() -> None:
                     made.raise_for_status()
 
         during = Runs()
+        delivered_at: list[float] = []
+
+        def watch_delivery() -> None:
+            """When the SMTP server has kept the last message (its files, four times a second)."""
+            while time.perf_counter() - started < 600:
+                if len(os.listdir(workdir / "mailbox")) >= args.invitations:
+                    delivered_at.append(time.perf_counter())
+                    return
+                time.sleep(0.25)
+
         started = time.perf_counter()
         inviting = threading.Thread(target=invite)
         inviting.start()
-        while _sent(engine) < args.invitations:
+        watching = threading.Thread(target=watch_delivery)
+        watching.start()
+        while not delivered_at and time.perf_counter() - started < 600:
             wrk(answers, script, clients=CLIENTS, seconds=SLICE_SECONDS, into=during)
-            if time.perf_counter() - started > 600:
-                break
-        delivered = _sent(engine)
-        seconds = time.perf_counter() - started
+        watching.join()
         inviting.join()
+        seconds = (delivered_at or [time.perf_counter()])[0] - started
+        time.sleep(1)  # the sender's last outcomes
+        delivered = _sent(engine)
         for _ in range(args.turns):
             wrk(answers, script, clients=CLIENTS, seconds=SLICE_SECONDS, into=alone)
         engine.dispose()
@@ -148,9 +160,8 @@ def main() -> None:
             f"at most {args.rate_per_minute:,} a minute"
         )
         print(
-            f"{delivered:,} of {args.invitations:,} invitations made and accepted by the SMTP "
-            f"server within {seconds:.1f} s (whole {SLICE_SECONDS} s turns of load; the "
-            f"server holds {kept:,}); target under 60 s"
+            f"{kept:,} of {args.invitations:,} invitations made and accepted by the SMTP "
+            f"server in {seconds:.1f} s ({delivered:,} recorded sent); target under 60 s"
         )
         print(_line("capture alone (before and after)", alone, None))
         print(_line("capture while mailing", during, None))

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from cxshared.mail.mailbox import KeptMessage, Mailbox, mailbox_app
 from cxshared.mail.message import InvalidMail, compose, recipient, validated
 from cxshared.mail.models import MailMessage
-from cxshared.mail.sender import SendPace
+from cxshared.mail.sender import SETTLE_EVERY, SETTLE_SECONDS, Outcome, SendPace, Settling
 from cxshared.mail.settings import MailSettings, SmtpTarget, parse_smtp_url
 
 
@@ -249,3 +249,28 @@ def test_recipient_agrees_with_email_validator(local: str, domain: str) -> None:
     except InvalidMail:
         got = None
     assert got == expected
+
+
+def test_outcomes_are_written_twenty_at_a_time_or_when_the_oldest_has_waited() -> None:
+    written: list[list[str]] = []
+
+    class Recorder:
+        def settle_each(self, outcomes: list[tuple[MailMessage, Outcome]]) -> None:
+            written.append([row.id for row, _ in outcomes])
+
+    now = [0.0]
+    settling = Settling(Recorder(), lambda: now[0])  # type: ignore[arg-type]
+    rows = [MailMessage(id=f"m{n}", to_address="a@example.com", subject="s", text="t", kind="k")
+            for n in range(SETTLE_EVERY + 3)]  # fmt: skip
+    for row in rows[:SETTLE_EVERY]:
+        settling.add(row, Outcome(sent=True))
+    assert written == [[row.id for row in rows[:SETTLE_EVERY]]]
+    settling.add(rows[SETTLE_EVERY], Outcome(sent=True))
+    now[0] += SETTLE_SECONDS / 2
+    settling.add(rows[SETTLE_EVERY + 1], Outcome(sent=True))
+    assert len(written) == 1  # two waiting, the oldest for less than SETTLE_SECONDS
+    now[0] += SETTLE_SECONDS / 2
+    settling.add(rows[SETTLE_EVERY + 2], Outcome(sent=True))
+    assert written[1:] == [[row.id for row in rows[SETTLE_EVERY:]]]
+    settling.flush()
+    assert len(written) == 2  # nothing left to write

@@ -1,6 +1,8 @@
 """`cx-feedback send-mail`, the mail sender as its own process (docs/email.md): it sends what
-another process queued, stops on SIGTERM, and refuses to start without an SMTP server."""
+another process queued at a lower CPU priority, stops on SIGTERM, and refuses to start without
+an SMTP server."""
 
+import os
 from pathlib import Path
 
 from cxshared.db import make_engine, write_session
@@ -29,6 +31,10 @@ def test_the_sender_as_its_own_process_sends_what_the_service_queued(
             )
         [kept] = mailbox.mailbox.wait_for(1, timeout=30)
         assert kept.subject == "Grüße"
+        # Sending is background work: the process has lowered its priority (10 by default).
+        assert sender.process is not None
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, sender.process.pid) == min(19, ours + 10)
     finally:
         engine.dispose()
         sender.stop()

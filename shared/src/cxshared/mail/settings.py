@@ -86,6 +86,13 @@ class MailSettings(BaseSettings):
     mail_poll_seconds: float = Field(
         2.0, gt=0, description="How often the sender looks for due mail when nothing wakes it."
     )
+    mail_sender_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="How much the sender lowers its CPU priority (Unix nice): mail waits a "
+        "little so that answers and pages do not (0 keeps the service's priority).",
+    )
     staff_url: str = Field(
         "http://127.0.0.1:8000",
         description="Where staff open cxloop (the gateway), for the links in notifications.",
