@@ -37,7 +37,26 @@ class Forbidden(Exception):
         self.detail = detail
 
 
-async def signed_in(request: Request, settings: SettingsDep, engine: EngineDep) -> SignedIn:
+class CodeRequired(Exception):
+    """Signed in with the password; the second factor is still to be given (/login/code)."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class EnrolmentRequired(Exception):
+    """The user's role must sign in with a second factor, and they have none yet."""
+
+
+def _here(request: Request) -> str:
+    path = request.url.path
+    if request.url.query:
+        path += "?" + request.url.query
+    return path if request.method == "GET" else "/"
+
+
+async def session_of(request: Request, settings: SettingsDep, engine: EngineDep) -> SignedIn:
+    """The request's session, whatever it still waits for (the second factor's own pages)."""
     token = request.cookies.get(SESSION_COOKIE)
     found = None
     if token:
@@ -49,11 +68,22 @@ async def signed_in(request: Request, settings: SettingsDep, engine: EngineDep) 
             absolute=timedelta(hours=settings.session_absolute_hours),
         )
     if found is None:
-        path = request.url.path
-        if request.url.query:
-            path += "?" + request.url.query
-        raise SignInRequired(path if request.method == "GET" else "/")
+        raise SignInRequired(_here(request))
     request.state.signed_in = found
+    return found
+
+
+async def enrolling(request: Request, found: Annotated[SignedIn, Depends(session_of)]) -> SignedIn:
+    """Past the second factor if the user has one: the pages to set one up."""
+    if found.awaiting_code:
+        raise CodeRequired(_here(request))
+    return found
+
+
+async def signed_in(request: Request, found: Annotated[SignedIn, Depends(enrolling)]) -> SignedIn:
+    """Signed in completely: every staff page."""
+    if found.must_enrol:
+        raise EnrolmentRequired()
     return found
 
 
@@ -119,9 +149,19 @@ async def editor(request: Request, user: Annotated[SignedIn, Depends(signed_in)]
     return user
 
 
+def safe_next(next_url: str | None) -> str:
+    """Only a path on this site: never another host (an open redirect)."""
+    if not next_url or not next_url.startswith("/") or next_url.startswith(("//", "/\\")):
+        return "/"
+    return next_url
+
+
 def login_url(next_url: str) -> str:
     return "/login?next=" + quote(next_url, safe="/")
 
 
 Staff = Annotated[SignedIn, Depends(signed_in)]
 Editor = Annotated[SignedIn, Depends(editor)]
+# The second factor's own pages: a session waiting for its code, or one that must enrol.
+PasswordOnly = Annotated[SignedIn, Depends(session_of)]
+Enrolling = Annotated[SignedIn, Depends(enrolling)]

@@ -9,7 +9,7 @@ from typing import Any
 
 from cxshared.cli import Command, run_cli
 from gateway.config import MIGRATIONS, get_settings
-from gateway.users import throttle
+from gateway.users import factor, throttle
 from gateway.users.models import Role
 from gateway.users.service import UserError, create_user, has_users, set_disabled
 from gateway.welcome import SignIn, banner, keep_sign_in, kept_sign_in, wait_until_ready
@@ -115,7 +115,7 @@ def _disable_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
     return 0
 
 
-def _configure_unlock_user(parser: argparse.ArgumentParser) -> None:
+def _configure_email(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--email", required=True)
 
 
@@ -125,6 +125,19 @@ def _unlock_user(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
         print(f"{email}: failed sign-ins forgotten; the account takes passwords again")
     else:
         print(f"{email}: no failed sign-ins recorded, nothing to lift")
+    return 0
+
+
+def _reset_second_factor(args: argparse.Namespace, _settings: Any, engine: Any) -> int:
+    try:
+        user = factor.reset(engine, email=args.email, actor="shell")
+    except factor.FactorError as exc:
+        print(f"cx-gateway reset-second-factor: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{user.email}: second factor and recovery codes removed, signed out everywhere "
+        "(recorded in the audit log); they sign in with the password and set one up again"
+    )
     return 0
 
 
@@ -140,8 +153,13 @@ COMMANDS = {
     ),
     "unlock-user": Command(
         "lift the lock that failed sign-ins put on an account",
-        _configure_unlock_user,
+        _configure_email,
         _unlock_user,
+    ),
+    "reset-second-factor": Command(
+        "remove a staff user's second factor (for one who lost theirs)",
+        _configure_email,
+        _reset_second_factor,
     ),
 }
 

@@ -2,6 +2,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -26,7 +27,13 @@ from cxshared.observability import RequestMetricsMiddleware, metrics_router
 from cxshared.schema_level import check_at_head
 from cxshared.text_guard import FieldErrors, TextGuardMiddleware
 from gateway.assets import ASSETS, STATIC, VENDOR
-from gateway.auth import Forbidden, SignInRequired, login_url
+from gateway.auth import (
+    CodeRequired,
+    EnrolmentRequired,
+    Forbidden,
+    SignInRequired,
+    login_url,
+)
 from gateway.clients.feedback import FeedbackClient
 from gateway.clients.journey import JourneyClient
 from gateway.clients.metrics import MetricsClient
@@ -48,6 +55,7 @@ from gateway.pages import (
     public_follow_up,
     public_mail,
     public_survey,
+    security,
     survey_email,
     surveys,
     themes,
@@ -117,6 +125,7 @@ def create_app(
     app.include_router(health_router(MIGRATIONS))
     app.include_router(metrics_router([]))
     app.include_router(auth.router)
+    app.include_router(security.router)
     app.include_router(dashboard.router)
     app.include_router(at_risk.router)
     app.include_router(incidents.router)
@@ -227,6 +236,19 @@ def _install_error_pages(app: FastAPI) -> None:
         if request.headers.get("HX-Request") == "true":
             return Response(status_code=401, headers={"HX-Redirect": url})
         return see_other(url)
+
+    @app.exception_handler(CodeRequired)
+    async def code_required(request: Request, exc: CodeRequired) -> Response:
+        url = "/login/code?next=" + quote(exc.next_url, safe="/")
+        if request.headers.get("HX-Request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": url})
+        return see_other(url)
+
+    @app.exception_handler(EnrolmentRequired)
+    async def enrolment_required(request: Request, exc: EnrolmentRequired) -> Response:
+        if request.headers.get("HX-Request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": "/account/security"})
+        return see_other("/account/security")
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:

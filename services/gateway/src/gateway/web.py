@@ -50,7 +50,10 @@ def render(
     html = environment.get_template(template).render(
         request=request,
         signed_in=signed_in,
-        user=signed_in.user if signed_in else None,
+        # The navigation only for a session past its second factor (none waiting, none owed).
+        user=signed_in.user
+        if signed_in and not signed_in.awaiting_code and not signed_in.must_enrol
+        else None,
         # Masked afresh for each page, so that compressing pages is safe (auth.masked).
         csrf_token=masked(signed_in.csrf_token) if signed_in else "",
         path=request.url.path,

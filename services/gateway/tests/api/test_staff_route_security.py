@@ -32,7 +32,13 @@ DUMMY = "00000000-0000-4000-8000-000000000000"
 
 
 # A member's own settings: viewers change theirs too (still only with a form of ours).
-SELF_SERVICE = {("post", "/notifications")}
+SELF_SERVICE = {
+    ("post", "/notifications"),
+    *(
+        ("post", f"/account/security/{action}")
+        for action in ("enrol", "confirm", "recovery-codes", "off")
+    ),
+}
 
 
 def staff_operations(stack: Any) -> list[tuple[str, str]]:

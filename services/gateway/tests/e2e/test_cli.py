@@ -3,9 +3,13 @@
 import re
 
 import pytest
+from sqlmodel import Session, select
 
 from cxshared.db import make_engine
 from cxshared.testing.processes import run_command
+from cxshared.timeutil import utcnow
+from gateway.users import factor
+from gateway.users.models import User
 from gateway.users.service import authenticate
 
 pytestmark = pytest.mark.long
@@ -52,3 +56,25 @@ def test_disable_user_ends_their_sessions(stack, browser_for):
     )
     assert enabled.returncode == 0
     assert browser.sign_in("editor@example.com").status_code == 303
+
+
+def test_reset_second_factor_for_an_admin_who_lost_their_phone(stack, browser_for):
+    url = stack.settings.database_url
+    engine = make_engine(url, pool_size=1)
+    with Session(engine) as session:
+        admin = session.exec(select(User).where(User.email == "admin@example.com")).one()
+    secret = factor.begin_enrolment(engine, admin).secret
+    factor.confirm_enrolment(engine, admin, factor.code_for(secret, utcnow()))
+    assert factor.has_factor(engine, admin.id)
+    result = cx_gateway(url, "reset-second-factor", "--email", "Admin@Example.com")
+    assert result.returncode == 0, result.stderr
+    assert "second factor and recovery codes removed" in result.stdout
+    assert not factor.has_factor(engine, admin.id)
+    latest = factor.audit_log(engine)[0]  # newest first, after the enrolment's
+    assert (latest.actor, latest.action, latest.subject) == (
+        "shell",
+        "second_factor.reset",
+        "admin@example.com",
+    )
+    unknown = cx_gateway(url, "reset-second-factor", "--email", "nobody@example.com")
+    assert unknown.returncode == 1 and "No user with the email" in unknown.stderr

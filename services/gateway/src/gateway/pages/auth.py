@@ -4,6 +4,7 @@ import hmac
 import math
 import secrets
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -15,15 +16,16 @@ from cxshared.ratelimit import client_address, hit
 from cxshared.timeutil import utcnow
 from gateway.auth import (
     SESSION_COOKIE,
-    Staff,
+    PasswordOnly,
     check_csrf,
     masked,
+    safe_next,
     same_origin,
     unmasked,
 )
 from gateway.config import Settings
 from gateway.dependencies import SettingsDep
-from gateway.users import throttle
+from gateway.users import factor, throttle
 from gateway.users.service import authenticate, end_session, start_session
 from gateway.web import render, see_other
 
@@ -34,13 +36,6 @@ router = APIRouter()
 LOGIN_CSRF_COOKIE = "cx_login_csrf"
 # A browser that signed in before (users/throttle.py): not held back by others' guesses.
 DEVICE_COOKIE = "cx_device"
-
-
-def _safe_next(next_url: str | None) -> str:
-    """Only a path on this site: never another host (an open redirect)."""
-    if not next_url or not next_url.startswith("/") or next_url.startswith(("//", "/\\")):
-        return "/"
-    return next_url
 
 
 def _login_form(
@@ -80,7 +75,7 @@ def _login_form(
 
 @router.get("/login")
 def login_page(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
-    return _login_form(request, settings, next_url=_safe_next(next))
+    return _login_form(request, settings, next_url=safe_next(next))
 
 
 @router.post("/login")
@@ -93,7 +88,7 @@ async def login(
     login_token: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    next_url = _safe_next(next)
+    next_url = safe_next(next)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     given = unmasked(login_token)
     if (
@@ -161,8 +156,10 @@ async def login(
     device_token = await run_in_threadpool(
         throttle.remember_device, engine, user=user, token=request.cookies.get(DEVICE_COOKIE)
     )
-    token, _ = await run_in_threadpool(start_session, engine, user=user)
-    response = see_other(next_url)
+    # With a second factor, the session opens waiting for its code (pages/security.py).
+    awaiting = await run_in_threadpool(factor.has_factor, engine, user.id)
+    token, _ = await run_in_threadpool(start_session, engine, user=user, awaiting_code=awaiting)
+    response = see_other("/login/code?next=" + quote(next_url, safe="/") if awaiting else next_url)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -185,7 +182,7 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request, user: Staff, engine: EngineDep) -> Response:
+async def logout(request: Request, user: PasswordOnly, engine: EngineDep) -> Response:
     # Every role may sign out, but only from cxloop's own pages.
     await check_csrf(request, user)
     await run_in_threadpool(end_session, engine, token=request.cookies[SESSION_COOKIE])

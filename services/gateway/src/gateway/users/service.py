@@ -10,7 +10,7 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from cxshared.db import read_session, write_session
 from cxshared.timeutil import utcnow
-from gateway.users.models import Role, StaffSession, User
+from gateway.users.models import FactorRequirement, Role, SecondFactor, StaffSession, User
 
 # argon2-cffi's defaults are Argon2id with RFC 9106's low-memory profile.
 _hasher = PasswordHasher()
@@ -44,6 +44,17 @@ class UserError(ValueError):
 class SignedIn:
     user: User
     csrf_token: str
+    token_hash: str = ""
+    # Signed in with the password; the second factor still to give (users/factor.py).
+    awaiting_code: bool = False
+    second_factor_at: datetime | None = None
+    has_factor: bool = False
+    factor_required: bool = False  # the user's role must have one (FactorRequirement)
+    authenticated_with: str = "password"
+
+    @property
+    def must_enrol(self) -> bool:
+        return self.factor_required and not self.has_factor
 
 
 def _hash(password: str) -> str:
@@ -100,15 +111,25 @@ def authenticate(engine: Engine, *, email: str, password: str) -> User | None:
     return user
 
 
-def start_session(engine: Engine, *, user: User) -> tuple[str, SignedIn]:
-    """A new session for the user; returns the cookie's token (shown nowhere else)."""
+def start_session(
+    engine: Engine, *, user: User, awaiting_code: bool = False
+) -> tuple[str, SignedIn]:
+    """A new session for the user; returns the cookie's token (shown nowhere else).
+    `awaiting_code`: the user has a second factor, which the session waits for."""
     token = secrets.token_urlsafe(32)
     csrf_token = secrets.token_urlsafe(32)
     with write_session(engine) as session:
         session.add(
-            StaffSession(token_hash=_hash_token(token), user_id=user.id, csrf_token=csrf_token)
+            StaffSession(
+                token_hash=_hash_token(token),
+                user_id=user.id,
+                csrf_token=csrf_token,
+                awaiting_code=awaiting_code,
+            )
         )
-    return token, SignedIn(user=user, csrf_token=csrf_token)
+    return token, SignedIn(
+        user=user, csrf_token=csrf_token, token_hash=_hash_token(token), awaiting_code=awaiting_code
+    )
 
 
 def resume_session(
@@ -118,13 +139,15 @@ def resume_session(
     token_hash = _hash_token(token)
     with read_session(engine) as session:
         row = session.exec(
-            select(StaffSession, User)
+            select(StaffSession, User, SecondFactor.confirmed_at, FactorRequirement.required)
             .join(User, col(User.id) == col(StaffSession.user_id))
+            .join(SecondFactor, col(SecondFactor.user_id) == col(User.id), isouter=True)
+            .join(FactorRequirement, col(FactorRequirement.role) == col(User.role), isouter=True)
             .where(StaffSession.token_hash == token_hash)
         ).first()
     if row is None:
         return None
-    staff_session, user = row
+    staff_session, user, factor_confirmed_at, factor_required = row
     expired = now - staff_session.last_seen_at > idle or now - staff_session.created_at > absolute
     if expired or user.disabled_at is not None:
         end_session(engine, token=token)
@@ -133,7 +156,16 @@ def resume_session(
         with write_session(engine) as session:
             staff_session.last_seen_at = now
             session.add(staff_session)
-    return SignedIn(user=user, csrf_token=staff_session.csrf_token)
+    return SignedIn(
+        user=user,
+        csrf_token=staff_session.csrf_token,
+        token_hash=token_hash,
+        awaiting_code=staff_session.awaiting_code,
+        second_factor_at=staff_session.second_factor_at,
+        has_factor=factor_confirmed_at is not None,
+        factor_required=bool(factor_required),
+        authenticated_with=staff_session.authenticated_with,
+    )
 
 
 def end_session(engine: Engine, *, token: str) -> None:
