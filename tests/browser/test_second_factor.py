@@ -44,7 +44,7 @@ def test_a_member_sets_up_a_second_factor_and_signs_in_with_it(
     try:
         sign_in_with_password(page, world, email, "/login")
         page.wait_for_url(f"{world.gateway}/dashboard")
-        page.get_by_role("link", name="Security").click()
+        page.get_by_role("link", name="Sam Okafor").click()  # one's name opens one's account
         expect(page.get_by_role("heading", name="Second factor")).to_be_visible()
         page.get_by_role("button", name="Set up a second factor").click()
         qr = page.locator(".qr svg")
@@ -91,3 +91,34 @@ def test_a_member_sets_up_a_second_factor_and_signs_in_with_it(
         context.close()
         engine.dispose()
     assert world.dialogs == []
+
+
+def test_the_admin_sees_who_has_a_second_factor_and_the_audit_log(
+    world: World, tmp_path: Path
+) -> None:
+    email = f"ana-{uuid.uuid4().hex[:6]}@example.com"
+    engine = make_engine(world.urls["gateway"], pool_size=1)
+    ana = create_user(engine, email=email, name="Ana Lima", role=Role.VIEWER, password=PASSWORD)
+    secret = factor.begin_enrolment(engine, ana).secret
+    factor.confirm_enrolment(engine, ana, factor.code_for(secret, datetime.now(UTC)))
+    engine.dispose()
+    page = world.signed_in("admin")
+    try:
+        page.get_by_role("link", name="Admin User").click()
+        page.get_by_role("link", name="Staff security").click()
+        expect(page.get_by_role("heading", name="Staff security")).to_be_visible()
+        rows = page.locator("table.staff-security tbody tr")
+        assert rows.count() >= 3
+        expect(page.locator("table.staff-security")).to_contain_text("admin@example.com")
+        expect(page.locator("tr", has_text=email)).to_contain_text("on since")
+        # Requiring a role asks for the admin's own second factor, which they have not set up.
+        page.get_by_label("editors").check()
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("alert")).to_contain_text("set one up on your Security page")
+        expect(page.locator(".audit")).to_contain_text("set up a second factor")
+        page.screenshot(path=str(tmp_path / "staff-security.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(tmp_path / "staff-security-phone.png"), full_page=True)
+        fits_the_screen(page)
+    finally:
+        page.context.close()

@@ -114,9 +114,15 @@ def test_enrolment_then_sign_in_asks_for_the_code_and_refuses_it_twice(stack, br
     )
     assert bad.status_code == 422 and "does not match" in bad.text
     code = _next_code(secret)
+    waiting_token = client.cookies["cx_session"]
     good = client.post("/login/code", data={"csrf_token": csrf, "code": code, "next": "/journeys"})
     assert (good.status_code, good.headers["location"]) == (303, "/journeys")
     assert client.get("/journeys").status_code == 200
+    # The token the waiting session had is ended: signing in completely gave a new one.
+    assert client.cookies["cx_session"] != waiting_token
+    stale = TestClient(stack.gateway.app, follow_redirects=False)
+    stale.cookies.set("cx_session", waiting_token)
+    assert stale.get("/journeys").headers["location"].startswith("/login?")
     with Session(_engine(stack)) as session:
         kinds = set(session.exec(select(StaffSession.authenticated_with)).all())
     assert "password+totp" in kinds

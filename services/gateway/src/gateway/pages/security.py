@@ -13,7 +13,15 @@ from cxshared.deps import EngineDep
 from cxshared.problems import Problem
 from cxshared.ratelimit import hit
 from cxshared.timeutil import utcnow
-from gateway.auth import Enrolling, Forbidden, PasswordOnly, Staff, check_csrf, safe_next
+from gateway.auth import (
+    SESSION_COOKIE,
+    Enrolling,
+    Forbidden,
+    PasswordOnly,
+    Staff,
+    check_csrf,
+    safe_next,
+)
 from gateway.dependencies import SettingsDep
 from gateway.users import factor
 from gateway.users.models import Role
@@ -95,7 +103,18 @@ async def give_code(
         return _code_form(
             request, next_url=next_url, error=f"Too many attempts. {exc.detail}", status_code=429
         )
-    return see_other(next_url)
+    token = await run_in_threadpool(factor.rotate_session, engine, signed.token_hash)
+    response = see_other(next_url)
+    if token is not None:
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
+    return response
 
 
 # A user's own second factor.

@@ -256,6 +256,31 @@ def complete_sign_in(
         )
 
 
+def rotate_session(engine: Engine, token_hash: str) -> str | None:
+    """Gives the session behind `token_hash` a new token (and CSRF token), ending the old one,
+    once its second factor is given: a token a page had while it waited for the code (which
+    reaches nothing else) never becomes a signed-in one. Returns the new cookie token."""
+    token = secrets.token_urlsafe(32)
+    with write_session(engine) as session:
+        old = session.get(StaffSession, token_hash)
+        if old is None:
+            return None
+        session.add(
+            StaffSession(
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                user_id=old.user_id,
+                csrf_token=secrets.token_urlsafe(32),
+                created_at=old.created_at,  # the absolute lifetime counts from the password
+                last_seen_at=utcnow(),
+                authenticated_with=old.authenticated_with,
+                awaiting_code=old.awaiting_code,
+                second_factor_at=old.second_factor_at,
+            )
+        )
+        session.delete(old)
+    return token
+
+
 def is_fresh(second_factor_at: datetime | None, now: datetime | None = None) -> bool:
     return second_factor_at is not None and (now or utcnow()) - as_utc(second_factor_at) < FRESH_FOR
 
