@@ -51,6 +51,8 @@ def _enrol(browser: Any) -> tuple[str, list[str]]:
     assert done.status_code == 200, done.text
     codes = CODES.findall(done.text)
     assert len(codes) == 10 and len(set(codes)) == 10
+    # Turning the factor on gave the session new tokens: the page carries the new CSRF token.
+    browser.csrf = _csrf(done)
     return secret, codes
 
 
@@ -275,3 +277,74 @@ def test_a_member_turns_their_factor_off_while_their_code_is_fresh(stack, browse
     assert "Set up a second factor" in viewer.get("/account/security").text
     _, response = _password(stack, "viewer@example.com")
     assert response.headers["location"] == "/journeys"
+
+
+def test_turning_it_on_ends_every_other_session_and_renews_this_ones_tokens(stack, browser_for):
+    """Another browser signed in with the password alone (perhaps not the member's) does not
+    keep going without the factor; this one's old token and CSRF token stop working."""
+    other = browser_for("editor")
+    editor = browser_for("editor")
+    old_token, old_csrf = editor.client.cookies["cx_session"], editor.csrf
+    _enrol(editor)
+    assert editor.client.cookies["cx_session"] != old_token
+    assert editor.get("/journeys").status_code == 200
+    assert other.get("/journeys").headers["location"].startswith("/login?")
+    stale = editor.client.post("/notifications", data={"csrf_token": old_csrf, "cases": "each"})
+    assert stale.status_code == 403
+
+
+def test_a_set_up_in_progress_is_this_browsers_alone(stack, browser_for):
+    first = browser_for("viewer")
+    second = browser_for("viewer")
+    page = first.post("/account/security/enrol")
+    secret = SECRET.search(page.text).group(1).replace(" ", "")
+    # The other browser is not shown the key, and cannot confirm it.
+    elsewhere = second.get("/account/security")
+    assert secret[:8] not in elsewhere.text.replace(" ", "") and "<svg" not in elsewhere.text
+    taken = second.post(
+        "/account/security/confirm", {"code": factor.code_for(secret, datetime.now(UTC))}
+    )
+    assert taken.status_code == 422 and "no set-up of this browser" in taken.text
+    assert not factor.has_factor(_engine(stack), _user(stack, "viewer@example.com").id)
+
+
+def _user(stack: Any, email: str) -> User:
+    with Session(_engine(stack)) as session:
+        return session.exec(select(User).where(User.email == email)).one()
+
+
+def test_wrong_codes_in_a_row_lock_the_factor_for_a_while_doubling(stack):
+    """On a controlled clock: five wrong codes lock it for a minute (a right code is refused
+    meanwhile), the next wrong one for two; the lock is audited; a right code after it clears
+    the count."""
+    engine = _engine(stack)
+    user = _user(stack, "editor@example.com")
+    secret = factor.begin_enrolment(engine, user, "t").secret
+    now = datetime(2026, 12, 7, 12, 0, 0, tzinfo=UTC)
+    factor.confirm_enrolment(engine, user, factor.code_for(secret, now), "t", now=now)
+    minute = timedelta(minutes=1)
+    for n in range(factor.LOCK_AFTER):
+        with pytest.raises(factor.FactorError, match="does not match" if n < 4 else "in 1 min"):
+            factor.verify(engine, user, "000000", now=now + n * timedelta(seconds=1))
+    later = now + timedelta(seconds=30)
+    with pytest.raises(factor.FactorError, match="Too many wrong codes"):
+        factor.verify(engine, user, factor.code_for(secret, later), now=later)
+    after = now + 2 * minute
+    with pytest.raises(factor.FactorError, match="in 2 min"):
+        factor.verify(engine, user, "000000", now=after)
+    done = after + 3 * minute
+    assert factor.verify(engine, user, factor.code_for(secret, done), now=done) == "totp"
+    wrong = done + timedelta(seconds=1)
+    with pytest.raises(factor.FactorError, match="does not match"):  # the count starts again
+        factor.verify(engine, user, "000000", now=wrong)
+    actions = [entry.action for entry in factor.audit_log(engine)]
+    assert actions.count("second_factor.locked") == 2
+
+
+def test_an_admin_who_turned_their_factor_off_is_no_longer_fresh(stack, browser_for):
+    admin = browser_for("admin")
+    _enrol(admin)
+    assert admin.post("/account/security/off").status_code == 303
+    refused = admin.post("/admin/security/requirement", {"required": ["viewer"]})
+    assert refused.status_code == 403 and "needs a second factor" in refused.text
+    assert factor.required_roles(_engine(stack)) == set()

@@ -34,22 +34,22 @@ Code = Annotated[str, Form(max_length=40)]
 
 
 async def _checked_code(engine: Any, settings: Any, signed: SignedIn, code: str) -> str:
-    """Verifies a code (rate-limited per user like passwords); FactorError or Problem(429)."""
+    """Verifies a code (rate-limited per user like passwords, and locked after wrong ones in
+    a row: factor.verify); FactorError or Problem(429). Returns how it was proved."""
     await run_in_threadpool(
         hit, engine, {f"second-factor:{signed.user.id}": settings.sign_in_attempts_per_minute}
     )
-    how = await run_in_threadpool(factor.verify, engine, signed.user, code)
-    await run_in_threadpool(factor.complete_sign_in, engine, signed.token_hash, how)
+    how: str = await run_in_threadpool(factor.verify, engine, signed.user, code)
     return how
 
 
 async def _refusal(engine: Any, settings: Any, signed: SignedIn, code: str) -> str | None:
     """Why a sensitive action is refused now, or None: it needs a second factor given in the
     last 15 minutes, or a code with the form (which then counts as given now)."""
-    if factor.is_fresh(signed.second_factor_at):
-        return None
     if not signed.has_factor:
         return "This action needs a second factor: set one up on your Security page first."
+    if factor.is_fresh(signed.second_factor_at):
+        return None
     if not code.strip():
         return "Enter a code from your authenticator: this action asks for one again."
     try:
@@ -58,7 +58,22 @@ async def _refusal(engine: Any, settings: Any, signed: SignedIn, code: str) -> s
         return str(exc)
     except Problem as exc:
         return f"Too many attempts. {exc.detail}"
+    await run_in_threadpool(factor.refresh, engine, signed.token_hash)
     return None
+
+
+def _with_session(response: Response, new: factor.NewSession | None, settings: Any) -> Response:
+    """The response carrying the session's new cookie token (factor.complete_sign_in)."""
+    if new is not None:
+        response.set_cookie(
+            SESSION_COOKIE,
+            new.token,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
+    return response
 
 
 # The code after the password.
@@ -96,25 +111,15 @@ async def give_code(
     if not signed.awaiting_code:
         return see_other(next_url)
     try:
-        await _checked_code(engine, settings, signed, code)
+        how = await _checked_code(engine, settings, signed, code)
     except factor.FactorError as exc:
         return _code_form(request, next_url=next_url, error=str(exc), status_code=422)
     except Problem as exc:
         return _code_form(
             request, next_url=next_url, error=f"Too many attempts. {exc.detail}", status_code=429
         )
-    token = await run_in_threadpool(factor.rotate_session, engine, signed.token_hash)
-    response = see_other(next_url)
-    if token is not None:
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            httponly=True,
-            samesite="lax",
-            secure=settings.secure_cookies,
-            path="/",
-        )
-    return response
+    token = await run_in_threadpool(factor.complete_sign_in, engine, signed.token_hash, how)
+    return _with_session(see_other(next_url), token, settings)
 
 
 # A user's own second factor.
@@ -133,7 +138,7 @@ def _security_page(
 ) -> Response:
     status = factor.status(engine, signed.user)
     if enrolment is None and status.pending:
-        enrolment = factor.pending_enrolment(engine, signed.user)
+        enrolment = factor.pending_enrolment(engine, signed.user, signed.token_hash)
     return _page(
         request,
         "security/account.html",
@@ -183,7 +188,9 @@ def account_security(request: Request, signed: Enrolling, engine: EngineDep) -> 
 async def enrol(request: Request, signed: Enrolling, engine: EngineDep) -> Response:
     await check_csrf(request, signed)
     try:
-        enrolment = await run_in_threadpool(factor.begin_enrolment, engine, signed.user)
+        enrolment = await run_in_threadpool(
+            factor.begin_enrolment, engine, signed.user, signed.token_hash
+        )
     except factor.FactorError as exc:
         return _security_page(request, engine, signed, error=str(exc), status_code=409)
     return _security_page(request, engine, signed, enrolment=enrolment)
@@ -198,27 +205,34 @@ async def confirm(
         await run_in_threadpool(
             hit, engine, {f"second-factor:{signed.user.id}": settings.sign_in_attempts_per_minute}
         )
-        codes = await run_in_threadpool(factor.confirm_enrolment, engine, signed.user, code)
+        codes, new = await run_in_threadpool(
+            factor.confirm_enrolment, engine, signed.user, code, signed.token_hash
+        )
     except factor.FactorError as exc:
         return _security_page(request, engine, signed, error=str(exc), status_code=422)
     except Problem as exc:
         return _security_page(
             request, engine, signed, error=f"Too many attempts. {exc.detail}", status_code=429
         )
-    # The code just given is this session's second factor.
-    await run_in_threadpool(factor.complete_sign_in, engine, signed.token_hash, "totp")
-    request.state.signed_in = _past_factor(signed)
-    return _security_page(
+    # The code just given is this session's second factor, under its new tokens.
+    if new is not None:
+        signed = replace(
+            signed,
+            token_hash=new.token_hash,
+            csrf_token=new.csrf_token,
+            has_factor=True,
+            second_factor_at=utcnow(),
+            awaiting_code=False,
+        )
+    request.state.signed_in = signed
+    page = _security_page(
         request,
         engine,
-        request.state.signed_in,
+        signed,
         codes=codes,
         notice="Your second factor is on. Keep the recovery codes below somewhere safe.",
     )
-
-
-def _past_factor(signed: SignedIn) -> SignedIn:
-    return replace(signed, has_factor=True, second_factor_at=utcnow(), awaiting_code=False)
+    return _with_session(page, new, settings)
 
 
 @router.post("/account/security/recovery-codes")

@@ -32,6 +32,8 @@ ISSUER = "cxloop"
 STEP_SECONDS = 30
 DRIFT_STEPS = 1  # a code of the step before or after is accepted too
 RECOVERY_CODES = 10
+# Wrong codes in a row before the account takes none for a while (1 minute, doubling to 60).
+LOCK_AFTER = 5
 # A sensitive action asks for a code again when the session's was given longer ago.
 FRESH_FOR = timedelta(minutes=15)
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
@@ -59,6 +61,15 @@ class Status:
     pending: bool  # set up, not confirmed by a first code yet
     recovery_left: int
     required: bool
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """The cookie token and CSRF token a session got when it gave its second factor."""
+
+    token: str
+    token_hash: str
+    csrf_token: str
 
 
 def _hash(code: str) -> str:
@@ -116,9 +127,10 @@ def status(engine: Engine, user: User) -> Status:
     )
 
 
-def begin_enrolment(engine: Engine, user: User) -> Enrolment:
-    """A new secret for the user, not in force until confirmed by a first code. Starting again
-    replaces an unconfirmed one; a confirmed factor is turned off first, never replaced here."""
+def begin_enrolment(engine: Engine, user: User, token_hash: str = "") -> Enrolment:
+    """A new secret for the user, not in force until confirmed by a first code from the same
+    session (`token_hash`), the only one shown it. Starting again replaces an unconfirmed one;
+    a confirmed factor is turned off first, never replaced here."""
     secret = pyotp.random_base32()
     with write_session(engine) as session:
         factor = session.get(SecondFactor, user.id)
@@ -127,14 +139,19 @@ def begin_enrolment(engine: Engine, user: User) -> Enrolment:
         if factor is None:
             factor = SecondFactor(user_id=user.id, secret=secret)
         factor.secret, factor.last_step, factor.created_at = secret, None, utcnow()
+        factor.pending_session, factor.failures, factor.locked_until = token_hash, 0, None
         session.add(factor)
     return enrolment(user, secret)
 
 
-def pending_enrolment(engine: Engine, user: User) -> Enrolment | None:
+def pending_enrolment(engine: Engine, user: User, token_hash: str = "") -> Enrolment | None:
+    """The set-up this session started and has not confirmed (another session's stays its
+    own: the secret is shown to one browser only)."""
     with read_session(engine) as session:
         factor = session.get(SecondFactor, user.id)
     if factor is None or factor.confirmed_at is not None:
+        return None
+    if not secrets.compare_digest(factor.pending_session or "", token_hash):
         return None
     return enrolment(user, factor.secret)
 
@@ -149,27 +166,44 @@ def enrolment(user: User, secret: str) -> Enrolment:
 
 
 def confirm_enrolment(
-    engine: Engine, user: User, code: str, now: datetime | None = None
-) -> list[str]:
-    """Puts the pending factor in force with its first code; returns the ten recovery codes,
-    which are shown once and kept only as hashes."""
+    engine: Engine, user: User, code: str, token_hash: str = "", now: datetime | None = None
+) -> tuple[list[str], NewSession | None]:
+    """Puts the pending factor this session started in force with its first code, ends the
+    user's other sessions (any opened with the password alone would otherwise keep going
+    without the factor) and gives this one a new token. Returns the ten recovery codes, shown
+    once and kept only as hashes, and the session's new tokens."""
     now = now or utcnow()
     with write_session(engine) as session:
         factor = session.get(SecondFactor, user.id)
-        if factor is None or factor.confirmed_at is not None:
-            raise FactorError("There is no set-up waiting for a code: start again.")
+        if (
+            factor is None
+            or factor.confirmed_at is not None
+            or not secrets.compare_digest(factor.pending_session or "", token_hash)
+        ):
+            raise FactorError("There is no set-up of this browser waiting for a code: start again.")
         step = _matching_step(factor.secret, code, now)
-        if step is None:
-            raise FactorError(
-                "That code does not match. Check the time on your phone and enter the code "
-                "your authenticator shows now."
+        if step is None:  # recorded, then refused once the transaction is committed
+            _audit(session, "second_factor.wrong_code", user.email, user.email,
+                   "a wrong code while setting up")  # fmt: skip
+        else:
+            factor.confirmed_at, factor.last_step, factor.pending_session = now, step, None
+            session.add(factor)
+            codes = _new_recovery_codes(session, user.id)
+            session.execute(
+                delete(StaffSession).where(
+                    col(StaffSession.user_id) == user.id,
+                    col(StaffSession.token_hash) != token_hash,
+                )
             )
-        factor.confirmed_at, factor.last_step = now, step
-        session.add(factor)
-        codes = _new_recovery_codes(session, user.id)
-        _audit(session, "second_factor.enrolled", user.email, user.email, "authenticator app "
-               "confirmed; ten recovery codes issued")  # fmt: skip
-    return codes
+            _audit(session, "second_factor.enrolled", user.email, user.email, "authenticator "
+                   "app confirmed; ten recovery codes issued; other sessions ended")  # fmt: skip
+            token = _complete_and_rotate(session, token_hash, "totp", now)
+    if step is None:
+        raise FactorError(
+            "That code does not match. Check the time on your phone and enter the code "
+            "your authenticator shows now."
+        )
+    return codes, token
 
 
 def new_recovery_codes(engine: Engine, user: User) -> list[str]:
@@ -203,82 +237,120 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
 
 def verify(engine: Engine, user: User, code: str, now: datetime | None = None) -> str:
     """Checks a code from the authenticator or a recovery code and uses it up; returns how the
-    user proved it ("totp" or "recovery-code"). FactorError when refused."""
+    user proved it ("totp" or "recovery-code"). FactorError when refused: a wrong or replayed
+    code counts, and after `LOCK_AFTER` in a row the account takes no code for a minute, then
+    2, 4 ... up to an hour (a success clears the count)."""
     now = now or utcnow()
     with write_session(engine) as session:
         factor = confirmed(session, user.id)
         if factor is None:
             raise FactorError("This account has no second factor.")
-        step = _matching_step(factor.secret, code, now)
-        if step is not None:
-            taken = session.execute(
-                update(SecondFactor)
-                .where(
-                    col(SecondFactor.user_id) == user.id,
-                    or_(col(SecondFactor.last_step).is_(None), col(SecondFactor.last_step) < step),
-                )
-                .values(last_step=step)
-            ).rowcount  # type: ignore[attr-defined]
-            if not taken:
-                raise FactorError(
-                    "That code has been used already. Wait for your authenticator's next code."
-                )
-            return "totp"
-        normal = _normal_recovery(code)
-        if len(normal) == 10:
-            used = session.execute(
-                update(RecoveryCode)
-                .where(
-                    col(RecoveryCode.code_hash) == _hash(normal),
-                    col(RecoveryCode.user_id) == user.id,
-                    col(RecoveryCode.used_at).is_(None),
-                )
-                .values(used_at=now)
-            ).rowcount  # type: ignore[attr-defined]
-            if used:
-                return "recovery-code"
-    raise FactorError("That code does not match. Enter the code your authenticator shows now.")
+        if factor.locked_until is not None and as_utc(factor.locked_until) > now:
+            raise FactorError(_locked(factor.locked_until, now))
+        how, refusal = _check(session, factor, user, code, now)
+        if how is not None:
+            factor.failures, factor.locked_until = 0, None
+            session.add(factor)
+            if how == "recovery-code":
+                _audit(session, "second_factor.recovery_code_used", user.email, user.email,
+                       "signed in with a recovery code")  # fmt: skip
+            return how
+        factor.failures += 1
+        if factor.failures >= LOCK_AFTER:
+            minutes = min(60, 2 ** (factor.failures - LOCK_AFTER))
+            factor.locked_until = now + timedelta(minutes=minutes)
+            detail = f"{factor.failures} wrong codes in a row; no code taken for {minutes} min"
+            _audit(session, "second_factor.locked", user.email, user.email, detail)
+            refusal = _locked(factor.locked_until, now)
+        session.add(factor)
+    raise FactorError(refusal)  # after the count is committed
+
+
+def _locked(until: datetime, now: datetime) -> str:
+    minutes = max(1, -(-int((as_utc(until) - now).total_seconds()) // 60))
+    return (
+        f"Too many wrong codes for this account: try again in {minutes} min "
+        f"(after {as_utc(until):%H:%M} UTC), or ask an administrator."
+    )
+
+
+def _check(
+    session: Session, factor: SecondFactor, user: User, code: str, now: datetime
+) -> tuple[str | None, str]:
+    """(how, "") for a code that is good and now used up, else (None, why not)."""
+    step = _matching_step(factor.secret, code, now)
+    if step is not None:
+        taken = session.execute(
+            update(SecondFactor)
+            .where(
+                col(SecondFactor.user_id) == user.id,
+                or_(col(SecondFactor.last_step).is_(None), col(SecondFactor.last_step) < step),
+            )
+            .values(last_step=step)
+        ).rowcount  # type: ignore[attr-defined]
+        if taken:
+            return "totp", ""
+        return None, "That code has been used already. Wait for your authenticator's next code."
+    normal = _normal_recovery(code)
+    if len(normal) == 10:
+        used = session.execute(
+            update(RecoveryCode)
+            .where(
+                col(RecoveryCode.code_hash) == _hash(normal),
+                col(RecoveryCode.user_id) == user.id,
+                col(RecoveryCode.used_at).is_(None),
+            )
+            .values(used_at=now)
+        ).rowcount  # type: ignore[attr-defined]
+        if used:
+            return "recovery-code", ""
+    return None, "That code does not match. Enter the code your authenticator shows now."
 
 
 def complete_sign_in(
     engine: Engine, token_hash: str, how: str, now: datetime | None = None
-) -> None:
-    """The session behind `token_hash` has its second factor: it may reach every page."""
+) -> NewSession | None:
+    """The session behind `token_hash` has its second factor: it may reach every page, under
+    a new token (and CSRF token), the old one ended in the same transaction, so that a token
+    a page held while the session waited for its code never becomes a signed-in one. Returns
+    the new tokens (None: the session is gone)."""
+    with write_session(engine) as session:
+        return _complete_and_rotate(session, token_hash, how, now or utcnow())
+
+
+def _complete_and_rotate(
+    session: Session, token_hash: str, how: str, now: datetime
+) -> NewSession | None:
+    old = session.get(StaffSession, token_hash)
+    if old is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    new = NewSession(token, hashlib.sha256(token.encode()).hexdigest(), secrets.token_urlsafe(32))
+    session.add(
+        StaffSession(
+            token_hash=new.token_hash,
+            user_id=old.user_id,
+            csrf_token=new.csrf_token,
+            created_at=old.created_at,  # the absolute lifetime counts from the password
+            last_seen_at=now,
+            authenticated_with=f"password+{how}",
+            awaiting_code=False,
+            second_factor_at=now,
+        )
+    )
+    session.delete(old)
+    return new
+
+
+def refresh(engine: Engine, token_hash: str, now: datetime | None = None) -> None:
+    """The signed-in session behind `token_hash` gave its second factor again just now (a
+    sensitive action's code)."""
     with write_session(engine) as session:
         session.execute(
             update(StaffSession)
             .where(col(StaffSession.token_hash) == token_hash)
-            .values(
-                awaiting_code=False,
-                second_factor_at=now or utcnow(),
-                authenticated_with=f"password+{how}",
-            )
+            .values(second_factor_at=now or utcnow())
         )
-
-
-def rotate_session(engine: Engine, token_hash: str) -> str | None:
-    """Gives the session behind `token_hash` a new token (and CSRF token), ending the old one,
-    once its second factor is given: a token a page had while it waited for the code (which
-    reaches nothing else) never becomes a signed-in one. Returns the new cookie token."""
-    token = secrets.token_urlsafe(32)
-    with write_session(engine) as session:
-        old = session.get(StaffSession, token_hash)
-        if old is None:
-            return None
-        session.add(
-            StaffSession(
-                token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                user_id=old.user_id,
-                csrf_token=secrets.token_urlsafe(32),
-                created_at=old.created_at,  # the absolute lifetime counts from the password
-                last_seen_at=utcnow(),
-                authenticated_with=old.authenticated_with,
-                awaiting_code=old.awaiting_code,
-                second_factor_at=old.second_factor_at,
-            )
-        )
-        session.delete(old)
-    return token
 
 
 def is_fresh(second_factor_at: datetime | None, now: datetime | None = None) -> bool:
@@ -286,8 +358,14 @@ def is_fresh(second_factor_at: datetime | None, now: datetime | None = None) -> 
 
 
 def turn_off(engine: Engine, user: User) -> None:
+    """Removes the user's own factor; no session of theirs counts as having given one."""
     with write_session(engine) as session:
         _remove(session, user.id)
+        session.execute(
+            update(StaffSession)
+            .where(col(StaffSession.user_id) == user.id)
+            .values(second_factor_at=None, authenticated_with="password")
+        )
         _audit(
             session, "second_factor.turned_off", user.email, user.email, "turned off by its owner"
         )
@@ -314,12 +392,11 @@ def reset(engine: Engine, *, email: str, actor: str) -> User:
 
 def set_required(engine: Engine, *, roles: set[str], actor: str) -> None:
     """Which roles must sign in with a second factor; a change goes to the audit log."""
-    before = required_roles(engine)
     with write_session(engine) as session:
+        rows = {row.role: row for row in session.exec(select(FactorRequirement)).all()}
+        before = {role for role, row in rows.items() if row.required}
         for role in Role:
-            row = session.get(FactorRequirement, role.value) or FactorRequirement(
-                role=role.value, updated_by=actor
-            )
+            row = rows.get(role.value) or FactorRequirement(role=role.value, updated_by=actor)
             if row.required != (role.value in roles):
                 row.required, row.updated_by, row.updated_at = role.value in roles, actor, utcnow()
                 session.add(row)

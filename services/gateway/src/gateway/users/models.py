@@ -83,6 +83,12 @@ class SecondFactor(SQLModel, table=True):
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_step: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # While set up and not confirmed: the session that started it, the only one shown the
+    # secret and the only one that may confirm it.
+    pending_session: str | None = Field(default=None, max_length=64)
+    # Wrong codes in a row, and until when no code is taken (doubling from 1 minute).
+    failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class RecoveryCode(SQLModel, table=True):

@@ -56,6 +56,9 @@ def upgrade() -> None:
     sa.Column('confirmed_at', cxshared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_step', sa.Integer(), nullable=True),
     sa.Column('created_at', cxshared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('pending_session', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('locked_until', cxshared.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['staff_user.id'], name=op.f('fk_second_factor_user_id_staff_user')),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_second_factor'))
     )
