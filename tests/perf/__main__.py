@@ -180,6 +180,13 @@ def main() -> None:
     parser.add_argument(
         "--activities", type=int, default=1_000_000, help="the observed journeys' event log"
     )
+    parser.add_argument(
+        "--activities-import",
+        choices=["incremental", "rebuild", "both"],
+        default="both",
+        help="how the event log is imported: rollups with each batch, rebuilt once at the end "
+        "(import-activities --rebuild), or each in turn into a database of its own",
+    )
     args = parser.parse_args()
     os.environ["CX_TEST_DATABASE"] = args.db
     configure_logging(level="WARNING")
@@ -244,7 +251,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             print(f"observed journeys: {args.activities:,} activity events over 365 days\n")
             for line in observed_bench.run(
-                Path(tmp), args.db, events=args.activities, requests=args.requests
+                Path(tmp),
+                args.db,
+                events=args.activities,
+                requests=args.requests,
+                modes=args.activities_import,
             ):
                 print(line, flush=True)
             print()

@@ -43,10 +43,12 @@ def _timed(call: Callable[[], httpx.Response], n: int) -> list[float]:
     return samples
 
 
-def _import(database_url: str, path: Path, command: str = "import-responses") -> float:
+def _import(
+    database_url: str, path: Path, command: str = "import-responses", *options: str
+) -> float:
     started = time.perf_counter()
     subprocess.run(
-        [console_script("cx-metrics"), command, str(path)],
+        [console_script("cx-metrics"), command, str(path), *options],
         env={**os.environ, "METRICS_DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"},
         check=True,
         capture_output=True,

@@ -105,9 +105,22 @@ def write_log(path: Path, *, events: int, end: datetime, seed: int = 19) -> int:
     return len(rows)
 
 
-def run(workdir: Path, backend: str, *, events: int, requests: int) -> Iterator[str]:
+def run(
+    workdir: Path, backend: str, *, events: int, requests: int, modes: str = "both"
+) -> Iterator[str]:
+    path = workdir / "activities.jsonl"
+    count = write_log(path, events=events, end=datetime.now(UTC))
+    chosen = ["incremental", "rebuild"] if modes == "both" else [modes]
+    for mode in chosen:
+        yield from _run(workdir, backend, path, count, requests=requests, mode=mode)
+    path.unlink()
+
+
+def _run(
+    workdir: Path, backend: str, path: Path, count: int, *, requests: int, mode: str
+) -> Iterator[str]:
     factory = DatabaseFactory(
-        service="metrics", script_location=MIGRATIONS, workdir=workdir, worker="observed"
+        service="metrics", script_location=MIGRATIONS, workdir=workdir, worker=f"observed-{mode}"
     )
     live = LiveServices(workdir)
     try:
@@ -130,12 +143,12 @@ def run(workdir: Path, backend: str, *, events: int, requests: int) -> Iterator[
             client.post(
                 "/v1/events", json={"events": touchpoint_events()}, headers=ingest
             ).raise_for_status()
-            path = workdir / "activities.jsonl"
-            count = write_log(path, events=events, end=datetime.now(UTC))
-            imported = _import(url, path, "import-activities")
+            extra = ["--rebuild"] if mode == "rebuild" else []
+            imported = _import(url, path, "import-activities", *extra)
             again = _import(url, path, "import-activities")
             yield (
-                f"import {count:,} activity events on {backend}: {imported:.1f} s "
+                f"import {count:,} activity events on {backend}, rollups "
+                f"{'rebuilt once at the end' if extra else 'with each batch'}: {imported:.1f} s "
                 f"({count / imported:,.0f} events/s); second run, all repeats: {again:.1f} s "
                 f"({count / again:,.0f} events/s)"
             )
@@ -156,7 +169,6 @@ def run(workdir: Path, backend: str, *, events: int, requests: int) -> Iterator[
                 )
                 p50, p95 = _percentiles(samples)
                 yield f"{name:<28} {p50:7.2f} / {p95:7.2f} ms"
-            path.unlink()
         server.stop()
     finally:
         live.stop_all()

@@ -43,6 +43,16 @@ def _configure_import(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["csv", "jsonl"], help="default: from the file name")
 
 
+def _configure_activities_import(parser: argparse.ArgumentParser) -> None:
+    _configure_import(parser)
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="store the events, then compute the rollups once from all of them: faster for "
+        "a first or a large import (figures read stale until it ends)",
+    )
+
+
 def _report(progress: Progress, rate: float) -> None:
     print(
         f"\r{progress.read:,} rows read, {progress.imported:,} imported, "
@@ -80,14 +90,22 @@ def _import_activities(args: argparse.Namespace, settings: Any, engine: Any) -> 
     try:
         with open_text(args.file) as stream:
             progress = observed_import.import_activities(
-                engine, stream, fmt=fmt, limits=Limits.of(settings), report=report
+                engine,
+                stream,
+                fmt=fmt,
+                limits=Limits.of(settings),
+                report=report,
+                rebuild=args.rebuild,
             )
     except (BadRow, ClashingActivity, OSError) as exc:
         print(f"\ncx-metrics import-activities: {exc}", file=sys.stderr)
         return 2
+    rebuilt = (
+        f"; rollups rebuilt from {progress.rebuilt.events:,} events" if progress.rebuilt else ""
+    )
     print(
         f"\nrecorded {progress.recorded:,} activity events "
-        f"({progress.duplicates:,} already there)"
+        f"({progress.duplicates:,} already there){rebuilt}"
         + ("; the mapping changed: run rebuild-observed" if progress.stale else "")
     )
     return 0
@@ -159,7 +177,7 @@ COMMANDS = {
     ),
     "import-activities": Command(
         help="bulk import activity events (CSV or JSON Lines; repeats are ignored)",
-        configure=_configure_import,
+        configure=_configure_activities_import,
         run=_import_activities,
     ),
     "rebuild-observed": Command(

@@ -220,6 +220,43 @@ def test_an_event_log_imports_once_as_csv_or_json_lines(ev, api, mapped, ingest_
     assert (report["differ"], report["missing"], report["extra"]) == (0, 0, 0)
 
 
+def test_an_import_that_rebuilds_counts_every_event_once_at_its_end(ev, api, mapped, post):
+    """`import-activities --rebuild`: the rollups are stale while it runs and computed once
+    from every stored event at its end, the same as batch by batch; an import stopped by a bad
+    row leaves them stale, for the next run or `rebuild-observed`."""
+    from io import StringIO
+
+    from cxshared.db import make_engine
+    from metrics.ingest.importer import BadRow
+    from metrics.observed.importer import import_activities
+    from metrics.observed.service import Limits
+
+    rows = [
+        activity(f"r{i}", f"C-{i % 9}", name, ev.now - timedelta(hours=60 - i))
+        for i, name in enumerate(["order_paid", "tracking_viewed", "parcel_delivered"] * 12)
+    ]
+    post(*rows[:6])  # some live events first, counted as they came
+    incremental = observed(api, "reach")
+    engine = make_engine(api.database_url, pool_size=1)
+    limits = Limits.of(api.client.app.state.settings)
+    log = "\n".join(json.dumps(r) for r in rows) + "\n"
+    done = import_activities(engine, StringIO(log), fmt="jsonl", limits=limits, rebuild=True)
+    assert (done.recorded, done.duplicates, done.stale) == (30, 6, False)
+    assert done.rebuilt is not None and done.rebuilt.events == 36
+    reach = observed(api, "reach")
+    assert reach["rollups_stale"] is False and reach != incremental
+    report = rebuild(api, check=True)
+    assert (report["differ"], report["missing"], report["extra"]) == (0, 0, 0)
+
+    broken = log + '{"event_id": "x1", "customer_id": "C-1"}\n'
+    with pytest.raises(BadRow):
+        import_activities(engine, StringIO(broken), fmt="jsonl", limits=limits, rebuild=True)
+    assert observed(api, "reach")["rollups_stale"] is True
+    assert rebuild(api, check=False)["rebuilt"] is True
+    assert observed(api, "reach") == reach
+    engine.dispose()
+
+
 def test_a_bad_row_or_a_clash_in_a_log_names_the_row(ev, api, mapped, ingest_key):
     good = activity("e1", "C-1", "order_paid", ev.now)
     future = activity("e2", "C-2", "order_paid", datetime.now(UTC) + timedelta(days=1))

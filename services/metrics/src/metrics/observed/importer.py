@@ -1,7 +1,13 @@
 """Bulk import of activity event logs (CSV or JSON Lines; docs/observed.md). Each batch is one
 transaction: its new events and their rollups together. Events already stored are skipped, so
 an interrupted import is simply run again; a bad row stops the import at its batch, naming the
-row, and the batches before it stay."""
+row, and the batches before it stay.
+
+With `rebuild`, the rollups are marked stale first, each batch stores its events alone, and
+the rollups are computed once from every stored event at the end: each customer's trail is
+then read and counted once, not again with every batch that adds to it, which is what a large
+log sorted by time costs (docs/benchmarks.md, "Observed journeys"). An import stopped midway
+leaves the rollups stale until it is run again or `rebuild-observed` runs."""
 
 import json
 import time
@@ -13,10 +19,21 @@ from typing import IO, Any
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from cxshared.db import write_session
 from cxshared.timeutil import utcnow
 from metrics.ingest.importer import BadRow, rows_of
-from metrics.observed.schemas import ActivityIn
-from metrics.observed.service import BadActivity, ClashingActivity, Limits, event_row, record_once
+from metrics.observed.schemas import ActivityIn, RebuildReport
+from metrics.observed.service import (
+    BadActivity,
+    ClashingActivity,
+    Limits,
+    event_row,
+    mark_stale,
+    record_once,
+)
+from metrics.observed.service import (
+    rebuild as rebuild_rollups,
+)
 
 BATCH = 20_000
 COLUMNS = ("event_id", "customer_id", "activity", "occurred_at", "channel", "attributes")
@@ -28,6 +45,7 @@ class Progress:
     recorded: int = 0
     duplicates: int = 0
     stale: bool = False
+    rebuilt: RebuildReport | None = None
 
 
 def _from_csv(raw: dict[str, Any], line: int) -> dict[str, Any]:
@@ -84,9 +102,13 @@ def import_activities(
     fmt: str,
     limits: Limits,
     report: Callable[[Progress, float], None] = lambda progress, rate: None,
+    rebuild: bool = False,
 ) -> Progress:
     progress = Progress()
     started = time.monotonic()
+    if rebuild:
+        with write_session(engine) as session:
+            mark_stale(session, even_if_empty=True)
     for batch, lines in _batches(stream, fmt, limits):
         try:
             recorded, duplicates, stale = record_once(engine, batch, limits=limits, bulk=True)
@@ -97,4 +119,8 @@ def import_activities(
         progress.duplicates += duplicates
         progress.stale = stale
         report(progress, progress.read / max(time.monotonic() - started, 1e-9))
+    if rebuild:
+        with write_session(engine) as session:
+            progress.rebuilt = rebuild_rollups(session, limits=limits, replace=True)
+        progress.stale = False
     return progress

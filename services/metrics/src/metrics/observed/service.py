@@ -216,9 +216,13 @@ def _built_with(session: Session, limits: Limits) -> ObservedState:
     return state
 
 
-def mark_stale(session: Session) -> None:
-    """The mapping changed: rollups built with the old one no longer add up with new events."""
-    if session.execute(select(col(ActivityEvent.event_id)).limit(1)).first() is None:
+def mark_stale(session: Session, *, even_if_empty: bool = False) -> None:
+    """The mapping changed: rollups built with the old one no longer add up with new events.
+    `even_if_empty`: an import that rebuilds them at its end (no events yet or not)."""
+    if (
+        not even_if_empty
+        and session.execute(select(col(ActivityEvent.event_id)).limit(1)).first() is None
+    ):
         return  # nothing observed yet: nothing to recompute
     state = session.get(ObservedState, 1) or ObservedState(id=1)
     if state.stale_since is None:
@@ -354,8 +358,9 @@ def write_counters(session: Session, counters: Counters) -> None:
 def record(
     session: Session, rows: list[dict[str, Any]], *, limits: Limits
 ) -> tuple[int, int, bool]:
-    """Stores the events not seen before and updates the rollups; (recorded, duplicates,
-    whether the rollups are stale)."""
+    """Stores the events not seen before and updates the rollups (not while they are stale:
+    the rebuild counts every stored event); (recorded, duplicates, whether the rollups are
+    stale)."""
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     serialize_rollups(session)
