@@ -1,5 +1,6 @@
 """The staff second factor (docs/gateway.md, "Second factor"): TOTP (RFC 6238) through an
-authenticator app, ten recovery codes, who must have one, and the audit log of resets.
+authenticator app, ten recovery codes, who must have one, the lock after wrong codes, and
+the audit log of what happens to each factor.
 
 A code is accepted for the time step it belongs to, give or take one step (30 s) of clock
 drift, and only once: the step of the last accepted code is stored and a code for it or an
