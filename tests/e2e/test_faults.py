@@ -4,6 +4,7 @@ customer was told was saved has exactly one fact in metrics, the webhook receive
 its events at least once, and no event was applied twice."""
 
 import asyncio
+import random
 import threading
 import uuid
 
@@ -98,14 +99,18 @@ def test_two_relays_one_killed_holding_leases_nothing_stuck_nothing_sent_twice(
 
 
 async def submit_until_saved(
-    url: str, submission_ids: list[str]
+    url: str, submission_ids: list[str], *, spread_seconds: float = 0.0
 ) -> tuple[dict[str, str], list[int]]:
     """Every submission, concurrently, each retried with its own id until acknowledged (as
-    the survey page does); the response id each was given, and every status seen."""
+    the survey page does); the response id each was given, and every status seen.
+    `spread_seconds`: each client starts at a random moment within it, so that answers keep
+    arriving for that long rather than all in the first instant."""
     saved: dict[str, str] = {}
     statuses: list[int] = []
+    starts = random.Random(len(submission_ids))
 
     async def one(client: httpx.AsyncClient, submission_id: str) -> None:
+        await asyncio.sleep(starts.uniform(0, spread_seconds))
         while True:
             try:
                 response = await client.post(
@@ -153,7 +158,9 @@ def test_feedback_killed_during_500_concurrent_submissions_clients_retry(
     killer = threading.Thread(target=kill_midway, daemon=True)
     try:
         killer.start()
-        saved, statuses = asyncio.run(submit_until_saved(url, submission_ids))
+        # Spread over 3 s: answers are still arriving when the server dies after the first
+        # 100 (all 500 at once, a quiet machine had stored every one before the kill).
+        saved, statuses = asyncio.run(submit_until_saved(url, submission_ids, spread_seconds=3.0))
         killer.join(60)
         assert killed.is_set()
         assert 0 in statuses, sorted(set(statuses))  # some met the dead server, and retried
