@@ -49,7 +49,13 @@ def test_a_member_sets_up_a_second_factor_and_signs_in_with_it(
         page.get_by_role("button", name="Set up a second factor").click()
         qr = page.locator(".qr svg")
         expect(qr).to_be_visible()
+        key_shown = page.locator("code.secret").inner_text()
         assert qr.bounding_box()["width"] >= 150  # big enough for a phone's camera
+        assert qr.get_attribute("viewBox") and not qr.get_attribute("width")  # scaled whole
+        page.wait_for_url(f"{world.gateway}/account/security")  # not the form's address
+        page.reload()
+        expect(page.locator(".qr svg")).to_be_visible()
+        assert page.locator("code.secret").inner_text() == key_shown
         key = page.locator("code.secret").inner_text().replace(" ", "")
         page.screenshot(path=str(tmp_path / "second-factor-qr.png"), full_page=True)
         page.fill("#confirm-code", "000000")
@@ -65,7 +71,10 @@ def test_a_member_sets_up_a_second_factor_and_signs_in_with_it(
         expect(page.locator(".security")).to_contain_text("10 of 10 recovery codes left")
         expect(page.locator(".recovery-codes")).to_have_count(0)  # shown once only
 
-        # Signing out and in again: the password, then the code.
+        # Signing out and in again: the password, then the code. Out from a page reached by
+        # the app's own links (htmx), whose headers carried the old session's CSRF token.
+        page.get_by_role("link", name="Surveys").click()
+        page.wait_for_url(f"{world.gateway}/surveys")
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_url(re.compile(r"/login"))
         sign_in_with_password(page, world, email, "/surveys")

@@ -39,7 +39,9 @@ def _next_code(secret: str) -> str:
 
 def _enrol(browser: Any) -> tuple[str, list[str]]:
     """Sets up the browser's user's authenticator; returns its secret and recovery codes."""
-    page = browser.post("/account/security/enrol")
+    started = browser.post("/account/security/enrol")
+    assert (started.status_code, started.headers["location"]) == (303, "/account/security")
+    page = browser.get("/account/security")
     assert page.status_code == 200, page.text
     assert "<svg" in page.text and "QR code for your authenticator app" in page.text
     secret = SECRET.search(page.text).group(1).replace(" ", "")
@@ -155,7 +157,7 @@ def test_recovery_codes_work_once_each(stack, browser_for):
     second, _ = _password(stack, "viewer@example.com")
     csrf = _csrf(second.get("/login/code"))
     twice = second.post("/login/code", data={"csrf_token": csrf, "code": codes[3], "next": "/"})
-    assert twice.status_code == 422
+    assert twice.status_code == 422 and "recovery code has been used already" in twice.text
     page = client.get("/account/security")
     assert "9 of 10 recovery codes left" in page.text
 
@@ -296,7 +298,8 @@ def test_turning_it_on_ends_every_other_session_and_renews_this_ones_tokens(stac
 def test_a_set_up_in_progress_is_this_browsers_alone(stack, browser_for):
     first = browser_for("viewer")
     second = browser_for("viewer")
-    page = first.post("/account/security/enrol")
+    first.post("/account/security/enrol")
+    page = first.get("/account/security")
     secret = SECRET.search(page.text).group(1).replace(" ", "")
     # The other browser is not shown the key, and cannot confirm it.
     elsewhere = second.get("/account/security")

@@ -184,16 +184,22 @@ def account_security(request: Request, signed: Enrolling, engine: EngineDep) -> 
     return _security_page(request, engine, signed)
 
 
+@router.get("/account/security/enrol")
+@router.get("/account/security/confirm")
+def back_to_security(_signed: Enrolling) -> Response:
+    """The address a set-up's form left in the browser: reloading it shows the page again."""
+    return see_other("/account/security")
+
+
 @router.post("/account/security/enrol")
 async def enrol(request: Request, signed: Enrolling, engine: EngineDep) -> Response:
     await check_csrf(request, signed)
     try:
-        enrolment = await run_in_threadpool(
-            factor.begin_enrolment, engine, signed.user, signed.token_hash
-        )
+        await run_in_threadpool(factor.begin_enrolment, engine, signed.user, signed.token_hash)
     except factor.FactorError as exc:
         return _security_page(request, engine, signed, error=str(exc), status_code=409)
-    return _security_page(request, engine, signed, enrolment=enrolment)
+    # The page shows the set-up to this session only; a reload there shows it again.
+    return see_other("/account/security")
 
 
 @router.post("/account/security/confirm")

@@ -160,8 +160,12 @@ def pending_enrolment(engine: Engine, user: User, token_hash: str = "") -> Enrol
 def enrolment(user: User, secret: str) -> Enrolment:
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
     qr = segno.make(uri, error="m")
-    svg = qr.svg_inline(
-        scale=5, dark="#1f2933", light="#ffffff", title="QR code for your authenticator app"
+    svg = qr.svg_inline(  # a viewBox, no fixed size: the page scales it whole
+        scale=5,
+        dark="#1f2933",
+        light="#ffffff",
+        title="QR code for your authenticator app",
+        omitsize=True,
     )
     return Enrolment(secret=secret, uri=uri, qr_svg=svg)
 
@@ -305,6 +309,13 @@ def _check(
         ).rowcount  # type: ignore[attr-defined]
         if used:
             return "recovery-code", ""
+        spent = session.exec(
+            select(RecoveryCode.code_hash).where(
+                RecoveryCode.code_hash == _hash(normal), RecoveryCode.user_id == user.id
+            )
+        ).first()
+        if spent is not None:
+            return None, "That recovery code has been used already: each works once."
     return None, "That code does not match. Enter the code your authenticator shows now."
 
 
