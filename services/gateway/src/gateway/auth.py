@@ -14,6 +14,7 @@ from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from cxshared.deps import EngineDep
@@ -147,6 +148,14 @@ async def editor(request: Request, user: Annotated[SignedIn, Depends(signed_in)]
     if not user.user.can_edit:
         raise Forbidden("Your role is viewer: you can see everything here but change nothing.")
     return user
+
+
+def set_session_cookie(response: Response, token: str, *, secure: bool) -> Response:
+    """The session's cookie: HttpOnly, SameSite=Lax, for the whole site (docs/gateway.md)."""
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/"
+    )
+    return response
 
 
 def safe_next(next_url: str | None) -> str:

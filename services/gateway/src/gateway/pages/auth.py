@@ -21,6 +21,7 @@ from gateway.auth import (
     masked,
     safe_next,
     same_origin,
+    set_session_cookie,
     unmasked,
 )
 from gateway.config import Settings
@@ -160,14 +161,7 @@ async def login(
     awaiting = await run_in_threadpool(factor.has_factor, engine, user.id)
     token, _ = await run_in_threadpool(start_session, engine, user=user, awaiting_code=awaiting)
     response = see_other("/login/code?next=" + quote(next_url, safe="/") if awaiting else next_url)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
-    )
+    set_session_cookie(response, token, secure=settings.secure_cookies)
     response.set_cookie(
         DEVICE_COOKIE,
         device_token,

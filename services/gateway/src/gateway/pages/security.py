@@ -14,13 +14,13 @@ from cxshared.problems import Problem
 from cxshared.ratelimit import hit
 from cxshared.timeutil import utcnow
 from gateway.auth import (
-    SESSION_COOKIE,
     Enrolling,
     Forbidden,
     PasswordOnly,
     Staff,
     check_csrf,
     safe_next,
+    set_session_cookie,
 )
 from gateway.dependencies import SettingsDep
 from gateway.users import factor
@@ -65,14 +65,7 @@ async def _refusal(engine: Any, settings: Any, signed: SignedIn, code: str) -> s
 def _with_session(response: Response, new: factor.NewSession | None, settings: Any) -> Response:
     """The response carrying the session's new cookie token (factor.complete_sign_in)."""
     if new is not None:
-        response.set_cookie(
-            SESSION_COOKIE,
-            new.token,
-            httponly=True,
-            samesite="lax",
-            secure=settings.secure_cookies,
-            path="/",
-        )
+        set_session_cookie(response, new.token, secure=settings.secure_cookies)
     return response
 
 

@@ -28,6 +28,7 @@ from gateway.users.models import (
     StaffSession,
     User,
 )
+from gateway.users.service import hash_token
 
 ISSUER = "cxloop"
 STEP_SECONDS = 30
@@ -337,7 +338,7 @@ def _complete_and_rotate(
     if old is None:
         return None
     token = secrets.token_urlsafe(32)
-    new = NewSession(token, hashlib.sha256(token.encode()).hexdigest(), secrets.token_urlsafe(32))
+    new = NewSession(token, hash_token(token), secrets.token_urlsafe(32))
     session.add(
         StaffSession(
             token_hash=new.token_hash,

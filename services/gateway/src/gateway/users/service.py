@@ -62,7 +62,8 @@ def _hash(password: str) -> str:
         return _hasher.hash(password)
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
+    """What a session's row keeps of its cookie token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -121,14 +122,14 @@ def start_session(
     with write_session(engine) as session:
         session.add(
             StaffSession(
-                token_hash=_hash_token(token),
+                token_hash=hash_token(token),
                 user_id=user.id,
                 csrf_token=csrf_token,
                 awaiting_code=awaiting_code,
             )
         )
     return token, SignedIn(
-        user=user, csrf_token=csrf_token, token_hash=_hash_token(token), awaiting_code=awaiting_code
+        user=user, csrf_token=csrf_token, token_hash=hash_token(token), awaiting_code=awaiting_code
     )
 
 
@@ -136,7 +137,7 @@ def resume_session(
     engine: Engine, *, token: str, idle: timedelta, absolute: timedelta
 ) -> SignedIn | None:
     now = utcnow()
-    token_hash = _hash_token(token)
+    token_hash = hash_token(token)
     with read_session(engine) as session:
         row = session.exec(
             select(StaffSession, User, SecondFactor.confirmed_at, FactorRequirement.required)
@@ -171,7 +172,7 @@ def resume_session(
 def end_session(engine: Engine, *, token: str) -> None:
     with write_session(engine) as session:
         session.execute(
-            delete(StaffSession).where(col(StaffSession.token_hash) == _hash_token(token))
+            delete(StaffSession).where(col(StaffSession.token_hash) == hash_token(token))
         )
 
 
